@@ -1,0 +1,99 @@
+import type { AddressOptions } from '../core/to-container-endpoints.js';
+import type { DockerEndpoint } from './parse-docker-host.js';
+
+/** Everything the agent is configured with, validated. Built only by `parseConfig`. */
+export interface Config {
+  readonly port: number;
+  readonly bind: string;
+  readonly dockerHost: DockerEndpoint;
+  /** As given, for logs. */
+  readonly dockerHostUrl: string;
+  readonly address: AddressOptions;
+  readonly logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** One command-line flag; each is also read from the environment as `EDS_AGENT_<NAME>`. */
+export interface FlagSpec {
+  readonly name: string;
+  readonly value: string;
+  readonly defaultText: string;
+  readonly help: string;
+}
+
+/** The flags, in `--help` order. The README's reference table mirrors this list. */
+export const FLAGS = [
+  {
+    name: 'port',
+    value: '<port>',
+    defaultText: '8080',
+    help: 'HTTP port of the EDS server (0 picks a free one)',
+  },
+  { name: 'bind', value: '<ip>', defaultText: '0.0.0.0', help: 'address to listen on' },
+  {
+    name: 'docker-host',
+    value: '<url>',
+    defaultText: '$DOCKER_HOST, else unix:///var/run/docker.sock',
+    help: 'Docker engine to watch: unix:///path or tcp://host:port',
+  },
+  {
+    name: 'label-prefix',
+    value: '<prefix>',
+    defaultText: 'eds',
+    help: 'prefix of every label the agent reads',
+  },
+  {
+    name: 'address-mode',
+    value: 'container|host',
+    defaultText: 'container',
+    help: "container: the container's IP on its network + the container port; host: the published host port",
+  },
+  {
+    name: 'host-ip',
+    value: '<ip>',
+    defaultText: '127.0.0.1',
+    help: 'IP advertised in host mode for ports published on all interfaces (0.0.0.0 or ::)',
+  },
+  {
+    name: 'network',
+    value: '<name>',
+    defaultText: '(none)',
+    help: 'Docker network whose IP is used in container mode, unless a container sets <prefix>.network',
+  },
+  {
+    name: 'log-level',
+    value: '<level>',
+    defaultText: 'info',
+    help: `one of ${LOG_LEVELS.join(', ')}`,
+  },
+] as const satisfies readonly FlagSpec[];
+
+export type FlagName = (typeof FLAGS)[number]['name'];
+
+/** `docker-host` → `EDS_AGENT_DOCKER_HOST`. */
+export function toEnvName(flag: string): string {
+  return `EDS_AGENT_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** The text `--help` prints. */
+export function formatHelp(): string {
+  const rows = FLAGS.map((flag) => {
+    const left = `  --${flag.name} ${flag.value}`;
+    return `${left.padEnd(34)}${flag.help}\n${''.padEnd(34)}default: ${flag.defaultText}; env: ${toEnvName(flag.name)}`;
+  });
+  return [
+    'eds-agent: serves Docker containers labelled <prefix>.service to Envoy over REST EDS.',
+    '',
+    'Usage: eds-agent [flags]',
+    '',
+    'Flags (each also read from the environment; a flag wins over its variable):',
+    ...rows,
+    `  ${'--help'.padEnd(32)}print this help and exit`,
+    '',
+    'Labels: <prefix>.service, .port, .weight, .priority, .region, .zone, .subzone, .canary,',
+    '        .network, .enable, and <prefix>.services.<cluster>.<key> for several clusters.',
+    'HTTP:   POST /v3/discovery:endpoints, POST /v2/discovery:endpoints, GET /healthz, GET /readyz',
+  ].join('\n');
+}

@@ -1,0 +1,22 @@
+import type { Locality } from './parse-service-labels.js';
+
+/** Whether an endpoint should get new traffic (`healthy`) or only finish what it has (`draining`). */
+export type EndpointHealth = 'healthy' | 'draining';
+
+/**
+ * One address that serves one cluster, in our own words. `build-cluster-load-assignment.ts`
+ * is the one place that translates it into Envoy's LbEndpoint.
+ */
+export interface Endpoint {
+  readonly cluster: string;
+  /** An IP literal (v4 or v6): Envoy's EDS rejects hostnames. */
+  readonly address: string;
+  readonly port: number;
+  /** Shown by Envoy in admin output; the container name. */
+  readonly hostname: string;
+  readonly health: EndpointHealth;
+  readonly weight: number | undefined;
+  readonly priority: number;
+  readonly locality: Locality;
+  readonly canary: boolean | undefined;
+}

@@ -1,0 +1,207 @@
+import { parseClusterName } from './parse-cluster-name.js';
+import { fail, ok, type Result } from './result.js';
+
+/** Where an endpoint sits in Envoy's locality tree; empty strings mean "not set". */
+export interface Locality {
+  readonly region: string;
+  readonly zone: string;
+  readonly subZone: string;
+}
+
+/**
+ * One cluster a container serves, as its labels describe it. Values not given are `undefined`
+ * and are resolved later against the container itself (e.g. the port from its exposed ports).
+ */
+export interface ServiceBinding {
+  readonly cluster: string;
+  readonly port: number | undefined;
+  readonly weight: number | undefined;
+  readonly priority: number;
+  readonly locality: Locality;
+  readonly canary: boolean | undefined;
+  readonly network: string | undefined;
+  /** Label keys that did (or would) carry `port` and `network`, for messages about them. */
+  readonly portLabel: string;
+  readonly networkLabel: string;
+}
+
+/** Keys that describe an endpoint; valid both at top level (`eds.port`) and per service (`eds.services.api.port`). */
+const ENDPOINT_KEYS = [
+  'port',
+  'weight',
+  'priority',
+  'region',
+  'zone',
+  'subzone',
+  'canary',
+  'network',
+] as const;
+type EndpointKey = (typeof ENDPOINT_KEYS)[number];
+const CONTAINER_KEYS = ['service', 'enable'] as const;
+
+const MAX_WEIGHT = 1_000_000;
+const MAX_PRIORITY = 128;
+
+/** True when any label starts with `<prefix>.`: the container is one the agent should look at. */
+export function hasPrefixedLabels(
+  labels: Readonly<Record<string, string>>,
+  prefix: string,
+): boolean {
+  return Object.keys(labels).some((key) => key.startsWith(`${prefix}.`));
+}
+
+/**
+ * Reads a container's labels under `prefix` (e.g. `eds`) into the clusters it serves.
+ *
+ * - `[]` means the container is not for us: no `<prefix>.service` and no `<prefix>.services.*`,
+ *   or `<prefix>.enable=false`.
+ * - Top-level endpoint keys (`eds.port`, `eds.zone`, ...) apply to `eds.service` and are the
+ *   defaults of every `eds.services.<cluster>.*` cluster, whose own keys win.
+ * - Any problem (bad value, unknown key) fails the whole container, with every problem listed.
+ */
+export function parseServiceLabels(
+  labels: Readonly<Record<string, string>>,
+  prefix: string,
+): Result<ServiceBinding[]> {
+  const problems: string[] = [];
+  const top = new Map<string, string>();
+  const perCluster = new Map<string, Map<string, string>>();
+  const servicesPrefix = `${prefix}.services.`;
+
+  for (const [key, value] of Object.entries(labels)) {
+    if (!key.startsWith(`${prefix}.`)) continue;
+    if (key.startsWith(servicesPrefix)) {
+      const rest = key.slice(servicesPrefix.length);
+      const dot = rest.lastIndexOf('.');
+      const cluster = dot > 0 ? rest.slice(0, dot) : '';
+      const field = rest.slice(dot + 1);
+      if (cluster === '' || !isEndpointKey(field)) {
+        problems.push(
+          `${labelPath(key)}: expected ${servicesPrefix}<cluster>.<${ENDPOINT_KEYS.join('|')}>`,
+        );
+        continue;
+      }
+      const parsedName = parseClusterName(cluster, labelPath(key));
+      if (!parsedName.ok) {
+        problems.push(...parsedName.problems);
+        continue;
+      }
+      const fields = perCluster.get(cluster) ?? new Map<string, string>();
+      fields.set(field, value);
+      perCluster.set(cluster, fields);
+      continue;
+    }
+    const field = key.slice(prefix.length + 1);
+    if (isEndpointKey(field) || (CONTAINER_KEYS as readonly string[]).includes(field)) {
+      top.set(field, value);
+    } else {
+      problems.push(
+        `${labelPath(key)}: unknown label; known: ${[...CONTAINER_KEYS, ...ENDPOINT_KEYS].map((k) => `${prefix}.${k}`).join(', ')}, ${servicesPrefix}<cluster>.<key>`,
+      );
+    }
+  }
+
+  const enable = top.get('enable');
+  if (enable !== undefined) {
+    const parsed = parseBoolean(enable, labelPath(`${prefix}.enable`));
+    if (!parsed.ok) problems.push(...parsed.problems);
+    else if (!parsed.value) return ok([]); // disabled: nothing else about it matters
+  }
+
+  const bindings: ServiceBinding[] = [];
+  const service = top.get('service');
+  if (service !== undefined) {
+    const name = parseClusterName(service, labelPath(`${prefix}.service`));
+    if (!name.ok) problems.push(...name.problems);
+    else if (!perCluster.has(name.value)) {
+      const binding = toBinding(name.value, top, new Map(), prefix, `${prefix}.`, problems);
+      if (binding) bindings.push(binding);
+    }
+  }
+  for (const [cluster, fields] of [...perCluster].sort(([a], [b]) => compare(a, b))) {
+    const binding = toBinding(
+      cluster,
+      top,
+      fields,
+      prefix,
+      `${servicesPrefix}${cluster}.`,
+      problems,
+    );
+    if (binding) bindings.push(binding);
+  }
+  return problems.length > 0 ? fail(problems) : ok(bindings);
+}
+
+/** Builds one binding: each key from the cluster's own labels, else the top-level default. */
+function toBinding(
+  cluster: string,
+  top: ReadonlyMap<string, string>,
+  own: ReadonlyMap<string, string>,
+  prefix: string,
+  ownPrefix: string,
+  problems: string[],
+): ServiceBinding | undefined {
+  const before = problems.length;
+  const source = (key: EndpointKey): string =>
+    own.has(key) ? `${ownPrefix}${key}` : `${prefix}.${key}`;
+  const raw = (key: EndpointKey): string | undefined => own.get(key) ?? top.get(key);
+  const read = <T>(
+    key: EndpointKey,
+    parse: (v: string, path: string) => Result<T>,
+  ): T | undefined => {
+    const value = raw(key);
+    if (value === undefined) return undefined;
+    const parsed = parse(value, labelPath(source(key)));
+    if (parsed.ok) return parsed.value;
+    problems.push(...parsed.problems);
+    return undefined;
+  };
+
+  const binding: ServiceBinding = {
+    cluster,
+    port: read('port', (v, p) => parseInteger(v, p, 1, 65535)),
+    weight: read('weight', (v, p) => parseInteger(v, p, 1, MAX_WEIGHT)),
+    priority: read('priority', (v, p) => parseInteger(v, p, 0, MAX_PRIORITY)) ?? 0,
+    locality: {
+      region: raw('region') ?? '',
+      zone: raw('zone') ?? '',
+      subZone: raw('subzone') ?? '',
+    },
+    canary: read('canary', parseBoolean),
+    network: read('network', parseNetworkName),
+    portLabel: source('port'),
+    networkLabel: source('network'),
+  };
+  return problems.length === before ? binding : undefined;
+}
+
+/** Formats a label key as the path used in problem messages: `labels["eds.port"]`. */
+export function labelPath(key: string): string {
+  return `labels[${JSON.stringify(key)}]`;
+}
+
+function parseInteger(value: string, path: string, min: number, max: number): Result<number> {
+  const number = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  if (number >= min && number <= max) return ok(number);
+  return fail([`${path}: expected an integer ${min}-${max}, got ${JSON.stringify(value)}`]);
+}
+
+function parseBoolean(value: string, path: string): Result<boolean> {
+  const lower = value.toLowerCase();
+  if (lower === 'true') return ok(true);
+  if (lower === 'false') return ok(false);
+  return fail([`${path}: expected true or false, got ${JSON.stringify(value)}`]);
+}
+
+function parseNetworkName(value: string, path: string): Result<string> {
+  if (value.trim() !== '') return ok(value);
+  return fail([`${path}: expected a Docker network name, got an empty value`]);
+}
+
+function isEndpointKey(key: string): key is EndpointKey {
+  return (ENDPOINT_KEYS as readonly string[]).includes(key);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,67 @@
+import {
+  buildClusterLoadAssignment,
+  type ClusterLoadAssignment,
+} from './build-cluster-load-assignment.js';
+import { computeVersion } from './compute-version.js';
+import type { Endpoint } from './endpoint.js';
+
+/** One cluster's assignment and its content-derived version. Immutable. */
+export interface ClusterResource {
+  readonly name: string;
+  readonly version: string;
+  readonly assignment: ClusterLoadAssignment;
+}
+
+/**
+ * Everything the transports serve, at one instant: clusters that have endpoints, by name.
+ * Immutable; a change produces a new snapshot that shares every untouched ClusterResource,
+ * so caches keyed on a resource stay valid until that cluster really changes.
+ */
+export interface Snapshot {
+  readonly clusters: ReadonlyMap<string, ClusterResource>;
+}
+
+/** The snapshot before anything is known. */
+export const EMPTY_SNAPSHOT: Snapshot = { clusters: new Map() };
+
+/** Builds a cluster's resource from its endpoints (none → an assignment that empties it). */
+export function buildClusterResource(
+  name: string,
+  endpoints: readonly Endpoint[],
+): ClusterResource {
+  const assignment = buildClusterLoadAssignment(name, endpoints);
+  return { name, version: computeVersion(assignment), assignment };
+}
+
+/**
+ * The resource served for `name`: the snapshot's, or an empty assignment for a cluster with no
+ * endpoints, which has the same version it would have if it had been emptied.
+ */
+export function toClusterResource(snapshot: Snapshot, name: string): ClusterResource {
+  return snapshot.clusters.get(name) ?? buildClusterResource(name, []);
+}
+
+/**
+ * Returns a snapshot with each given cluster's endpoints replaced. A cluster whose content is
+ * unchanged keeps its resource object; one left with no endpoints is dropped. Returns `snapshot`
+ * itself when nothing changed.
+ */
+export function applyClusterEndpoints(
+  snapshot: Snapshot,
+  updates: Iterable<readonly [cluster: string, endpoints: readonly Endpoint[]]>,
+): { snapshot: Snapshot; changed: string[] } {
+  const clusters = new Map(snapshot.clusters);
+  const changed: string[] = [];
+  for (const [name, endpoints] of updates) {
+    const before = snapshot.clusters.get(name);
+    if (endpoints.length === 0) {
+      if (clusters.delete(name)) changed.push(name);
+      continue;
+    }
+    const after = buildClusterResource(name, endpoints);
+    if (before?.version === after.version) continue;
+    clusters.set(name, after);
+    changed.push(name);
+  }
+  return { snapshot: changed.length === 0 ? snapshot : { clusters }, changed: changed.sort() };
+}

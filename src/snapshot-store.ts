@@ -1,0 +1,37 @@
+import type { Endpoint } from './core/endpoint.js';
+import { Registry } from './core/registry.js';
+import { applyClusterEndpoints, EMPTY_SNAPSHOT, type Snapshot } from './core/snapshot.js';
+
+/** One member's new contribution: `[member, endpoints]`, where `[]` withdraws the member. */
+export type MemberChange = readonly [member: string, endpoints: readonly Endpoint[]];
+
+/**
+ * The one mutable cell: sources write member changes, transports read the current snapshot.
+ * A batch rebuilds each touched cluster once, however many members of it changed.
+ */
+export interface SnapshotStore {
+  current(): Snapshot;
+  /** Applies a batch and returns the names of the clusters whose version changed. */
+  apply(changes: readonly MemberChange[]): string[];
+}
+
+/** Creates an empty store. */
+export function createSnapshotStore(): SnapshotStore {
+  const registry = new Registry();
+  let snapshot = EMPTY_SNAPSHOT;
+  return {
+    current: () => snapshot,
+    apply(changes) {
+      const touched = new Set<string>();
+      for (const [member, endpoints] of changes) {
+        for (const cluster of registry.apply(member, endpoints)) touched.add(cluster);
+      }
+      const result = applyClusterEndpoints(
+        snapshot,
+        [...touched].map((cluster) => [cluster, registry.endpointsOf(cluster)] as const),
+      );
+      snapshot = result.snapshot;
+      return result.changed;
+    },
+  };
+}

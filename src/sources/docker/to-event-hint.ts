@@ -1,0 +1,80 @@
+import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
+import type { DockerEvent } from './docker-json.js';
+
+/** Container actions after which the agent looks at the container again. */
+const CONTAINER_ACTIONS = [
+  'start',
+  'die',
+  'stop',
+  'kill',
+  'pause',
+  'unpause',
+  'destroy',
+  'rename',
+  'health_status',
+] as const;
+const NETWORK_ACTIONS = ['connect', 'disconnect'] as const;
+
+/** Signals that ask a process to shut down; `docker stop` sends the container's (SIGTERM by default). */
+const STOP_SIGNALS = new Set([
+  '2',
+  '3',
+  '15',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGTERM',
+  'INT',
+  'QUIT',
+  'TERM',
+]);
+
+/**
+ * The engine-side filter for `GET /events`, so health-check `exec_*` noise never reaches us.
+ * The engine matches `health_status` against `health_status: healthy` and the like.
+ */
+export const EVENT_FILTERS = {
+  type: ['container', 'network'],
+  event: [...CONTAINER_ACTIONS, ...NETWORK_ACTIONS],
+};
+
+/**
+ * What an event tells the source. Events are hints, never the truth: the source re-reads the
+ * container. `labelled` is known for container events (they carry the labels) and `undefined`
+ * for network events. `stopping` says how the event changes the remembered stop state.
+ */
+export interface EventHint {
+  readonly containerId: string;
+  readonly action: string;
+  readonly labelled: boolean | undefined;
+  readonly stopping: 'set' | 'clear' | 'keep';
+}
+
+/** Reads one Docker event; `undefined` for events that say nothing about a container we watch. */
+export function toEventHint(event: DockerEvent, labelPrefix: string): EventHint | undefined {
+  const action = (event.Action ?? '').split(':')[0] ?? '';
+  const attributes = event.Actor?.Attributes ?? {};
+  if (event.Type === 'container' && (CONTAINER_ACTIONS as readonly string[]).includes(action)) {
+    const containerId = event.Actor?.ID ?? '';
+    if (containerId === '') return undefined;
+    return {
+      containerId,
+      action,
+      labelled: hasPrefixedLabels(attributes, labelPrefix),
+      stopping: toStopping(action, attributes.signal),
+    };
+  }
+  if (event.Type === 'network' && (NETWORK_ACTIONS as readonly string[]).includes(action)) {
+    const containerId = attributes.container ?? '';
+    return containerId === ''
+      ? undefined
+      : { containerId, action, labelled: undefined, stopping: 'keep' };
+  }
+  return undefined;
+}
+
+function toStopping(action: string, signal: string | undefined): EventHint['stopping'] {
+  if (action === 'stop') return 'set';
+  if (action === 'kill') return STOP_SIGNALS.has(signal ?? '') ? 'set' : 'keep';
+  if (action === 'start' || action === 'die' || action === 'destroy') return 'clear';
+  return 'keep';
+}

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+
+import type { Config } from './config/config.js';
+import { createSnapshotStore } from './snapshot-store.js';
+import { createDockerodeClient } from './sources/docker/create-dockerode-client.js';
+import type { DockerClient } from './sources/docker/docker-client.js';
+import { startDockerSource, type RetryTiming } from './sources/docker/start-docker-source.js';
+import { createHttpApp } from './transports/http/create-http-app.js';
+import { startHttpServer } from './transports/http/start-http-server.js';
+
+/** A running agent. */
+export interface Agent {
+  /** The EDS server's bound port. */
+  readonly port: number;
+  /** Resolves after the first full sync with Docker. */
+  readonly firstSync: Promise<void>;
+  /** Rejects if the agent hit a programming error and can no longer follow Docker. */
+  readonly done: Promise<void>;
+  /** Stops accepting requests, finishes in-flight ones, unsubscribes from Docker. */
+  stop(): Promise<void>;
+}
+
+export interface AgentDependencies {
+  readonly logger: Logger;
+  /** Defaults to dockerode on `config.dockerHost`. */
+  readonly dockerClient?: DockerClient;
+  readonly retry?: RetryTiming;
+}
+
+/**
+ * Wires source → store → transport: starts the HTTP server first (so `/healthz` answers while
+ * Docker is still being reached), then follows Docker. Serving starts empty and fills on the
+ * first sync; `/readyz` says when that has happened.
+ */
+export async function startAgent(config: Config, deps: AgentDependencies): Promise<Agent> {
+  const { logger } = deps;
+  const store = createSnapshotStore();
+  const source = startDockerSource({
+    client: deps.dockerClient ?? createDockerodeClient(config.dockerHost),
+    store,
+    address: config.address,
+    logger,
+    ...(deps.retry ? { retry: deps.retry } : {}),
+  });
+  const app = createHttpApp({
+    snapshot: () => store.current(),
+    readiness: () => {
+      const { synced, connected } = source.status();
+      const reasons = [
+        ...(synced ? [] : ['first sync with Docker not done yet']),
+        ...(connected || !synced
+          ? []
+          : ['Docker engine unreachable; serving last known endpoints']),
+      ];
+      return { notReadyReasons: reasons };
+    },
+    logger,
+  });
+  let server;
+  try {
+    server = await startHttpServer(app, config.bind, config.port);
+  } catch (error) {
+    await source.stop();
+    throw error;
+  }
+  logger.info(
+    { port: server.port, bind: config.bind, docker: config.dockerHostUrl, ...config.address },
+    'eds-agent listening',
+  );
+  return {
+    port: server.port,
+    firstSync: source.firstSync,
+    done: source.done,
+    async stop() {
+      await server.close();
+      await source.stop();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+
+import { toClusterResource, type ClusterResource, type Snapshot } from '../../core/snapshot.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE, type DiscoveryApi } from './discovery-api.js';
+import type { DiscoveryRequest } from './parse-discovery-request.js';
+
+/** A discovery answer: a serialized DiscoveryResponse, or "you are up to date" (HTTP 304). */
+export type DiscoveryAnswer =
+  | { readonly kind: 'response'; readonly body: string; readonly version: string }
+  | { readonly kind: 'not-modified'; readonly version: string };
+
+/**
+ * Answers one REST poll from a snapshot. One resource per requested name (an unknown name gets
+ * an assignment with no endpoints). Up to date only when the request carries a `version_info`
+ * equal to the current one; a first poll (no version) always gets a body.
+ */
+export function answerDiscovery(
+  snapshot: Snapshot,
+  request: DiscoveryRequest,
+  api: DiscoveryApi,
+): DiscoveryAnswer {
+  const names =
+    request.resourceNames.length > 0
+      ? [...new Set(request.resourceNames)]
+      : [...snapshot.clusters.keys()].sort();
+  const resources = names.map((name) => toClusterResource(snapshot, name));
+  const [single] = resources;
+  const version = resources.length === 1 && single ? single.version : combinedVersion(resources);
+  if (request.versionInfo === version) return { kind: 'not-modified', version };
+  const body =
+    resources.length === 1 && single
+      ? cachedBody(single, api)
+      : serializeResponse(resources, version, api);
+  return { kind: 'response', body, version };
+}
+
+/** Bodies keyed by resource object: a new version is a new object, so entries never go stale. */
+const bodies = new WeakMap<ClusterResource, Partial<Record<DiscoveryApi, string>>>();
+
+function cachedBody(resource: ClusterResource, api: DiscoveryApi): string {
+  const entry = bodies.get(resource) ?? {};
+  const body = entry[api] ?? serializeResponse([resource], resource.version, api);
+  entry[api] = body;
+  bodies.set(resource, entry);
+  return body;
+}
+
+function serializeResponse(
+  resources: readonly ClusterResource[],
+  version: string,
+  api: DiscoveryApi,
+): string {
+  const typeUrl = CLUSTER_LOAD_ASSIGNMENT_TYPE[api];
+  return JSON.stringify({
+    version_info: version,
+    resources: resources.map((resource) => ({ '@type': typeUrl, ...resource.assignment })),
+    type_url: typeUrl,
+  });
+}
+
+/** For multi-name or wildcard polls (not Envoy's, but valid xDS): a hash of each name's version. */
+function combinedVersion(resources: readonly ClusterResource[]): string {
+  const hash = createHash('sha256');
+  for (const resource of resources) hash.update(`${resource.name}=${resource.version}\n`);
+  return hash.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,93 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+
+import type { Snapshot } from '../../core/snapshot.js';
+import { answerDiscovery } from './answer-discovery.js';
+import type { DiscoveryApi } from './discovery-api.js';
+import { parseDiscoveryRequest } from './parse-discovery-request.js';
+import { sendOutcome, toOutcomeFromError, type HttpOutcome } from './send-outcome.js';
+
+/** Why the agent is or is not ready; `/readyz` answers 200 only with no reasons. */
+export interface Readiness {
+  readonly notReadyReasons: readonly string[];
+}
+
+export interface HttpAppOptions {
+  /** Read on every request; the app never holds on to a snapshot. */
+  readonly snapshot: () => Snapshot;
+  readonly readiness: () => Readiness;
+  readonly logger: Logger;
+}
+
+/** Largest request body accepted (1 MiB); Envoy's requests are a few KB. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * The agent's HTTP API: the REST EDS endpoints (v3, and v2 for Envoy ≤ 1.17), `/healthz` and
+ * `/readyz`. Handlers only read the snapshot and return outcomes; `sendOutcome` writes them.
+ */
+export function createHttpApp({ snapshot, readiness, logger }: HttpAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const readBody = express.raw({ type: () => true, limit: BODY_LIMIT_BYTES });
+  const discovery = (api: DiscoveryApi) => (req: Request, res: Response) => {
+    const request = parseDiscoveryRequest(req.body as Buffer | undefined, api);
+    if (!request.ok) {
+      logger.debug({ problems: request.problems }, 'bad discovery request');
+      sendOutcome(res, { kind: 'bad-request', problems: request.problems });
+      return;
+    }
+    const answer = answerDiscovery(snapshot(), request.value, api);
+    logger.debug(
+      { api, clusters: request.value.resourceNames, version: answer.version, answer: answer.kind },
+      'discovery poll',
+    );
+    sendOutcome(res, answer.kind === 'response' ? { kind: 'json', body: answer.body } : answer);
+  };
+
+  // `:` starts a route parameter in express paths, so it is escaped.
+  route(app, '/v3/discovery\\:endpoints', 'post', readBody, discovery('v3'));
+  route(app, '/v2/discovery\\:endpoints', 'post', readBody, discovery('v2'));
+  route(app, '/healthz', 'get', (_req, res) => {
+    sendOutcome(res, { kind: 'json', body: '{"status":"ok"}' });
+  });
+  route(app, '/readyz', 'get', (_req, res) => {
+    const { notReadyReasons } = readiness();
+    const body = JSON.stringify(
+      notReadyReasons.length === 0
+        ? { status: 'ready' }
+        : { status: 'not ready', reasons: notReadyReasons },
+    );
+    sendOutcome(
+      res,
+      notReadyReasons.length === 0 ? { kind: 'json', body } : { kind: 'unavailable', body },
+    );
+  });
+
+  app.use((req: Request, res: Response) => {
+    sendOutcome(res, { kind: 'not-found', path: req.path });
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const outcome: HttpOutcome = toOutcomeFromError(error, BODY_LIMIT_BYTES, logger);
+    sendOutcome(res, outcome);
+  });
+  return app;
+}
+
+type Handler = (req: Request, res: Response, next: NextFunction) => void;
+
+/** Registers `handlers` for one method on `path`, and 405 with `Allow` for every other method. */
+function route(
+  app: express.Express,
+  path: string,
+  method: 'get' | 'post',
+  ...handlers: Handler[]
+): void {
+  app[method](path, ...handlers);
+  const allow = method === 'get' ? ['GET', 'HEAD'] : ['POST'];
+  app.all(path, (_req, res) => {
+    sendOutcome(res, { kind: 'method-not-allowed', allow });
+  });
+}

@@ -1,0 +1,79 @@
+import { fail, ok, type Result } from '../../core/result.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE, type DiscoveryApi } from './discovery-api.js';
+
+/** The parts of Envoy's DiscoveryRequest that decide the answer. */
+export interface DiscoveryRequest {
+  /** The last version the client accepted; absent on its first poll. */
+  readonly versionInfo: string | undefined;
+  /** Clusters asked for; Envoy sends exactly one. Empty means "all" (xDS wildcard). */
+  readonly resourceNames: readonly string[];
+}
+
+/**
+ * Parses the raw body of a `POST /v{2,3}/discovery:endpoints` as proto3 JSON: snake_case or
+ * lowerCamel keys, defaults omitted, unknown fields ignored (Envoy adds fields over time).
+ * Every wrong-shaped field is reported, by its path.
+ */
+export function parseDiscoveryRequest(
+  raw: Buffer | undefined,
+  api: DiscoveryApi,
+): Result<DiscoveryRequest> {
+  const text = raw?.toString('utf8') ?? '';
+  if (text.trim() === '') return fail(['body: empty; expected a DiscoveryRequest JSON object']);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    return fail([`body: not JSON (${error instanceof Error ? error.message : String(error)})`]);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return fail([`body: expected a DiscoveryRequest JSON object, got ${describe(body)}`]);
+  }
+  const fields = body as Record<string, unknown>;
+  const problems: string[] = [];
+  const field = (snake: string, camel: string): [string, unknown] =>
+    snake in fields ? [snake, fields[snake]] : [camel, fields[camel]];
+
+  const [versionPath, version] = field('version_info', 'versionInfo');
+  if (version !== undefined && typeof version !== 'string') {
+    problems.push(`${versionPath}: expected a string, got ${describe(version)}`);
+  }
+
+  const [namesPath, names] = field('resource_names', 'resourceNames');
+  const resourceNames: string[] = [];
+  if (names !== undefined && !Array.isArray(names)) {
+    problems.push(`${namesPath}: expected an array of cluster names, got ${describe(names)}`);
+  } else {
+    (names ?? []).forEach((name: unknown, index) => {
+      if (typeof name === 'string' && name !== '') resourceNames.push(name);
+      else
+        problems.push(
+          `${namesPath}[${index}]: expected a non-empty cluster name, got ${describe(name)}`,
+        );
+    });
+  }
+
+  const [typePath, typeUrl] = field('type_url', 'typeUrl');
+  const expectedType = CLUSTER_LOAD_ASSIGNMENT_TYPE[api];
+  if (typeUrl !== undefined && typeUrl !== '' && typeUrl !== expectedType) {
+    problems.push(`${typePath}: this path serves ${expectedType}, got ${describe(typeUrl)}`);
+  }
+
+  const node = fields.node;
+  if (node !== undefined && (typeof node !== 'object' || node === null || Array.isArray(node))) {
+    problems.push(`node: expected an object, got ${describe(node)}`);
+  }
+
+  if (problems.length > 0) return fail(problems);
+  return ok({ versionInfo: version as string | undefined, resourceNames });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  return typeof value === 'object'
+    ? 'an object'
+    : `${typeof value} ${String(JSON.stringify(value))}`;
+}
