@@ -129,7 +129,8 @@ export function parseServiceLabels(
     );
     if (binding) bindings.push(binding);
   }
-  return problems.length > 0 ? fail(problems) : ok(bindings);
+  // A bad top-level label is inherited by every cluster: report it once.
+  return problems.length > 0 ? fail([...new Set(problems)]) : ok(bindings);
 }
 
 /** Builds one binding: each key from the cluster's own labels, else the top-level default. */

@@ -31,8 +31,11 @@ export function parseDiscoveryRequest(
   }
   const fields = body as Record<string, unknown>;
   const problems: string[] = [];
-  const field = (snake: string, camel: string): [string, unknown] =>
-    snake in fields ? [snake, fields[snake]] : [camel, fields[camel]];
+  // proto3 JSON: either key spelling, and `null` means "the default" for every field.
+  const field = (snake: string, camel: string): [string, unknown] => {
+    const [path, value] = snake in fields ? [snake, fields[snake]] : [camel, fields[camel]];
+    return [path, value === null ? undefined : value];
+  };
 
   const [versionPath, version] = field('version_info', 'versionInfo');
   if (version !== undefined && typeof version !== 'string') {
@@ -59,7 +62,7 @@ export function parseDiscoveryRequest(
     problems.push(`${typePath}: this path serves ${expectedType}, got ${describe(typeUrl)}`);
   }
 
-  const node = fields.node;
+  const [, node] = field('node', 'node');
   if (node !== undefined && (typeof node !== 'object' || node === null || Array.isArray(node))) {
     problems.push(`node: expected an object, got ${describe(node)}`);
   }
@@ -73,7 +76,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string')
     return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-  return typeof value === 'object'
-    ? 'an object'
-    : `${typeof value} ${String(JSON.stringify(value))}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
+  return typeof value;
 }

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+
+import { buildClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
+import { anEndpoint } from '../support/records.js';
+
+describe('buildClusterLoadAssignment', () => {
+  it('builds the Envoy shape in snake_case, omitting defaults', () => {
+    expect(buildClusterLoadAssignment('web', [anEndpoint()])).toEqual({
+      cluster_name: 'web',
+      endpoints: [
+        {
+          lb_endpoints: [
+            {
+              endpoint: {
+                address: { socket_address: { address: '172.18.0.3', port_value: 8080 } },
+                hostname: 'shop-web-1',
+              },
+              health_status: 'HEALTHY',
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('carries weight, canary metadata, draining, locality and priority', () => {
+    const assignment = buildClusterLoadAssignment('web', [
+      anEndpoint({
+        weight: 50,
+        canary: false,
+        health: 'draining',
+        priority: 1,
+        locality: { region: 'eu', zone: 'eu-1a', subZone: '' },
+      }),
+    ]);
+    expect(assignment.endpoints).toEqual([
+      {
+        locality: { region: 'eu', zone: 'eu-1a' },
+        priority: 1,
+        lb_endpoints: [
+          {
+            endpoint: {
+              address: { socket_address: { address: '172.18.0.3', port_value: 8080 } },
+              hostname: 'shop-web-1',
+            },
+            health_status: 'DRAINING',
+            load_balancing_weight: 50,
+            metadata: { filter_metadata: { 'envoy.lb': { canary: false } } },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('groups endpoints by priority then locality, and sorts inside each group', () => {
+    const assignment = buildClusterLoadAssignment('web', [
+      anEndpoint({ address: '10.0.0.9', locality: { region: '', zone: 'b', subZone: '' } }),
+      anEndpoint({ address: '10.0.0.2', priority: 1 }),
+      anEndpoint({ address: '10.0.0.5', locality: { region: '', zone: 'a', subZone: '' } }),
+      anEndpoint({ address: '10.0.0.1', locality: { region: '', zone: 'b', subZone: '' } }),
+    ]);
+    expect(
+      assignment.endpoints.map((group) => [
+        group.priority ?? 0,
+        group.locality?.zone,
+        group.lb_endpoints.map((lb) => lb.endpoint.address.socket_address.address),
+      ]),
+    ).toEqual([
+      [0, 'a', ['10.0.0.5']],
+      [0, 'b', ['10.0.0.1', '10.0.0.9']],
+      [1, undefined, ['10.0.0.2']],
+    ]);
+  });
+
+  it('keeps a duplicate address once', () => {
+    const assignment = buildClusterLoadAssignment('web', [
+      anEndpoint({ hostname: 'b' }),
+      anEndpoint({ hostname: 'a' }),
+    ]);
+    expect(assignment.endpoints[0]?.lb_endpoints.map((lb) => lb.endpoint.hostname)).toEqual(['a']);
+  });
+
+  it('builds an assignment with no endpoints for an empty cluster (Envoy then empties it)', () => {
+    expect(buildClusterLoadAssignment('web', [])).toEqual({ cluster_name: 'web', endpoints: [] });
+  });
+});

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+
+import { parseServiceLabels } from '../../src/core/parse-service-labels.js';
+
+const locality = { region: '', zone: '', subZone: '' };
+
+describe('parseServiceLabels', () => {
+  it.each([
+    ['no labels of ours', { 'com.docker.compose.service': 'web' }],
+    ['a port but no service', { 'eds.port': '8080' }],
+    ['enable=false, even with a service', { 'eds.service': 'web', 'eds.enable': 'false' }],
+    [
+      'enable=false, even with broken labels',
+      { 'eds.service': 'web', 'eds.port': 'x', 'eds.enable': 'FALSE' },
+    ],
+  ])('ignores a container with %s', (_case, labels) => {
+    expect(parseServiceLabels(labels, 'eds')).toEqual({ ok: true, value: [] });
+  });
+
+  it('reads every single-service label', () => {
+    const result = parseServiceLabels(
+      {
+        'eds.service': 'web',
+        'eds.port': '8080',
+        'eds.weight': '50',
+        'eds.priority': '1',
+        'eds.region': 'eu',
+        'eds.zone': 'eu-1a',
+        'eds.subzone': 'rack-3',
+        'eds.canary': 'true',
+        'eds.network': 'shop_default',
+        'eds.enable': 'true',
+      },
+      'eds',
+    );
+    expect(result).toEqual({
+      ok: true,
+      value: [
+        {
+          cluster: 'web',
+          port: 8080,
+          weight: 50,
+          priority: 1,
+          locality: { region: 'eu', zone: 'eu-1a', subZone: 'rack-3' },
+          canary: true,
+          network: 'shop_default',
+          portLabel: 'eds.port',
+          networkLabel: 'eds.network',
+        },
+      ],
+    });
+  });
+
+  it('leaves unset values for later resolution, with priority 0', () => {
+    expect(parseServiceLabels({ 'eds.service': 'web' }, 'eds')).toEqual({
+      ok: true,
+      value: [
+        {
+          cluster: 'web',
+          port: undefined,
+          weight: undefined,
+          priority: 0,
+          locality,
+          canary: undefined,
+          network: undefined,
+          portLabel: 'eds.port',
+          networkLabel: 'eds.network',
+        },
+      ],
+    });
+  });
+
+  it('reads labels under another prefix only', () => {
+    const result = parseServiceLabels(
+      {
+        'com.example.eds.service': 'api',
+        'eds.service': 'ignored',
+        'com.example.eds.port': '9000',
+      },
+      'com.example.eds',
+    );
+    expect(result.ok && result.value.map((b) => [b.cluster, b.port])).toEqual([['api', 9000]]);
+  });
+
+  it('serves several clusters from one container, each on its own port, inheriting top-level keys', () => {
+    const result = parseServiceLabels(
+      {
+        'eds.zone': 'z1',
+        'eds.weight': '10',
+        'eds.services.api.port': '8080',
+        'eds.services.admin.port': '9090',
+        'eds.services.admin.weight': '1',
+        'eds.services.admin.zone': 'z2',
+      },
+      'eds',
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(
+      result.value.map((b) => [b.cluster, b.port, b.weight, b.locality.zone, b.portLabel]),
+    ).toEqual([
+      ['admin', 9090, 1, 'z2', 'eds.services.admin.port'],
+      ['api', 8080, 10, 'z1', 'eds.services.api.port'],
+    ]);
+  });
+
+  it('merges eds.service with an eds.services entry of the same name instead of serving it twice', () => {
+    const result = parseServiceLabels(
+      { 'eds.service': 'web', 'eds.port': '80', 'eds.services.web.port': '8080' },
+      'eds',
+    );
+    expect(result.ok && result.value.map((b) => [b.cluster, b.port])).toEqual([['web', 8080]]);
+  });
+
+  it('accepts cluster names with dots in the multi-service form', () => {
+    const result = parseServiceLabels({ 'eds.services.shop.web.port': '8080' }, 'eds');
+    expect(result.ok && result.value.map((b) => b.cluster)).toEqual(['shop.web']);
+  });
+
+  it.each([
+    ['eds.port', 'http', 'labels["eds.port"]: expected an integer 1-65535, got "http"'],
+    ['eds.port', '0', 'labels["eds.port"]: expected an integer 1-65535, got "0"'],
+    ['eds.port', '65536', 'labels["eds.port"]: expected an integer 1-65535, got "65536"'],
+    ['eds.port', ' 80', 'labels["eds.port"]: expected an integer 1-65535, got " 80"'],
+    ['eds.weight', '0', 'labels["eds.weight"]: expected an integer 1-1000000, got "0"'],
+    ['eds.weight', '-5', 'labels["eds.weight"]: expected an integer 1-1000000, got "-5"'],
+    ['eds.priority', '129', 'labels["eds.priority"]: expected an integer 0-128, got "129"'],
+    ['eds.priority', '1.5', 'labels["eds.priority"]: expected an integer 0-128, got "1.5"'],
+    ['eds.canary', 'yes', 'labels["eds.canary"]: expected true or false, got "yes"'],
+    ['eds.enable', 'on', 'labels["eds.enable"]: expected true or false, got "on"'],
+    [
+      'eds.network',
+      ' ',
+      'labels["eds.network"]: expected a Docker network name, got an empty value',
+    ],
+  ])('rejects %s=%j', (label, value, problem) => {
+    expect(parseServiceLabels({ 'eds.service': 'web', [label]: value }, 'eds')).toEqual({
+      ok: false,
+      problems: [problem],
+    });
+  });
+
+  it('rejects an invalid cluster name', () => {
+    const result = parseServiceLabels({ 'eds.service': 'my service' }, 'eds');
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems[0]).toMatch(
+      /^labels\["eds.service"\]: expected a cluster name/,
+    );
+  });
+
+  it('rejects a misspelt label instead of silently ignoring it', () => {
+    const result = parseServiceLabels({ 'eds.service': 'web', 'eds.prot': '8080' }, 'eds');
+    expect(!result.ok && result.problems[0]).toMatch(
+      /^labels\["eds.prot"\]: unknown label; known: eds.service/,
+    );
+  });
+
+  it('rejects a malformed multi-service label', () => {
+    const result = parseServiceLabels(
+      { 'eds.services.api': '8080', 'eds.services.api.colour': 'red' },
+      'eds',
+    );
+    expect(!result.ok && result.problems).toEqual([
+      'labels["eds.services.api"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network>',
+      'labels["eds.services.api.colour"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network>',
+    ]);
+  });
+
+  it('lists every problem of a container, not just the first', () => {
+    const result = parseServiceLabels(
+      {
+        'eds.service': 'web',
+        'eds.port': 'http',
+        'eds.weight': '0',
+        'eds.services.api.priority': 'high',
+      },
+      'eds',
+    );
+    expect(!result.ok && result.problems).toEqual([
+      'labels["eds.port"]: expected an integer 1-65535, got "http"',
+      'labels["eds.weight"]: expected an integer 1-1000000, got "0"',
+      'labels["eds.services.api.priority"]: expected an integer 0-128, got "high"',
+    ]);
+  });
+});

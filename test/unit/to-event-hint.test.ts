@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import type { DockerEvent } from '../../src/sources/docker/docker-json.js';
+import { toEventHint } from '../../src/sources/docker/to-event-hint.js';
+
+// Captured from a real engine with the agent's event filter: network connect/disconnect,
+// kill -s HUP, rename, docker stop (kill 15, kill 9, die, stop), rm, network rm.
+const events = readFileSync(new URL('../fixtures/docker/events.jsonl', import.meta.url), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as DockerEvent);
+
+describe('toEventHint', () => {
+  it('turns a real event sequence into re-read hints with stop state', () => {
+    expect(
+      events.map((event) => {
+        const hint = toEventHint(event, 'eds');
+        return hint
+          ? `${hint.action} labelled=${String(hint.labelled)} stopping=${hint.stopping}`
+          : 'ignored';
+      }),
+    ).toEqual([
+      'connect labelled=undefined stopping=keep',
+      'disconnect labelled=undefined stopping=keep',
+      'disconnect labelled=undefined stopping=keep',
+      'kill labelled=true stopping=keep',
+      'rename labelled=true stopping=keep',
+      'kill labelled=true stopping=set',
+      'kill labelled=true stopping=keep',
+      'die labelled=true stopping=clear',
+      'disconnect labelled=undefined stopping=keep',
+      'stop labelled=true stopping=set',
+      'destroy labelled=true stopping=clear',
+      'ignored',
+    ]);
+  });
+
+  it('names the container of a network event by its attribute, not the network id', () => {
+    const connect = events[0];
+    expect(connect && toEventHint(connect, 'eds')?.containerId).toBe(events[3]?.Actor?.ID);
+  });
+
+  it('strips the detail from health_status actions', () => {
+    const hint = toEventHint(
+      {
+        Type: 'container',
+        Action: 'health_status: unhealthy',
+        Actor: { ID: 'abc', Attributes: { 'eds.service': 'web' } },
+      },
+      'eds',
+    );
+    expect(hint).toEqual({
+      containerId: 'abc',
+      action: 'health_status',
+      labelled: true,
+      stopping: 'keep',
+    });
+  });
+
+  it('marks containers without our labels as not labelled', () => {
+    const hint = toEventHint(
+      { Type: 'container', Action: 'start', Actor: { ID: 'abc', Attributes: { image: 'x' } } },
+      'eds',
+    );
+    expect(hint?.labelled).toBe(false);
+  });
+
+  it.each([
+    [{ Type: 'container', Action: 'exec_start: sh', Actor: { ID: 'abc' } }],
+    [{ Type: 'image', Action: 'pull', Actor: { ID: 'busybox' } }],
+    [{ Type: 'container', Action: 'start', Actor: {} }],
+    [{}],
+  ])('ignores %j', (event: DockerEvent) => {
+    expect(toEventHint(event, 'eds')).toBeUndefined();
+  });
+});
