@@ -67,9 +67,9 @@ describe('Docker JSON → ContainerRecord', () => {
     ['Up 5 minutes', 'none'],
     ['Up 5 minutes (Paused)', 'none'],
   ])('reads health from the list status text %j', (Status, health) => {
-    expect(
-      toContainerRecordFromSummary({ ...summary, Status, Health: null }, false).health,
-    ).toBe(health);
+    expect(toContainerRecordFromSummary({ ...summary, Status, Health: null }, false).health).toBe(
+      health,
+    );
   });
 
   it('prefers the structured Health of newer engines over the status text', () => {

@@ -50,6 +50,11 @@ export interface DockerSource {
   stop(): Promise<void>;
 }
 
+interface Watched {
+  readonly summary: string;
+  readonly warned: string | undefined;
+}
+
 const DEFAULT_RETRY: RetryTiming = { minTimeout: 250, maxTimeout: 5000 };
 
 /**
@@ -65,8 +70,8 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   const abort = new AbortController();
   const member = (id: string): string => `docker:${id}`;
 
-  /** Containers carrying our labels, with a one-line summary of what was last logged about them. */
-  const watched = new Map<string, string>();
+  /** Existing containers carrying our labels: what was last decided, and the problems last warned of. */
+  const watched = new Map<string, Watched>();
   /** Containers that got their stop signal and have not died yet. */
   const stopping = new Set<string>();
   /** During a full sync: containers re-read since it began, whose list entry is then stale. */
@@ -98,33 +103,36 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   /** Decides one container's contribution, logs it if it changed, and returns the store change. */
   function decide(id: string, record: ContainerRecord | undefined): MemberChange {
     const outcome: ContainerEndpoints =
-      record === undefined || record.state === 'not-running'
-        ? { kind: 'ignored' }
-        : toContainerEndpoints(record, address);
-    const labelled =
-      record !== undefined &&
-      record.state !== 'not-running' &&
-      hasPrefixedLabels(record.labels, address.labelPrefix);
-    const summary = summarize(outcome);
+      record === undefined ? { kind: 'ignored' } : toContainerEndpoints(record, address);
     const previous = watched.get(id);
-    if (summary !== previous && (labelled || previous !== undefined)) {
-      logOutcome(id, record?.name, outcome, previous);
-    }
-    if (labelled) watched.set(id, summary);
-    else {
+    const summary = summarize(outcome);
+    if (summary !== previous?.summary) logChange(id, record, outcome, previous);
+    // A container is watched while it exists with our labels, stopped or not, so that its
+    // warning is given once per container, not once per restart.
+    if (record !== undefined && hasPrefixedLabels(record.labels, address.labelPrefix)) {
+      const warned =
+        outcome.kind === 'invalid'
+          ? outcome.problems.join('; ')
+          : outcome.kind === 'served'
+            ? undefined
+            : previous?.warned;
+      watched.set(id, { summary, warned });
+    } else {
       watched.delete(id);
       stopping.delete(id);
     }
     return [member(id), outcome.kind === 'served' ? outcome.endpoints : []];
   }
 
-  function logOutcome(
+  /** Logs what changed for one container: once, at the level the change deserves. */
+  function logChange(
     id: string,
-    name: string | undefined,
+    record: ContainerRecord | undefined,
     outcome: ContainerEndpoints,
-    previous: string | undefined,
+    previous: Watched | undefined,
   ): void {
-    const fields = { container: short(id), name };
+    const fields = { container: short(id), name: record?.name };
+    const wasServed = previous?.summary.startsWith('served') === true;
     switch (outcome.kind) {
       case 'served':
         for (const note of outcome.notes) logger[note.level](fields, note.message);
@@ -139,21 +147,23 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
           'serving container',
         );
         return;
-      case 'invalid':
-        logger.warn(
-          { ...fields, problems: outcome.problems },
-          `skipping container: ${outcome.problems.join('; ')}`,
-        );
+      case 'invalid': {
+        const problems = outcome.problems.join('; ');
+        if (problems !== previous?.warned) {
+          logger.warn({ ...fields, problems: outcome.problems }, `skipping container: ${problems}`);
+        }
         return;
+      }
       case 'withheld':
-        logger.info(
-          { ...fields, reason: outcome.reason },
-          `withholding container: ${outcome.reason}`,
-        );
+        if (wasServed || outcome.reason !== 'not running') {
+          logger.info(
+            { ...fields, reason: outcome.reason },
+            `withholding container: ${outcome.reason}`,
+          );
+        }
         return;
       case 'ignored':
-        if (previous !== undefined)
-          logger.info(fields, 'container gone or no longer labelled; removed');
+        if (wasServed) logger.info(fields, 'container removed');
         return;
     }
   }

@@ -1,0 +1,68 @@
+import { Writable } from 'node:stream';
+
+import { pino } from 'pino';
+
+import { parseConfig } from '../../src/config/parse-config.js';
+import type { DockerClient } from '../../src/sources/docker/docker-client.js';
+import type { RetryTiming } from '../../src/sources/docker/start-docker-source.js';
+import { startAgent, type Agent } from '../../src/start-agent.js';
+import { endpointsOf, pollEds, send, type EdsReply } from './envoy-rest-client.js';
+
+/** One structured log line the agent wrote. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  container?: string;
+  name?: string;
+  problems?: string[];
+  [key: string]: unknown;
+}
+
+export interface TestAgent {
+  readonly agent: Agent;
+  readonly port: number;
+  /** Every log line so far, parsed. */
+  readonly logs: LogLine[];
+  /** One Envoy-style first poll (no version) of `cluster`. */
+  poll(cluster: string): Promise<EdsReply>;
+  /** `address:port HEALTH` of every endpoint of `cluster`, sorted. */
+  endpoints(cluster: string): Promise<string[]>;
+  readyStatus(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real agent in-process on 127.0.0.1 and a free port, configured through the same
+ * flag parser as the CLI. Logs are captured as parsed JSON for assertions.
+ */
+export async function startTestAgent(
+  args: string[],
+  deps: { dockerClient?: DockerClient; retry?: RetryTiming } = {},
+): Promise<TestAgent> {
+  const parsed = parseConfig(
+    ['--port', '0', '--bind', '127.0.0.1', '--log-level', 'debug', ...args],
+    {},
+  );
+  if (!parsed.ok || parsed.value.kind !== 'run')
+    throw new Error(`bad test config: ${JSON.stringify(parsed)}`);
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line) logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  const logger = pino({ level: 'debug' }, sink);
+  const agent = await startAgent(parsed.value.config, { logger, ...deps });
+  await agent.firstSync;
+  return {
+    agent,
+    port: agent.port,
+    logs,
+    poll: (cluster) => pollEds(agent.port, cluster),
+    endpoints: async (cluster) => endpointsOf(await pollEds(agent.port, cluster)),
+    readyStatus: async () => (await send(agent.port, { method: 'GET', path: '/readyz' })).status,
+    stop: () => agent.stop(),
+  };
+}

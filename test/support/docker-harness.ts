@@ -1,0 +1,192 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Docker from 'dockerode';
+
+/** Label put on everything a test run creates, so cleanup touches nothing else. */
+export const RUN_LABEL = 'eds-agent-test.run';
+
+/** The busybox applets the test image needs. */
+const APPLETS = [
+  'sh',
+  'httpd',
+  'hostname',
+  'mkdir',
+  'sleep',
+  'touch',
+  'rm',
+  'test',
+  'true',
+  'cat',
+  'wget',
+];
+
+/** A shell command for the test image: serve the container's hostname (its short id) on `port`. */
+export function serveHostname(port = 8000): string[] {
+  return [
+    'sh',
+    '-c',
+    `mkdir -p /www && hostname > /www/index.html && exec httpd -f -p ${port} -h /www`,
+  ];
+}
+
+export interface ContainerSpec {
+  readonly labels?: Record<string, string>;
+  readonly cmd?: string[];
+  /** Container ports to expose, e.g. `[8000]`. */
+  readonly expose?: number[];
+  /** Container ports to publish on 127.0.0.1 with a free host port. */
+  readonly publishLoopback?: number[];
+  /** Container ports to publish on all interfaces with a free host port. */
+  readonly publishAll?: number[];
+  readonly network?: string;
+  readonly healthcheck?: { test: string[]; intervalMs: number; retries: number };
+  readonly name?: string;
+}
+
+/**
+ * Everything an integration test does to a Docker engine: a per-run id and label, an image
+ * built offline from the host's static busybox, containers and networks labelled with the run
+ * id, and a cleanup that removes exactly what this run created.
+ */
+export class DockerHarness {
+  readonly runId = `t${randomBytes(4).toString('hex')}`;
+  readonly docker: Docker;
+  readonly image: string;
+  readonly #networks: string[] = [];
+
+  constructor(readonly socketPath = '/var/run/docker.sock') {
+    this.docker = new Docker({ socketPath });
+    this.image = `eds-agent-test/busybox:${this.runId}`;
+  }
+
+  /** Fails with an actionable message when no engine answers. */
+  async assertEngine(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (error) {
+      throw new Error(
+        `integration tests need a Docker engine at unix://${this.socketPath} (start dockerd, or run .ci/run): ${String(error)}`,
+      );
+    }
+  }
+
+  /** Builds the test image with `docker import` of a root filesystem holding only static busybox. */
+  async buildImage(): Promise<void> {
+    await this.assertEngine();
+    const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((path) => existsSync(path));
+    if (!busybox)
+      throw new Error(
+        'integration tests need a static busybox at /bin/busybox (apt-get install busybox-static)',
+      );
+    const root = mkdtempSync(join(tmpdir(), 'eds-agent-rootfs-'));
+    try {
+      mkdirSync(join(root, 'bin'));
+      mkdirSync(join(root, 'tmp'));
+      copyFileSync(busybox, join(root, 'bin', 'busybox'));
+      for (const applet of APPLETS) symlinkSync('busybox', join(root, 'bin', applet));
+      const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const [repo, tag] = this.image.split(':') as [string, string];
+      const stream = await this.docker.importImage(tar.stdout, { repo, tag });
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(stream, (error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  /** Creates and starts a container of the test image, labelled with the run id. */
+  async run(spec: ContainerSpec): Promise<Docker.Container> {
+    const ports = [
+      ...(spec.expose ?? []),
+      ...(spec.publishLoopback ?? []),
+      ...(spec.publishAll ?? []),
+    ];
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const port of spec.publishLoopback ?? [])
+      bindings[`${port}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: '' }];
+    for (const port of spec.publishAll ?? [])
+      bindings[`${port}/tcp`] = [{ HostIp: '', HostPort: '' }];
+    const container = await this.docker.createContainer({
+      Image: this.image,
+      Cmd: spec.cmd ?? serveHostname(),
+      Labels: { ...spec.labels, [RUN_LABEL]: this.runId },
+      ExposedPorts: Object.fromEntries(ports.map((port) => [`${port}/tcp`, {}])),
+      ...(spec.name ? { name: spec.name } : {}),
+      ...(spec.healthcheck
+        ? {
+            Healthcheck: {
+              Test: spec.healthcheck.test,
+              Interval: spec.healthcheck.intervalMs * 1e6,
+              Timeout: 2e9,
+              Retries: spec.healthcheck.retries,
+            },
+          }
+        : {}),
+      HostConfig: {
+        PortBindings: bindings,
+        ...(spec.network ? { NetworkMode: spec.network } : {}),
+      },
+    });
+    await container.start();
+    return container;
+  }
+
+  /** Creates a bridge network labelled with the run id; its name is unique to the run. */
+  async createNetwork(suffix: string): Promise<string> {
+    const name = `${this.runId}_${suffix}`;
+    await this.docker.createNetwork({
+      Name: name,
+      Driver: 'bridge',
+      Labels: { [RUN_LABEL]: this.runId },
+    });
+    this.#networks.push(name);
+    return name;
+  }
+
+  /** The container's IP on `network`, as Docker reports it. */
+  async ipOn(container: Docker.Container, network: string): Promise<string> {
+    const info = await container.inspect();
+    return info.NetworkSettings.Networks[network]?.IPAddress ?? '';
+  }
+
+  /** The host port Docker published for `containerPort`. */
+  async hostPort(container: Docker.Container, containerPort: number): Promise<number> {
+    const info = await container.inspect();
+    return Number(info.NetworkSettings.Ports[`${containerPort}/tcp`]?.[0]?.HostPort);
+  }
+
+  /** Containers of this run, optionally narrowed by more labels. */
+  async listRunContainers(extraLabels: string[] = []): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`${RUN_LABEL}=${this.runId}`, ...extraLabels] }),
+    });
+  }
+
+  /** Removes this run's containers, networks and image; never anything else. */
+  async cleanup(): Promise<void> {
+    for (const info of await this.listRunContainers().catch(() => [])) {
+      await this.docker
+        .getContainer(info.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
+    for (const name of this.#networks)
+      await this.docker
+        .getNetwork(name)
+        .remove()
+        .catch(() => undefined);
+    await this.docker
+      .getImage(this.image)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+}

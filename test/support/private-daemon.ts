@@ -1,0 +1,101 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Docker from 'dockerode';
+
+import { eventually } from './eventually.js';
+
+/**
+ * A Docker engine owned by one test: its own data and exec roots, socket, and bridge, so it
+ * can be stopped and restarted without touching anyone's containers on the main engine.
+ * It is given a bridge of its own because a second dockerd started with `--bridge none`
+ * deletes the host's docker0 (seen with Debian's docker.io 20.10). Needs root, `dockerd`, `ip`.
+ */
+export class PrivateDaemon {
+  readonly dir = mkdtempSync(join(tmpdir(), 'eds-agent-dockerd-'));
+  readonly socketPath = join(this.dir, 'docker.sock');
+  readonly bridge = `eds${randomBytes(4).toString('hex')}`;
+  #process: ChildProcess | undefined;
+
+  /** Whether this machine can run one (root, dockerd and ip on PATH). */
+  static available(): boolean {
+    if (process.getuid?.() !== 0) return false;
+    try {
+      execFileSync('sh', ['-c', 'command -v dockerd && command -v ip'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Creates the bridge on a free 10.199.x.0/24 and starts the engine. */
+  async create(): Promise<void> {
+    const inUse = execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' });
+    const octet = Array.from({ length: 256 }, (_, i) => i).find(
+      (i) => !inUse.includes(`10.199.${i}.`),
+    );
+    if (octet === undefined) throw new Error('no free 10.199.x.0/24 for the private test daemon');
+    execFileSync('ip', ['link', 'add', 'name', this.bridge, 'type', 'bridge']);
+    execFileSync('ip', ['addr', 'add', `10.199.${octet}.1/24`, 'dev', this.bridge]);
+    execFileSync('ip', ['link', 'set', this.bridge, 'up']);
+    await this.start();
+  }
+
+  /** Starts the engine and waits until it answers. */
+  async start(): Promise<void> {
+    const log = openSync(join(this.dir, 'dockerd.log'), 'a');
+    this.#process = spawn(
+      'dockerd',
+      [
+        '--data-root',
+        join(this.dir, 'data'),
+        '--exec-root',
+        join(this.dir, 'exec'),
+        '--pidfile',
+        join(this.dir, 'dockerd.pid'),
+        '--host',
+        `unix://${this.socketPath}`,
+        '--bridge',
+        this.bridge,
+        '--iptables=false',
+        '--ip6tables=false',
+        '--ip-masq=false',
+        // Test containers ignore SIGTERM; do not wait the default 10 s for them on a restart.
+        '--shutdown-timeout',
+        '1',
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    const docker = new Docker({ socketPath: this.socketPath });
+    await eventually(
+      'the private dockerd answers',
+      () => docker.ping(),
+      () => true,
+      { timeoutMs: 30_000 },
+    );
+  }
+
+  /** Stops the engine the way a daemon restart does (SIGTERM) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.#process;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    this.#process = undefined;
+  }
+
+  /** Stops the engine and removes its files and bridge. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    try {
+      execFileSync('ip', ['link', 'del', this.bridge], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

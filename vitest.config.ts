@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// One suite: unit, component and integration tests. Files run one at a time because the
+// integration files share one Docker engine and the machine has two cores; the JSON report
+// is what `.ci/run` summarizes.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    fileParallelism: false,
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
+  },
+});
