@@ -1,0 +1,236 @@
+// Measures how many Envoy REST polls per second the agent answers, against the runtime's own
+// ceiling: a bare node:http server that reads the same request and writes a body of the same
+// size. The server runs in a child process, the load in this one (two cores: one each).
+//
+// Usage: npm run bench            (writes the table into BENCHMARKS.md)
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+import { pino } from 'pino';
+
+import type { Endpoint } from '../src/core/endpoint.js';
+import { createSnapshotStore } from '../src/snapshot-store.js';
+import { answerDiscovery } from '../src/transports/http/answer-discovery.js';
+import { createHttpApp } from '../src/transports/http/create-http-app.js';
+import { startHttpServer } from '../src/transports/http/start-http-server.js';
+import { ENVOY_NODE } from '../test/support/envoy-node.js';
+
+const DURATION_MS = 5_000;
+const CONCURRENCY = 8;
+
+/** `count` endpoints of `cluster`, as containers on one bridge network would give. */
+function endpoints(cluster: string, count: number): Endpoint[] {
+  return Array.from({ length: count }, (_, i) => ({
+    cluster,
+    address: `172.18.${Math.floor(i / 250)}.${(i % 250) + 2}`,
+    port: 8080,
+    hostname: `${cluster}-${i + 1}`,
+    health: 'healthy',
+    weight: undefined,
+    priority: 0,
+    locality: { region: '', zone: '', subZone: '' },
+    canary: undefined,
+  }));
+}
+
+/**
+ * Child process: serve either the agent's HTTP app, or the bare baseline that answers every
+ * request with the body the agent gives for `cluster`, computed once. Reports its port.
+ */
+async function serve(kind: string, cluster: string): Promise<void> {
+  const store = createSnapshotStore();
+  store.apply([
+    ['bench:small', endpoints('small', 20)],
+    ['bench:large', endpoints('large', 1000)],
+  ]);
+  let port: number;
+  if (kind === 'agent') {
+    const app = createHttpApp({
+      snapshot: () => store.current(),
+      readiness: () => ({ notReadyReasons: [] }),
+      logger: pino({ level: 'silent' }),
+    });
+    port = (await startHttpServer(app, '127.0.0.1', 0)).port;
+  } else {
+    const answer = answerDiscovery(
+      store.current(),
+      { versionInfo: undefined, resourceNames: [cluster] },
+      'v3',
+    );
+    const body = answer.kind === 'response' ? answer.body : '';
+    // `baseline-parse` also reads and JSON-parses the request, work any EDS server must do.
+    const parse = kind === 'baseline-parse';
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => (parse ? chunks.push(chunk) : undefined));
+      req.on('end', () => {
+        if (parse) JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      });
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as { port: number }).port;
+  }
+  process.send?.(port);
+}
+
+/** One Envoy-like poll; resolves with the status. */
+function poll(agent: Agent, port: number, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v3/discovery:endpoints',
+        agent,
+        headers: {
+          host: 'eds_cluster',
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          resolve(res.statusCode ?? 0);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+interface Measured {
+  readonly requests: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** Keeps CONCURRENCY polls in flight for DURATION_MS; fails on any unexpected status. */
+async function load(port: number, body: string, expected: number): Promise<Measured> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const latencies: number[] = [];
+  const end = performance.now() + DURATION_MS;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const start = performance.now();
+      const status = await poll(agent, port, body);
+      if (status !== expected) throw new Error(`expected ${expected}, got ${status}`);
+      latencies.push(performance.now() - start);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    requests: latencies.length,
+    perSecond: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+  };
+}
+
+async function startChild(
+  kind: string,
+  cluster = '',
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', kind, cluster], {
+    execArgv: ['--import', 'tsx'],
+  });
+  const [port] = (await once(child, 'message')) as [number];
+  return { child, port };
+}
+
+async function main(): Promise<void> {
+  const request = (cluster: string, version?: string) =>
+    JSON.stringify({
+      ...(version ? { version_info: version } : {}),
+      node: ENVOY_NODE,
+      resource_names: [cluster],
+      type_url: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+    });
+
+  const agent = await startChild('agent');
+  const rows: [string, Measured, string][] = [];
+  const bodyOf = async (cluster: string) => {
+    const res = await fetch(`http://127.0.0.1:${agent.port}/v3/discovery:endpoints`, {
+      method: 'POST',
+      body: request(cluster),
+    });
+    return res.text();
+  };
+  const small = await bodyOf('small');
+  const large = await bodyOf('large');
+  const smallVersion = (JSON.parse(small) as { version_info: string }).version_info;
+
+  for (const [name, cluster, body] of [
+    ['small (20 endpoints)', 'small', small],
+    ['large (1000 endpoints)', 'large', large],
+  ] as const) {
+    for (const kind of ['baseline', 'baseline-parse']) {
+      const baseline = await startChild(kind, cluster);
+      const what = kind === 'baseline' ? 'reads the request' : 'reads and JSON-parses the request';
+      rows.push([
+        `ceiling: bare node:http that ${what}, answers the same ${Buffer.byteLength(body)} bytes`,
+        await load(baseline.port, request(cluster), 200),
+        '200',
+      ]);
+      baseline.child.kill();
+    }
+    rows.push([`agent: first poll, ${name}`, await load(agent.port, request(cluster), 200), '200']);
+  }
+  rows.push([
+    'agent: up-to-date poll (version_info current)',
+    await load(agent.port, request('small', smallVersion), 304),
+    '304',
+  ]);
+  agent.child.kill();
+
+  const table = [
+    '| scenario | status | polls | polls/s | p50 ms | p99 ms |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      ([name, m, status]) =>
+        `| ${name} | ${status} | ${m.requests} | ${Math.round(m.perSecond)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} |`,
+    ),
+  ].join('\n');
+  const section = [
+    '<!-- poll-throughput:start -->',
+    '## Poll throughput',
+    '',
+    `Command: \`npm run bench\` (bench/poll-throughput.ts). ${CONCURRENCY} keep-alive connections for ${DURATION_MS / 1000} s per row,`,
+    `each request a real Envoy poll body (full \`node\`, ${Buffer.byteLength(request('small'))} bytes); server and load generator in`,
+    `separate processes on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}. Measured ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    table,
+    '<!-- poll-throughput:end -->',
+  ].join('\n');
+  const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+  let current =
+    "# Benchmarks\n\nNumbers measured on this project's CI machine size (2 cores). Re-run the command to refresh them.\n\n";
+  try {
+    current = readFileSync(file, 'utf8');
+  } catch {
+    // first run
+  }
+  const next = current.includes('<!-- poll-throughput:start -->')
+    ? current.replace(/<!-- poll-throughput:start -->[\s\S]*<!-- poll-throughput:end -->/, section)
+    : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(file, next);
+  console.log(section);
+}
+
+if (process.argv[2] === 'serve') await serve(process.argv[3] ?? 'agent', process.argv[4] ?? '');
+else await main();

@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { applyClusterEndpoints, EMPTY_SNAPSHOT } from '../../src/core/snapshot.js';
+import { answerDiscovery } from '../../src/transports/http/answer-discovery.js';
+import { anEndpoint } from '../support/records.js';
+
+const request = (versionInfo?: string) => ({ versionInfo, resourceNames: ['web'] });
+
+describe('answerDiscovery', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('serializes a cluster once per version and API, then reuses the body', () => {
+    const { snapshot } = applyClusterEndpoints(EMPTY_SNAPSHOT, [['web', [anEndpoint()]]]);
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const bodies = Array.from({ length: 5 }, () => answerDiscovery(snapshot, request(), 'v3'));
+    expect(stringify).toHaveBeenCalledTimes(1);
+    expect(new Set(bodies.map((answer) => answer.kind === 'response' && answer.body)).size).toBe(1);
+    answerDiscovery(snapshot, request(), 'v2');
+    expect(stringify).toHaveBeenCalledTimes(2);
+  });
+
+  it('serializes again only when the cluster changes', () => {
+    const first = applyClusterEndpoints(EMPTY_SNAPSHOT, [['web', [anEndpoint()]]]).snapshot;
+    const second = applyClusterEndpoints(first, [
+      ['api', [anEndpoint({ cluster: 'api' })]],
+    ]).snapshot;
+    const third = applyClusterEndpoints(second, [['web', [anEndpoint({ weight: 3 })]]]).snapshot;
+    const stringify = vi.spyOn(JSON, 'stringify');
+    answerDiscovery(first, request(), 'v3');
+    answerDiscovery(second, request(), 'v3'); // another cluster changed: same web resource, cached
+    expect(stringify).toHaveBeenCalledTimes(1);
+    answerDiscovery(third, request(), 'v3');
+    expect(stringify).toHaveBeenCalledTimes(2);
+  });
+
+  it('answers not-modified without serializing anything', () => {
+    const { snapshot } = applyClusterEndpoints(EMPTY_SNAPSHOT, [['web', [anEndpoint()]]]);
+    const current = answerDiscovery(snapshot, request(), 'v3');
+    const stringify = vi.spyOn(JSON, 'stringify');
+    expect(answerDiscovery(snapshot, request(current.version), 'v3')).toEqual({
+      kind: 'not-modified',
+      version: current.version,
+    });
+    expect(stringify).not.toHaveBeenCalled();
+  });
+});
