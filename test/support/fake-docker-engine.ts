@@ -1,0 +1,126 @@
+import type { DockerClient, EventStream } from '../../src/sources/docker/docker-client.js';
+import type {
+  DockerContainerInspect,
+  DockerContainerSummary,
+  DockerEvent,
+} from '../../src/sources/docker/docker-json.js';
+
+/** A container as the fake engine keeps it: enough to answer both list and inspect. */
+export interface FakeContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  running: boolean;
+  ip: string;
+}
+
+/**
+ * An in-memory Docker engine behind the DockerClient port, for exercising the source's
+ * ordering logic deterministically: the test decides when a list call returns, when events
+ * arrive and when the engine is down. The real engine is exercised in test/integration/.
+ */
+export class FakeDockerEngine implements DockerClient {
+  readonly containers = new Map<string, FakeContainer>();
+  readonly inspected: string[] = [];
+  down = false;
+  failInspect = false;
+  /** When set, list calls take their snapshot at once but return only after it resolves. */
+  listGate: Promise<void> | undefined;
+  #streams = new Set<{ push: (event: DockerEvent | null) => void }>();
+
+  add(container: FakeContainer): void {
+    this.containers.set(container.id, container);
+  }
+
+  async listContainers(): Promise<DockerContainerSummary[]> {
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    const snapshot = [...this.containers.values()].filter((c) => c.running).map(toSummary);
+    await this.listGate;
+    return snapshot;
+  }
+
+  async inspectContainer(id: string): Promise<DockerContainerInspect | undefined> {
+    // A real inspect is a round trip on a socket: events of a burst arrive while it is in flight.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (this.down || this.failInspect) throw new Error('connect ECONNREFUSED');
+    this.inspected.push(id);
+    const container = this.containers.get(id);
+    return container && toInspect(container);
+  }
+
+  async openEvents(): Promise<EventStream> {
+    await Promise.resolve();
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    const queue: (DockerEvent | null)[] = [];
+    let wake: (() => void) | undefined;
+    const stream = {
+      push: (event: DockerEvent | null) => {
+        queue.push(event);
+        wake?.();
+      },
+    };
+    this.#streams.add(stream);
+    const streams = this.#streams;
+    return {
+      close: () => {
+        stream.push(null);
+      },
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (;;) {
+            const event = queue.shift();
+            if (event === null) return;
+            if (event) yield event;
+            else await new Promise<void>((resolve) => (wake = resolve));
+          }
+        } finally {
+          streams.delete(stream);
+        }
+      },
+    };
+  }
+
+  /** Delivers a container event, with the container's labels as attributes (as Docker does). */
+  emit(id: string, action: string, attributes: Record<string, string> = {}): void {
+    const labels = this.containers.get(id)?.labels ?? {};
+    for (const stream of this.#streams) {
+      stream.push({
+        Type: 'container',
+        Action: action,
+        Actor: { ID: id, Attributes: { ...labels, ...attributes } },
+      });
+    }
+  }
+
+  /** The engine goes away: every event stream ends and calls fail until `down` is cleared. */
+  goDown(): void {
+    this.down = true;
+    for (const stream of this.#streams) stream.push(null);
+  }
+
+  get subscribers(): number {
+    return this.#streams.size;
+  }
+}
+
+function toSummary(c: FakeContainer): DockerContainerSummary {
+  return {
+    Id: c.id,
+    Names: [`/${c.name}`],
+    Labels: c.labels,
+    State: c.running ? 'running' : 'exited',
+    Status: 'Up 1 second',
+    Ports: [{ PrivatePort: 8080, Type: 'tcp' }],
+    NetworkSettings: { Networks: { bridge: { IPAddress: c.ip } } },
+  };
+}
+
+function toInspect(c: FakeContainer): DockerContainerInspect {
+  return {
+    Id: c.id,
+    Name: `/${c.name}`,
+    State: { Status: c.running ? 'running' : 'exited' },
+    Config: { Labels: c.labels, ExposedPorts: { '8080/tcp': {} } },
+    NetworkSettings: { Networks: { bridge: { IPAddress: c.ip } }, Ports: {} },
+  };
+}
