@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { parseDockerHost } from '../../src/config/parse-docker-host.js';
 import { createDockerodeClient } from '../../src/sources/docker/create-dockerode-client.js';
 import type { DockerClient } from '../../src/sources/docker/docker-client.js';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
@@ -21,7 +22,11 @@ describe.skipIf(!canRun && process.env.CI !== 'true')('a Docker daemon restart',
     await daemon.create();
     docker = new DockerHarness(daemon.socketPath);
     await docker.buildImage();
-    const real = createDockerodeClient({ kind: 'unix', path: daemon.socketPath });
+    // Through loopback TCP, so the tcp:// path of --docker-host meets a real engine too.
+    const dockerHost = `tcp://127.0.0.1:${daemon.tcpPort}`;
+    const endpoint = parseDockerHost(dockerHost, '--docker-host');
+    if (!endpoint.ok) throw new Error(endpoint.problems.join());
+    const real = createDockerodeClient(endpoint.value);
     const gated: DockerClient = {
       ...real,
       openEvents: (filters) =>
@@ -29,7 +34,7 @@ describe.skipIf(!canRun && process.env.CI !== 'true')('a Docker daemon restart',
           ? real.openEvents(filters)
           : Promise.reject(new Error('engine held down by the test')),
     };
-    agent = await startTestAgent(['--docker-host', `unix://${daemon.socketPath}`], {
+    agent = await startTestAgent(['--docker-host', dockerHost], {
       dockerClient: gated,
       retry: { minTimeout: 100, maxTimeout: 400 },
     });

@@ -1,6 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,6 +20,8 @@ export class PrivateDaemon {
   readonly dir = mkdtempSync(join(tmpdir(), 'eds-agent-dockerd-'));
   readonly socketPath = join(this.dir, 'docker.sock');
   readonly bridge = `eds${randomBytes(4).toString('hex')}`;
+  /** The engine also listens on loopback TCP, so the agent's tcp:// path meets a real engine. */
+  tcpPort = 0;
   #process: ChildProcess | undefined;
 
   /** Whether this machine can run one (root, dockerd and ip on PATH). */
@@ -41,6 +45,7 @@ export class PrivateDaemon {
     execFileSync('ip', ['link', 'add', 'name', this.bridge, 'type', 'bridge']);
     execFileSync('ip', ['addr', 'add', `10.199.${octet}.1/24`, 'dev', this.bridge]);
     execFileSync('ip', ['link', 'set', this.bridge, 'up']);
+    this.tcpPort = await freeLoopbackPort();
     await this.start();
   }
 
@@ -58,6 +63,8 @@ export class PrivateDaemon {
         join(this.dir, 'dockerd.pid'),
         '--host',
         `unix://${this.socketPath}`,
+        '--host',
+        `tcp://127.0.0.1:${this.tcpPort}`,
         '--bridge',
         this.bridge,
         '--iptables=false',
@@ -98,4 +105,13 @@ export class PrivateDaemon {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
