@@ -33,9 +33,4 @@ export class Registry {
       (this.#byMember.get(member) ?? []).filter((endpoint) => endpoint.cluster === cluster),
     );
   }
-
-  /** Members currently contributing at least one endpoint. */
-  members(): string[] {
-    return [...this.#byMember.keys()];
-  }
 }

@@ -20,7 +20,7 @@ export interface HttpAppOptions {
 }
 
 /** Largest request body accepted (1 MiB); Envoy's requests are a few KB. */
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * The agent's HTTP API: the REST EDS endpoints (v3, and v2 for Envoy ≤ 1.17), `/healthz` and
