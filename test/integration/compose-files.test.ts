@@ -1,22 +1,25 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
 import { describe, expect, it } from 'vitest';
 
 import { compose, findCompose } from '../support/compose.js';
+import { REPO_ROOT, repoFiles } from '../support/repo-files.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FILES = [
-  'docker-compose.yml',
-  ...readdirSync(`${ROOT}test/fixtures/compose`).map((file) => `test/fixtures/compose/${file}`),
-];
+const FILES = repoFiles(/(^|\/)docker-compose\.ya?ml$|^test\/fixtures\/compose\/[^/]+\.ya?ml$/);
 
 describe('every compose file in the repo', () => {
+  it('includes the stack and every example', () => {
+    expect(FILES).toEqual([
+      'docker-compose.yml',
+      'examples/host-mode/docker-compose.yml',
+      'examples/tutorial-rest-eds/docker-compose.yml',
+      'test/fixtures/compose/scaling.yml',
+    ]);
+  });
+
   it.each(FILES)('%s passes `compose config`', async (file) => {
     const command = await findCompose();
     const env = { EDS_TEST_IMAGE: 'image', EDS_TEST_CLUSTER: 'web', EDS_TEST_RUN: 'config' };
     await expect(
-      compose(command, 'edsconfig', `${ROOT}${file}`, ['config', '--quiet'], env),
+      compose(command, 'edsconfig', `${REPO_ROOT}${file}`, ['config', '--quiet'], env),
     ).resolves.toBeUndefined();
   });
 });

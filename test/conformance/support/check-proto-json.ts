@@ -99,7 +99,8 @@ function checkMessage(
       problems.push(`${path}: oneof ${oneof.name} is required`);
     }
   }
-  for (const field of type.fieldsArray) {
+  // `required` on a oneof member only applies when that member is the one chosen.
+  for (const field of type.fieldsArray.filter((f) => !f.partOf)) {
     const present = value[field.name] ?? value[jsonName(field.name)];
     if (rules(field).message?.required === true && (present === undefined || present === null)) {
       problems.push(`${path}.${field.name}: required`);

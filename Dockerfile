@@ -1,0 +1,34 @@
+# eds-agent image: built from a checkout with `docker build -t eds-agent .`
+#
+# The agent only reads the Docker API (list, inspect, events), but a unix socket cannot be
+# opened read-only: whoever can connect can call every endpoint. Mount the socket and run with
+# its group (see docker-compose.yml), or, to really limit it to reads, point --docker-host at a
+# socket proxy that allows only GET on containers, events and networks.
+
+# 1. Compile TypeScript with the dev dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci --ignore-scripts
+COPY src ./src
+RUN npm run build
+
+# 2. Production dependencies only.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts
+
+# 3. The runtime: compiled JS, production modules, an unprivileged user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+USER node
+EXPOSE 8080
+# Node has fetch built in, so the check needs no curl in the image.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.EDS_AGENT_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/main.js"]

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+
+import { createSnapshotStore } from '../../src/snapshot-store.js';
+import { createHttpApp } from '../../src/transports/http/create-http-app.js';
+import { startHttpServer } from '../../src/transports/http/start-http-server.js';
+
+const run = promisify(execFile);
+
+/** The Dockerfile's instructions, continuation lines joined, grouped by stage. */
+function readStages(): { from: string; name: string | undefined; lines: string[] }[] {
+  const text = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').replace(
+    /\\\n\s*/g,
+    '',
+  );
+  const stages: { from: string; name: string | undefined; lines: string[] }[] = [];
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (line === '' || line.startsWith('#')) continue;
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) stages.push({ from: from[1] ?? '', name: from[2], lines: [] });
+    else stages.at(-1)?.lines.push(line);
+  }
+  return stages;
+}
+
+// The official node image cannot be pulled on the machines this runs on, so the image is not
+// built here: these checks cover what can be checked offline.
+describe('the Dockerfile', () => {
+  const stages = readStages();
+  const final = stages.at(-1);
+
+  it('is multi-stage, and the runtime stage gets production dependencies only', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const copiedModules = final?.lines.find((l) => /^COPY --from=\S+ \/app\/node_modules/.test(l));
+    const source = stages.find((s) => s.name === /--from=(\S+)/.exec(copiedModules ?? '')?.[1]);
+    expect(source?.lines).toContain('RUN npm ci --omit=dev --ignore-scripts');
+    expect(final?.lines.some((l) => l.startsWith('RUN npm'))).toBe(false);
+    expect(final?.lines).toContain('COPY --from=build /app/dist ./dist');
+  });
+
+  it('runs as a non-root user', () => {
+    const user = final?.lines
+      .filter((l) => l.startsWith('USER '))
+      .at(-1)
+      ?.split(/\s+/)[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+  });
+
+  it('has a HEALTHCHECK whose command passes against a running agent and fails against none', async () => {
+    const healthcheck = final?.lines.find((l) => l.startsWith('HEALTHCHECK'));
+    const command = JSON.parse(/CMD\s+(\[.*\])$/.exec(healthcheck ?? '')?.[1] ?? '[]') as string[];
+    expect(command[0]).toBe('node');
+    expect(command.join(' ')).toContain('/healthz');
+
+    const app = createHttpApp({
+      snapshot: () => createSnapshotStore().current(),
+      readiness: () => ({ notReadyReasons: [] }),
+      logger: pino({ level: 'silent' }),
+    });
+    const server = await startHttpServer(app, '127.0.0.1', 0);
+    const check = (port: number) =>
+      run(process.execPath, command.slice(1), { env: { EDS_AGENT_PORT: String(port) } }).then(
+        () => 0,
+        (error: unknown) => (error as { code?: number }).code ?? -1,
+      );
+    try {
+      expect(await check(server.port)).toBe(0);
+    } finally {
+      await server.close();
+    }
+    expect(await check(server.port)).toBe(1);
+  });
+
+  it('starts the compiled entry point that `npm run build` produces', () => {
+    expect(final?.lines).toContain('ENTRYPOINT ["node", "dist/main.js"]');
+    const build = JSON.parse(
+      readFileSync(new URL('../../tsconfig.build.json', import.meta.url), 'utf8'),
+    ) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
+    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+  });
+});

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+import { REPO_ROOT, repoFiles } from '../support/repo-files.js';
+import { checkProtoJson } from './support/check-proto-json.js';
+import { loadEnvoyProtos } from './support/load-envoy-protos.js';
+
+interface Cluster {
+  name: string;
+  type?: string;
+  eds_cluster_config?: {
+    service_name?: string;
+    eds_config?: {
+      resource_api_version?: string;
+      api_config_source?: {
+        api_type?: string;
+        transport_api_version?: string;
+        cluster_names?: string[];
+        refresh_delay?: string;
+      };
+    };
+  };
+  load_assignment?: {
+    endpoints: {
+      lb_endpoints: {
+        endpoint: { address: { socket_address: { address: string; port_value: number } } };
+      }[];
+    }[];
+  };
+}
+interface Bootstrap {
+  static_resources: { clusters: Cluster[] };
+}
+
+const ENVOY_CONFIGS = repoFiles(/^examples\/.*envoy[^/]*\.ya?ml$/);
+const readYaml = (path: string): unknown => parse(readFileSync(join(REPO_ROOT, path), 'utf8'));
+
+describe('the Envoy configs the repo ships', () => {
+  it('include one per example', () => {
+    expect(ENVOY_CONFIGS).toEqual([
+      'examples/compose-scaling/envoy.yaml',
+      'examples/host-mode/envoy.yaml',
+      'examples/tutorial-rest-eds/envoy.yaml',
+    ]);
+  });
+
+  it.each(ENVOY_CONFIGS)(
+    '%s parses as envoy.config.bootstrap.v3.Bootstrap with no unknown field',
+    (path) => {
+      expect(
+        checkProtoJson(loadEnvoyProtos(), 'envoy.config.bootstrap.v3.Bootstrap', readYaml(path)),
+      ).toEqual([]);
+    },
+  );
+
+  it.each(ENVOY_CONFIGS)(
+    '%s polls the agent over REST v3 with a refresh delay, through a static cluster',
+    (path) => {
+      const clusters = (readYaml(path) as Bootstrap).static_resources.clusters;
+      const eds = clusters.filter((cluster) => cluster.type === 'EDS');
+      expect(eds.length).toBeGreaterThan(0);
+      for (const cluster of eds) {
+        const config = cluster.eds_cluster_config?.eds_config;
+        expect(config?.resource_api_version).toBe('V3');
+        expect(config?.api_config_source).toMatchObject({
+          api_type: 'REST',
+          transport_api_version: 'V3',
+        });
+        expect(config?.api_config_source?.refresh_delay).toMatch(/^\d+(\.\d+)?s$/);
+        const names = config?.api_config_source?.cluster_names ?? [];
+        expect(names).toHaveLength(1);
+        const management = clusters.find((candidate) => candidate.name === names[0]);
+        expect(['STATIC', 'STRICT_DNS', 'LOGICAL_DNS']).toContain(management?.type);
+        const socket =
+          management?.load_assignment?.endpoints[0]?.lb_endpoints[0]?.endpoint.address
+            .socket_address;
+        expect(socket?.port_value).toBe(8080);
+        expect(['eds-agent', '127.0.0.1']).toContain(socket?.address);
+      }
+    },
+  );
+
+  it.each(ENVOY_CONFIGS)('%s asks for the cluster its compose file labels', (path) => {
+    const services = (readYaml(path) as Bootstrap).static_resources.clusters
+      .filter((cluster) => cluster.type === 'EDS')
+      .map((cluster) => cluster.eds_cluster_config?.service_name ?? cluster.name);
+    const composePath = path.startsWith('examples/compose-scaling/')
+      ? 'docker-compose.yml'
+      : join(dirname(path), 'docker-compose.yml');
+    const compose = readYaml(composePath) as {
+      services: Record<string, { labels?: Record<string, string>; volumes?: string[] }>;
+    };
+    const labelled = Object.values(compose.services).map(
+      (service) => service.labels?.['eds.service'],
+    );
+    for (const service of services) expect(labelled).toContain(service);
+  });
+
+  it('has the top-level stack mount the compose-scaling config into Envoy', () => {
+    const compose = readYaml('docker-compose.yml') as {
+      services: { envoy: { image: string; volumes: string[] } };
+    };
+    expect(compose.services.envoy.volumes).toContain(
+      './examples/compose-scaling/envoy.yaml:/etc/envoy/envoy.yaml:ro',
+    );
+    expect(compose.services.envoy.image).toMatch(/^envoyproxy\/envoy:v\d+\.\d+\.\d+$/);
+  });
+
+  it('would catch a misspelt field (the check is strict)', () => {
+    const config = readYaml('examples/host-mode/envoy.yaml') as Bootstrap;
+    const [web] = config.static_resources.clusters;
+    const source = web?.eds_cluster_config?.eds_config?.api_config_source as Record<
+      string,
+      unknown
+    >;
+    source.refresh_dealy = source.refresh_delay;
+    delete source.refresh_delay;
+    expect(
+      checkProtoJson(loadEnvoyProtos(), 'envoy.config.bootstrap.v3.Bootstrap', config).join(),
+    ).toMatch(/refresh_dealy: unknown field of envoy.config.core.v3.ApiConfigSource/);
+  });
+});
