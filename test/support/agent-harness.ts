@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config/parse-config.js';
 import type { DockerClient } from '../../src/sources/docker/docker-client.js';
 import type { RetryTiming } from '../../src/sources/docker/start-docker-source.js';
 import { startAgent, type Agent } from '../../src/start-agent.js';
+import { checkEdsResponse } from '../conformance/support/check-eds-response.js';
 import { endpointsOf, pollEds, send, type EdsReply } from './envoy-rest-client.js';
 
 /** One structured log line the agent wrote. */
@@ -60,9 +61,21 @@ export async function startTestAgent(
     agent,
     port: agent.port,
     logs,
-    poll: (cluster) => pollEds(agent.port, cluster),
-    endpoints: async (cluster) => endpointsOf(await pollEds(agent.port, cluster)),
+    poll: (cluster) => pollAccepted(agent.port, cluster),
+    endpoints: async (cluster) => endpointsOf(await pollAccepted(agent.port, cluster)),
     readyStatus: async () => (await send(agent.port, { method: 'GET', path: '/readyz' })).status,
     stop: () => agent.stop(),
   };
+}
+
+/**
+ * An Envoy-style poll whose 200 answer must pass Envoy's acceptance check: every answer an
+ * integration scenario reads is thereby also a conformance check.
+ */
+async function pollAccepted(port: number, cluster: string): Promise<EdsReply> {
+  const reply = await pollEds(port, cluster);
+  const problems = reply.status === 200 ? checkEdsResponse(reply.text, cluster) : [];
+  if (problems.length > 0)
+    throw new Error(`the agent answered what Envoy would reject: ${problems.join('; ')}`);
+  return reply;
 }
