@@ -35,6 +35,7 @@ function endpoints(cluster: string, count: number): Endpoint[] {
     priority: 0,
     locality: { region: '', zone: '', subZone: '' },
     canary: undefined,
+    source: 'docker',
   }));
 }
 

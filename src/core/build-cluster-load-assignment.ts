@@ -1,4 +1,4 @@
-import type { Endpoint } from './endpoint.js';
+import type { Endpoint, EndpointSource } from './endpoint.js';
 
 /** Envoy's `envoy.config.endpoint.v3.ClusterLoadAssignment` in proto3 JSON (snake_case, defaults omitted). */
 export interface ClusterLoadAssignment {
@@ -21,12 +21,15 @@ export interface LbEndpoint {
     readonly address: {
       readonly socket_address: { readonly address: string; readonly port_value: number };
     };
-    readonly hostname: string;
+    readonly hostname?: string;
   };
   readonly health_status: 'HEALTHY' | 'DRAINING';
   readonly load_balancing_weight?: number;
-  readonly metadata?: {
-    readonly filter_metadata: { readonly 'envoy.lb': { readonly canary: boolean } };
+  readonly metadata: {
+    readonly filter_metadata: {
+      readonly 'envoy.lb'?: { readonly canary: boolean };
+      readonly 'eds-agent': { readonly source: EndpointSource };
+    };
   };
 }
 
@@ -34,7 +37,8 @@ export interface LbEndpoint {
  * Builds the ClusterLoadAssignment Envoy receives for `clusterName`, the one place where our
  * endpoints become Envoy's words. Deterministic: the same endpoints in any order give the same
  * JSON (localities by priority then name, endpoints by address), so versions do not flap.
- * A duplicate address is kept once (Envoy would keep only the first anyway).
+ * An address listed twice is kept once, Docker's before a registration's (Envoy would keep
+ * only the first anyway; `findShadowedEndpoints` names the ones dropped).
  * No endpoints gives an assignment with no endpoints, which empties the cluster in Envoy.
  */
 export function buildClusterLoadAssignment(
@@ -74,13 +78,16 @@ function toLbEndpoint(endpoint: Endpoint): LbEndpoint {
   return {
     endpoint: {
       address: { socket_address: { address: endpoint.address, port_value: endpoint.port } },
-      hostname: endpoint.hostname,
+      ...(endpoint.hostname !== '' ? { hostname: endpoint.hostname } : {}),
     },
     health_status: endpoint.health === 'draining' ? 'DRAINING' : 'HEALTHY',
     ...(endpoint.weight !== undefined ? { load_balancing_weight: endpoint.weight } : {}),
-    ...(endpoint.canary !== undefined
-      ? { metadata: { filter_metadata: { 'envoy.lb': { canary: endpoint.canary } } } }
-      : {}),
+    metadata: {
+      filter_metadata: {
+        ...(endpoint.canary !== undefined ? { 'envoy.lb': { canary: endpoint.canary } } : {}),
+        'eds-agent': { source: endpoint.source },
+      },
+    },
   };
 }
 
@@ -90,33 +97,36 @@ function omitEmpty<T extends Record<string, string>>(fields: T): Partial<T> {
   ) as Partial<T>;
 }
 
+/** Docker's endpoint sorts before a registration's at the same address, so it is the one kept. */
+const SOURCE_RANK: Readonly<Record<EndpointSource, number>> = { docker: 0, api: 1 };
+
+function sortKey(e: Endpoint): (string | number)[] {
+  const { region, zone, subZone } = e.locality;
+  return [
+    e.address,
+    e.port,
+    SOURCE_RANK[e.source],
+    e.hostname,
+    e.health,
+    e.weight ?? 0,
+    String(e.canary),
+    e.priority,
+    region,
+    zone,
+    subZone,
+  ];
+}
+
 function compareEndpoints(a: Endpoint, b: Endpoint): number {
-  return compareTuples(
-    [
-      a.address,
-      a.port,
-      a.hostname,
-      a.health,
-      a.weight ?? 0,
-      String(a.canary),
-      a.priority,
-      a.locality.region,
-      a.locality.zone,
-      a.locality.subZone,
-    ],
-    [
-      b.address,
-      b.port,
-      b.hostname,
-      b.health,
-      b.weight ?? 0,
-      String(b.canary),
-      b.priority,
-      b.locality.region,
-      b.locality.zone,
-      b.locality.subZone,
-    ],
+  return compareTuples(sortKey(a), sortKey(b));
+}
+
+/** Registered endpoints dropped because a Docker container has the same address and port. */
+export function findShadowedEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
+  const docker = new Set(
+    endpoints.filter((e) => e.source === 'docker').map((e) => `${e.address}|${e.port}`),
   );
+  return endpoints.filter((e) => e.source === 'api' && docker.has(`${e.address}|${e.port}`));
 }
 
 function compareTuples(a: readonly (string | number)[], b: readonly (string | number)[]): number {

@@ -1,5 +1,8 @@
 import type { Locality } from './parse-service-labels.js';
 
+/** Where an endpoint came from: a Docker container, or a registration through the HTTP API. */
+export type EndpointSource = 'docker' | 'api';
+
 /** Whether an endpoint should get new traffic (`healthy`) or only finish what it has (`draining`). */
 export type EndpointHealth = 'healthy' | 'draining';
 
@@ -12,11 +15,12 @@ export interface Endpoint {
   /** An IP literal (v4 or v6): Envoy's EDS rejects hostnames. */
   readonly address: string;
   readonly port: number;
-  /** Shown by Envoy in admin output; the container name. */
+  /** Shown by Envoy in admin output: the container name; `''` for none (omitted). */
   readonly hostname: string;
   readonly health: EndpointHealth;
   readonly weight: number | undefined;
   readonly priority: number;
   readonly locality: Locality;
   readonly canary: boolean | undefined;
+  readonly source: EndpointSource;
 }

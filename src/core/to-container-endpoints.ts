@@ -70,6 +70,7 @@ export function toContainerEndpoints(
       priority: binding.priority,
       locality: binding.locality,
       canary: binding.canary,
+      source: 'docker',
     });
   }
   if (problems.length > 0) return { kind: 'invalid', problems };

@@ -44,6 +44,7 @@ describe('following a real Docker engine (container address mode)', () => {
             },
             health_status: 'HEALTHY',
             load_balancing_weight: 7,
+            metadata: { filter_metadata: { 'eds-agent': { source: 'docker' } } },
           },
         ],
       },

@@ -29,6 +29,7 @@ export function anEndpoint(overrides: Partial<Endpoint> = {}): Endpoint {
     priority: 0,
     locality: { region: '', zone: '', subZone: '' },
     canary: undefined,
+    source: 'docker',
     ...overrides,
   };
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
+import {
+  buildClusterLoadAssignment,
+  findShadowedEndpoints,
+} from '../../src/core/build-cluster-load-assignment.js';
 import { anEndpoint } from '../support/records.js';
 
 describe('buildClusterLoadAssignment', () => {
@@ -16,6 +19,7 @@ describe('buildClusterLoadAssignment', () => {
                 hostname: 'shop-web-1',
               },
               health_status: 'HEALTHY',
+              metadata: { filter_metadata: { 'eds-agent': { source: 'docker' } } },
             },
           ],
         },
@@ -45,7 +49,9 @@ describe('buildClusterLoadAssignment', () => {
             },
             health_status: 'DRAINING',
             load_balancing_weight: 50,
-            metadata: { filter_metadata: { 'envoy.lb': { canary: false } } },
+            metadata: {
+              filter_metadata: { 'envoy.lb': { canary: false }, 'eds-agent': { source: 'docker' } },
+            },
           },
         ],
       },
@@ -78,6 +84,27 @@ describe('buildClusterLoadAssignment', () => {
       anEndpoint({ hostname: 'a' }),
     ]);
     expect(assignment.endpoints[0]?.lb_endpoints.map((lb) => lb.endpoint.hostname)).toEqual(['a']);
+  });
+
+  it("keeps Docker's endpoint when a registration has the same address, and names the one dropped", () => {
+    const registered = anEndpoint({ source: 'api', hostname: '' });
+    const container = anEndpoint({ source: 'docker', hostname: 'zzz-last-by-name' });
+    const assignment = buildClusterLoadAssignment('web', [registered, container]);
+    expect(assignment.endpoints[0]?.lb_endpoints).toHaveLength(1);
+    expect(
+      assignment.endpoints[0]?.lb_endpoints[0]?.metadata.filter_metadata['eds-agent'].source,
+    ).toBe('docker');
+    expect(findShadowedEndpoints([registered, container])).toEqual([registered]);
+    expect(findShadowedEndpoints([registered, anEndpoint({ port: 9090 })])).toEqual([]);
+  });
+
+  it('omits an empty hostname', () => {
+    const [lb] =
+      buildClusterLoadAssignment('web', [anEndpoint({ hostname: '', source: 'api' })]).endpoints[0]
+        ?.lb_endpoints ?? [];
+    expect(lb?.endpoint).toEqual({
+      address: { socket_address: { address: '172.18.0.3', port_value: 8080 } },
+    });
   });
 
   it('builds an assignment with no endpoints for an empty cluster (Envoy then empties it)', () => {
