@@ -1,3 +1,6 @@
+import type { Logger } from 'pino';
+
+import { findShadowedEndpoints } from './core/build-cluster-load-assignment.js';
 import type { Endpoint } from './core/endpoint.js';
 import { Registry } from './core/registry.js';
 import { applyClusterEndpoints, EMPTY_SNAPSHOT, type Snapshot } from './core/snapshot.js';
@@ -15,8 +18,11 @@ export interface SnapshotStore {
   apply(changes: readonly MemberChange[]): string[];
 }
 
-/** Creates an empty store. */
-export function createSnapshotStore(): SnapshotStore {
+/**
+ * Creates an empty store. With a logger, a rebuilt cluster in which a registered host is
+ * shadowed by a Docker container at the same address says so, once per rebuild.
+ */
+export function createSnapshotStore(logger?: Logger): SnapshotStore {
   const registry = new Registry();
   let snapshot = EMPTY_SNAPSHOT;
   return {
@@ -31,6 +37,14 @@ export function createSnapshotStore(): SnapshotStore {
         [...touched].map((cluster) => [cluster, registry.endpointsOf(cluster)] as const),
       );
       snapshot = result.snapshot;
+      for (const cluster of logger ? result.changed : []) {
+        for (const shadowed of findShadowedEndpoints(registry.endpointsOf(cluster))) {
+          logger?.warn(
+            { cluster, address: `${shadowed.address}:${shadowed.port}` },
+            'registered host has the address of a Docker container; serving the container',
+          );
+        }
+      }
       return result.changed;
     },
   };

@@ -5,6 +5,7 @@ import { createSnapshotStore } from './snapshot-store.js';
 import { createDockerodeClient } from './sources/docker/create-dockerode-client.js';
 import type { DockerClient } from './sources/docker/docker-client.js';
 import { startDockerSource, type RetryTiming } from './sources/docker/start-docker-source.js';
+import { startRegistrationSource } from './sources/registrations/start-registration-source.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
 import { startHttpServer } from './transports/http/start-http-server.js';
 
@@ -28,13 +29,22 @@ export interface AgentDependencies {
 }
 
 /**
- * Wires source → store → transport: starts the HTTP server first (so `/healthz` answers while
+ * Wires sources (Docker, registrations) → store → transport: loads the registrations (a bad
+ * state file stops the start), then starts the HTTP server (so `/healthz` answers while
  * Docker is still being reached), then follows Docker. Serving starts empty and fills on the
  * first sync; `/readyz` says when that has happened.
  */
 export async function startAgent(config: Config, deps: AgentDependencies): Promise<Agent> {
   const { logger } = deps;
-  const store = createSnapshotStore();
+  const store = createSnapshotStore(logger);
+  const registrations = await startRegistrationSource({
+    store,
+    logger,
+    stateFile: config.stateFile,
+  });
+  if (!registrations.ok) {
+    throw new Error(`cannot load the state file: ${registrations.problems.join('; ')}`);
+  }
   const source = startDockerSource({
     client: deps.dockerClient ?? createDockerodeClient(config.dockerHost),
     store,
@@ -55,16 +65,35 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       return { notReadyReasons: reasons };
     },
     logger,
+    registration: {
+      registrations: registrations.value,
+      adminToken: config.adminToken,
+      readOnly: config.readOnly,
+    },
   });
   let server;
   try {
     server = await startHttpServer(app, config.bind, config.port);
   } catch (error) {
     await source.stop();
+    await registrations.value.stop();
     throw error;
   }
+  if (config.adminToken === undefined && !config.readOnly && !isLoopback(config.bind)) {
+    logger.warn(
+      { bind: config.bind },
+      'the registration API (/edsservice) is open to anyone who can reach this address; set --admin-token or --read-only',
+    );
+  }
   logger.info(
-    { port: server.port, bind: config.bind, docker: config.dockerHostUrl, ...config.address },
+    {
+      port: server.port,
+      bind: config.bind,
+      docker: config.dockerHostUrl,
+      ...config.address,
+      stateFile: config.stateFile ?? '(memory only)',
+      readOnly: config.readOnly,
+    },
     'eds-agent listening',
   );
   return {
@@ -74,6 +103,11 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     async stop() {
       await server.close();
       await source.stop();
+      await registrations.value.stop();
     },
   };
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
 }

@@ -10,6 +10,12 @@ export interface Config {
   readonly dockerHostUrl: string;
   readonly address: AddressOptions;
   readonly logLevel: LogLevel;
+  /** Registrations survive restarts in this file; in memory only when absent. */
+  readonly stateFile: string | undefined;
+  /** Bearer token every mutating registration call needs; none when absent. */
+  readonly adminToken: string | undefined;
+  /** Refuses every mutating registration call (Docker is then the only source). */
+  readonly readOnly: boolean;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -21,6 +27,8 @@ export interface FlagSpec {
   readonly value: string;
   readonly defaultText: string;
   readonly help: string;
+  /** A switch: `--read-only`, or its variable set to true/false. */
+  readonly boolean?: true;
 }
 
 /** The flags, in `--help` order. The README's reference table mirrors this list. */
@@ -68,6 +76,25 @@ export const FLAGS = [
     defaultText: 'info',
     help: `one of ${LOG_LEVELS.join(', ')}`,
   },
+  {
+    name: 'state-file',
+    value: '<path>',
+    defaultText: '(none: registrations are kept in memory)',
+    help: 'file where registrations made through /edsservice survive restarts',
+  },
+  {
+    name: 'admin-token',
+    value: '<token>',
+    defaultText: '(none)',
+    help: 'bearer token every mutating /edsservice call must carry',
+  },
+  {
+    name: 'read-only',
+    value: '',
+    defaultText: 'false',
+    help: 'refuse every mutating /edsservice call (405): Docker is the only source',
+    boolean: true,
+  },
 ] as const satisfies readonly FlagSpec[];
 
 export type FlagName = (typeof FLAGS)[number]['name'];
@@ -80,7 +107,7 @@ export function toEnvName(flag: string): string {
 /** The text `--help` prints. */
 export function formatHelp(): string {
   const rows = FLAGS.map((flag) => {
-    const left = `  --${flag.name} ${flag.value}`;
+    const left = `  --${flag.name}${flag.value ? ` ${flag.value}` : ''}`;
     return `${left.padEnd(34)}${flag.help}\n${''.padEnd(34)}default: ${flag.defaultText}; env: ${toEnvName(flag.name)}`;
   });
   return [
@@ -94,6 +121,7 @@ export function formatHelp(): string {
     '',
     'Labels: <prefix>.service, .port, .weight, .priority, .region, .zone, .subzone, .canary,',
     '        .network, .enable, and <prefix>.services.<cluster>.<key> for several clusters.',
-    'HTTP:   POST /v3/discovery:endpoints, POST /v2/discovery:endpoints, GET /healthz, GET /readyz',
+    'HTTP:   POST /v3/discovery:endpoints, POST /v2/discovery:endpoints, GET /healthz, GET /readyz,',
+    '        /edsservice[/<service>[/hosts/<ip>:<port>]] (registration), GET /v1/registration/<service>',
   ].join('\n');
 }

@@ -31,7 +31,12 @@ export function parseConfig(
     flags = parseArgs({
       args: [...argv],
       options: {
-        ...Object.fromEntries(FLAGS.map((flag) => [flag.name, { type: 'string' as const }])),
+        ...Object.fromEntries(
+          FLAGS.map((flag) => [
+            flag.name,
+            { type: 'boolean' in flag ? ('boolean' as const) : ('string' as const) },
+          ]),
+        ),
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -47,6 +52,7 @@ export function parseConfig(
   const read = (name: FlagName, fallback: string): { value: string; path: string } => {
     const flag = flags[name];
     if (typeof flag === 'string') return { value: flag, path: `--${name}` };
+    if (flag === true) return { value: 'true', path: `--${name}` };
     const fromEnv = env[toEnvName(name)];
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, path: toEnvName(name) };
     return { value: fallback, path: `--${name} (default)` };
@@ -69,6 +75,9 @@ export function parseConfig(
   const hostIp = check(parseIp(read('host-ip', '127.0.0.1')), '');
   const network = read('network', '').value;
   const logLevel = check(parseLogLevel(read('log-level', 'info')), 'info');
+  const stateFile = read('state-file', '').value;
+  const adminToken = read('admin-token', '').value;
+  const readOnly = check(parseSwitch(read('read-only', 'false')), false);
 
   if (problems.length > 0) return fail(problems);
   return ok({
@@ -85,6 +94,9 @@ export function parseConfig(
         labelPrefix,
       },
       logLevel,
+      stateFile: stateFile === '' ? undefined : stateFile,
+      adminToken: adminToken === '' ? undefined : adminToken,
+      readOnly,
     },
   });
 }
@@ -125,4 +137,11 @@ function parseLogLevel({ value, path }: Raw): Result<LogLevel> {
   return level !== undefined
     ? ok(level)
     : fail([`${path}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`]);
+}
+
+function parseSwitch({ value, path }: Raw): Result<boolean> {
+  const lower = value.toLowerCase();
+  if (lower === 'true' || lower === '1') return ok(true);
+  if (lower === 'false' || lower === '0') return ok(false);
+  return fail([`${path}: expected true or false, got ${JSON.stringify(value)}`]);
 }

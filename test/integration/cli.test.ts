@@ -1,33 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
+import { exitOf, portOf, startCli } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
-
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-
-/** Runs the real command line (`src/main.ts` through tsx, as `npm start` runs the built one). */
-function startCli(
-  args: string[],
-  env: Record<string, string> = {},
-): ChildProcessWithoutNullStreams & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return Object.assign(child, { output: () => output });
-}
-
-async function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return code;
-}
 
 describe('the eds-agent command line', () => {
   it('prints every flag and its variable with --help, and exits 0', async () => {
@@ -75,12 +52,7 @@ describe('the eds-agent command line', () => {
       '--docker-host',
       'unix:///nonexistent/docker.sock',
     ]);
-    const port = await eventually(
-      'the agent logs its port',
-      () => /"port":(\d+)/.exec(cli.output())?.[1],
-      (found) => found !== undefined,
-      { timeoutMs: 15_000 },
-    ).then(Number);
+    const port = await portOf(cli);
 
     // A request whose body is still being sent when SIGTERM arrives.
     const body = JSON.stringify({ resource_names: ['web'] });
@@ -107,5 +79,32 @@ describe('the eds-agent command line', () => {
     expect(await exitOf(cli)).toBe(0);
     expect(response).toMatch(/^HTTP\/1.1 200 OK/);
     expect(response).toContain('"cluster_name":"web"');
+  });
+
+  it.each([
+    [['--bind', '0.0.0.0'], 1],
+    [['--bind', '127.0.0.1'], 0],
+    [['--bind', '0.0.0.0', '--admin-token', 's3cret'], 0],
+    [['--bind', '0.0.0.0', '--read-only'], 0],
+  ])('with %j warns %i time(s) that the registration API is open', async (args, warnings) => {
+    const cli = startCli([
+      '--port',
+      '0',
+      '--docker-host',
+      'unix:///nonexistent/docker.sock',
+      ...args,
+    ]);
+    try {
+      await portOf(cli);
+      expect(
+        cli
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('registration API (/edsservice) is open')),
+      ).toHaveLength(warnings);
+    } finally {
+      cli.kill('SIGKILL');
+      await exitOf(cli);
+    }
   });
 });

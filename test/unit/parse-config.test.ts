@@ -24,6 +24,9 @@ describe('parseConfig', () => {
         labelPrefix: 'eds',
       },
       logLevel: 'info',
+      stateFile: undefined,
+      adminToken: undefined,
+      readOnly: false,
     });
   });
 
@@ -45,6 +48,11 @@ describe('parseConfig', () => {
         'shop_default',
         '--log-level',
         'debug',
+        '--state-file',
+        '/var/lib/eds-agent/state.json',
+        '--admin-token',
+        's3cret',
+        '--read-only',
       ]),
     ).toEqual({
       port: 9000,
@@ -58,6 +66,9 @@ describe('parseConfig', () => {
         labelPrefix: 'com.example.eds',
       },
       logLevel: 'debug',
+      stateFile: '/var/lib/eds-agent/state.json',
+      adminToken: 's3cret',
+      readOnly: true,
     });
   });
 
@@ -70,6 +81,24 @@ describe('parseConfig', () => {
     expect(config.port).toBe(7000);
     expect(config.address.addressMode).toBe('host');
     expect(config.dockerHost).toEqual({ kind: 'tcp', host: '10.1.2.3', port: 2375 });
+  });
+
+  it('reads the registration settings from the environment, and refuses a read-only that is not a boolean', () => {
+    expect(
+      run([], {
+        EDS_AGENT_READ_ONLY: 'true',
+        EDS_AGENT_ADMIN_TOKEN: 't',
+        EDS_AGENT_STATE_FILE: 's.json',
+      }),
+    ).toMatchObject({
+      readOnly: true,
+      adminToken: 't',
+      stateFile: 's.json',
+    });
+    expect(parseConfig([], { EDS_AGENT_READ_ONLY: 'yes' })).toEqual({
+      ok: false,
+      problems: ['EDS_AGENT_READ_ONLY: expected true or false, got "yes"'],
+    });
   });
 
   it('falls back to DOCKER_HOST for the engine', () => {

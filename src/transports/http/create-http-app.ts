@@ -4,7 +4,12 @@ import type { Logger } from 'pino';
 import type { Snapshot } from '../../core/snapshot.js';
 import { answerDiscovery } from './answer-discovery.js';
 import type { DiscoveryApi } from './discovery-api.js';
+import {
+  addRegistrationRoutes,
+  type RegistrationRoutesOptions,
+} from './create-registration-routes.js';
 import { parseDiscoveryRequest } from './parse-discovery-request.js';
+import { route } from './route.js';
 import { sendOutcome, toOutcomeFromError, type HttpOutcome } from './send-outcome.js';
 
 /** Why the agent is or is not ready; `/readyz` answers 200 only with no reasons. */
@@ -17,16 +22,23 @@ export interface HttpAppOptions {
   readonly snapshot: () => Snapshot;
   readonly readiness: () => Readiness;
   readonly logger: Logger;
+  /** Serves the registration API when given. */
+  readonly registration?: Omit<RegistrationRoutesOptions, 'snapshot' | 'bodyLimitBytes'>;
 }
 
 /** Largest request body accepted (1 MiB); Envoy's requests are a few KB. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * The agent's HTTP API: the REST EDS endpoints (v3, and v2 for Envoy ≤ 1.17), `/healthz` and
- * `/readyz`. Handlers only read the snapshot and return outcomes; `sendOutcome` writes them.
+ * The agent's HTTP API: the REST EDS endpoints (v3, and v2 for Envoy ≤ 1.17), `/healthz`,
+ * `/readyz`, and the registration API when enabled. Handlers only read the snapshot and return outcomes; `sendOutcome` writes them.
  */
-export function createHttpApp({ snapshot, readiness, logger }: HttpAppOptions): express.Express {
+export function createHttpApp({
+  snapshot,
+  readiness,
+  logger,
+  registration,
+}: HttpAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -48,23 +60,30 @@ export function createHttpApp({ snapshot, readiness, logger }: HttpAppOptions): 
   };
 
   // `:` starts a route parameter in express paths, so it is escaped.
-  route(app, '/v3/discovery\\:endpoints', 'post', readBody, discovery('v3'));
-  route(app, '/v2/discovery\\:endpoints', 'post', readBody, discovery('v2'));
-  route(app, '/healthz', 'get', (_req, res) => {
-    sendOutcome(res, { kind: 'json', body: '{"status":"ok"}' });
+  route(app, '/v3/discovery\\:endpoints', { post: [readBody, discovery('v3')] });
+  route(app, '/v2/discovery\\:endpoints', { post: [readBody, discovery('v2')] });
+  route(app, '/healthz', {
+    get: (_req, res) => {
+      sendOutcome(res, { kind: 'json', body: '{"status":"ok"}' });
+    },
   });
-  route(app, '/readyz', 'get', (_req, res) => {
-    const { notReadyReasons } = readiness();
-    const body = JSON.stringify(
-      notReadyReasons.length === 0
-        ? { status: 'ready' }
-        : { status: 'not ready', reasons: notReadyReasons },
-    );
-    sendOutcome(
-      res,
-      notReadyReasons.length === 0 ? { kind: 'json', body } : { kind: 'unavailable', body },
-    );
+  route(app, '/readyz', {
+    get: (_req, res) => {
+      const { notReadyReasons } = readiness();
+      const body = JSON.stringify(
+        notReadyReasons.length === 0
+          ? { status: 'ready' }
+          : { status: 'not ready', reasons: notReadyReasons },
+      );
+      sendOutcome(
+        res,
+        notReadyReasons.length === 0 ? { kind: 'json', body } : { kind: 'unavailable', body },
+      );
+    },
   });
+  if (registration) {
+    addRegistrationRoutes(app, { ...registration, snapshot, bodyLimitBytes: BODY_LIMIT_BYTES });
+  }
 
   app.use((req: Request, res: Response) => {
     sendOutcome(res, { kind: 'not-found', path: req.path });
@@ -74,20 +93,4 @@ export function createHttpApp({ snapshot, readiness, logger }: HttpAppOptions): 
     sendOutcome(res, outcome);
   });
   return app;
-}
-
-type Handler = (req: Request, res: Response, next: NextFunction) => void;
-
-/** Registers `handlers` for one method on `path`, and 405 with `Allow` for every other method. */
-function route(
-  app: express.Express,
-  path: string,
-  method: 'get' | 'post',
-  ...handlers: Handler[]
-): void {
-  app[method](path, ...handlers);
-  const allow = method === 'get' ? ['GET', 'HEAD'] : ['POST'];
-  app.all(path, (_req, res) => {
-    sendOutcome(res, { kind: 'method-not-allowed', allow });
-  });
 }

@@ -3,7 +3,11 @@ import type { Logger } from 'pino';
 
 /** Everything an HTTP handler can answer, in domain terms. `sendOutcome` is the one place that picks statuses. */
 export type HttpOutcome =
-  | { readonly kind: 'json'; readonly body: string }
+  | { readonly kind: 'json'; readonly body: string; readonly status?: 200 | 201 }
+  | { readonly kind: 'no-content' }
+  | { readonly kind: 'no-such-resource'; readonly message: string }
+  | { readonly kind: 'conflict'; readonly message: string }
+  | { readonly kind: 'unauthorized' }
   | { readonly kind: 'not-modified' }
   | { readonly kind: 'bad-request'; readonly problems: readonly string[] }
   | { readonly kind: 'unsupported-media-type'; readonly message: string }
@@ -17,7 +21,23 @@ export type HttpOutcome =
 export function sendOutcome(res: Response, outcome: HttpOutcome): void {
   switch (outcome.kind) {
     case 'json':
-      res.status(200).type('application/json').send(outcome.body);
+      res
+        .status(outcome.status ?? 200)
+        .type('application/json')
+        .send(outcome.body);
+      return;
+    case 'no-content':
+      res.status(204).end();
+      return;
+    case 'no-such-resource':
+      sendError(res, 404, outcome.message);
+      return;
+    case 'conflict':
+      sendError(res, 409, outcome.message);
+      return;
+    case 'unauthorized':
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      sendError(res, 401, 'this call needs Authorization: Bearer <admin token>');
       return;
     case 'not-modified':
       res.status(304).end();

@@ -1,0 +1,246 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import express, { type Request } from 'express';
+
+import type { RegistrationChange, RegistrationOutcome } from '../../core/apply-registration.js';
+import { parseClusterName } from '../../core/parse-cluster-name.js';
+import { parseHostKey, parseHostsBody, parseHostUpdate } from '../../core/parse-registration.js';
+import { toHostJson, toHostKey } from '../../core/registered-host.js';
+import type { Result } from '../../core/result.js';
+import { toClusterResource, type Snapshot } from '../../core/snapshot.js';
+import { toSdsHosts } from '../../core/to-registered-endpoints.js';
+import type { RegistrationSource } from '../../sources/registrations/start-registration-source.js';
+import { route, type Handler } from './route.js';
+import { sendOutcome, type HttpOutcome } from './send-outcome.js';
+
+export interface RegistrationRoutesOptions {
+  readonly registrations: RegistrationSource;
+  readonly snapshot: () => Snapshot;
+  /** Every mutating call must carry `Authorization: Bearer <adminToken>` when set. */
+  readonly adminToken: string | undefined;
+  /** Every mutating call answers 405. */
+  readonly readOnly: boolean;
+  readonly bodyLimitBytes: number;
+  readonly now?: () => number;
+}
+
+/**
+ * The tutorial's registration API (`/edsservice/<service>`), per-host heartbeats
+ * (`/edsservice/<service>/hosts/<ip>:<port>`) and the v1 SDS read (`/v1/registration/<service>`).
+ * Handlers turn requests into RegistrationChanges and outcomes; nothing here knows about files.
+ */
+export function addRegistrationRoutes(
+  app: express.Express,
+  options: RegistrationRoutesOptions,
+): void {
+  const { registrations, snapshot } = options;
+  const now = options.now ?? Date.now;
+  const guard = guardMutation(options);
+  const body = express.raw({ type: () => true, limit: options.bodyLimitBytes });
+
+  /** Applies a change and maps a refusal to its status; `ok` maps the success. */
+  const apply = async (
+    change: RegistrationChange,
+    ok: (result: Applied['result']) => HttpOutcome,
+  ): Promise<HttpOutcome> => {
+    const outcome = await registrations.apply(change);
+    return outcome.ok ? ok(outcome.result) : refused(change, outcome.reason);
+  };
+  const hostsOf = (service: string): string =>
+    JSON.stringify({ hosts: (registrations.current().get(service) ?? []).map(toHostJson) });
+
+  route(app, '/edsservice', {
+    get: answer(() => {
+      const services = Object.fromEntries(
+        [...registrations.current()].map(([service, hosts]) => [
+          service,
+          { hosts: hosts.map(toHostJson) },
+        ]),
+      );
+      return { kind: 'json', body: JSON.stringify({ services }) };
+    }),
+  });
+
+  route(app, '/edsservice/:service', {
+    get: answer((req) => {
+      const service = param(req, 'service');
+      return registrations.current().has(service)
+        ? { kind: 'json', body: hostsOf(service) }
+        : noSuchService(service);
+    }),
+    post: [
+      guard,
+      body,
+      answer(async (req) => {
+        const parsed = parseService(req, now());
+        if (!parsed.ok) return { kind: 'bad-request', problems: parsed.problems };
+        return apply({ kind: 'create', ...parsed.value }, () => ({
+          kind: 'json',
+          status: 201,
+          body: hostsOf(parsed.value.service),
+        }));
+      }),
+    ],
+    put: [
+      guard,
+      body,
+      answer(async (req) => {
+        const parsed = parseService(req, now());
+        if (!parsed.ok) return { kind: 'bad-request', problems: parsed.problems };
+        return apply({ kind: 'replace', ...parsed.value }, () => ({
+          kind: 'json',
+          body: hostsOf(parsed.value.service),
+        }));
+      }),
+    ],
+    delete: [
+      guard,
+      answer((req) =>
+        apply({ kind: 'delete', service: param(req, 'service') }, () => ({ kind: 'no-content' })),
+      ),
+    ],
+  });
+
+  route(app, '/edsservice/:service/hosts/:host', {
+    put: [
+      guard,
+      body,
+      answer(async (req) => {
+        const service = parseClusterName(param(req, 'service'), 'path: service');
+        const key = parseHostKey(param(req, 'host'));
+        const json = parseJson(req);
+        if (!service.ok || !key.ok || !json.ok) {
+          return {
+            kind: 'bad-request',
+            problems: [service, key, json].flatMap((r) => (r.ok ? [] : r.problems)),
+          };
+        }
+        const host = parseHostUpdate(json.value, key.value.ipAddress, key.value.port, now());
+        if (!host.ok) return { kind: 'bad-request', problems: host.problems };
+        return apply({ kind: 'put-host', service: service.value, host: host.value }, (result) => ({
+          kind: 'json',
+          status: result === 'created' ? 201 : 200,
+          body: JSON.stringify(toHostJson(host.value)),
+        }));
+      }),
+    ],
+    delete: [
+      guard,
+      answer(async (req) => {
+        const key = parseHostKey(param(req, 'host'));
+        if (!key.ok) return { kind: 'bad-request', problems: key.problems };
+        return apply({ kind: 'delete-host', service: param(req, 'service'), ...key.value }, () => ({
+          kind: 'no-content',
+        }));
+      }),
+    ],
+  });
+
+  route(app, '/v1/registration/:service', {
+    get: answer((req) => {
+      const resource = toClusterResource(snapshot(), param(req, 'service'));
+      return { kind: 'json', body: JSON.stringify(toSdsHosts(resource.assignment)) };
+    }),
+  });
+}
+
+type Applied = RegistrationOutcome & { ok: true };
+
+/** A handler that computes an outcome; `sendOutcome` writes it. */
+function answer(compute: (req: Request) => HttpOutcome | Promise<HttpOutcome>): Handler {
+  return async (req, res) => {
+    sendOutcome(res, await compute(req));
+  };
+}
+
+/** Read-only → 405; missing or wrong token → 401; a body that is not JSON-typed → 415. */
+function guardMutation({ adminToken, readOnly }: RegistrationRoutesOptions): Handler {
+  const expected = adminToken === undefined ? undefined : digest(adminToken);
+  const refusal = (req: Request): HttpOutcome | undefined => {
+    if (readOnly) return { kind: 'method-not-allowed', allow: ['GET', 'HEAD'] };
+    if (expected) {
+      const [scheme, token] = (req.headers.authorization ?? '').split(' ');
+      // Digests have equal length, so the comparison takes the same time for any guess.
+      if (scheme !== 'Bearer' || token === undefined || !timingSafeEqual(digest(token), expected)) {
+        return { kind: 'unauthorized' };
+      }
+    }
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 ||
+      req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && req.is(['application/json', '+json']) === false) {
+      return {
+        kind: 'unsupported-media-type',
+        message: 'the body must be JSON (Content-Type: application/json)',
+      };
+    }
+    return undefined;
+  };
+  return (req, res, next) => {
+    const outcome = refusal(req);
+    if (outcome) sendOutcome(res, outcome);
+    else next();
+  };
+}
+
+function parseService(
+  req: Request,
+  now: number,
+): Result<{
+  service: string;
+  hosts: ReturnType<typeof parseHostsBody> extends Result<infer H> ? H : never;
+}> {
+  const service = parseClusterName(param(req, 'service'), 'path: service');
+  const json = parseJson(req);
+  if (!json.ok)
+    return { ok: false, problems: [...(service.ok ? [] : service.problems), ...json.problems] };
+  const hosts = parseHostsBody(json.value ?? null, now);
+  const problems = [...(service.ok ? [] : service.problems), ...(hosts.ok ? [] : hosts.problems)];
+  if (!service.ok || !hosts.ok) return { ok: false, problems };
+  return { ok: true, value: { service: service.value, hosts: hosts.value } };
+}
+
+/** The raw body as JSON; `undefined` when there is none. */
+function parseJson(req: Request): Result<unknown> {
+  const raw = req.body as Buffer | undefined;
+  const text = raw?.toString('utf8') ?? '';
+  if (text.trim() === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, problems: [`body: not JSON (${(error as Error).message})`] };
+  }
+}
+
+function refused(
+  change: RegistrationChange,
+  reason: 'exists' | 'no-such-service' | 'no-such-host',
+): HttpOutcome {
+  switch (reason) {
+    case 'exists':
+      return {
+        kind: 'conflict',
+        message: `service ${JSON.stringify(change.service)} is already registered; PUT replaces its hosts`,
+      };
+    case 'no-such-service':
+      return noSuchService(change.service);
+    case 'no-such-host':
+      return {
+        kind: 'no-such-resource',
+        message: `service ${JSON.stringify(change.service)} has no host ${change.kind === 'delete-host' ? toHostKey(change) : ''}`,
+      };
+  }
+}
+
+function noSuchService(service: string): HttpOutcome {
+  return { kind: 'no-such-resource', message: `no registered service ${JSON.stringify(service)}` };
+}
+
+function param(req: Request, name: string): string {
+  const value: unknown = req.params[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}

@@ -1,0 +1,347 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
+import { startRegistrationSource } from '../../src/sources/registrations/start-registration-source.js';
+import { createHttpApp } from '../../src/transports/http/create-http-app.js';
+import { startHttpServer, type HttpServer } from '../../src/transports/http/start-http-server.js';
+import { checkEdsResponse } from '../conformance/support/check-eds-response.js';
+import { endpointsOf, pollEds, send } from '../support/envoy-rest-client.js';
+import { eventually } from '../support/eventually.js';
+import { anEndpoint } from '../support/records.js';
+
+interface Started {
+  port: number;
+  store: SnapshotStore;
+  logs: { level: number; msg: string; [key: string]: unknown }[];
+  close(): Promise<void>;
+}
+const running: Started[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+async function start(
+  options: { adminToken?: string; readOnly?: boolean; stateFile?: string } = {},
+): Promise<Started> {
+  const logs: Started['logs'] = [];
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n'))
+          if (line) logs.push(JSON.parse(line) as Started['logs'][number]);
+        done();
+      },
+    }),
+  );
+  const store = createSnapshotStore(logger);
+  const registrations = await startRegistrationSource({
+    store,
+    logger,
+    stateFile: options.stateFile,
+    sweepIntervalMs: 50,
+  });
+  if (!registrations.ok) throw new Error(registrations.problems.join());
+  const app = createHttpApp({
+    snapshot: () => store.current(),
+    readiness: () => ({ notReadyReasons: [] }),
+    logger,
+    registration: {
+      registrations: registrations.value,
+      adminToken: options.adminToken,
+      readOnly: options.readOnly ?? false,
+    },
+  });
+  const server: HttpServer = await startHttpServer(app, '127.0.0.1', 0);
+  const started = {
+    port: server.port,
+    store,
+    logs,
+    close: async () => {
+      await server.close();
+      await registrations.value.stop();
+    },
+  };
+  running.push(started);
+  return started;
+}
+
+/** A call as the tutorial makes it: JSON content type, JSON accepted. */
+const call = (
+  port: number,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) =>
+  send(port, {
+    method,
+    path,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    ownConnection: true,
+  });
+
+const tutorialHost = (ip: string, port: number) => ({
+  ip_address: ip,
+  port,
+  tags: { az: 'us-central1-a', canary: false, load_balancing_weight: 50 },
+});
+
+describe("the tutorial's registration API, replayed", () => {
+  it('Steps 4-6: register one host, then five, then none; Envoy sees each step', async () => {
+    const { port } = await start();
+    const envoy = async () => {
+      const reply = await pollEds(port, 'myservice');
+      expect(checkEdsResponse(reply.text, 'myservice')).toEqual([]);
+      return reply;
+    };
+
+    // Step 4: POST the first upstream.
+    const step4 = await call(port, 'POST', '/edsservice/myservice', {
+      hosts: [tutorialHost('172.18.0.3', 8081)],
+    });
+    expect(step4.status).toBe(201);
+    expect(JSON.parse(step4.text)).toEqual({ hosts: [tutorialHost('172.18.0.3', 8081)] });
+    const after4 = await envoy();
+    expect(after4.json?.resources[0]?.endpoints).toEqual([
+      {
+        locality: { zone: 'us-central1-a' },
+        lb_endpoints: [
+          {
+            endpoint: { address: { socket_address: { address: '172.18.0.3', port_value: 8081 } } },
+            health_status: 'HEALTHY',
+            load_balancing_weight: 50,
+            metadata: {
+              filter_metadata: { 'envoy.lb': { canary: false }, 'eds-agent': { source: 'api' } },
+            },
+          },
+        ],
+      },
+    ]);
+
+    // Step 5: PUT all five upstreams (8081-8085).
+    const five = [3, 4, 5, 6, 7].map((last, i) => tutorialHost(`172.18.0.${last}`, 8081 + i));
+    const step5 = await call(port, 'PUT', '/edsservice/myservice', { hosts: five });
+    expect(step5.status).toBe(200);
+    const after5 = await envoy();
+    expect(endpointsOf(after5)).toEqual(
+      five.map((h) => `${h.ip_address}:${h.port} HEALTHY`).sort(),
+    );
+    expect(after5.json?.version_info).not.toBe(after4.json?.version_info);
+
+    // Step 6: PUT no hosts: Envoy's cluster empties ("no healthy upstream").
+    const step6 = await call(port, 'PUT', '/edsservice/myservice', { hosts: [] });
+    expect(step6.status).toBe(200);
+    const after6 = await envoy();
+    expect(after6.json?.resources).toEqual([
+      {
+        '@type': 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+        cluster_name: 'myservice',
+        endpoints: [],
+      },
+    ]);
+  });
+});
+
+describe('the registration API, call by call', () => {
+  it('answers every status of its table', async () => {
+    const { port } = await start();
+    const host = tutorialHost('10.1.0.1', 80);
+    expect((await call(port, 'GET', '/edsservice/web')).status).toBe(404);
+    expect((await call(port, 'PUT', '/edsservice/web', { hosts: [] })).status).toBe(404);
+    expect((await call(port, 'DELETE', '/edsservice/web')).status).toBe(404);
+    expect((await call(port, 'POST', '/edsservice/web', { hosts: [host] })).status).toBe(201);
+    expect((await call(port, 'POST', '/edsservice/web', { hosts: [host] })).status).toBe(409);
+    expect(JSON.parse((await call(port, 'GET', '/edsservice/web')).text)).toEqual({
+      hosts: [host],
+    });
+    expect(JSON.parse((await call(port, 'GET', '/edsservice')).text)).toEqual({
+      services: { web: { hosts: [host] } },
+    });
+    expect(JSON.parse((await call(port, 'GET', '/v1/registration/web')).text)).toEqual({
+      hosts: [{ ...host, tags: { az: 'us-central1-a', canary: false, load_balancing_weight: 50 } }],
+    });
+    expect(
+      (await call(port, 'PUT', '/edsservice/web/hosts/10.1.0.2:80', { tags: { az: 'z2' } })).status,
+    ).toBe(201);
+    expect(
+      (await call(port, 'PUT', '/edsservice/web/hosts/10.1.0.2:80', { tags: { az: 'z3' } })).status,
+    ).toBe(200);
+    expect((await call(port, 'DELETE', '/edsservice/web/hosts/10.1.0.2:80')).status).toBe(204);
+    expect((await call(port, 'DELETE', '/edsservice/web/hosts/10.1.0.2:80')).status).toBe(404);
+    expect((await call(port, 'DELETE', '/edsservice/web')).status).toBe(204);
+    expect((await call(port, 'GET', '/edsservice/web')).status).toBe(404);
+    expect((await call(port, 'PATCH', '/edsservice/web', {})).status).toBe(405);
+  });
+
+  it('rejects bad input by path, and a bad request changes nothing', async () => {
+    const { port } = await start();
+    await call(port, 'POST', '/edsservice/web', { hosts: [tutorialHost('10.1.0.1', 80)] });
+    const before = await call(port, 'GET', '/edsservice/web');
+
+    const bad = await call(port, 'PUT', '/edsservice/web', {
+      hosts: [
+        tutorialHost('10.1.0.1', 80),
+        { ip_address: 'fd00::1', port: 0 },
+        { ip_address: 'web-2', port: 80 },
+      ],
+    });
+    expect(bad.status).toBe(400);
+    expect((JSON.parse(bad.text) as { problems: string[] }).problems).toEqual([
+      'hosts[1].port: expected an integer 1-65535, got 0',
+      'hosts[2].ip_address: expected an IP address (v4 or v6), got "web-2"',
+    ]);
+    expect((await call(port, 'PUT', '/edsservice/web', '{"hosts": [')).status).toBe(400);
+    expect((await call(port, 'POST', '/edsservice/my%20service', { hosts: [] })).status).toBe(400);
+    expect((await call(port, 'PUT', '/edsservice/web/hosts/web-2:80', {})).status).toBe(400);
+    expect(
+      (await call(port, 'PUT', '/edsservice/web', '{"hosts":[]}', { 'Content-Type': 'text/plain' }))
+        .status,
+    ).toBe(415);
+    const huge = JSON.stringify({
+      hosts: [{ ...tutorialHost('10.1.0.1', 80), tags: { note: 'x'.repeat(1024 * 1024) } }],
+    });
+    expect((await call(port, 'PUT', '/edsservice/web', huge)).status).toBe(413);
+
+    expect((await call(port, 'GET', '/edsservice/web')).text).toBe(before.text);
+  });
+
+  it("merges registered hosts with Docker's: Docker wins an address, and the log says so", async () => {
+    const { port, store, logs } = await start();
+    store.apply([
+      [
+        'docker:abc',
+        [anEndpoint({ cluster: 'web', address: '10.1.0.1', port: 80, hostname: 'web-1' })],
+      ],
+    ]);
+    await call(port, 'POST', '/edsservice/web', {
+      hosts: [tutorialHost('10.1.0.1', 80), tutorialHost('10.1.0.2', 80)],
+    });
+    const reply = await pollEds(port, 'web');
+    const lbs = reply.json?.resources[0]?.endpoints.flatMap((l) => l.lb_endpoints) ?? [];
+    expect(
+      lbs.map((lb) => [
+        lb.endpoint.address.socket_address.address,
+        (lb.metadata as { filter_metadata: { 'eds-agent': { source: string } } }).filter_metadata[
+          'eds-agent'
+        ].source,
+      ]),
+    ).toEqual([
+      ['10.1.0.1', 'docker'],
+      ['10.1.0.2', 'api'],
+    ]);
+    expect(
+      logs.filter((l) => l.level === 40 && l.msg.includes('address of a Docker container')),
+    ).toEqual([expect.objectContaining({ cluster: 'web', address: '10.1.0.1:80' })]);
+  });
+
+  it('expires a TTL host unless it is put again', async () => {
+    const { port } = await start();
+    await call(port, 'PUT', '/edsservice/hb/hosts/10.2.0.1:9000', { ttl_seconds: 1 });
+    await call(port, 'PUT', '/edsservice/hb/hosts/10.2.0.2:9000', {});
+    expect(endpointsOf(await pollEds(port, 'hb'))).toHaveLength(2);
+    // Heartbeats keep it alive past its first deadline...
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(
+        (await call(port, 'PUT', '/edsservice/hb/hosts/10.2.0.1:9000', { ttl_seconds: 1 })).status,
+      ).toBe(200);
+    }
+    expect(endpointsOf(await pollEds(port, 'hb'))).toHaveLength(2);
+    // ...and without them it goes.
+    await eventually(
+      'the TTL host expired',
+      async () => endpointsOf(await pollEds(port, 'hb')),
+      (e) => e.join() === '10.2.0.2:9000 HEALTHY',
+    );
+  });
+
+  it('needs the admin token for every mutating call, and only for those', async () => {
+    const { port } = await start({ adminToken: 's3cret' });
+    const body = { hosts: [] };
+    expect((await call(port, 'POST', '/edsservice/web', body)).status).toBe(401);
+    expect(
+      (await call(port, 'POST', '/edsservice/web', body, { Authorization: 'Bearer wrong' })).status,
+    ).toBe(401);
+    expect(
+      (await call(port, 'POST', '/edsservice/web', body, { Authorization: 's3cret' })).status,
+    ).toBe(401);
+    expect((await call(port, 'PUT', '/edsservice/web/hosts/10.0.0.1:80', {})).status).toBe(401);
+    expect((await call(port, 'DELETE', '/edsservice/web')).status).toBe(401);
+    expect(
+      (await call(port, 'POST', '/edsservice/web', body, { Authorization: 'Bearer s3cret' }))
+        .status,
+    ).toBe(201);
+    expect((await call(port, 'GET', '/edsservice/web')).status).toBe(200);
+    expect(
+      (await call(port, 'DELETE', '/edsservice/web', undefined, { Authorization: 'Bearer s3cret' }))
+        .status,
+    ).toBe(204);
+  });
+
+  it('refuses every mutating call when read-only', async () => {
+    const { port } = await start({ readOnly: true });
+    for (const [method, path] of [
+      ['POST', '/edsservice/web'],
+      ['PUT', '/edsservice/web'],
+      ['DELETE', '/edsservice/web'],
+      ['PUT', '/edsservice/web/hosts/10.0.0.1:80'],
+      ['DELETE', '/edsservice/web/hosts/10.0.0.1:80'],
+    ] as const) {
+      const reply = await call(port, method, path, method === 'DELETE' ? undefined : { hosts: [] });
+      expect(reply.status).toBe(405);
+      expect(reply.headers.allow).toBe('GET, HEAD');
+    }
+    expect((await call(port, 'GET', '/edsservice')).status).toBe(200);
+  });
+});
+
+describe('the state file', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'eds-agent-state-'));
+
+  it('keeps registrations across a restart, TTL deadlines included', async () => {
+    const stateFile = join(dir(), 'state.json');
+    const first = await start({ stateFile });
+    await call(first.port, 'POST', '/edsservice/web', { hosts: [tutorialHost('10.3.0.1', 80)] });
+    await call(first.port, 'PUT', '/edsservice/web/hosts/10.3.0.2:80', { ttl_seconds: 3600 });
+    await first.close();
+    const second = await start({ stateFile });
+    expect(endpointsOf(await pollEds(second.port, 'web'))).toEqual([
+      '10.3.0.1:80 HEALTHY',
+      '10.3.0.2:80 HEALTHY',
+    ]);
+    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as {
+      services: { web: { hosts: { expires_at?: number }[] } };
+    };
+    expect(saved.services.web.hosts[1]?.expires_at).toBeGreaterThan(Date.now());
+  });
+
+  it('treats a missing file as no registrations, and a corrupt one as an error', async () => {
+    const folder = dir();
+    const fresh = await start({ stateFile: join(folder, 'absent.json') });
+    expect(JSON.parse((await call(fresh.port, 'GET', '/edsservice')).text)).toEqual({
+      services: {},
+    });
+
+    const corrupt = join(folder, 'corrupt.json');
+    writeFileSync(corrupt, '{"version": 1, "services": {"web": {"hosts": [{"ip_address": "x"');
+    await expect(start({ stateFile: corrupt })).rejects.toThrow(/not valid JSON/);
+    writeFileSync(
+      corrupt,
+      JSON.stringify({
+        version: 1,
+        services: { web: { hosts: [{ ip_address: 'web-1', port: 80 }] } },
+      }),
+    );
+    await expect(start({ stateFile: corrupt })).rejects.toThrow(
+      /services.web.hosts\[0\].ip_address: expected an IP address/,
+    );
+  });
+});

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { exitOf, portOf, startCli, type Cli } from '../support/cli.js';
+import { send } from '../support/envoy-rest-client.js';
+
+const NO_DOCKER = ['--docker-host', 'unix:///nonexistent/docker.sock'];
+const started: Cli[] = [];
+afterEach(() => {
+  for (const cli of started.splice(0)) cli.kill('SIGKILL');
+});
+
+function agent(stateFile: string): Cli {
+  const cli = startCli([
+    '--port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--state-file',
+    stateFile,
+    ...NO_DOCKER,
+  ]);
+  started.push(cli);
+  return cli;
+}
+
+const putHost = (port: number, index: number) =>
+  send(port, {
+    method: 'PUT',
+    path: `/edsservice/heartbeat/hosts/10.9.${Math.floor(index / 200)}.${(index % 200) + 1}:8080`,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ tags: { az: 'z1' } }),
+    ownConnection: true,
+  });
+
+// What was acknowledged survives a crash at any moment, and the file is never half-written.
+describe('registrations under kill -9', () => {
+  it('still serves, after a restart, every registration acknowledged before the kill', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'eds-agent-kill-')), 'state.json');
+    const first = agent(stateFile);
+    const port = await portOf(first);
+
+    // Many writes in flight; the agent is killed the moment the fifth 2xx arrives.
+    const acknowledged: number[] = [];
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, index) => {
+        const reply = await putHost(port, index).catch(() => undefined);
+        if (reply && reply.status >= 200 && reply.status < 300) {
+          acknowledged.push(index);
+          if (acknowledged.length === 5) first.kill('SIGKILL');
+        }
+      }),
+    );
+    await exitOf(first);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(5);
+
+    // The file parses whole, and the restarted agent serves every acknowledged host.
+    expect(() => JSON.parse(readFileSync(stateFile, 'utf8')) as unknown).not.toThrow();
+    const second = agent(stateFile);
+    const served = await send(await portOf(second), {
+      method: 'GET',
+      path: '/edsservice/heartbeat',
+    });
+    const addresses = (JSON.parse(served.text) as { hosts: { ip_address: string }[] }).hosts.map(
+      (h) => h.ip_address,
+    );
+    for (const index of acknowledged)
+      expect(addresses).toContain(`10.9.${Math.floor(index / 200)}.${(index % 200) + 1}`);
+  });
+
+  it('refuses to start on a corrupt state file, saying why, instead of starting empty', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'eds-agent-corrupt-')), 'state.json');
+    writeFileSync(stateFile, '{"version": 1, "services": {');
+    const cli = agent(stateFile);
+    expect(await exitOf(cli)).toBe(1);
+    expect(cli.output()).toContain('cannot load the state file');
+    expect(cli.output()).toContain('not valid JSON');
+  });
+});

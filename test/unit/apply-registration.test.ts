@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+
+import { applyRegistration, expireRegistrations } from '../../src/core/apply-registration.js';
+import type { RegisteredHost, Registrations } from '../../src/core/registered-host.js';
+import { buildClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
+import { toRegisteredEndpoints, toSdsHosts } from '../../src/core/to-registered-endpoints.js';
+import { anEndpoint } from '../support/records.js';
+
+const host = (ip: string, overrides: Partial<RegisteredHost> = {}): RegisteredHost => ({
+  ipAddress: ip,
+  port: 8081,
+  tags: {},
+  ttlSeconds: undefined,
+  expiresAt: undefined,
+  ...overrides,
+});
+const empty: Registrations = new Map();
+const withWeb: Registrations = new Map([['web', [host('10.0.0.1')]]]);
+
+describe('applyRegistration', () => {
+  it('creates a service once; a second create conflicts', () => {
+    const created = applyRegistration(empty, {
+      kind: 'create',
+      service: 'web',
+      hosts: [host('10.0.0.1')],
+    });
+    expect(created.ok && created.result).toBe('created');
+    expect(
+      created.ok && applyRegistration(created.state, { kind: 'create', service: 'web', hosts: [] }),
+    ).toEqual({ ok: false, reason: 'exists' });
+    expect(empty.size).toBe(0);
+  });
+
+  it('replaces or deletes only a known service', () => {
+    expect(applyRegistration(empty, { kind: 'replace', service: 'web', hosts: [] })).toEqual({
+      ok: false,
+      reason: 'no-such-service',
+    });
+    expect(applyRegistration(empty, { kind: 'delete', service: 'web' })).toEqual({
+      ok: false,
+      reason: 'no-such-service',
+    });
+    const replaced = applyRegistration(withWeb, { kind: 'replace', service: 'web', hosts: [] });
+    expect(replaced.ok && replaced.state.get('web')).toEqual([]);
+    const deleted = applyRegistration(withWeb, { kind: 'delete', service: 'web' });
+    expect(deleted.ok && deleted.state.has('web')).toBe(false);
+  });
+
+  it('puts one host: creating its service, adding, or replacing at the same address', () => {
+    const first = applyRegistration(empty, {
+      kind: 'put-host',
+      service: 'hb',
+      host: host('10.0.0.9'),
+    });
+    expect(first.ok && first.result).toBe('created');
+    const again = first.ok
+      ? applyRegistration(first.state, {
+          kind: 'put-host',
+          service: 'hb',
+          host: host('10.0.0.9', { tags: { az: 'z' } }),
+        })
+      : first;
+    expect(again.ok && again.result).toBe('updated');
+    expect(again.ok && again.state.get('hb')).toEqual([host('10.0.0.9', { tags: { az: 'z' } })]);
+  });
+
+  it('deletes one host, or says which is missing', () => {
+    expect(
+      applyRegistration(withWeb, {
+        kind: 'delete-host',
+        service: 'web',
+        ipAddress: '10.0.0.2',
+        port: 8081,
+      }),
+    ).toEqual({ ok: false, reason: 'no-such-host' });
+    const deleted = applyRegistration(withWeb, {
+      kind: 'delete-host',
+      service: 'web',
+      ipAddress: '10.0.0.1',
+      port: 8081,
+    });
+    expect(deleted.ok && deleted.state.get('web')).toEqual([]);
+  });
+});
+
+describe('expireRegistrations', () => {
+  it('drops TTL hosts whose time is up and keeps the rest', () => {
+    const state: Registrations = new Map([
+      ['hb', [host('10.0.0.1', { ttlSeconds: 5, expiresAt: 100 }), host('10.0.0.2')]],
+    ]);
+    expect(expireRegistrations(state, 99).state).toBe(state);
+    const { state: next, expired } = expireRegistrations(state, 100);
+    expect(next.get('hb')).toEqual([host('10.0.0.2')]);
+    expect(expired.map((e) => e.host.ipAddress)).toEqual(['10.0.0.1']);
+  });
+});
+
+describe('registered hosts as endpoints', () => {
+  it("uses the tutorial's tags: az → zone, weight, canary, region, sub_zone", () => {
+    const [endpoint] = toRegisteredEndpoints('web', [
+      host('172.18.0.3', {
+        tags: {
+          az: 'us-central1-a',
+          region: 'us',
+          sub_zone: 'r1',
+          canary: true,
+          load_balancing_weight: 50,
+          team: 'x',
+        },
+      }),
+    ]);
+    expect(endpoint).toEqual(
+      anEndpoint({
+        address: '172.18.0.3',
+        port: 8081,
+        hostname: '',
+        weight: 50,
+        canary: true,
+        locality: { region: 'us', zone: 'us-central1-a', subZone: 'r1' },
+        source: 'api',
+      }),
+    );
+  });
+
+  it('gives the v1 SDS form of every endpoint Envoy is served', () => {
+    const assignment = buildClusterLoadAssignment('web', [
+      ...toRegisteredEndpoints('web', [
+        host('172.18.0.3', { tags: { az: 'z1', canary: false, load_balancing_weight: 50 } }),
+      ]),
+      anEndpoint({ cluster: 'web', address: '172.18.0.9', port: 8000 }),
+    ]);
+    expect(toSdsHosts(assignment)).toEqual({
+      hosts: [
+        { ip_address: '172.18.0.9', port: 8000, tags: {} },
+        {
+          ip_address: '172.18.0.3',
+          port: 8081,
+          tags: { az: 'z1', canary: false, load_balancing_weight: 50 },
+        },
+      ],
+    });
+  });
+});
