@@ -343,5 +343,13 @@ describe('the state file', () => {
     await expect(start({ stateFile: corrupt })).rejects.toThrow(
       /services.web.hosts\[0\].ip_address: expected an IP address/,
     );
+    for (const entry of [null, { hosts: 'none' }]) {
+      writeFileSync(corrupt, JSON.stringify({ version: 1, services: { web: entry } }));
+      await expect(start({ stateFile: corrupt })).rejects.toThrow(
+        /services.web.hosts: expected an array/,
+      );
+    }
+    writeFileSync(corrupt, JSON.stringify({ services: {} }));
+    await expect(start({ stateFile: corrupt })).rejects.toThrow(/not an eds-agent state file/);
   });
 });

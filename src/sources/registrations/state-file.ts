@@ -44,7 +44,12 @@ export async function readStateFile(path: string, now: number): Promise<Result<R
     const name = parseClusterName(service, `${path}: services`);
     if (!name.ok) problems.push(...name.problems);
     const hosts: RegisteredHost[] = [];
-    (Array.isArray(entry.hosts) ? entry.hosts : []).forEach((host, index) => {
+    const hostList: unknown = (entry as { hosts?: unknown } | null)?.hosts;
+    if (!Array.isArray(hostList)) {
+      problems.push(`${path}: services.${service}.hosts: expected an array`);
+      continue;
+    }
+    (hostList as StateFileJson['services'][string]['hosts']).forEach((host, index) => {
       const { expires_at: expiresAt, ...wire } = host;
       const parsed = parseHostJson(wire, `${path}: services.${service}.hosts[${index}]`, now);
       if (!parsed.ok) problems.push(...parsed.problems);

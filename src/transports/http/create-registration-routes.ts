@@ -5,8 +5,8 @@ import express, { type Request } from 'express';
 import type { RegistrationChange, RegistrationOutcome } from '../../core/apply-registration.js';
 import { parseClusterName } from '../../core/parse-cluster-name.js';
 import { parseHostKey, parseHostsBody, parseHostUpdate } from '../../core/parse-registration.js';
-import { toHostJson, toHostKey } from '../../core/registered-host.js';
-import type { Result } from '../../core/result.js';
+import { toHostJson, toHostKey, type RegisteredHost } from '../../core/registered-host.js';
+import { fail, ok, type Result } from '../../core/result.js';
 import { toClusterResource, type Snapshot } from '../../core/snapshot.js';
 import { toSdsHosts } from '../../core/to-registered-endpoints.js';
 import type { RegistrationSource } from '../../sources/registrations/start-registration-source.js';
@@ -46,6 +46,20 @@ export function addRegistrationRoutes(
     const outcome = await registrations.apply(change);
     return outcome.ok ? ok(outcome.result) : refused(change, outcome.reason);
   };
+  /** POST creates, PUT replaces: the same parsing, another change and status. */
+  const writeService = (kind: 'create' | 'replace', status: 200 | 201): Handler[] => [
+    guard,
+    body,
+    answer(async (req) => {
+      const parsed = parseService(req, now());
+      if (!parsed.ok) return { kind: 'bad-request', problems: parsed.problems };
+      return apply({ kind, ...parsed.value }, () => ({
+        kind: 'json',
+        status,
+        body: hostsOf(parsed.value.service),
+      }));
+    }),
+  ];
   const hostsOf = (service: string): string =>
     JSON.stringify({ hosts: (registrations.current().get(service) ?? []).map(toHostJson) });
 
@@ -68,31 +82,8 @@ export function addRegistrationRoutes(
         ? { kind: 'json', body: hostsOf(service) }
         : noSuchService(service);
     }),
-    post: [
-      guard,
-      body,
-      answer(async (req) => {
-        const parsed = parseService(req, now());
-        if (!parsed.ok) return { kind: 'bad-request', problems: parsed.problems };
-        return apply({ kind: 'create', ...parsed.value }, () => ({
-          kind: 'json',
-          status: 201,
-          body: hostsOf(parsed.value.service),
-        }));
-      }),
-    ],
-    put: [
-      guard,
-      body,
-      answer(async (req) => {
-        const parsed = parseService(req, now());
-        if (!parsed.ok) return { kind: 'bad-request', problems: parsed.problems };
-        return apply({ kind: 'replace', ...parsed.value }, () => ({
-          kind: 'json',
-          body: hostsOf(parsed.value.service),
-        }));
-      }),
-    ],
+    post: writeService('create', 201),
+    put: writeService('replace', 200),
     delete: [
       guard,
       answer((req) =>
@@ -183,21 +174,16 @@ function guardMutation({ adminToken, readOnly }: RegistrationRoutesOptions): Han
   };
 }
 
+/** The service name in the path and the `{"hosts": [...]}` body, with every problem of both. */
 function parseService(
   req: Request,
   now: number,
-): Result<{
-  service: string;
-  hosts: ReturnType<typeof parseHostsBody> extends Result<infer H> ? H : never;
-}> {
+): Result<{ service: string; hosts: RegisteredHost[] }> {
   const service = parseClusterName(param(req, 'service'), 'path: service');
   const json = parseJson(req);
-  if (!json.ok)
-    return { ok: false, problems: [...(service.ok ? [] : service.problems), ...json.problems] };
-  const hosts = parseHostsBody(json.value ?? null, now);
-  const problems = [...(service.ok ? [] : service.problems), ...(hosts.ok ? [] : hosts.problems)];
-  if (!service.ok || !hosts.ok) return { ok: false, problems };
-  return { ok: true, value: { service: service.value, hosts: hosts.value } };
+  const hosts = json.ok ? parseHostsBody(json.value ?? null, now) : json;
+  if (service.ok && hosts.ok) return ok({ service: service.value, hosts: hosts.value });
+  return fail([service, hosts].flatMap((result) => (result.ok ? [] : result.problems)));
 }
 
 /** The raw body as JSON; `undefined` when there is none. */
