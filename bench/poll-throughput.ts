@@ -19,6 +19,7 @@ import { answerDiscovery } from '../src/transports/http/answer-discovery.js';
 import { createHttpApp } from '../src/transports/http/create-http-app.js';
 import { startHttpServer } from '../src/transports/http/start-http-server.js';
 import { ENVOY_NODE } from '../test/support/envoy-node.js';
+import { anEndpoint } from '../test/support/records.js';
 
 const DURATION_MS = 3_000;
 const ROUNDS = 3;
@@ -26,18 +27,13 @@ const CONCURRENCY = 8;
 
 /** `count` endpoints of `cluster`, as containers on one bridge network would give. */
 function endpoints(cluster: string, count: number): Endpoint[] {
-  return Array.from({ length: count }, (_, i) => ({
-    cluster,
-    address: `172.18.${Math.floor(i / 250)}.${(i % 250) + 2}`,
-    port: 8080,
-    hostname: `${cluster}-${i + 1}`,
-    health: 'healthy',
-    weight: undefined,
-    priority: 0,
-    locality: { region: '', zone: '', subZone: '' },
-    canary: undefined,
-    source: 'docker',
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    anEndpoint({
+      cluster,
+      address: `172.18.${Math.floor(i / 250)}.${(i % 250) + 2}`,
+      hostname: `${cluster}-${i + 1}`,
+    }),
+  );
 }
 
 /**
