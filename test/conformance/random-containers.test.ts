@@ -119,7 +119,7 @@ describe('random containers, labels, networks, health states and address modes',
               );
               expect(answer.kind).toBe('response');
               if (answer.kind === 'response')
-                expect(checkEdsResponse(answer.body, cluster, api)).toEqual([]);
+                expect(checkEdsResponse(answer.body.toString('utf8'), cluster, api)).toEqual([]);
             }
           }
         },

@@ -6,7 +6,7 @@ import type { DiscoveryRequest } from './parse-discovery-request.js';
 
 /** A discovery answer: a serialized DiscoveryResponse, or "you are up to date" (HTTP 304). */
 export type DiscoveryAnswer =
-  | { readonly kind: 'response'; readonly body: string; readonly version: string }
+  | { readonly kind: 'response'; readonly body: Buffer; readonly version: string }
   | { readonly kind: 'not-modified'; readonly version: string };
 
 /**
@@ -34,10 +34,13 @@ export function answerDiscovery(
   return { kind: 'response', body, version };
 }
 
-/** Bodies keyed by resource object: a new version is a new object, so entries never go stale. */
-const bodies = new WeakMap<ClusterResource, Partial<Record<DiscoveryApi, string>>>();
+/**
+ * Bodies keyed by resource object: a new version is a new object, so entries never go stale.
+ * Kept as bytes, so a poll writes them without encoding a large string again.
+ */
+const bodies = new WeakMap<ClusterResource, Partial<Record<DiscoveryApi, Buffer>>>();
 
-function cachedBody(resource: ClusterResource, api: DiscoveryApi): string {
+function cachedBody(resource: ClusterResource, api: DiscoveryApi): Buffer {
   const entry = bodies.get(resource) ?? {};
   const body = entry[api] ?? serializeResponse([resource], resource.version, api);
   entry[api] = body;
@@ -49,13 +52,14 @@ function serializeResponse(
   resources: readonly ClusterResource[],
   version: string,
   api: DiscoveryApi,
-): string {
+): Buffer {
   const typeUrl = CLUSTER_LOAD_ASSIGNMENT_TYPE[api];
-  return JSON.stringify({
+  const json = JSON.stringify({
     version_info: version,
     resources: resources.map((resource) => ({ '@type': typeUrl, ...resource.assignment })),
     type_url: typeUrl,
   });
+  return Buffer.from(json, 'utf8');
 }
 
 /** For multi-name or wildcard polls (not Envoy's, but valid xDS): a hash of each name's version. */

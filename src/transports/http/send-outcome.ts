@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 
 /** Everything an HTTP handler can answer, in domain terms. `sendOutcome` is the one place that picks statuses. */
 export type HttpOutcome =
-  | { readonly kind: 'json'; readonly body: string; readonly status?: 200 | 201 }
+  | { readonly kind: 'json'; readonly body: string | Buffer; readonly status?: 200 | 201 }
   | { readonly kind: 'no-content' }
   | { readonly kind: 'no-such-resource'; readonly message: string }
   | { readonly kind: 'conflict'; readonly message: string }
