@@ -32,17 +32,19 @@ export function createSnapshotStore(logger?: Logger): SnapshotStore {
       for (const [member, endpoints] of changes) {
         for (const cluster of registry.apply(member, endpoints)) touched.add(cluster);
       }
-      const result = applyClusterEndpoints(
-        snapshot,
-        [...touched].map((cluster) => [cluster, registry.endpointsOf(cluster)] as const),
+      const updates = new Map(
+        [...touched].map((cluster) => [cluster, registry.endpointsOf(cluster)]),
       );
+      const result = applyClusterEndpoints(snapshot, updates);
       snapshot = result.snapshot;
-      for (const cluster of logger ? result.changed : []) {
-        for (const shadowed of findShadowedEndpoints(registry.endpointsOf(cluster))) {
-          logger?.warn(
-            { cluster, address: `${shadowed.address}:${shadowed.port}` },
-            'registered host has the address of a Docker container; serving the container',
-          );
+      if (logger) {
+        for (const cluster of result.changed) {
+          for (const shadowed of findShadowedEndpoints(updates.get(cluster) ?? [])) {
+            logger.warn(
+              { cluster, address: `${shadowed.address}:${shadowed.port}` },
+              'registered host has the address of a Docker container; serving the container',
+            );
+          }
         }
       }
       return result.changed;

@@ -51,7 +51,7 @@ export function buildClusterLoadAssignment(
     { key: readonly [number, string, string, string]; members: Endpoint[] }
   >();
   for (const endpoint of [...endpoints].sort(compareEndpoints)) {
-    const address = `${endpoint.address}|${endpoint.port}`;
+    const address = addressKey(endpoint);
     if (seen.has(address)) continue;
     seen.add(address);
     const { region, zone, subZone } = endpoint.locality;
@@ -97,6 +97,11 @@ function omitEmpty<T extends Record<string, string>>(fields: T): Partial<T> {
   ) as Partial<T>;
 }
 
+/** What makes two endpoints the same to Envoy: address and port. */
+function addressKey(endpoint: Endpoint): string {
+  return `${endpoint.address}|${endpoint.port}`;
+}
+
 /** Docker's endpoint sorts before a registration's at the same address, so it is the one kept. */
 const SOURCE_RANK: Readonly<Record<EndpointSource, number>> = { docker: 0, api: 1 };
 
@@ -123,10 +128,8 @@ function compareEndpoints(a: Endpoint, b: Endpoint): number {
 
 /** Registered endpoints dropped because a Docker container has the same address and port. */
 export function findShadowedEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
-  const docker = new Set(
-    endpoints.filter((e) => e.source === 'docker').map((e) => `${e.address}|${e.port}`),
-  );
-  return endpoints.filter((e) => e.source === 'api' && docker.has(`${e.address}|${e.port}`));
+  const docker = new Set(endpoints.filter((e) => e.source === 'docker').map(addressKey));
+  return endpoints.filter((e) => e.source === 'api' && docker.has(addressKey(e)));
 }
 
 function compareTuples(a: readonly (string | number)[], b: readonly (string | number)[]): number {
