@@ -3,7 +3,12 @@ import type { Logger } from 'pino';
 import { findShadowedEndpoints } from './core/build-cluster-load-assignment.js';
 import type { Endpoint } from './core/endpoint.js';
 import { Registry } from './core/registry.js';
-import { applyClusterEndpoints, EMPTY_SNAPSHOT, type Snapshot } from './core/snapshot.js';
+import {
+  applyClusterEndpoints,
+  applySourceSynced,
+  toAwaitingSnapshot,
+  type Snapshot,
+} from './core/snapshot.js';
 
 /** One member's new contribution: `[member, endpoints]`, where `[]` withdraws the member. */
 export type MemberChange = readonly [member: string, endpoints: readonly Endpoint[]];
@@ -16,17 +21,33 @@ export interface SnapshotStore {
   current(): Snapshot;
   /** Applies a batch and returns the names of the clusters whose version changed. */
   apply(changes: readonly MemberChange[]): string[];
+  /**
+   * Records that `source` has applied its first full read. Call it right after that read's
+   * `apply`, in the same synchronous step, so no reader sees one without the other.
+   */
+  markSynced(source: string): void;
 }
 
-/**
- * Creates an empty store. With a logger, a rebuilt cluster in which a registered host is
- * shadowed by a Docker container at the same address says so, once per rebuild.
- */
-export function createSnapshotStore(logger?: Logger): SnapshotStore {
+export interface SnapshotStoreOptions {
+  /**
+   * With a logger, a rebuilt cluster in which a registered host is shadowed by a Docker
+   * container at the same address says so, once per rebuild.
+   */
+  readonly logger?: Logger;
+  /** Sources the snapshot is partial without (see `Snapshot.awaiting`). Defaults to none. */
+  readonly awaiting?: readonly string[];
+}
+
+/** Creates an empty store, partial until every source in `awaiting` is marked synced. */
+export function createSnapshotStore(options: SnapshotStoreOptions = {}): SnapshotStore {
+  const { logger } = options;
   const registry = new Registry();
-  let snapshot = EMPTY_SNAPSHOT;
+  let snapshot = toAwaitingSnapshot(options.awaiting ?? []);
   return {
     current: () => snapshot,
+    markSynced(source) {
+      snapshot = applySourceSynced(snapshot, source);
+    },
     apply(changes) {
       const touched = new Set<string>();
       for (const [member, endpoints] of changes) {

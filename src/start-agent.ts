@@ -4,8 +4,15 @@ import type { Config } from './config/config.js';
 import { createSnapshotStore } from './snapshot-store.js';
 import { createDockerodeClient } from './sources/docker/create-dockerode-client.js';
 import type { DockerClient } from './sources/docker/docker-client.js';
-import { startDockerSource, type RetryTiming } from './sources/docker/start-docker-source.js';
-import { startRegistrationSource } from './sources/registrations/start-registration-source.js';
+import {
+  DOCKER_SOURCE,
+  startDockerSource,
+  type RetryTiming,
+} from './sources/docker/start-docker-source.js';
+import {
+  REGISTRATION_SOURCE,
+  startRegistrationSource,
+} from './sources/registrations/start-registration-source.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
 import { startHttpServer } from './transports/http/start-http-server.js';
 
@@ -31,12 +38,14 @@ export interface AgentDependencies {
 /**
  * Wires sources (Docker, registrations) → store → transport: loads the registrations (a bad
  * state file stops the start), then starts the HTTP server (so `/healthz` answers while
- * Docker is still being reached), then follows Docker. Serving starts empty and fills on the
- * first sync; `/readyz` says when that has happened.
+ * Docker is still being reached), then follows Docker. Discovery answers 503 until the first
+ * full sync with Docker, so an Envoy polling meanwhile keeps the hosts it has; `/readyz` says
+ * when that sync has happened.
  */
 export async function startAgent(config: Config, deps: AgentDependencies): Promise<Agent> {
   const { logger } = deps;
-  const store = createSnapshotStore(logger);
+  // Until both sources have read everything once, discovery answers 503, never a partial set.
+  const store = createSnapshotStore({ logger, awaiting: [REGISTRATION_SOURCE, DOCKER_SOURCE] });
   const registrations = await startRegistrationSource({
     store,
     logger,

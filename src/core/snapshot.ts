@@ -19,10 +19,27 @@ export interface ClusterResource {
  */
 export interface Snapshot {
   readonly clusters: ReadonlyMap<string, ClusterResource>;
+  /**
+   * Sources whose first full read is not in yet, in the order they were named. While any is
+   * listed the snapshot is partial: a cluster missing from it may only be unread, so a
+   * transport must not present it as empty (Envoy would drop every host it has).
+   */
+  readonly awaiting: readonly string[];
 }
 
-/** The snapshot before anything is known. */
-export const EMPTY_SNAPSHOT: Snapshot = { clusters: new Map() };
+/** A complete snapshot with no clusters. */
+export const EMPTY_SNAPSHOT: Snapshot = { clusters: new Map(), awaiting: [] };
+
+/** An empty snapshot that is partial until each of `sources` has been marked synced. */
+export function toAwaitingSnapshot(sources: readonly string[]): Snapshot {
+  return { clusters: new Map(), awaiting: [...sources] };
+}
+
+/** Returns a snapshot in which `source` has completed its first full read (`snapshot` itself if it had). */
+export function applySourceSynced(snapshot: Snapshot, source: string): Snapshot {
+  if (!snapshot.awaiting.includes(source)) return snapshot;
+  return { ...snapshot, awaiting: snapshot.awaiting.filter((name) => name !== source) };
+}
 
 /** Builds a cluster's resource from its endpoints (none → an assignment that empties it). */
 export function buildClusterResource(
@@ -63,5 +80,8 @@ export function applyClusterEndpoints(
     clusters.set(name, after);
     changed.push(name);
   }
-  return { snapshot: changed.length === 0 ? snapshot : { clusters }, changed: changed.sort() };
+  return {
+    snapshot: changed.length === 0 ? snapshot : { ...snapshot, clusters },
+    changed: changed.sort(),
+  };
 }

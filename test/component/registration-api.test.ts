@@ -40,7 +40,7 @@ async function start(
       },
     }),
   );
-  const store = createSnapshotStore(logger);
+  const store = createSnapshotStore({ logger });
   const registrations = await startRegistrationSource({
     store,
     logger,

@@ -43,7 +43,7 @@ describe('the eds-agent command line', () => {
   });
 
   it('on SIGTERM stops accepting, finishes the request in flight, and exits 0', async () => {
-    // No engine at this socket: the agent serves (empty) and keeps retrying Docker meanwhile.
+    // No engine at this socket: the agent answers discovery 503 (not synced) and keeps retrying.
     const cli = startCli([
       '--port',
       '0',
@@ -77,8 +77,8 @@ describe('the eds-agent command line', () => {
 
     socket.end(body.slice(10));
     expect(await exitOf(cli)).toBe(0);
-    expect(response).toMatch(/^HTTP\/1.1 200 OK/);
-    expect(response).toContain('"cluster_name":"web"');
+    expect(response).toMatch(/^HTTP\/1.1 503 Service Unavailable/);
+    expect(response).toContain('not synced yet');
   });
 
   it.each([

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { applyClusterEndpoints, EMPTY_SNAPSHOT } from '../../src/core/snapshot.js';
+import {
+  applyClusterEndpoints,
+  applySourceSynced,
+  EMPTY_SNAPSHOT,
+  toAwaitingSnapshot,
+} from '../../src/core/snapshot.js';
 import { answerDiscovery } from '../../src/transports/http/answer-discovery.js';
 import { anEndpoint } from '../support/records.js';
 
@@ -38,11 +43,36 @@ describe('answerDiscovery', () => {
   it('answers not-modified without serializing anything', () => {
     const { snapshot } = applyClusterEndpoints(EMPTY_SNAPSHOT, [['web', [anEndpoint()]]]);
     const current = answerDiscovery(snapshot, request(), 'v3');
+    if (current.kind !== 'response') throw new Error(`expected a response, got ${current.kind}`);
     const stringify = vi.spyOn(JSON, 'stringify');
     expect(answerDiscovery(snapshot, request(current.version), 'v3')).toEqual({
       kind: 'not-modified',
       version: current.version,
     });
     expect(stringify).not.toHaveBeenCalled();
+  });
+
+  it('serves nothing while a source has not completed its first full read', () => {
+    // The registrations are in, Docker is not: "web" may have containers nobody has listed yet.
+    const partial = applyClusterEndpoints(toAwaitingSnapshot(['registrations', 'docker']), [
+      ['web', [anEndpoint()]],
+    ]).snapshot;
+    const registered = applySourceSynced(partial, 'registrations');
+    for (const name of ['web', 'unknown']) {
+      expect(
+        answerDiscovery(registered, { versionInfo: undefined, resourceNames: [name] }, 'v3'),
+      ).toEqual({
+        kind: 'not-synced',
+        awaiting: ['docker'],
+      });
+    }
+    expect(answerDiscovery(registered, request('some-version'), 'v2').kind).toBe('not-synced');
+
+    const complete = applySourceSynced(registered, 'docker');
+    expect(answerDiscovery(complete, request(), 'v3').kind).toBe('response');
+    // Once complete, an unknown cluster really is empty, and says so.
+    expect(
+      answerDiscovery(complete, { versionInfo: undefined, resourceNames: ['unknown'] }, 'v3').kind,
+    ).toBe('response');
   });
 });

@@ -93,4 +93,20 @@ describe('the snapshot store', () => {
     expect(store.apply([['docker:1', []]])).toEqual(['api']);
     expect(store.current().clusters.size).toBe(0);
   });
+
+  it('stays partial until every awaited source is marked synced, keeping what was applied', () => {
+    const store = createSnapshotStore({ awaiting: ['registrations', 'docker'] });
+    store.apply([['api:web', [a]]]);
+    store.markSynced('registrations');
+    expect(store.current().awaiting).toEqual(['docker']);
+    store.markSynced('registrations'); // again: no change
+    expect(store.current().awaiting).toEqual(['docker']);
+    store.apply([['docker:2', [b]]]);
+    store.markSynced('docker');
+    expect(store.current().awaiting).toEqual([]);
+    expect(store.current().clusters.get('web')?.assignment.endpoints).toHaveLength(1);
+    expect(store.current().clusters.get('web')?.assignment.endpoints[0]?.lb_endpoints).toHaveLength(
+      2,
+    );
+  });
 });

@@ -55,6 +55,9 @@ interface Watched {
   readonly warned: string | undefined;
 }
 
+/** The name under which this source marks the store synced (see `Snapshot.awaiting`). */
+export const DOCKER_SOURCE = 'docker';
+
 const DEFAULT_RETRY: RetryTiming = { minTimeout: 250, maxTimeout: 5000 };
 
 /**
@@ -205,6 +208,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
       if (!listed.has(id) && !touchedDuringSync?.has(id)) changes.push(decide(id, undefined));
     }
     const changed = store.apply(changes);
+    store.markSynced(DOCKER_SOURCE);
     logger.info({ containers: watched.size, changedClusters: changed }, 'full sync done');
   }
 

@@ -13,6 +13,9 @@ import { toRegisteredEndpoints } from '../../core/to-registered-endpoints.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import { readStateFile, writeStateFile } from './state-file.js';
 
+/** The name under which this source marks the store synced (see `Snapshot.awaiting`). */
+export const REGISTRATION_SOURCE = 'registrations';
+
 export interface RegistrationSourceOptions {
   readonly store: SnapshotStore;
   readonly logger: Logger;
@@ -51,6 +54,7 @@ export async function startRegistrationSource(
       ([service, hosts]) => [member(service), toRegisteredEndpoints(service, hosts)] as const,
     ),
   );
+  store.markSynced(REGISTRATION_SOURCE);
   if (state.size > 0) logger.info({ services: state.size, stateFile }, 'registrations loaded');
 
   /** The tail of the queue of changes: each waits for the previous one (and its write). */

@@ -4,13 +4,19 @@ import { toClusterResource, type ClusterResource, type Snapshot } from '../../co
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE, type DiscoveryApi } from './discovery-api.js';
 import type { DiscoveryRequest } from './parse-discovery-request.js';
 
-/** A discovery answer: a serialized DiscoveryResponse, or "you are up to date" (HTTP 304). */
+/**
+ * A discovery answer: a serialized DiscoveryResponse, "you are up to date" (HTTP 304), or
+ * "nothing trustworthy to say yet" (HTTP 503, on which Envoy keeps the hosts it has).
+ */
 export type DiscoveryAnswer =
   | { readonly kind: 'response'; readonly body: Buffer; readonly version: string }
-  | { readonly kind: 'not-modified'; readonly version: string };
+  | { readonly kind: 'not-modified'; readonly version: string }
+  | { readonly kind: 'not-synced'; readonly awaiting: readonly string[] };
 
 /**
- * Answers one REST poll from a snapshot. One resource per requested name (an unknown name gets
+ * Answers one REST poll from a snapshot. While the snapshot is partial (a source has not
+ * completed its first full read) nothing is served: an empty or short answer would make Envoy
+ * drop hosts that still exist. Otherwise one resource per requested name (an unknown name gets
  * an assignment with no endpoints). Up to date only when the request carries a `version_info`
  * equal to the current one; a first poll (no version) always gets a body.
  */
@@ -19,6 +25,7 @@ export function answerDiscovery(
   request: DiscoveryRequest,
   api: DiscoveryApi,
 ): DiscoveryAnswer {
+  if (snapshot.awaiting.length > 0) return { kind: 'not-synced', awaiting: snapshot.awaiting };
   const names =
     request.resourceNames.length > 0
       ? [...new Set(request.resourceNames)]

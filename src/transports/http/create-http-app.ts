@@ -53,7 +53,14 @@ export function createHttpApp({
     }
     const answer = answerDiscovery(snapshot(), request.value, api);
     logger.debug(
-      { api, clusters: request.value.resourceNames, version: answer.version, answer: answer.kind },
+      {
+        api,
+        clusters: request.value.resourceNames,
+        answer: answer.kind,
+        ...(answer.kind === 'not-synced'
+          ? { awaiting: answer.awaiting }
+          : { version: answer.version }),
+      },
       'discovery poll',
     );
     sendOutcome(res, answer.kind === 'response' ? { kind: 'json', body: answer.body } : answer);

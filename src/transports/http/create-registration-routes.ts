@@ -129,7 +129,9 @@ export function addRegistrationRoutes(
 
   route(app, '/v1/registration/:service', {
     get: answer((req) => {
-      const resource = toClusterResource(snapshot(), param(req, 'service'));
+      const current = snapshot();
+      if (current.awaiting.length > 0) return { kind: 'not-synced', awaiting: current.awaiting };
+      const resource = toClusterResource(current, param(req, 'service'));
       return { kind: 'json', body: JSON.stringify(toSdsHosts(resource.assignment)) };
     }),
   });

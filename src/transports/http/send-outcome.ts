@@ -15,6 +15,7 @@ export type HttpOutcome =
   | { readonly kind: 'not-found'; readonly path: string }
   | { readonly kind: 'method-not-allowed'; readonly allow: readonly string[] }
   | { readonly kind: 'unavailable'; readonly body: string }
+  | { readonly kind: 'not-synced'; readonly awaiting: readonly string[] }
   | { readonly kind: 'internal' };
 
 /** Writes an outcome as an HTTP response. Error bodies are JSON `{"error": "...", "problems"?: [...]}`. */
@@ -60,6 +61,13 @@ export function sendOutcome(res: Response, outcome: HttpOutcome): void {
       return;
     case 'unavailable':
       res.status(503).type('application/json').send(outcome.body);
+      return;
+    case 'not-synced':
+      sendError(
+        res,
+        503,
+        `not synced yet: waiting for the first full read of ${outcome.awaiting.join(' and ')}`,
+      );
       return;
     case 'internal':
       sendError(res, 500, 'internal error');
