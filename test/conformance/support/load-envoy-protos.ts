@@ -40,6 +40,7 @@ export function loadEnvoyProtos(): protobuf.Root {
       'envoy/config/bootstrap/v3/bootstrap.proto',
       'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
       'envoy/extensions/filters/http/router/v3/router.proto',
+      'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
     ],
     { keepCase: true },
   );
