@@ -1,4 +1,3 @@
-import type { Container } from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
@@ -89,13 +88,13 @@ describe('following a real Docker engine (container address mode)', () => {
       (e) => e.length === 0,
       1500,
     );
-    await exec(container, ['touch', '/tmp/ready']);
+    await docker.exec(container, ['touch', '/tmp/ready']);
     await eventually(
       'served once healthy',
       () => agent.endpoints(web),
       (e) => e.length === 1 && e[0]?.endsWith('HEALTHY') === true,
     );
-    await exec(container, ['rm', '/tmp/ready']);
+    await docker.exec(container, ['rm', '/tmp/ready']);
     await eventually(
       'withdrawn once unhealthy',
       () => agent.endpoints(web),
@@ -236,12 +235,3 @@ describe('following a real Docker engine (container address mode)', () => {
     }
   });
 });
-
-async function exec(container: Container, cmd: string[]): Promise<void> {
-  const execution = await container.exec({ Cmd: cmd });
-  const stream = await execution.start({});
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.resume();
-  });
-}

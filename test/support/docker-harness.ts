@@ -33,6 +33,25 @@ export function serveHostname(port = 8000): string[] {
   ];
 }
 
+/**
+ * Like `serveHostname`, for a server that stops well: on SIGTERM it keeps serving for
+ * `drainSeconds` (so load balancers can move away; requests in flight complete), then exits.
+ * Without a trap, busybox httpd as PID 1 would ignore SIGTERM until Docker's SIGKILL.
+ */
+export function serveHostnameDrainingOnTerm(drainSeconds: number, port = 8000): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'mkdir -p /www && hostname > /www/index.html',
+      `httpd -f -p ${port} -h /www & server=$!`,
+      `trap 'sleep ${drainSeconds}; kill $server' TERM`,
+      // `wait` returns when the trap fires; the trap runs; the second `wait` reaps the server.
+      'wait $server; wait $server',
+    ].join('\n'),
+  ];
+}
+
 export interface ContainerSpec {
   readonly labels?: Record<string, string>;
   readonly cmd?: string[];
@@ -45,6 +64,8 @@ export interface ContainerSpec {
   readonly network?: string;
   readonly healthcheck?: { test: string[]; intervalMs: number; retries: number };
   readonly name?: string;
+  /** Seconds `docker stop` waits after SIGTERM before SIGKILL (Docker's default is 10). */
+  readonly stopTimeout?: number;
 }
 
 /**
@@ -120,6 +141,7 @@ export class DockerHarness {
       Labels: { ...spec.labels, [RUN_LABEL]: this.runId },
       ExposedPorts: Object.fromEntries(ports.map((port) => [`${port}/tcp`, {}])),
       ...(spec.name ? { name: spec.name } : {}),
+      ...(spec.stopTimeout === undefined ? {} : { StopTimeout: spec.stopTimeout }),
       ...(spec.healthcheck
         ? {
             Healthcheck: {
@@ -137,6 +159,16 @@ export class DockerHarness {
     });
     await container.start();
     return container;
+  }
+
+  /** Runs `cmd` in the container and waits until it ends. */
+  async exec(container: Docker.Container, cmd: string[]): Promise<void> {
+    const execution = await container.exec({ Cmd: cmd });
+    const stream = await execution.start({});
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.resume();
+    });
   }
 
   /** Creates a bridge network labelled with the run id; its name is unique to the run. */

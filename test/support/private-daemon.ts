@@ -1,14 +1,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import Docker from 'dockerode';
 
 import { eventually } from './eventually.js';
+import { freeLoopbackPort } from './free-port.js';
 
 /**
  * A Docker engine owned by one test: its own data and exec roots, socket, and bridge, so it
@@ -105,13 +104,4 @@ export class PrivateDaemon {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

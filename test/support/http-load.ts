@@ -1,0 +1,121 @@
+import { Agent, request } from 'node:http';
+
+/** What a load run saw. Test upstreams answer with their hostname, so a body names a container. */
+export interface LoadReport {
+  readonly sent: number;
+  /** 200 answers, counted by body. */
+  readonly answers: ReadonlyMap<string, number>;
+  /** Every request that did not get a 200: `503 no healthy upstream`, `ECONNRESET`, ... */
+  readonly failures: readonly string[];
+  /** By body: wall-clock time (ms since the epoch) at which the first and the last request it answered were sent. */
+  readonly firstSent: ReadonlyMap<string, number>;
+  readonly lastSent: ReadonlyMap<string, number>;
+}
+
+/** A load loop that runs until stopped. */
+export interface RunningLoad {
+  /** What was seen so far. */
+  report(): LoadReport;
+  /** Lets the requests in flight finish, then reports. */
+  stop(): Promise<LoadReport>;
+}
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable to Docker's `timeNano`. */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Sends GET requests to `url` back to back from `concurrency` loops over keep-alive
+ * connections, as a steady client of Envoy would, until stopped. Each request has 5 s to
+ * answer; a timeout is a failure.
+ */
+export function startLoad(url: string, { concurrency = 2 } = {}): RunningLoad {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const seen = newReport();
+  let running = true;
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (running) await sendOne(url, agent, seen);
+  });
+  return {
+    report: () => freeze(seen),
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      agent.destroy();
+      return freeze(seen);
+    },
+  };
+}
+
+/** Sends `count` requests one after another and reports. */
+export async function sendRequests(url: string, count: number): Promise<LoadReport> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const seen = newReport();
+  for (let i = 0; i < count; i++) await sendOne(url, agent, seen);
+  agent.destroy();
+  return freeze(seen);
+}
+
+interface MutableReport {
+  sent: number;
+  answers: Map<string, number>;
+  failures: string[];
+  firstSent: Map<string, number>;
+  lastSent: Map<string, number>;
+}
+
+function newReport(): MutableReport {
+  return { sent: 0, answers: new Map(), failures: [], firstSent: new Map(), lastSent: new Map() };
+}
+
+function freeze(report: MutableReport): LoadReport {
+  return {
+    sent: report.sent,
+    answers: new Map(report.answers),
+    failures: [...report.failures],
+    firstSent: new Map(report.firstSent),
+    lastSent: new Map(report.lastSent),
+  };
+}
+
+function sendOne(url: string, agent: Agent, report: MutableReport): Promise<void> {
+  const sentAt = wallClockMs();
+  report.sent += 1;
+  return new Promise((resolve) => {
+    const fail = (why: string): void => {
+      report.failures.push(why);
+      resolve();
+    };
+    const req = request(url, { agent, timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (error) => {
+        fail(error.message);
+      });
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8').trim();
+        if (res.statusCode !== 200) {
+          fail(`${res.statusCode} ${body}`);
+          return;
+        }
+        report.answers.set(body, (report.answers.get(body) ?? 0) + 1);
+        if (!report.firstSent.has(body)) report.firstSent.set(body, sentAt);
+        report.lastSent.set(body, sentAt);
+        resolve();
+      });
+    });
+    req.on('timeout', () => {
+      req.destroy(new Error('no answer within 5 s'));
+    });
+    req.on('error', (error) => {
+      fail(error.message);
+    });
+    req.end();
+  });
+}
+
+/** The bodies that answered, sorted. */
+export function answeredBy(report: LoadReport): string[] {
+  return [...report.answers.keys()].sort();
+}

@@ -1,0 +1,15 @@
+import { onTestFinished } from 'vitest';
+
+import { startLoad, type RunningLoad } from './http-load.js';
+
+/**
+ * `startLoad` for the running test: the load stops when the test finishes, passed or failed,
+ * so a failing test never leaves a loop hammering an Envoy that is gone.
+ */
+export function startTestLoad(url: string, options: { concurrency?: number } = {}): RunningLoad {
+  const load = startLoad(url, options);
+  onTestFinished(async () => {
+    await load.stop();
+  });
+  return load;
+}

@@ -1,0 +1,69 @@
+import type { Container } from 'dockerode';
+import { afterAll, beforeAll } from 'vitest';
+
+import { startTestAgent, type TestAgent } from './agent-harness.js';
+import { DockerHarness, type ContainerSpec } from './docker-harness.js';
+import { toTestBootstrap } from './envoy-bootstrap.js';
+import type { EnvoyUnderTest } from './envoy-process.js';
+import { useEnvoys } from './use-envoys.js';
+
+/** What an Envoy scenario stands on; see `useEnvoyStage`. */
+export interface EnvoyStage {
+  readonly docker: DockerHarness;
+  /** The agent under test, in `--address-mode host` (available once `beforeAll` has run). */
+  readonly agent: TestAgent;
+  /** A service name for `scenario`, unique to this run, so leftovers of other runs never match. */
+  readonly serviceFor: (scenario: string) => string;
+  /**
+   * Starts a container of `service` that answers on port 8000 (published on 127.0.0.1) with
+   * its short id, unless `spec.cmd` says otherwise; `labels` add to `eds.service`/`eds.port`.
+   */
+  readonly upstream: (
+    service: string,
+    labels?: Record<string, string>,
+    spec?: ContainerSpec,
+  ) => Promise<Container>;
+  /** A real Envoy running examples/host-mode/envoy.yaml against the agent, asking for `service`; stopped after the test. */
+  readonly envoyFor: (service: string) => Promise<EnvoyUnderTest>;
+}
+
+/**
+ * The stage of the Envoy scenarios, for the enclosing `describe`: the test image, the agent
+ * in-process in host mode, and Envoys on the host fed by it. Traffic stays on loopback: Envoy
+ * listens on 127.0.0.1 and dials the ports the containers publish there. Everything is
+ * removed after the last test.
+ */
+export function useEnvoyStage(): EnvoyStage {
+  const docker = new DockerHarness();
+  const envoys = useEnvoys();
+  let agent: TestAgent | undefined;
+
+  beforeAll(async () => {
+    await docker.buildImage();
+    agent = await startTestAgent(['--address-mode', 'host']);
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await docker.cleanup();
+  });
+
+  const started = (): TestAgent => {
+    if (!agent) throw new Error('the agent starts in beforeAll');
+    return agent;
+  };
+  return {
+    docker,
+    get agent() {
+      return started();
+    },
+    serviceFor: (scenario) => `${scenario}-${docker.runId}`,
+    upstream: (service, labels = {}, spec = {}) =>
+      docker.run({
+        ...spec,
+        labels: { 'eds.service': service, 'eds.port': '8000', ...labels },
+        publishLoopback: [8000],
+      }),
+    envoyFor: (service) =>
+      envoys.start(toTestBootstrap({ agentPort: started().port, serviceName: service })),
+  };
+}
