@@ -2,12 +2,10 @@
 // ceiling: a bare node:http server that reads the same request and writes a body of the same
 // size. The server runs in a child process, the load in this one (two cores: one each).
 //
-// Usage: npm run bench            (writes the table into BENCHMARKS.md)
+// Usage: npm run bench:polls      (writes the table into BENCHMARKS.md)
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
-import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +18,7 @@ import { createHttpApp } from '../src/transports/http/create-http-app.js';
 import { startHttpServer } from '../src/transports/http/start-http-server.js';
 import { ENVOY_NODE } from '../test/support/envoy-node.js';
 import { anEndpoint } from '../test/support/records.js';
+import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const DURATION_MS = 3_000;
 const ROUNDS = 3;
@@ -238,30 +237,18 @@ async function main(): Promise<void> {
         `| ${name} | ${status} | ${m.requests} | ${Math.round(m.perSecond)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${rounds} |`,
     ),
   ].join('\n');
-  const section = [
-    '<!-- poll-throughput:start -->',
-    '## Poll throughput',
-    '',
-    `Command: \`npm run bench\` (bench/poll-throughput.ts). ${CONCURRENCY} keep-alive connections for ${DURATION_MS / 1000} s per run, ${ROUNDS} interleaved rounds,`,
-    `each request a real Envoy poll body (full \`node\`, ${Buffer.byteLength(request('small'))} bytes); server and load generator in`,
-    `separate processes on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}. Measured ${new Date().toISOString().slice(0, 10)}.`,
-    '',
-    table,
-    '<!-- poll-throughput:end -->',
-  ].join('\n');
-  const file = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
-  let current =
-    "# Benchmarks\n\nNumbers measured on this project's CI machine size (2 cores). Re-run the command to refresh them.\n\n";
-  try {
-    current = readFileSync(file, 'utf8');
-  } catch {
-    // first run
-  }
-  const next = current.includes('<!-- poll-throughput:start -->')
-    ? current.replace(/<!-- poll-throughput:start -->[\s\S]*<!-- poll-throughput:end -->/, section)
-    : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
-  console.log(section);
+  writeBenchmarksSection(
+    'poll-throughput',
+    [
+      '## Poll throughput',
+      '',
+      `Command: \`npm run bench:polls\` (bench/poll-throughput.ts). ${CONCURRENCY} keep-alive connections for ${DURATION_MS / 1000} s per run, ${ROUNDS} interleaved rounds,`,
+      `each request a real Envoy poll body (full \`node\`, ${Buffer.byteLength(request('small'))} bytes); server and load generator in`,
+      `separate processes on ${describeMachine()}. Measured ${new Date().toISOString().slice(0, 10)}.`,
+      '',
+      table,
+    ].join('\n'),
+  );
 }
 
 if (process.argv[2] === 'serve') await serve(process.argv[3] ?? 'agent', process.argv[4] ?? '');

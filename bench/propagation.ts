@@ -1,0 +1,274 @@
+// Measures how long a container change takes to reach a real Envoy that polls the agent over
+// REST EDS, as a user sees it: from Docker's own `start` event (its `timeNano`) to the first
+// request Envoy serves from that container, and from the `kill` event of `docker stop` to the
+// last request that reaches it. Each container is started, then stopped, at a random moment,
+// so the results sample every phase of Envoy's polling; for each `refresh_delay`, load runs
+// through Envoy without a pause and every answer names the container that served it.
+//
+// The agent's own share is read from its log ("serving container" lines, millisecond times):
+// the rest is Envoy waiting for its next poll.
+//
+// Usage: npm run bench:propagation   (needs what `npm test` needs: a Docker engine, Envoy and a
+//                                     static busybox; writes the table into BENCHMARKS.md)
+import { execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+
+import type { Container } from 'dockerode';
+
+import { startCli, type Cli } from '../test/support/cli.js';
+import {
+  RUN_LABEL,
+  serveHostnameDrainingOnTerm,
+  DockerHarness,
+  type ContainerSpec,
+} from '../test/support/docker-harness.js';
+import { requireEnvoy } from '../test/support/envoy-binary.js';
+import { toTestBootstrap } from '../test/support/envoy-bootstrap.js';
+import { startEnvoy } from '../test/support/envoy-process.js';
+import { eventually } from '../test/support/eventually.js';
+import { freeLoopbackPort } from '../test/support/free-port.js';
+import {
+  answeredBy,
+  sendRequests,
+  startLoad,
+  wallClockMs,
+  type LoadReport,
+} from '../test/support/http-load.js';
+import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
+
+const CONTAINERS = 20;
+const REFRESH_DELAYS_SECONDS = [1, 5];
+/** Replicas that stay up throughout, so the load always has somewhere to go. */
+const BASE_REPLICAS = 2;
+
+/** Per container, in milliseconds. */
+interface Sample {
+  /** Docker `start` → the agent serves it. */
+  readonly agentStart: number;
+  /** Docker `start` → the first request Envoy sends it. */
+  readonly envoyStart: number;
+  /** Docker `kill` (of `docker stop`) → the agent serves it DRAINING. */
+  readonly agentStop: number;
+  /** Docker `kill` → the last request Envoy sends it. */
+  readonly envoyStop: number;
+}
+
+interface Run {
+  readonly refreshSeconds: number;
+  readonly samples: Sample[];
+  readonly load: LoadReport;
+  readonly seconds: number;
+}
+
+/** Wall-clock ms of each container's first `start` and `kill` event, by short id. */
+class EventTimes {
+  readonly start = new Map<string, number>();
+  readonly kill = new Map<string, number>();
+
+  private constructor(private readonly stream: NodeJS.ReadableStream) {
+    createInterface({ input: stream }).on('line', (line) => {
+      this.#record(line);
+    });
+  }
+
+  /** Subscribes to the start and kill events of the run's containers; resolves once subscribed. */
+  static async subscribe(docker: DockerHarness): Promise<EventTimes> {
+    const filters = { label: [`${RUN_LABEL}=${docker.runId}`], event: ['start', 'kill'] };
+    return new EventTimes(await docker.docker.getEvents({ filters: JSON.stringify(filters) }));
+  }
+
+  /** Ends the subscription (docker-modem hands over the HTTP response, which can be destroyed). */
+  close(): void {
+    if ('destroy' in this.stream && typeof this.stream.destroy === 'function')
+      (this.stream as Readable).destroy();
+  }
+
+  #record(line: string): void {
+    const event = JSON.parse(line) as { Action: string; id: string; timeNano: number };
+    const times = event.Action === 'start' ? this.start : this.kill;
+    const id = event.id.slice(0, 12);
+    if (!times.has(id)) times.set(id, event.timeNano / 1e6);
+  }
+}
+
+/** Wall-clock ms at which the agent first served each container HEALTHY, and DRAINING. */
+function agentTimes(agent: Cli): { healthy: Map<string, number>; draining: Map<string, number> } {
+  const healthy = new Map<string, number>();
+  const draining = new Map<string, number>();
+  for (const line of agent.output().split('\n')) {
+    if (!line.includes('"msg":"serving container"')) continue;
+    const entry = JSON.parse(line) as { time: number; container: string; endpoints: string[] };
+    const times = entry.endpoints.some((e) => e.endsWith('(draining)')) ? draining : healthy;
+    if (!times.has(entry.container)) times.set(entry.container, entry.time);
+  }
+  return { healthy, draining };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A pause of 0.2 s to 0.2 s + one refresh delay, so changes land at every phase of the polling. */
+const randomGap = (refreshSeconds: number) => sleep(200 + Math.random() * refreshSeconds * 1000);
+const idOf = (container: Container) => container.id.slice(0, 12);
+
+async function measure(
+  refreshSeconds: number,
+  docker: DockerHarness,
+  agent: Cli,
+  agentPort: number,
+  events: EventTimes,
+): Promise<Run> {
+  const service = `bench-${refreshSeconds}s-${docker.runId}`;
+  // Stopped containers keep serving longer than Envoy can take to notice, so none fails.
+  const drainSeconds = 2 * refreshSeconds + 1;
+  const spec: ContainerSpec = {
+    labels: { 'eds.service': service, 'eds.port': '8000' },
+    publishLoopback: [8000],
+    cmd: serveHostnameDrainingOnTerm(drainSeconds),
+    stopTimeout: drainSeconds + 5,
+  };
+  const base: Container[] = [];
+  for (let i = 0; i < BASE_REPLICAS; i++) base.push(await docker.run(spec));
+  const envoy = await startEnvoy(
+    toTestBootstrap({ agentPort, serviceName: service, refreshDelaySeconds: refreshSeconds }),
+  );
+  const patience = { timeoutMs: 4 * refreshSeconds * 1000 + 20_000 };
+  try {
+    await eventually(
+      'Envoy routes to the base replicas',
+      () => sendRequests(envoy.url, 2 * BASE_REPLICAS),
+      (report) => answeredBy(report).length === BASE_REPLICAS,
+      patience,
+    );
+    const load = startLoad(envoy.url, { concurrency: 2 });
+    const began = wallClockMs();
+    const measured: Container[] = [];
+    for (let i = 0; i < CONTAINERS; i++) {
+      await randomGap(refreshSeconds);
+      measured.push(await docker.run(spec));
+    }
+    await eventually(
+      'every new container has answered through Envoy',
+      () => load.report(),
+      (report) => measured.every((container) => report.answers.has(idOf(container))),
+      patience,
+    );
+    const stops: Promise<unknown>[] = [];
+    for (const container of measured) {
+      await randomGap(refreshSeconds);
+      stops.push(container.stop());
+    }
+    await Promise.all(stops);
+    await eventually(
+      'Envoy holds only the base replicas',
+      async () => (await envoy.hosts('web')).length,
+      (n) => n === BASE_REPLICAS,
+      patience,
+    );
+    const report = await load.stop();
+    const seconds = (wallClockMs() - began) / 1000;
+    const agentSaw = agentTimes(agent);
+    const samples = measured.map((container): Sample => {
+      const id = idOf(container);
+      const at = (times: ReadonlyMap<string, number>, what: string): number => {
+        const time = times.get(id);
+        if (time === undefined) throw new Error(`no ${what} time for container ${id}`);
+        return time;
+      };
+      const started = at(events.start, 'start event');
+      const killed = at(events.kill, 'kill event');
+      return {
+        agentStart: at(agentSaw.healthy, 'agent healthy') - started,
+        envoyStart: at(report.firstSent, 'first request') - started,
+        agentStop: at(agentSaw.draining, 'agent draining') - killed,
+        envoyStop: at(report.lastSent, 'last request') - killed,
+      };
+    });
+    return { refreshSeconds, samples, load: report, seconds };
+  } finally {
+    await envoy.stop();
+    await Promise.all(base.map((container) => container.remove({ force: true })));
+  }
+}
+
+/** `1.40.0`, from `envoy --version` (`<path>  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL`). */
+function envoyVersion(): string {
+  const output = execFileSync(requireEnvoy(), ['--version'], { encoding: 'utf8' });
+  return /version: \S+?\/(\d+\.\d+\.\d+)\//.exec(output)?.[1] ?? output.trim();
+}
+
+/** Nearest-rank percentile of `values` (ms). */
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function toTable(runs: Run[]): string {
+  const ms = (value: number) => (value < 100 ? value.toFixed(1) : String(Math.round(value)));
+  const rows = runs.flatMap((run) => {
+    const cell = (pick: (s: Sample) => number) => {
+      const values = run.samples.map(pick);
+      return `${ms(percentile(values, 50))} | ${ms(percentile(values, 99))}`;
+    };
+    const rate = Math.round(run.load.sent / run.seconds);
+    const failed = run.load.failures.length;
+    return [
+      `| ${run.refreshSeconds} s | start → agent serves it | ${cell((s) => s.agentStart)} | |`,
+      `| ${run.refreshSeconds} s | start → first request through Envoy | ${cell((s) => s.envoyStart)} | ${rate} req/s, ${failed} failed of ${run.load.sent} |`,
+      `| ${run.refreshSeconds} s | stop (kill event) → agent serves it DRAINING | ${cell((s) => s.agentStop)} | |`,
+      `| ${run.refreshSeconds} s | stop (kill event) → last request through Envoy | ${cell((s) => s.envoyStop)} | |`,
+    ];
+  });
+  return [
+    '| refresh_delay | from Docker event to | median ms | p99 ms | load during the run |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const docker = new DockerHarness();
+  await docker.buildImage();
+  const events = await EventTimes.subscribe(docker);
+  const agentPort = await freeLoopbackPort();
+  const agent = startCli([
+    ...['--port', String(agentPort), '--bind', '127.0.0.1', '--address-mode', 'host'],
+  ]);
+  const runs: Run[] = [];
+  try {
+    await eventually(
+      'the agent listens',
+      () => agent.output(),
+      (output) => output.includes('"msg":"full sync done"'),
+      { timeoutMs: 15_000 },
+    );
+    for (const refreshSeconds of REFRESH_DELAYS_SECONDS) {
+      process.stderr.write(`measuring with refresh_delay ${refreshSeconds} s ...\n`);
+      runs.push(await measure(refreshSeconds, docker, agent, agentPort, events));
+    }
+  } finally {
+    agent.kill('SIGTERM');
+    events.close();
+    await docker.cleanup();
+  }
+
+  writeBenchmarksSection(
+    'propagation',
+    [
+      '## Propagation to a real Envoy (REST polling)',
+      '',
+      `Command: \`npm run bench:propagation\` (bench/propagation.ts). Envoy ${envoyVersion()} on the host,`,
+      `the agent in \`--address-mode host\`, ${CONTAINERS} containers per row, each started and later`,
+      `stopped (\`docker stop\`; it drains for 2 × refresh_delay + 1 s) at a random moment, while two`,
+      `loops send requests through Envoy back to back; ${BASE_REPLICAS} more replicas stay up throughout.`,
+      'Times run from the `timeNano` of Docker\'s own event; "agent serves it" is read from the',
+      "agent's log, the requests from the load loop. p99 of 20 samples is their maximum. Envoy's",
+      'round robin reaches a new host within one turn over the hosts it holds (at most',
+      `${BASE_REPLICAS + CONTAINERS} requests), a few tens of milliseconds at the request rate shown.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${describeMachine()}.`,
+      '',
+      toTable(runs),
+    ].join('\n'),
+  );
+}
+
+await main();
