@@ -21,7 +21,7 @@ export interface EnvoyUnderTest {
   /** `http://127.0.0.1:<listener port>/`: requests here go through Envoy. */
   readonly url: string;
   readonly adminUrl: string;
-  /** Everything Envoy has logged so far. */
+  /** Everything Envoy has logged so far; after `stop`, everything it logged. */
   log(): string;
   /** The hosts Envoy holds for `cluster`, sorted by address. */
   hosts(cluster: string): Promise<EnvoyHost[]>;
@@ -78,12 +78,15 @@ export async function startEnvoy(bootstrap: unknown): Promise<EnvoyUnderTest> {
       resolve();
     });
   });
-  const log = (): string => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
+  /** Kept when the files go, since a failing test prints the log after its Envoy is stopped. */
+  let finalLog: string | undefined;
+  const log = (): string => finalLog ?? (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       await terminate(child, exited);
+      finalLog = log();
       rmSync(dir, { recursive: true, force: true });
     })());
 
