@@ -1,20 +1,23 @@
 import type { Logger } from 'pino';
 
 import type { Config } from './config/config.js';
+import { fail, ok, type Result } from './core/result.js';
 import { createSnapshotStore } from './snapshot-store.js';
 import { createDockerodeClient } from './sources/docker/create-dockerode-client.js';
 import type { DockerClient } from './sources/docker/docker-client.js';
 import {
   DOCKER_SOURCE,
   startDockerSource,
-  type RetryTiming,
+  type DockerSource,
+  type DockerSourceStatus,
+  type DockerSourceTiming,
 } from './sources/docker/start-docker-source.js';
 import {
   REGISTRATION_SOURCE,
   startRegistrationSource,
 } from './sources/registrations/start-registration-source.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
-import { startHttpServer } from './transports/http/start-http-server.js';
+import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
 
 /** A running agent. */
 export interface Agent {
@@ -22,7 +25,10 @@ export interface Agent {
   readonly port: number;
   /** Resolves after the first full sync with Docker. */
   readonly firstSync: Promise<void>;
-  /** Rejects if the agent hit a programming error and can no longer follow Docker. */
+  /**
+   * Rejects when the agent can no longer follow Docker: a `DockerUnusableError` when the engine
+   * refuses it for good (permission denied), anything else on a programming error.
+   */
   readonly done: Promise<void>;
   /** Stops accepting requests, finishes in-flight ones, unsubscribes from Docker. */
   stop(): Promise<void>;
@@ -32,17 +38,17 @@ export interface AgentDependencies {
   readonly logger: Logger;
   /** Defaults to dockerode on `config.dockerHost`. */
   readonly dockerClient?: DockerClient;
-  readonly retry?: RetryTiming;
+  readonly timing?: Partial<DockerSourceTiming>;
 }
 
 /**
- * Wires sources (Docker, registrations) → store → transport: loads the registrations (a bad
- * state file stops the start), then starts the HTTP server (so `/healthz` answers while
- * Docker is still being reached), then follows Docker. Discovery answers 503 until the first
- * full sync with Docker, so an Envoy polling meanwhile keeps the hosts it has; `/readyz` says
- * when that sync has happened.
+ * Wires sources (Docker, registrations) → store → transport. Loads the registrations, then
+ * listens, then follows Docker, so a state file or an address the agent cannot use is reported
+ * before anything else happens: those come back as problems (one line each, for exit code 2).
+ * Discovery answers 503 until the first full sync with Docker, so an Envoy polling meanwhile
+ * keeps the hosts it has; `/readyz` says when that sync has happened.
  */
-export async function startAgent(config: Config, deps: AgentDependencies): Promise<Agent> {
+export async function startAgent(config: Config, deps: AgentDependencies): Promise<Result<Agent>> {
   const { logger } = deps;
   // Until both sources have read everything once, discovery answers 503, never a partial set.
   const store = createSnapshotStore({ logger, awaiting: [REGISTRATION_SOURCE, DOCKER_SOURCE] });
@@ -51,28 +57,20 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     logger,
     stateFile: config.stateFile,
   });
-  if (!registrations.ok) {
-    throw new Error(`cannot load the state file: ${registrations.problems.join('; ')}`);
+  if (!registrations.ok) return fail(registrations.problems);
+  const client = deps.dockerClient
+    ? ok(deps.dockerClient)
+    : createDockerodeClient(config.dockerHost);
+  if (!client.ok) {
+    await registrations.value.stop();
+    return fail(client.problems);
   }
-  const source = startDockerSource({
-    client: deps.dockerClient ?? createDockerodeClient(config.dockerHost),
-    store,
-    address: config.address,
-    logger,
-    ...(deps.retry ? { retry: deps.retry } : {}),
-  });
+
+  // Started once the address is ours; until then /readyz says "starting".
+  let source: DockerSource | undefined = undefined;
   const app = createHttpApp({
     snapshot: () => store.current(),
-    readiness: () => {
-      const { synced, connected } = source.status();
-      const reasons = [
-        ...(synced ? [] : ['first sync with Docker not done yet']),
-        ...(connected || !synced
-          ? []
-          : ['Docker engine unreachable; serving last known endpoints']),
-      ];
-      return { notReadyReasons: reasons };
-    },
+    readiness: () => ({ notReadyReasons: toNotReadyReasons(source?.status()) }),
     logger,
     registration: {
       registrations: registrations.value,
@@ -84,10 +82,19 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   try {
     server = await startHttpServer(app, config.bind, config.port);
   } catch (error) {
-    await source.stop();
     await registrations.value.stop();
-    throw error;
+    const problem = toListenProblem(error, config.bind, config.port);
+    if (problem === undefined) throw error;
+    return fail([problem]);
   }
+
+  source = startDockerSource({
+    client: client.value,
+    store,
+    address: config.address,
+    logger,
+    ...(deps.timing ? { timing: deps.timing } : {}),
+  });
   if (config.adminToken === undefined && !config.readOnly && !isLoopback(config.bind)) {
     logger.warn(
       { bind: config.bind },
@@ -105,16 +112,27 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     },
     'eds-agent listening',
   );
-  return {
+  const running = source;
+  return ok({
     port: server.port,
-    firstSync: source.firstSync,
-    done: source.done,
+    firstSync: running.firstSync,
+    done: running.done,
     async stop() {
       await server.close();
-      await source.stop();
+      await running.stop();
       await registrations.value.stop();
     },
-  };
+  });
+}
+
+/** Why `/readyz` says not ready; none once synced and following a responsive engine. */
+function toNotReadyReasons(status: DockerSourceStatus | undefined): string[] {
+  if (status === undefined) return ['starting'];
+  if (!status.synced) return ['first sync with Docker not done yet'];
+  if (!status.responsive)
+    return ['Docker engine not answering pings; serving last known endpoints'];
+  if (!status.connected) return ['Docker engine unreachable; serving last known endpoints'];
+  return [];
 }
 
 function isLoopback(address: string): boolean {

@@ -10,11 +10,20 @@ import {
   type FlagName,
   type LogLevel,
 } from './config.js';
-import { parseDockerHost } from './parse-docker-host.js';
+import {
+  parseDockerHost,
+  resolveDockerEndpoint,
+  type EndpointSettings,
+} from './parse-docker-host.js';
 
-/** What the command line asks for: run with a config, or print the help. */
+/**
+ * What the command line asks for: run with a config (and warnings to log once the logger
+ * exists), or print the help or the version.
+ */
 export type Invocation =
-  { readonly kind: 'run'; readonly config: Config } | { readonly kind: 'help' };
+  | { readonly kind: 'run'; readonly config: Config; readonly warnings: readonly string[] }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' };
 
 const LABEL_PREFIX = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*$/;
 
@@ -26,10 +35,10 @@ export function parseConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Result<Invocation> {
-  let flags: Partial<Record<FlagName | 'help', string | boolean>>;
+  let flags: Partial<Record<FlagName | 'help' | 'version', string | boolean>>;
   try {
     flags = parseArgs({
-      args: [...argv],
+      args: attachDashValues(argv),
       options: {
         ...Object.fromEntries(
           FLAGS.map((flag) => [
@@ -38,6 +47,7 @@ export function parseConfig(
           ]),
         ),
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -46,16 +56,24 @@ export function parseConfig(
     return fail([error instanceof Error ? error.message : String(error)]);
   }
   if (flags.help === true) return ok({ kind: 'help' });
+  if (flags.version === true) return ok({ kind: 'version' });
 
   const problems: string[] = [];
-  /** The raw value and where it came from, for messages. */
-  const read = (name: FlagName, fallback: string): { value: string; path: string } => {
+  /**
+   * The raw value and where it came from, for messages: the flag, else its variable (an empty
+   * one counts as unset), else `fallback`, a value with the name of its own source.
+   */
+  const read = (name: FlagName, fallback: Raw | string): Raw & { given: boolean } => {
     const flag = flags[name];
-    if (typeof flag === 'string') return { value: flag, path: `--${name}` };
-    if (flag === true) return { value: 'true', path: `--${name}` };
+    if (typeof flag === 'string') return { value: flag, path: `--${name}`, given: true };
+    if (flag === true) return { value: 'true', path: `--${name}`, given: true };
     const fromEnv = env[toEnvName(name)];
-    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, path: toEnvName(name) };
-    return { value: fallback, path: `--${name} (default)` };
+    if (fromEnv !== undefined && fromEnv !== '')
+      return { value: fromEnv, path: toEnvName(name), given: true };
+    const other = typeof fallback === 'string' ? undefined : fallback;
+    return other
+      ? { ...other, given: false }
+      : { value: fallback as string, path: `--${name} (default)`, given: false };
   };
   const check = <T>(result: Result<T>, fallback: T): T => {
     if (result.ok) return result.value;
@@ -65,21 +83,55 @@ export function parseConfig(
 
   const port = check(parsePort(read('port', '8080')), 0);
   const bind = check(parseIp(read('bind', '0.0.0.0')), '');
-  const dockerHostUrl = read('docker-host', env.DOCKER_HOST || 'unix:///var/run/docker.sock');
-  const dockerHost = check(parseDockerHost(dockerHostUrl.value, dockerHostUrl.path), {
-    kind: 'unix',
-    path: '',
-  } as const);
+  const dockerHostUrl = read(
+    'docker-host',
+    env.DOCKER_HOST
+      ? { value: env.DOCKER_HOST, path: 'DOCKER_HOST' }
+      : 'unix:///var/run/docker.sock',
+  );
+  const home = env.HOME ?? '';
+  const optional = (name: FlagName): string | undefined => {
+    const raw = read(name, '');
+    return raw.given && raw.value !== '' ? raw.value : undefined;
+  };
+  /** A switch that Docker's own variable (any non-empty value, as the Docker CLI reads it) can turn on. */
+  const dockerSwitch = (name: FlagName, dockerVariable: string): boolean =>
+    check(
+      parseSwitch(
+        read(name, env[dockerVariable] ? { value: 'true', path: dockerVariable } : 'false'),
+      ),
+      false,
+    );
+  const settings = {
+    tls: dockerSwitch('tls', 'DOCKER_TLS'),
+    tlsVerify: dockerSwitch('tlsverify', 'DOCKER_TLS_VERIFY'),
+    tlsFiles: Object.fromEntries(
+      (['ca', 'cert', 'key'] as const).flatMap((file) => {
+        const path = optional(`tls${file === 'ca' ? 'cacert' : file}`);
+        return path === undefined ? [] : [[file, path]];
+      }),
+    ) as EndpointSettings['tlsFiles'],
+    certDir: env.DOCKER_CERT_PATH || `${home}/.docker`,
+    sshIdentity: optional('ssh-identity'),
+    sshKnownHosts: optional('ssh-known-hosts'),
+    sshAgentSocket: env.SSH_AUTH_SOCK || undefined,
+    user: env.USER || env.LOGNAME || 'root',
+    home,
+  };
+  const hostUrl = check(parseDockerHost(dockerHostUrl.value, dockerHostUrl.path), undefined);
+  const dockerHost = hostUrl
+    ? check(resolveDockerEndpoint(hostUrl, settings, dockerHostUrl.path), undefined)
+    : undefined;
   const labelPrefix = check(parseLabelPrefix(read('label-prefix', 'eds')), '');
   const addressMode = check(parseAddressMode(read('address-mode', 'container')), 'container');
   const hostIp = check(parseIp(read('host-ip', '127.0.0.1')), '');
   const network = read('network', '').value;
   const logLevel = check(parseLogLevel(read('log-level', 'info')), 'info');
   const stateFile = read('state-file', '').value;
-  const adminToken = read('admin-token', '').value;
+  const adminToken = check(parseAdminToken(read('admin-token', ''), env), undefined);
   const readOnly = check(parseSwitch(read('read-only', 'false')), false);
 
-  if (problems.length > 0) return fail(problems);
+  if (problems.length > 0 || dockerHost === undefined) return fail(problems);
   return ok({
     kind: 'run',
     config: {
@@ -95,10 +147,76 @@ export function parseConfig(
       },
       logLevel,
       stateFile: stateFile === '' ? undefined : stateFile,
-      adminToken: adminToken === '' ? undefined : adminToken,
+      adminToken,
       readOnly,
     },
+    warnings: findUnknownVariables(env),
   });
+}
+
+/**
+ * `--port -1` reaches parseArgs as a flag followed by what looks like another flag, which it
+ * refuses with a message about ambiguity. A value that starts with `-` but is no flag of ours
+ * is attached (`--port=-1`), so the value's own parser can say what is wrong with it.
+ */
+function attachDashValues(argv: readonly string[]): string[] {
+  const valued = new Set<string>(
+    FLAGS.filter((flag) => !('boolean' in flag)).map((flag) => `--${flag.name}`),
+  );
+  const known = new Set<string>([
+    ...FLAGS.map((flag) => `--${flag.name}`),
+    '--help',
+    '-h',
+    '--version',
+  ]);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const next = argv[i + 1];
+    if (valued.has(arg) && next?.startsWith('-') === true && !known.has(next.split('=')[0] ?? '')) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/**
+ * One warning per `EDS_AGENT_*` variable that is no flag's, naming the closest one (a typo,
+ * usually). `EDS_AGENT_TEST_*` belongs to the test suite (`EDS_AGENT_TEST_ENVOY`).
+ */
+function findUnknownVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+  const known = FLAGS.map((flag) => toEnvName(flag.name));
+  return Object.keys(env)
+    .filter(
+      (name) =>
+        name.startsWith('EDS_AGENT_') &&
+        !name.startsWith('EDS_AGENT_TEST_') &&
+        !known.includes(name),
+    )
+    .sort()
+    .map((name) => {
+      const [closest] = [...known].sort((a, b) => editDistance(name, a) - editDistance(name, b));
+      const hint =
+        closest !== undefined && editDistance(name, closest) <= 3
+          ? `; did you mean ${closest}?`
+          : '';
+      return `${name} is not a setting of eds-agent and is ignored${hint}`;
+    });
+}
+
+/** Levenshtein distance: the fewest one-character insertions, deletions or changes from a to b. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 type Raw = { value: string; path: string };
@@ -137,6 +255,24 @@ function parseLogLevel({ value, path }: Raw): Result<LogLevel> {
   return level !== undefined
     ? ok(level)
     : fail([`${path}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`]);
+}
+
+/**
+ * An admin token must not be empty or blank: `--admin-token ""` (or an empty variable set on
+ * purpose) would otherwise leave the registration API open while looking protected.
+ */
+function parseAdminToken(
+  raw: Raw & { given: boolean },
+  env: Readonly<Record<string, string | undefined>>,
+): Result<string | undefined> {
+  const setButEmpty = !raw.given && env[toEnvName('admin-token')] !== undefined;
+  if (setButEmpty || (raw.given && raw.value.trim() === '')) {
+    const path = raw.given ? raw.path : toEnvName('admin-token');
+    return fail([
+      `${path}: an admin token must not be empty; leave it unset to run without one (and see --read-only)`,
+    ]);
+  }
+  return ok(raw.given ? raw.value : undefined);
 }
 
 function parseSwitch({ value, path }: Raw): Result<boolean> {

@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from './result.js';
+import { quote } from './quote.js';
 
 const CLUSTER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,254}$/;
 
@@ -10,6 +11,6 @@ const CLUSTER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,254}$/;
 export function parseClusterName(value: string, path: string): Result<string> {
   if (CLUSTER_NAME.test(value)) return ok(value);
   return fail([
-    `${path}: expected a cluster name (1-255 of A-Z a-z 0-9 _ . : -, starting with a letter, digit or _), got ${JSON.stringify(value)}`,
+    `${path}: expected a cluster name (1-255 of A-Z a-z 0-9 _ . : -, starting with a letter, digit or _), got ${quote(value)}`,
   ]);
 }

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { RegisteredHost, TagValue } from './registered-host.js';
 import { toHostKey } from './registered-host.js';
 import { fail, ok, type Result } from './result.js';
+import { quote } from './quote.js';
 
 const HOST_FIELDS = ['ip_address', 'port', 'tags', 'ttl_seconds'];
 const MAX_WEIGHT = 1_000_000;
@@ -85,7 +86,7 @@ export function parseHostKey(key: string): Result<{ ipAddress: string; port: num
   const ipAddress = match?.[1] ?? match?.[2] ?? '';
   const port = Number(match?.[3]);
   if (isIP(ipAddress) === 0 || !(port >= 1 && port <= 65535)) {
-    return fail([`path: expected <ip>:<port> (or [<ipv6>]:<port>), got ${JSON.stringify(key)}`]);
+    return fail([`path: expected <ip>:<port> (or [<ipv6>]:<port>), got ${quote(key)}`]);
   }
   return ok({ ipAddress, port });
 }
@@ -163,5 +164,5 @@ function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object' && value !== null) return 'an object';
-  return JSON.stringify(value);
+  return typeof value === 'string' ? quote(value) : JSON.stringify(value);
 }

@@ -1,5 +1,6 @@
 import { parseClusterName } from './parse-cluster-name.js';
 import { fail, ok, type Result } from './result.js';
+import { quote } from './quote.js';
 
 /** Where an endpoint sits in Envoy's locality tree; empty strings mean "not set". */
 export interface Locality {
@@ -178,20 +179,20 @@ function toBinding(
 
 /** Formats a label key as the path used in problem messages: `labels["eds.port"]`. */
 export function labelPath(key: string): string {
-  return `labels[${JSON.stringify(key)}]`;
+  return `labels[${quote(key)}]`;
 }
 
 function parseInteger(value: string, path: string, min: number, max: number): Result<number> {
   const number = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
   if (number >= min && number <= max) return ok(number);
-  return fail([`${path}: expected an integer ${min}-${max}, got ${JSON.stringify(value)}`]);
+  return fail([`${path}: expected an integer ${min}-${max}, got ${quote(value)}`]);
 }
 
 function parseBoolean(value: string, path: string): Result<boolean> {
   const lower = value.toLowerCase();
   if (lower === 'true') return ok(true);
   if (lower === 'false') return ok(false);
-  return fail([`${path}: expected true or false, got ${JSON.stringify(value)}`]);
+  return fail([`${path}: expected true or false, got ${quote(value)}`]);
 }
 
 function parseNetworkName(value: string, path: string): Result<string> {

@@ -1,6 +1,7 @@
 import type { ContainerRecord, NetworkAttachment } from './container-record.js';
 import type { Endpoint, EndpointHealth } from './endpoint.js';
 import { labelPath, parseServiceLabels, type ServiceBinding } from './parse-service-labels.js';
+import { quote } from './quote.js';
 
 /** How the agent turns a container port into an address Envoy can reach. */
 export interface AddressOptions {
@@ -152,7 +153,7 @@ function resolveContainerIp(
   if (binding.network !== undefined) {
     const chosen = withIp.find((network) => network.name === binding.network);
     if (chosen) return { address: ipOf(chosen) };
-    return `${labelPath(binding.networkLabel)}: the container has no IP address on network ${JSON.stringify(binding.network)} (it has: ${describe(withIp)})`;
+    return `${labelPath(binding.networkLabel)}: the container has no IP address on network ${quote(binding.network)} (it has: ${describe(withIp)})`;
   }
   const sorted = [...withIp].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const preferred = sorted.find((network) => network.name === defaultNetwork);
@@ -164,12 +165,12 @@ function resolveContainerIp(
   if (defaultNetwork !== undefined) {
     notes.push({
       level: 'info',
-      message: `not attached to --network ${JSON.stringify(defaultNetwork)}; using network ${JSON.stringify(first.name)} (of ${describe(sorted)})`,
+      message: `not attached to --network ${quote(defaultNetwork)}; using network ${quote(first.name)} (of ${describe(sorted)})`,
     });
   } else if (sorted.length > 1) {
     notes.push({
       level: 'info',
-      message: `several networks and none chosen; using ${JSON.stringify(first.name)}, the first by name of ${describe(sorted)} (set ${labelPath(binding.networkLabel)} or --network to choose)`,
+      message: `several networks and none chosen; using ${quote(first.name)}, the first by name of ${describe(sorted)} (set ${labelPath(binding.networkLabel)} or --network to choose)`,
     });
   }
   return { address: ipOf(first) };

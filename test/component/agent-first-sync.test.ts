@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { parseConfig } from '../../src/config/parse-config.js';
+import type { DockerSourceTiming } from '../../src/sources/docker/start-docker-source.js';
 import { startAgent, type Agent } from '../../src/start-agent.js';
 import { endpointsOf, pollEds, send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
@@ -24,14 +25,19 @@ describe('an agent that has not synced with Docker yet', () => {
     await agent?.stop();
   });
 
-  const start = async (engine: FakeDockerEngine): Promise<Agent> => {
+  const start = async (
+    engine: FakeDockerEngine,
+    timing: Partial<DockerSourceTiming> = {},
+  ): Promise<Agent> => {
     const parsed = parseConfig(['--port', '0', '--bind', '127.0.0.1'], {});
     if (!parsed.ok || parsed.value.kind !== 'run') throw new Error('bad test config');
-    agent = await startAgent(parsed.value.config, {
+    const started = await startAgent(parsed.value.config, {
       logger: pino({ level: 'silent' }),
       dockerClient: engine,
-      retry: { minTimeout: 10, maxTimeout: 20 },
+      timing: { retry: { minTimeout: 10, maxTimeout: 20 }, ...timing },
     });
+    if (!started.ok) throw new Error(started.problems.join('; '));
+    agent = started.value;
     return agent;
   };
 
@@ -91,5 +97,30 @@ describe('an agent that has not synced with Docker yet', () => {
     const reply = await pollEds(port, 'web');
     expect(reply.status).toBe(200);
     expect(endpointsOf(reply)).toEqual(['10.0.0.1:8080 HEALTHY']);
+  });
+
+  it('says on /readyz that an engine stopped answering, serves on, and is ready once it answers', async () => {
+    const engine = new FakeDockerEngine();
+    engine.add(container);
+    const { port, firstSync } = await start(engine, {
+      pingIntervalMs: 20,
+      pingTimeoutMs: 50,
+      requestTimeoutMs: 100,
+    });
+    await firstSync;
+    const readyz = async () => {
+      const reply = await send(port, { method: 'GET', path: '/readyz' });
+      return `${reply.status} ${reply.text}`;
+    };
+    expect(await readyz()).toBe('200 {"status":"ready"}');
+    engine.hang();
+    await eventually('not ready', readyz, (r) => r.startsWith('503'));
+    expect(JSON.parse((await readyz()).slice(4))).toEqual({
+      status: 'not ready',
+      reasons: ['Docker engine not answering pings; serving last known endpoints'],
+    });
+    expect(endpointsOf(await pollEds(port, 'web'))).toEqual(['10.0.0.1:8080 HEALTHY']);
+    engine.resume();
+    await eventually('ready again', readyz, (r) => r === '200 {"status":"ready"}');
   });
 });

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -6,6 +8,7 @@ import { createSnapshotStore } from '../../src/snapshot-store.js';
 import {
   startDockerSource,
   type DockerSource,
+  type DockerSourceTiming,
 } from '../../src/sources/docker/start-docker-source.js';
 import { eventually } from '../support/eventually.js';
 import { FakeDockerEngine, type FakeContainer } from '../support/fake-docker-engine.js';
@@ -26,26 +29,39 @@ describe('the Docker source', () => {
     await source?.stop();
   });
 
-  const start = (engine: FakeDockerEngine) => {
+  /** Starts the source on `engine` with fast clocks; `logs` collects what it logs. */
+  const start = (
+    engine: FakeDockerEngine,
+    timing: Partial<DockerSourceTiming> = {},
+    network?: string,
+  ) => {
     const store = createSnapshotStore();
+    const logs: { msg: string; retryInMs?: number }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n'))
+          if (line) logs.push(JSON.parse(line) as { msg: string });
+        done();
+      },
+    });
     source = startDockerSource({
       client: engine,
       store,
       address: {
         addressMode: 'container',
         hostIp: '127.0.0.1',
-        network: undefined,
+        network,
         labelPrefix: 'eds',
       },
-      logger: pino({ level: 'silent' }),
-      retry: { minTimeout: 10, maxTimeout: 20 },
+      logger: pino({ level: 'debug' }, sink),
+      timing: { retry: { minTimeout: 10, maxTimeout: 20 }, ...timing },
     });
     const addresses = () =>
       toClusterResource(store.current(), 'web')
         .assignment.endpoints.flatMap((l) => l.lb_endpoints)
         .map((lb) => `${lb.endpoint.address.socket_address.address} ${lb.health_status}`)
         .sort();
-    return { store, addresses, source };
+    return { store, addresses, source, logs };
   };
 
   it('does not let a stale list entry undo an event that arrived during the full sync', async () => {
@@ -122,7 +138,7 @@ describe('the Docker source', () => {
 
     engine.down = false;
     await eventually('resynced', addresses, (a) => a.join() === '10.0.0.2 HEALTHY');
-    expect(source.status()).toEqual({ synced: true, connected: true });
+    expect(source.status()).toEqual({ synced: true, connected: true, responsive: true });
   });
 
   it('survives a failed re-read, and the next event repairs the container', async () => {
@@ -138,5 +154,124 @@ describe('the Docker source', () => {
     engine.failInspect = false;
     engine.emit(web(2).id, 'start');
     await eventually('repaired', addresses, (a) => a.length === 2);
+  });
+
+  it('withdraws a container on its die event at once, though the engine cannot be asked', async () => {
+    const engine = new FakeDockerEngine();
+    engine.add(web(1));
+    engine.add(web(2));
+    const { addresses, source } = start(engine);
+    await source.firstSync;
+    engine.failInspect = true;
+    const dead = engine.containers.get(web(1).id);
+    if (dead) dead.running = false;
+    engine.emit(web(1).id, 'die');
+    // Every re-read fails: only the die event itself can withdraw it.
+    await eventually('withdrawn', addresses, (a) => a.join() === '10.0.0.2 HEALTHY');
+  });
+
+  it('does not let a re-read begun before a die put the container back', async () => {
+    const engine = new FakeDockerEngine();
+    engine.add(web(1));
+    const { addresses, source } = start(engine);
+    await source.firstSync;
+    /** Holds the next inspect answers (each inspect takes its snapshot at once) until released. */
+    const holdInspects = () => {
+      let release = (): void => undefined;
+      engine.inspectGate = new Promise((resolve) => (release = resolve));
+      return release;
+    };
+    const releaseStale = holdInspects();
+    const inspects = (n: number) =>
+      eventually(
+        `${n} inspect(s) in flight`,
+        () => engine.inspected.length,
+        (m) => m === n,
+      );
+    let releaseFollowUp = (): void => undefined;
+    try {
+      engine.emit(web(1).id, 'health_status: healthy'); // its inspect sees it running...
+      await inspects(1);
+      const dead = engine.containers.get(web(1).id);
+      if (dead) dead.running = false;
+      engine.emit(web(1).id, 'die'); // ...but it dies before that answer arrives
+      await eventually('withdrawn by the die', addresses, (a) => a.length === 0);
+
+      releaseFollowUp = holdInspects();
+      releaseStale();
+      // The follow-up re-read starts only once the stale answer has been dealt with.
+      await inspects(2);
+      expect(addresses()).toEqual([]);
+    } finally {
+      engine.inspectGate = undefined;
+      releaseStale();
+      releaseFollowUp();
+    }
+  });
+
+  it('notices an engine that stops answering, keeps its endpoints, and resyncs when it answers', async () => {
+    const engine = new FakeDockerEngine();
+    engine.add(web(1));
+    const { addresses, source, logs } = start(engine, {
+      pingIntervalMs: 20,
+      pingTimeoutMs: 50,
+      requestTimeoutMs: 100,
+    });
+    await source.firstSync;
+    engine.hang();
+    await eventually(
+      'noticed',
+      () => source.status(),
+      (status) => !status.responsive && !status.connected,
+    );
+    expect(logs.map((line) => line.msg)).toContain(
+      'Docker engine stopped answering; serving last known endpoints and reconnecting',
+    );
+    engine.add(web(2)); // started while the engine was hung: no event will tell
+    expect(addresses()).toEqual(['10.0.0.1 HEALTHY']);
+
+    engine.resume();
+    await eventually(
+      'resynced',
+      addresses,
+      (a) => a.join() === '10.0.0.1 HEALTHY,10.0.0.2 HEALTHY',
+    );
+    await eventually(
+      'healthy again',
+      () => source.status(),
+      (status) => status.responsive && status.connected,
+    );
+  });
+
+  it('keeps jitter in its retries at the backoff cap', async () => {
+    const engine = new FakeDockerEngine();
+    engine.down = true;
+    const { logs } = start(engine, { retry: { minTimeout: 2, maxTimeout: 8 } });
+    const waits = await eventually(
+      'a dozen retries',
+      () => logs.flatMap((line) => (line.retryInMs === undefined ? [] : [line.retryInMs])),
+      (found) => found.length >= 12,
+    );
+    const atCap = waits.slice(4); // 2, 4, 8, then capped
+    expect(atCap.every((wait) => wait >= 4 && wait <= 8)).toBe(true);
+    expect(new Set(atCap).size).toBeGreaterThan(1);
+  });
+
+  it('warns when --network names a network the engine does not have, and says when it appears', async () => {
+    const engine = new FakeDockerEngine();
+    const { source, logs } = start(engine, {}, 'shop_default');
+    await source.firstSync;
+    const warned = logs.filter((line) => line.msg.startsWith('--network shop_default'));
+    expect(warned.map((line) => line.msg)).toEqual([
+      '--network shop_default: the Docker engine has no such network (yet); containers not on it are served at their first network',
+    ]);
+    engine.networks.push('shop_default');
+    engine.goDown(); // the next session checks again
+    engine.down = false;
+    await eventually(
+      'noticed',
+      () => logs.map((line) => line.msg),
+      (msgs) => msgs.includes('--network shop_default now exists'),
+    );
   });
 });

@@ -1,9 +1,12 @@
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { exitOf, portOf, startCli } from '../support/cli.js';
+import { exitOf, portOf, startCli, type Cli } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 
 describe('the eds-agent command line', () => {
@@ -102,6 +105,97 @@ describe('the eds-agent command line', () => {
           .split('\n')
           .filter((line) => line.includes('registration API (/edsservice) is open')),
       ).toHaveLength(warnings);
+    } finally {
+      cli.kill('SIGKILL');
+      await exitOf(cli);
+    }
+  });
+});
+
+// Whatever stops the agent from working is said in one line naming what to change, with exit
+// code 2, before anything else happens: no stack trace, no misleading retry messages.
+describe('the command line when the agent cannot work', () => {
+  const NO_DOCKER = ['--docker-host', 'unix:///nonexistent/docker.sock'];
+  const refusal = async (cli: Cli) => {
+    expect(await exitOf(cli)).toBe(2);
+    expect(cli.output()).not.toMatch(/\n\s+at /); // no stack trace
+    expect(cli.output()).not.toContain('Docker engine unreachable');
+    return cli.output();
+  };
+
+  it('prints its version with --version, and exits 0', async () => {
+    const cli = startCli(['--version']);
+    expect(await exitOf(cli)).toBe(0);
+    expect(cli.output()).toBe('eds-agent 0.1.0\n');
+  });
+
+  it('says the port is taken, and which setting to change', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const cli = startCli(['--port', String(port), '--bind', '127.0.0.1', ...NO_DOCKER]);
+      expect(await refusal(cli)).toBe(
+        `eds-agent: cannot start:\n  - cannot listen on 127.0.0.1:${port}: the port is already in use (another eds-agent?); stop what holds it, or choose another port with --port (EDS_AGENT_PORT)\n`,
+      );
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('says when --bind names an address this machine does not have', async () => {
+    const cli = startCli(['--port', '0', '--bind', '192.0.2.1', ...NO_DOCKER]);
+    expect(await refusal(cli)).toContain(
+      'cannot listen on 192.0.2.1:0: no network interface of this machine has the address 192.0.2.1; choose another with --bind',
+    );
+  });
+
+  it('says which TLS file it cannot read, instead of a stack trace', async () => {
+    const cli = startCli(['--port', '0', '--bind', '127.0.0.1'], {
+      DOCKER_HOST: 'tcp://127.0.0.1:9',
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: '/nonexistent/certs',
+    });
+    expect(await refusal(cli)).toContain(
+      'cannot read the TLS CA certificate /nonexistent/certs/ca.pem: no such file (set DOCKER_CERT_PATH or the --tls* flags)',
+    );
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'says whose group opens the Docker socket when it may not',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'eds-agent-socket-'));
+      chmodSync(dir, 0o755);
+      const socketPath = join(dir, 'docker.sock');
+      const engine = createServer().listen(socketPath);
+      await once(engine, 'listening');
+      chmodSync(socketPath, 0o660); // root:root, as a docker.sock of group docker would be
+      try {
+        const nobody = { uid: 65534, gid: 65534 };
+        const cli = startCli(
+          ['--port', '0', '--bind', '127.0.0.1', '--docker-host', `unix://${socketPath}`],
+          {},
+          nobody,
+        );
+        expect(await refusal(cli)).toContain(
+          `eds-agent: cannot use the Docker engine:\n  - permission denied on the Docker socket ${socketPath}, which belongs to group 0 (root); run the agent in that group (docker run --group-add 0, or group_add: ["0"] in compose)\n`,
+        );
+      } finally {
+        engine.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('warns of an EDS_AGENT_ variable it does not know, and runs on', async () => {
+    const cli = startCli(['--port', '0', '--bind', '127.0.0.1', ...NO_DOCKER], {
+      EDS_AGENT_LOG_LEVE: 'debug',
+    });
+    try {
+      await portOf(cli);
+      expect(cli.output()).toContain(
+        'EDS_AGENT_LOG_LEVE is not a setting of eds-agent and is ignored; did you mean EDS_AGENT_LOG_LEVEL?',
+      );
     } finally {
       cli.kill('SIGKILL');
       await exitOf(cli);

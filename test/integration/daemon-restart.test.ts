@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { parseDockerHost } from '../../src/config/parse-docker-host.js';
 import { createDockerodeClient } from '../../src/sources/docker/create-dockerode-client.js';
 import type { DockerClient } from '../../src/sources/docker/docker-client.js';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { DockerHarness } from '../support/docker-harness.js';
-import { eventually, holdsFor } from '../support/eventually.js';
+import { eventually } from '../support/eventually.js';
 import { PrivateDaemon } from '../support/private-daemon.js';
 
 const canRun = PrivateDaemon.available();
@@ -15,7 +14,7 @@ describe.skipIf(!canRun && process.env.CI !== 'true')('a Docker daemon restart',
   const daemon = new PrivateDaemon();
   let docker: DockerHarness;
   let agent: TestAgent;
-  /** While closed, the agent's attempts to subscribe fail as if the engine were still down. */
+  /** While closed, every call the agent makes fails, as with an engine that is down or going away. */
   let gateOpen = true;
 
   beforeAll(async () => {
@@ -24,19 +23,26 @@ describe.skipIf(!canRun && process.env.CI !== 'true')('a Docker daemon restart',
     await docker.buildImage();
     // Through loopback TCP, so the tcp:// path of --docker-host meets a real engine too.
     const dockerHost = `tcp://127.0.0.1:${daemon.tcpPort}`;
-    const endpoint = parseDockerHost(dockerHost, '--docker-host');
-    if (!endpoint.ok) throw new Error(endpoint.problems.join());
-    const real = createDockerodeClient(endpoint.value);
+    const created = createDockerodeClient({
+      kind: 'tcp',
+      host: '127.0.0.1',
+      port: daemon.tcpPort,
+      tls: undefined,
+    });
+    if (!created.ok) throw new Error(created.problems.join());
+    const real = created.value;
+    // While the gate is closed, the engine cannot be asked anything (as when it is going
+    // away); events already flowing still arrive.
+    const held = () => Promise.reject(new Error('engine held down by the test'));
     const gated: DockerClient = {
       ...real,
-      openEvents: (filters) =>
-        gateOpen
-          ? real.openEvents(filters)
-          : Promise.reject(new Error('engine held down by the test')),
+      openEvents: (filters, signal) => (gateOpen ? real.openEvents(filters, signal) : held()),
+      inspectContainer: (id, signal) => (gateOpen ? real.inspectContainer(id, signal) : held()),
+      listContainers: (signal) => (gateOpen ? real.listContainers(signal) : held()),
     };
     agent = await startTestAgent(['--docker-host', dockerHost], {
       dockerClient: gated,
-      retry: { minTimeout: 100, maxTimeout: 400 },
+      timing: { retry: { minTimeout: 100, maxTimeout: 400 } },
     });
   });
   afterAll(async () => {
@@ -50,7 +56,7 @@ describe.skipIf(!canRun && process.env.CI !== 'true')('a Docker daemon restart',
       .flatMap((l) => l.lb_endpoints.map((lb) => lb.endpoint.hostname))
       .sort() ?? [];
 
-  it('keeps serving while the engine is away, then resyncs and picks up what started meanwhile', async () => {
+  it('withdraws what a graceful engine stop kills, retries while it is away, then resyncs', async () => {
     const cluster = `restart-${docker.runId}`;
     await docker.run({
       name: `before-${docker.runId}`,
@@ -63,7 +69,9 @@ describe.skipIf(!canRun && process.env.CI !== 'true')('a Docker daemon restart',
     );
     expect(await agent.readyStatus()).toBe(200);
 
-    // The daemon goes away (its containers die with it, as without live-restore).
+    // The daemon goes away, killing its containers (no live-restore) and sending their die
+    // events; no re-read can succeed any more, and the gate keeps the agent from resyncing.
+    // The die event alone must withdraw the dead container.
     gateOpen = false;
     await daemon.stop();
     await eventually(
@@ -71,14 +79,17 @@ describe.skipIf(!canRun && process.env.CI !== 'true')('a Docker daemon restart',
       () => agent.readyStatus(),
       (status) => status === 503,
     );
-    await holdsFor(
-      'last known endpoints still served',
+    await eventually(
+      'the dead container is withdrawn',
       () => hostnames(cluster),
-      (h) => h.join() === `before-${docker.runId}`,
-      1000,
+      (h) => h.length === 0,
+      { timeoutMs: 3000 },
     );
-    const retries = agent.logs.filter((line) => line.msg.startsWith('Docker engine unreachable'));
-    expect(retries.length).toBeGreaterThan(1);
+    const retries = await eventually(
+      'the agent retries',
+      () => agent.logs.filter((line) => line.msg.startsWith('Docker engine unreachable')),
+      (lines) => lines.length > 1,
+    );
     expect(retries.map((line) => line.attempt)).toEqual(retries.map((_, i) => i + 1));
 
     // The daemon is back, and a container starts before the agent has reconnected: no event

@@ -75,8 +75,9 @@ describe('registrations under kill -9', () => {
     const stateFile = join(mkdtempSync(join(tmpdir(), 'eds-agent-corrupt-')), 'state.json');
     writeFileSync(stateFile, '{"version": 1, "services": {');
     const cli = agent(stateFile);
-    expect(await exitOf(cli)).toBe(1);
-    expect(cli.output()).toContain('cannot load the state file');
-    expect(cli.output()).toContain('not valid JSON');
+    expect(await exitOf(cli)).toBe(2);
+    expect(cli.output()).toMatch(
+      /^eds-agent: cannot start:\n {2}- .*state\.json: the state file is not valid JSON \(/,
+    );
   });
 });

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 
 import { parseConfig } from '../../src/config/parse-config.js';
 import type { DockerClient } from '../../src/sources/docker/docker-client.js';
-import type { RetryTiming } from '../../src/sources/docker/start-docker-source.js';
+import type { DockerSourceTiming } from '../../src/sources/docker/start-docker-source.js';
 import { startAgent, type Agent } from '../../src/start-agent.js';
 import { checkEdsResponse } from '../conformance/support/check-eds-response.js';
 import { endpointsOf, pollEds, send, type EdsReply } from './envoy-rest-client.js';
@@ -38,7 +38,7 @@ export interface TestAgent {
  */
 export async function startTestAgent(
   args: string[],
-  deps: { dockerClient?: DockerClient; retry?: RetryTiming } = {},
+  deps: { dockerClient?: DockerClient; timing?: Partial<DockerSourceTiming> } = {},
 ): Promise<TestAgent> {
   const parsed = parseConfig(
     ['--port', '0', '--bind', '127.0.0.1', '--log-level', 'debug', ...args],
@@ -55,7 +55,9 @@ export async function startTestAgent(
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const agent = await startAgent(parsed.value.config, { logger, ...deps });
+  const started = await startAgent(parsed.value.config, { logger, ...deps });
+  if (!started.ok) throw new Error(`the agent did not start: ${started.problems.join('; ')}`);
+  const agent = started.value;
   await agent.firstSync;
   return {
     agent,

@@ -9,10 +9,18 @@ const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 /** The real command line (`src/main.ts` through tsx, as `npm start` runs the built one). */
 export type Cli = ChildProcessWithoutNullStreams & { output: () => string };
 
-/** Starts the agent's command line with `args`, a clean environment plus `env`. */
-export function startCli(args: string[], env: Record<string, string> = {}): Cli {
+/**
+ * Starts the agent's command line with `args`, a clean environment plus `env`, optionally as
+ * another user (`as`, which needs root).
+ */
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+  as?: { uid: number; gid: number },
+): Cli {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
+    ...as,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

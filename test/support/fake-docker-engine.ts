@@ -24,32 +24,92 @@ export class FakeDockerEngine implements DockerClient {
   readonly inspected: string[] = [];
   down = false;
   failInspect = false;
+  /** Network names the engine knows. */
+  networks = ['bridge', 'host', 'none'];
+  readonly pinged: number[] = [];
+  /** While set, every call waits (until its signal aborts), as with a dockerd stopped by SIGSTOP. */
+  #hung: { promise: Promise<void>; release: () => void } | undefined;
   /** When set, list calls take their snapshot at once but return only after it resolves. */
   listGate: Promise<void> | undefined;
+  /** The same for inspect calls. */
+  inspectGate: Promise<void> | undefined;
   #streams = new Set<{ push: (event: DockerEvent | null) => void }>();
 
   add(container: FakeContainer): void {
     this.containers.set(container.id, container);
   }
 
-  async listContainers(): Promise<DockerContainerSummary[]> {
+  /** The engine stops answering; connections stay open. */
+  hang(): void {
+    let release = (): void => undefined;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.#hung = { promise, release };
+  }
+
+  /** The engine answers again, including the calls that waited. */
+  resume(): void {
+    this.#hung?.release();
+    this.#hung = undefined;
+  }
+
+  /** Waits while hung; rejects as a real request does when `signal` aborts meanwhile. */
+  async #answer(signal: AbortSignal | undefined): Promise<void> {
+    const hung = this.#hung;
+    if (!hung) return;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        reject(new Error('The operation was aborted'));
+      };
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void hung.promise.then(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    await this.#answer(signal);
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    this.pinged.push(Date.now());
+  }
+
+  async listNetworkNames(signal?: AbortSignal): Promise<string[]> {
+    await this.#answer(signal);
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    return [...this.networks];
+  }
+
+  async listContainers(signal?: AbortSignal): Promise<DockerContainerSummary[]> {
+    await this.#answer(signal);
     if (this.down) throw new Error('connect ECONNREFUSED');
     const snapshot = [...this.containers.values()].filter((c) => c.running).map(toSummary);
     await this.listGate;
     return snapshot;
   }
 
-  async inspectContainer(id: string): Promise<DockerContainerInspect | undefined> {
+  async inspectContainer(
+    id: string,
+    signal?: AbortSignal,
+  ): Promise<DockerContainerInspect | undefined> {
     // A real inspect is a round trip on a socket: events of a burst arrive while it is in flight.
     await new Promise((resolve) => setTimeout(resolve, 1));
+    await this.#answer(signal);
     if (this.down || this.failInspect) throw new Error('connect ECONNREFUSED');
     this.inspected.push(id);
     const container = this.containers.get(id);
-    return container && toInspect(container);
+    const snapshot = container && toInspect(container);
+    await this.inspectGate;
+    return snapshot;
   }
 
-  async openEvents(): Promise<EventStream> {
+  async openEvents(
+    _filters?: Readonly<Record<string, readonly string[]>>,
+    signal?: AbortSignal,
+  ): Promise<EventStream> {
     await Promise.resolve();
+    await this.#answer(signal);
     if (this.down) throw new Error('connect ECONNREFUSED');
     const queue: (DockerEvent | null)[] = [];
     let wake: (() => void) | undefined;

@@ -57,7 +57,7 @@ describe('parseConfig', () => {
     ).toEqual({
       port: 9000,
       bind: '127.0.0.1',
-      dockerHost: { kind: 'tcp', host: 'docker.internal', port: 2376 },
+      dockerHost: { kind: 'tcp', host: 'docker.internal', port: 2376, tls: undefined },
       dockerHostUrl: 'tcp://docker.internal:2376',
       address: {
         addressMode: 'host',
@@ -80,7 +80,12 @@ describe('parseConfig', () => {
     });
     expect(config.port).toBe(7000);
     expect(config.address.addressMode).toBe('host');
-    expect(config.dockerHost).toEqual({ kind: 'tcp', host: '10.1.2.3', port: 2375 });
+    expect(config.dockerHost).toEqual({
+      kind: 'tcp',
+      host: '10.1.2.3',
+      port: 2375,
+      tls: undefined,
+    });
   });
 
   it('reads the registration settings from the environment, and refuses a read-only that is not a boolean', () => {
@@ -118,7 +123,7 @@ describe('parseConfig', () => {
       problems: [
         '--port: expected a port 0-65535, got "70000"',
         'EDS_AGENT_BIND: expected an IP address such as 127.0.0.1 or ::1, got "localhost"',
-        '--docker-host: expected unix:///path/to/docker.sock or tcp://host:port, got "http://x"',
+        '--docker-host: expected unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, got "http://x"',
         'EDS_AGENT_LABEL_PREFIX: expected lowercase dot-separated words such as eds or com.example.eds, got "Eds."',
         '--address-mode: expected container or host, got "bridge"',
         'EDS_AGENT_LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"',
@@ -142,5 +147,109 @@ describe('parseConfig', () => {
       expect(help).toContain(`--${flag.name}`);
       expect(help).toContain(toEnvName(flag.name));
     }
+  });
+
+  it('prints the version with --version', () => {
+    expect(parseConfig(['--version'], {})).toEqual({ ok: true, value: { kind: 'version' } });
+  });
+
+  it('gives a negative number to its own check instead of a message about ambiguity', () => {
+    expect(parseConfig(['--port', '-1'], {})).toEqual({
+      ok: false,
+      problems: ['--port: expected a port 0-65535, got "-1"'],
+    });
+    // A flag after a flag that needs a value is still the missing value it looks like.
+    expect(parseConfig(['--port', '--read-only'], {}).ok).toBe(false);
+  });
+
+  it('refuses an empty admin token, which would leave the registration API open', () => {
+    const refused = (argv: string[], env: Record<string, string>) =>
+      parseConfig(argv, env).ok ? [] : (parseConfig(argv, env) as { problems: string[] }).problems;
+    expect(refused(['--admin-token', ''], {})).toEqual([
+      '--admin-token: an admin token must not be empty; leave it unset to run without one (and see --read-only)',
+    ]);
+    expect(refused(['--admin-token', '   '], {})).toHaveLength(1);
+    expect(refused([], { EDS_AGENT_ADMIN_TOKEN: '' })).toEqual([
+      'EDS_AGENT_ADMIN_TOKEN: an admin token must not be empty; leave it unset to run without one (and see --read-only)',
+    ]);
+    expect(run([]).adminToken).toBeUndefined();
+  });
+
+  it('names DOCKER_HOST when a bad engine address came from it', () => {
+    expect(parseConfig([], { DOCKER_HOST: 'tcp:/oops' })).toEqual({
+      ok: false,
+      problems: [
+        'DOCKER_HOST: expected unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, got "tcp:/oops"',
+      ],
+    });
+  });
+
+  it('warns of an EDS_AGENT_ variable that is no setting, naming the one it was probably meant to be', () => {
+    const result = parseConfig([], {
+      EDS_AGENT_PROT: '9000',
+      EDS_AGENT_COLOUR: 'blue',
+      EDS_AGENT_TEST_ENVOY: '/usr/bin/envoy',
+    });
+    expect(result.ok && result.value.kind === 'run' && result.value.warnings).toEqual([
+      'EDS_AGENT_COLOUR is not a setting of eds-agent and is ignored',
+      'EDS_AGENT_PROT is not a setting of eds-agent and is ignored; did you mean EDS_AGENT_PORT?',
+    ]);
+  });
+
+  it('speaks TLS to a tcp:// engine as the Docker CLI does: its variables, its flags, port 2376', () => {
+    const env = { HOME: '/home/me', DOCKER_HOST: 'tcp://engine.internal', DOCKER_TLS_VERIFY: '1' };
+    expect(run([], env).dockerHost).toEqual({
+      kind: 'tcp',
+      host: 'engine.internal',
+      port: 2376,
+      tls: {
+        verify: true,
+        ca: { path: '/home/me/.docker/ca.pem', explicit: false },
+        cert: { path: '/home/me/.docker/cert.pem', explicit: false },
+        key: { path: '/home/me/.docker/key.pem', explicit: false },
+      },
+    });
+    expect(
+      run(['--tls', '--tlscacert', '/etc/ca.pem'], {
+        DOCKER_HOST: 'tcp://10.0.0.1:2376',
+        DOCKER_CERT_PATH: '/certs',
+      }).dockerHost,
+    ).toMatchObject({
+      tls: {
+        verify: false,
+        ca: { path: '/etc/ca.pem', explicit: true },
+        cert: { path: '/certs/cert.pem', explicit: false },
+      },
+    });
+    expect(parseConfig(['--tlsverify'], {})).toEqual({
+      ok: false,
+      problems: [
+        '--docker-host (default): --tls and --tlsverify apply to tcp:// engines, not unix://',
+      ],
+    });
+  });
+
+  it('reaches an engine over ssh, as user@host, with the known_hosts file that must list it', () => {
+    expect(
+      run(['--docker-host', 'ssh://deploy@build-box:2222'], {
+        HOME: '/home/me',
+        SSH_AUTH_SOCK: '/tmp/agent.sock',
+      }).dockerHost,
+    ).toEqual({
+      kind: 'ssh',
+      host: 'build-box',
+      port: 2222,
+      username: 'deploy',
+      ssh: {
+        agentSocket: '/tmp/agent.sock',
+        identityFile: undefined,
+        knownHostsFile: '/home/me/.ssh/known_hosts',
+        home: '/home/me',
+      },
+    });
+    expect(run(['--docker-host', 'ssh://box'], { USER: 'me' }).dockerHost).toMatchObject({
+      username: 'me',
+      port: 22,
+    });
   });
 });

@@ -182,4 +182,18 @@ describe('parseServiceLabels', () => {
       'labels["eds.services.api.priority"]: expected an integer 0-128, got "high"',
     ]);
   });
+
+  it('quotes at most 64 characters of a value in a problem, whatever its size', () => {
+    const huge = '8'.repeat(65_536);
+    const result = parseServiceLabels(
+      { 'eds.service': 'web', 'eds.port': huge, [`eds.${huge}`]: 'x' },
+      'eds',
+    );
+    const problems = result.ok ? [] : result.problems;
+    expect(problems).toHaveLength(2);
+    for (const problem of problems) {
+      expect(problem.length).toBeLessThan(300);
+      expect(problem).toMatch(/\((65536|65540) characters\)/);
+    }
+  });
 });

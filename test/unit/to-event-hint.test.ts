@@ -13,12 +13,12 @@ const events = readFileSync(new URL('../fixtures/docker/events.jsonl', import.me
   .map((line) => JSON.parse(line) as DockerEvent);
 
 describe('toEventHint', () => {
-  it('turns a real event sequence into re-read hints with stop state', () => {
+  it('turns a real event sequence into re-read hints with stop state, and says which ended the container', () => {
     expect(
       events.map((event) => {
         const hint = toEventHint(event, 'eds');
         return hint
-          ? `${hint.action} labelled=${String(hint.labelled)} stopping=${hint.stopping}`
+          ? `${hint.action} labelled=${String(hint.labelled)} stopping=${hint.stopping}${hint.ended ? ' ended' : ''}`
           : 'ignored';
       }),
     ).toEqual([
@@ -29,10 +29,10 @@ describe('toEventHint', () => {
       'rename labelled=true stopping=keep',
       'kill labelled=true stopping=set',
       'kill labelled=true stopping=keep',
-      'die labelled=true stopping=clear',
+      'die labelled=true stopping=clear ended',
       'disconnect labelled=undefined stopping=keep',
-      'stop labelled=true stopping=set',
-      'destroy labelled=true stopping=clear',
+      'stop labelled=true stopping=set ended',
+      'destroy labelled=true stopping=clear ended',
       'ignored',
     ]);
   });
@@ -56,6 +56,7 @@ describe('toEventHint', () => {
       action: 'health_status',
       labelled: true,
       stopping: 'keep',
+      ended: false,
     });
   });
 

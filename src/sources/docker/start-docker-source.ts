@@ -1,26 +1,33 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 
 import type { ContainerRecord } from '../../core/container-record.js';
 import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
-import {
-  toContainerEndpoints,
-  type AddressOptions,
-  type ContainerEndpoints,
-} from '../../core/to-container-endpoints.js';
+import type { AddressOptions } from '../../core/to-container-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
+import { createContainerLedger } from './create-container-ledger.js';
 import { createKeyedCoalescer } from './create-keyed-coalescer.js';
-import type { DockerClient, EventStream } from './docker-client.js';
+import { DockerUnusableError, type DockerClient, type EventStream } from './docker-client.js';
+import { startEngineWatchdog } from './start-engine-watchdog.js';
+import { toBackoffDelay, type RetryTiming } from './to-backoff-delay.js';
 import {
   toContainerRecordFromInspect,
   toContainerRecordFromSummary,
 } from './to-container-record.js';
 import { EVENT_FILTERS, toEventHint } from './to-event-hint.js';
 
-/** Backoff between reconnection attempts; p-retry doubles from `minTimeout` up to `maxTimeout`, with jitter. */
-export interface RetryTiming {
-  readonly minTimeout: number;
-  readonly maxTimeout: number;
+/** The source's clocks; each has a default. */
+export interface DockerSourceTiming {
+  /** Reconnection backoff. Defaults to 250 ms doubling up to 5 s, with jitter. */
+  readonly retry: RetryTiming;
+  /** How often the engine is pinged while followed. Defaults to 2 s. */
+  readonly pingIntervalMs: number;
+  /** A ping slower than this means the engine stopped answering. Defaults to 3 s. */
+  readonly pingTimeoutMs: number;
+  /** Deadline of each list, inspect or subscribe call. Defaults to 10 s. */
+  readonly requestTimeoutMs: number;
 }
 
 export interface DockerSourceOptions {
@@ -28,8 +35,7 @@ export interface DockerSourceOptions {
   readonly store: SnapshotStore;
   readonly address: AddressOptions;
   readonly logger: Logger;
-  /** Defaults to 250 ms doubling up to 5 s. */
-  readonly retry?: RetryTiming;
+  readonly timing?: Partial<DockerSourceTiming>;
 }
 
 /** What `/readyz` reports about the source. */
@@ -38,45 +44,56 @@ export interface DockerSourceStatus {
   readonly synced: boolean;
   /** Subscribed to the engine's events right now. */
   readonly connected: boolean;
+  /** The engine answered its last ping. */
+  readonly responsive: boolean;
 }
 
 export interface DockerSource {
   status(): DockerSourceStatus;
   /** Resolves after the first full sync. */
   readonly firstSync: Promise<void>;
-  /** Rejects only on a programming error (the source then stops); never on Docker being down. */
+  /**
+   * Rejects with a `DockerUnusableError` when the engine refuses the agent for good, or on a
+   * programming error (the source then stops); never because the engine is down.
+   */
   readonly done: Promise<void>;
   /** Unsubscribes and waits for in-flight re-reads. Endpoints stay in the store. */
   stop(): Promise<void>;
 }
 
-interface Watched {
-  readonly summary: string;
-  readonly warned: string | undefined;
-}
-
 /** The name under which this source marks the store synced (see `Snapshot.awaiting`). */
 export const DOCKER_SOURCE = 'docker';
 
-const DEFAULT_RETRY: RetryTiming = { minTimeout: 250, maxTimeout: 5000 };
+const DEFAULT_TIMING: DockerSourceTiming = {
+  retry: { minTimeout: 250, maxTimeout: 5000 },
+  pingIntervalMs: 2000,
+  pingTimeoutMs: 3000,
+  requestTimeoutMs: 10_000,
+};
 
 /**
- * Keeps the store in step with one Docker engine, level-triggered:
- * a session subscribes to events, then lists every container once (the full sync); each event
- * only says "read container X again". When the engine goes away the store keeps the last known
- * endpoints; the session is re-established with backoff (the one retry loop) and the full sync
- * repairs anything missed while away.
+ * Keeps the store in step with one Docker engine, level-triggered: a session subscribes to
+ * events, then lists every container once (the full sync); an event only says "read container
+ * X again", except that `die`, `stop` and `destroy` are taken at their word at once (the
+ * container is not running; a re-read confirms), since the engine may be going away and unable
+ * to answer. When the engine goes away or stops answering pings, the store keeps the last
+ * known endpoints; the session is re-established with backoff (the one retry loop) and the full
+ * sync repairs anything missed meanwhile.
  */
 export function startDockerSource(options: DockerSourceOptions): DockerSource {
   const { client, store, address, logger } = options;
-  const retry = options.retry ?? DEFAULT_RETRY;
+  const timing = { ...DEFAULT_TIMING, ...options.timing };
   const abort = new AbortController();
-  const member = (id: string): string => `docker:${id}`;
+  const stopped = (): boolean => abort.signal.aborted;
+  /** A deadline for one engine call, also cut by `stop()`. */
+  const deadline = (): AbortSignal =>
+    AbortSignal.any([abort.signal, AbortSignal.timeout(timing.requestTimeoutMs)]);
 
-  /** Existing containers carrying our labels: what was last decided, and the problems last warned of. */
-  const watched = new Map<string, Watched>();
+  const ledger = createContainerLedger(address, logger);
   /** Containers that got their stop signal and have not died yet. */
   const stopping = new Set<string>();
+  /** Bumped when an event settles a container, so a re-read begun before it is not applied. */
+  const generations = new Map<string, number>();
   /** During a full sync: containers re-read since it began, whose list entry is then stale. */
   let touchedDuringSync: Set<string> | undefined;
   /** Bumped per session, so a re-read that started in an older session is not applied. */
@@ -84,101 +101,47 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   let events: EventStream | undefined;
   let synced = false;
   let connected = false;
+  let networkMissing = false;
   let resolveFirstSync: () => void = () => undefined;
   const firstSync = new Promise<void>((resolve) => (resolveFirstSync = resolve));
 
+  /** Applies one container's new record, forgetting its stop mark once it is no longer watched. */
+  const apply = (id: string, record: ContainerRecord | undefined): MemberChange => {
+    const change = ledger.decide(id, record);
+    if (!ledger.has(id)) stopping.delete(id);
+    return change;
+  };
+
   const reread = createKeyedCoalescer(async (id) => {
-    const started = session;
+    const started = { session, generation: generations.get(id) ?? 0 };
     try {
-      const inspect = await client.inspectContainer(id);
-      if (started !== session) return;
+      const inspect = await client.inspectContainer(id, deadline());
+      if (started.session !== session || started.generation !== (generations.get(id) ?? 0)) return;
       const record = inspect && toContainerRecordFromInspect(inspect, stopping.has(id));
-      store.apply([decide(id, record)]);
+      store.apply([apply(id, record)]);
     } catch (error) {
       // The engine is likely going away; the next session's full sync repairs this container.
-      logger.warn(
-        { container: short(id), err: errorMessage(error) },
+      const level = connected && started.session === session ? 'warn' : 'debug';
+      logger[level](
+        { container: id.slice(0, 12), err: errorMessage(error) },
         'could not re-read container',
       );
     }
   });
 
-  /** Decides one container's contribution, logs it if it changed, and returns the store change. */
-  function decide(id: string, record: ContainerRecord | undefined): MemberChange {
-    const outcome: ContainerEndpoints =
-      record === undefined ? { kind: 'ignored' } : toContainerEndpoints(record, address);
-    const previous = watched.get(id);
-    const summary = summarize(outcome);
-    if (summary !== previous?.summary) logChange(id, record, outcome, previous);
-    // A container is watched while it exists with our labels, stopped or not, so that its
-    // warning is given once per container, not once per restart.
-    if (record !== undefined && hasPrefixedLabels(record.labels, address.labelPrefix)) {
-      const warned =
-        outcome.kind === 'invalid'
-          ? outcome.problems.join('; ')
-          : outcome.kind === 'served'
-            ? undefined
-            : previous?.warned;
-      watched.set(id, { summary, warned });
-    } else {
-      watched.delete(id);
-      stopping.delete(id);
-    }
-    return [member(id), outcome.kind === 'served' ? outcome.endpoints : []];
-  }
-
-  /** Logs what changed for one container: once, at the level the change deserves. */
-  function logChange(
-    id: string,
-    record: ContainerRecord | undefined,
-    outcome: ContainerEndpoints,
-    previous: Watched | undefined,
-  ): void {
-    const fields = { container: short(id), name: record?.name };
-    const wasServed = previous?.summary.startsWith('served') === true;
-    switch (outcome.kind) {
-      case 'served':
-        for (const note of outcome.notes) logger[note.level](fields, note.message);
-        logger.info(
-          {
-            ...fields,
-            endpoints: outcome.endpoints.map(
-              (e) =>
-                `${e.cluster}=${e.address}:${e.port}${e.health === 'draining' ? ' (draining)' : ''}`,
-            ),
-          },
-          'serving container',
-        );
-        return;
-      case 'invalid': {
-        const problems = outcome.problems.join('; ');
-        if (problems !== previous?.warned) {
-          logger.warn({ ...fields, problems: outcome.problems }, `skipping container: ${problems}`);
-        }
-        return;
-      }
-      case 'withheld':
-        if (wasServed || outcome.reason !== 'not running') {
-          logger.info(
-            { ...fields, reason: outcome.reason },
-            `withholding container: ${outcome.reason}`,
-          );
-        }
-        return;
-      case 'ignored':
-        if (wasServed) logger.info(fields, 'container removed');
-        return;
-    }
-  }
-
   function onEvent(event: Parameters<typeof toEventHint>[0]): void {
     const hint = toEventHint(event, address.labelPrefix);
     if (!hint) return;
     const id = hint.containerId;
-    if (!watched.has(id) && hint.labelled !== true) return;
+    if (!ledger.has(id) && hint.labelled !== true) return;
     if (hint.stopping === 'set') stopping.add(id);
     if (hint.stopping === 'clear') stopping.delete(id);
     touchedDuringSync?.add(id);
+    const last = ledger.lastRecord(id);
+    if (hint.ended && last !== undefined) {
+      generations.set(id, (generations.get(id) ?? 0) + 1);
+      store.apply([apply(id, { ...last, state: 'not-running', stopping: false })]);
+    }
     reread.schedule(id);
   }
 
@@ -192,24 +155,39 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
 
   /** Lists every running container once and applies it, skipping those re-read meanwhile. */
   async function fullSync(): Promise<void> {
-    const summaries = await client.listContainers();
+    const summaries = await client.listContainers(deadline());
     const listed = new Set<string>();
     const changes: MemberChange[] = [];
     for (const summary of summaries) {
       listed.add(summary.Id);
       if (touchedDuringSync?.has(summary.Id)) continue;
-      if (!watched.has(summary.Id) && !hasPrefixedLabels(summary.Labels ?? {}, address.labelPrefix))
+      if (!ledger.has(summary.Id) && !hasPrefixedLabels(summary.Labels ?? {}, address.labelPrefix))
         continue;
       changes.push(
-        decide(summary.Id, toContainerRecordFromSummary(summary, stopping.has(summary.Id))),
+        apply(summary.Id, toContainerRecordFromSummary(summary, stopping.has(summary.Id))),
       );
     }
-    for (const id of [...watched.keys()]) {
-      if (!listed.has(id) && !touchedDuringSync?.has(id)) changes.push(decide(id, undefined));
+    for (const id of ledger.ids()) {
+      if (!listed.has(id) && !touchedDuringSync?.has(id)) changes.push(apply(id, undefined));
     }
     const changed = store.apply(changes);
     store.markSynced(DOCKER_SOURCE);
-    logger.info({ containers: watched.size, changedClusters: changed }, 'full sync done');
+    logger.info({ containers: ledger.ids().length, changedClusters: changed }, 'full sync done');
+  }
+
+  /** `--network` names a network the containers' addresses come from: say when it does not exist. */
+  async function checkNetwork(): Promise<void> {
+    if (address.network === undefined) return;
+    const missing = !(await client.listNetworkNames(deadline())).includes(address.network);
+    if (missing && !networkMissing) {
+      logger.warn(
+        { network: address.network },
+        `--network ${address.network}: the Docker engine has no such network (yet); containers not on it are served at their first network`,
+      );
+    } else if (!missing && networkMissing) {
+      logger.info({ network: address.network }, `--network ${address.network} now exists`);
+    }
+    networkMissing = missing;
   }
 
   /** One attempt at a session: subscribe, then sync. Resolves with the session's end. */
@@ -217,12 +195,13 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     session += 1;
     // A stop signal seen in an earlier session may be stale; events of this one set it again.
     stopping.clear();
-    const stream = await client.openEvents(EVENT_FILTERS);
+    const stream = await client.openEvents(EVENT_FILTERS, deadline());
     events = stream;
     touchedDuringSync = new Set();
     const ended = consume(stream);
     try {
       await fullSync();
+      await checkNetwork();
     } catch (error) {
       stream.close();
       await ended;
@@ -233,22 +212,40 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     return { ended };
   }
 
-  const stopped = (): boolean => abort.signal.aborted;
+  const watchdog = startEngineWatchdog({
+    ping: (signal) => client.ping(signal),
+    intervalMs: timing.pingIntervalMs,
+    timeoutMs: timing.pingTimeoutMs,
+    signal: abort.signal,
+    onUnresponsive(reason) {
+      if (!connected) return; // already known to be away; the retry loop is on it
+      logger.warn(
+        { reason },
+        'Docker engine stopped answering; serving last known endpoints and reconnecting',
+      );
+      events?.close();
+    },
+    onResponsive() {
+      logger.info('Docker engine answers pings again');
+    },
+  });
 
   async function run(): Promise<void> {
     while (!stopped()) {
       const { ended } = await pRetry(connect, {
         retries: Number.POSITIVE_INFINITY,
-        factor: 2,
-        minTimeout: retry.minTimeout,
-        maxTimeout: retry.maxTimeout,
-        randomize: true,
+        // The wait is ours (onFailedAttempt), so that jitter survives at the cap.
+        minTimeout: 0,
         signal: abort.signal,
-        onFailedAttempt: ({ error, attemptNumber }) => {
+        shouldRetry: ({ error }) => !(error instanceof DockerUnusableError),
+        onFailedAttempt: async ({ error, attemptNumber }) => {
+          if (stopped() || error instanceof DockerUnusableError) return;
+          const retryInMs = toBackoffDelay(attemptNumber, timing.retry, Math.random());
           logger.warn(
-            { attempt: attemptNumber, err: error.message },
+            { attempt: attemptNumber, retryInMs, err: error.message },
             'Docker engine unreachable; serving last known endpoints and retrying',
           );
+          await sleep(retryInMs, undefined, { signal: abort.signal }).catch(() => undefined);
         },
       });
       connected = true;
@@ -268,7 +265,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   });
 
   return {
-    status: () => ({ synced, connected }),
+    status: () => ({ synced, connected, responsive: watchdog.responsive() }),
     firstSync,
     done,
     async stop() {
@@ -280,23 +277,6 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   };
 }
 
-function short(id: string): string {
-  return id.slice(0, 12);
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function summarize(outcome: ContainerEndpoints): string {
-  switch (outcome.kind) {
-    case 'served':
-      return `served ${JSON.stringify(outcome.endpoints)} ${JSON.stringify(outcome.notes)}`;
-    case 'invalid':
-      return `invalid ${outcome.problems.join('; ')}`;
-    case 'withheld':
-      return `withheld ${outcome.reason}`;
-    case 'ignored':
-      return 'ignored';
-  }
 }

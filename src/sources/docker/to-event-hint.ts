@@ -38,16 +38,22 @@ export const EVENT_FILTERS = {
 };
 
 /**
- * What an event tells the source. Events are hints, never the truth: the source re-reads the
- * container. `labelled` is known for container events (they carry the labels) and `undefined`
- * for network events. `stopping` says how the event changes the remembered stop state.
+ * What an event tells the source. Events are hints: the source re-reads the container. Only
+ * `ended` (a `die`, `stop` or `destroy`) is taken at its word at once: the container is not
+ * running, whatever a re-read can still say (the engine may be going away). `labelled` is
+ * known for container events (they carry the labels) and `undefined` for network events.
+ * `stopping` says how the event changes the remembered stop state.
  */
 export interface EventHint {
   readonly containerId: string;
   readonly action: string;
   readonly labelled: boolean | undefined;
   readonly stopping: 'set' | 'clear' | 'keep';
+  readonly ended: boolean;
 }
+
+/** Actions after which the container is certainly not running. */
+const ENDING_ACTIONS = new Set(['die', 'stop', 'destroy']);
 
 /** Reads one Docker event; `undefined` for events that say nothing about a container we watch. */
 export function toEventHint(event: DockerEvent, labelPrefix: string): EventHint | undefined {
@@ -61,13 +67,14 @@ export function toEventHint(event: DockerEvent, labelPrefix: string): EventHint 
       action,
       labelled: hasPrefixedLabels(attributes, labelPrefix),
       stopping: toStopping(action, attributes.signal),
+      ended: ENDING_ACTIONS.has(action),
     };
   }
   if (event.Type === 'network' && (NETWORK_ACTIONS as readonly string[]).includes(action)) {
     const containerId = attributes.container ?? '';
     return containerId === ''
       ? undefined
-      : { containerId, action, labelled: undefined, stopping: 'keep' };
+      : { containerId, action, labelled: undefined, stopping: 'keep', ended: false };
   }
   return undefined;
 }

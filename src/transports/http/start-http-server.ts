@@ -15,6 +15,25 @@ export interface HttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * One line for a listen failure the user can fix (the address is taken, not this machine's,
+ * or needs privileges), naming the setting to change; `undefined` for anything else.
+ */
+export function toListenProblem(error: unknown, host: string, port: number): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${address}: the port is already in use (another eds-agent?); stop what holds it, or choose another port with --port (EDS_AGENT_PORT)`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${address}: no network interface of this machine has the address ${host}; choose another with --bind (EDS_AGENT_BIND), e.g. 0.0.0.0 or 127.0.0.1`;
+    case 'EACCES':
+      return `cannot listen on ${address}: permission denied (ports below 1024 need privileges); choose a port from 1024 up with --port (EDS_AGENT_PORT)`;
+    default:
+      return undefined;
+  }
+}
+
 /** Listens on `host:port`; rejects if the address is taken or not available. */
 export async function startHttpServer(
   app: Express,

@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+
+import type { ContainerRecord } from '../../core/container-record.js';
+import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
+import {
+  toContainerEndpoints,
+  type AddressOptions,
+  type ContainerEndpoints,
+} from '../../core/to-container-endpoints.js';
+import type { MemberChange } from '../../snapshot-store.js';
+
+/**
+ * What the Docker source last decided for each container it watches (those that exist with
+ * its labels, running or not), and the one log line each change deserves.
+ */
+export interface ContainerLedger {
+  /**
+   * Decides one container's contribution from what Docker says now (`undefined`: it no longer
+   * exists), logs it if it changed, and returns the store change.
+   */
+  decide(id: string, record: ContainerRecord | undefined): MemberChange;
+  /** The record last decided on, for a container still watched. */
+  lastRecord(id: string): ContainerRecord | undefined;
+  has(id: string): boolean;
+  ids(): string[];
+}
+
+interface Entry {
+  readonly summary: string;
+  /** The problems last warned of, so a container is warned about once, not once per restart. */
+  readonly warned: string | undefined;
+  readonly record: ContainerRecord;
+}
+
+/** An empty ledger for containers labelled under `address.labelPrefix`. */
+export function createContainerLedger(address: AddressOptions, logger: Logger): ContainerLedger {
+  const entries = new Map<string, Entry>();
+
+  /** Logs what changed for one container: once, at the level the change deserves. */
+  function logChange(
+    id: string,
+    record: ContainerRecord | undefined,
+    outcome: ContainerEndpoints,
+    previous: Entry | undefined,
+  ): void {
+    const fields = { container: id.slice(0, 12), name: record?.name };
+    const wasServed = previous?.summary.startsWith('served') === true;
+    switch (outcome.kind) {
+      case 'served':
+        for (const note of outcome.notes) logger[note.level](fields, note.message);
+        logger.info(
+          {
+            ...fields,
+            endpoints: outcome.endpoints.map(
+              (e) =>
+                `${e.cluster}=${e.address}:${e.port}${e.health === 'draining' ? ' (draining)' : ''}`,
+            ),
+          },
+          'serving container',
+        );
+        return;
+      case 'invalid': {
+        const problems = outcome.problems.join('; ');
+        if (problems !== previous?.warned) {
+          logger.warn({ ...fields, problems: outcome.problems }, `skipping container: ${problems}`);
+        }
+        return;
+      }
+      case 'withheld':
+        if (wasServed || outcome.reason !== 'not running') {
+          logger.info(
+            { ...fields, reason: outcome.reason },
+            `withholding container: ${outcome.reason}`,
+          );
+        }
+        return;
+      case 'ignored':
+        if (wasServed) logger.info(fields, 'container removed');
+        return;
+    }
+  }
+
+  return {
+    decide(id, record) {
+      const outcome: ContainerEndpoints =
+        record === undefined ? { kind: 'ignored' } : toContainerEndpoints(record, address);
+      const previous = entries.get(id);
+      const summary = summarize(outcome);
+      if (summary !== previous?.summary) logChange(id, record, outcome, previous);
+      if (record !== undefined && hasPrefixedLabels(record.labels, address.labelPrefix)) {
+        const warned =
+          outcome.kind === 'invalid'
+            ? outcome.problems.join('; ')
+            : outcome.kind === 'served'
+              ? undefined
+              : previous?.warned;
+        entries.set(id, { summary, warned, record });
+      } else {
+        entries.delete(id);
+      }
+      return [`docker:${id}`, outcome.kind === 'served' ? outcome.endpoints : []];
+    },
+    lastRecord: (id) => entries.get(id)?.record,
+    has: (id) => entries.has(id),
+    ids: () => [...entries.keys()],
+  };
+}
+
+function summarize(outcome: ContainerEndpoints): string {
+  switch (outcome.kind) {
+    case 'served':
+      return `served ${JSON.stringify(outcome.endpoints)} ${JSON.stringify(outcome.notes)}`;
+    case 'invalid':
+      return `invalid ${outcome.problems.join('; ')}`;
+    case 'withheld':
+      return `withheld ${outcome.reason}`;
+    case 'ignored':
+      return 'ignored';
+  }
+}
