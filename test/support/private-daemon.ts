@@ -8,6 +8,7 @@ import Docker from 'dockerode';
 
 import { eventually } from './eventually.js';
 import { freeLoopbackPort } from './free-port.js';
+import type { CertificateFiles } from './test-certificates.js';
 
 /**
  * A Docker engine owned by one test: its own data and exec roots, socket, and bridge, so it
@@ -22,6 +23,9 @@ export class PrivateDaemon {
   /** The engine also listens on loopback TCP, so the agent's tcp:// path meets a real engine. */
   tcpPort = 0;
   #process: ChildProcess | undefined;
+
+  /** With `tls`, the TCP port speaks only TLS and wants client certificates signed by `tls.ca`. */
+  constructor(private readonly tls?: CertificateFiles) {}
 
   /** Whether this machine can run one (root, dockerd and ip on PATH). */
   static available(): boolean {
@@ -72,6 +76,17 @@ export class PrivateDaemon {
         // Test containers ignore SIGTERM; do not wait the default 10 s for them on a restart.
         '--shutdown-timeout',
         '1',
+        ...(this.tls
+          ? [
+              '--tlsverify',
+              '--tlscacert',
+              this.tls.ca,
+              '--tlscert',
+              this.tls.cert,
+              '--tlskey',
+              this.tls.key,
+            ]
+          : []),
       ],
       { stdio: ['ignore', log, log] },
     );

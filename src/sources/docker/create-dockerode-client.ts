@@ -116,13 +116,52 @@ function toEventStream(stream: NodeJS.ReadableStream, request: AbortController):
   };
 }
 
-/** Permission denied on the engine's unix socket: say whose group opens it. */
+/** Certificate checks that fail on our side: the engine's certificate is not one we trust. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A refusal no retry can fix, as a DockerUnusableError saying what to change: permission
+ * denied on the engine's socket, TLS that fails either way, or plain HTTP to an engine that
+ * speaks TLS. `undefined` for everything else (the engine being down is retried).
+ */
 function toUnusable(error: unknown, endpoint: DockerEndpoint): DockerUnusableError | undefined {
-  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EACCES' || endpoint.kind !== 'unix')
-    return undefined;
+  const { code, message, reason, statusCode } = (error ?? {}) as NodeJS.ErrnoException & {
+    reason?: string;
+    statusCode?: number;
+  };
+  if (endpoint.kind === 'unix')
+    return code === 'EACCES' ? toSocketDenied(endpoint.path) : undefined;
+  if (endpoint.kind !== 'tcp') return undefined;
+  const engine = `the Docker engine at ${endpoint.host}:${endpoint.port}`;
+  if (statusCode === 400 && message.includes('HTTP request to an HTTPS server'))
+    return new DockerUnusableError(
+      `${engine} speaks TLS: add --tlsverify and its certificates (--tlscacert, --tlscert, --tlskey), or set DOCKER_TLS_VERIFY and DOCKER_CERT_PATH as for the docker CLI`,
+    );
+  if (code !== undefined && UNTRUSTED.has(code))
+    return new DockerUnusableError(
+      `TLS with ${engine} failed: its certificate is not trusted (${message}); check --tlscacert (or ca.pem in DOCKER_CERT_PATH)`,
+    );
+  if (code?.startsWith('ERR_SSL_') === true)
+    return new DockerUnusableError(
+      `TLS with ${engine} failed: ${reason ?? message.split('\n')[0] ?? code}; the engine refused our client certificate: check --tlscert and --tlskey (or cert.pem and key.pem in DOCKER_CERT_PATH)`,
+    );
+  return undefined;
+}
+
+/** Permission denied on the engine's unix socket: say whose group opens it. */
+function toSocketDenied(path: string): DockerUnusableError {
   let group = '';
   try {
-    const gid = statSync(endpoint.path).gid;
+    const gid = statSync(path).gid;
     const name = readFileSync('/etc/group', 'utf8')
       .split('\n')
       .map((line) => line.split(':'))
@@ -131,7 +170,7 @@ function toUnusable(error: unknown, endpoint: DockerEndpoint): DockerUnusableErr
   } catch {
     group = '; run the agent as a user allowed to open it';
   }
-  return new DockerUnusableError(`permission denied on the Docker socket ${endpoint.path}${group}`);
+  return new DockerUnusableError(`permission denied on the Docker socket ${path}${group}`);
 }
 
 function isNotFound(error: unknown): boolean {
