@@ -130,8 +130,9 @@ const UNTRUSTED = new Set([
 
 /**
  * A refusal no retry can fix, as a DockerUnusableError saying what to change: permission
- * denied on the engine's socket, TLS that fails either way, or plain HTTP to an engine that
- * speaks TLS. `undefined` for everything else (the engine being down is retried).
+ * denied on the engine's socket, TLS that fails either way, plain HTTP to an engine that
+ * speaks TLS, an ssh host key that known_hosts does not list, an ssh login refused.
+ * `undefined` for everything else (the engine being down is retried).
  */
 function toUnusable(error: unknown, endpoint: DockerEndpoint): DockerUnusableError | undefined {
   const { code, message, reason, statusCode } = (error ?? {}) as NodeJS.ErrnoException & {
@@ -140,7 +141,18 @@ function toUnusable(error: unknown, endpoint: DockerEndpoint): DockerUnusableErr
   };
   if (endpoint.kind === 'unix')
     return code === 'EACCES' ? toSocketDenied(endpoint.path) : undefined;
-  if (endpoint.kind !== 'tcp') return undefined;
+  if (endpoint.kind === 'ssh') {
+    const host = `${endpoint.host}:${endpoint.port}`;
+    if (message.includes('Host denied'))
+      return new DockerUnusableError(
+        `the host key of ${host} is not the one ${endpoint.ssh.knownHostsFile} lists (another server, or its key changed): check it, then update that file (ssh-keyscan -p ${endpoint.port} ${endpoint.host})`,
+      );
+    if (message.includes('authentication methods failed'))
+      return new DockerUnusableError(
+        `ssh login to ${host} as ${endpoint.username} failed: no key we have is accepted; check --ssh-identity (or the ssh-agent in SSH_AUTH_SOCK) and the host's authorized_keys`,
+      );
+    return undefined;
+  }
   const engine = `the Docker engine at ${endpoint.host}:${endpoint.port}`;
   if (statusCode === 400 && message.includes('HTTP request to an HTTPS server'))
     return new DockerUnusableError(
