@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { compose, findCompose } from '../support/compose.js';
+import { compose, findComposes } from '../support/compose.js';
 import { REPO_ROOT, repoFiles } from '../support/repo-files.js';
 
 const FILES = repoFiles(/(^|\/)docker-compose\.ya?ml$|^test\/fixtures\/compose\/[^/]+\.ya?ml$/);
+const COMPOSES = await findComposes();
 
 describe('every compose file in the repo', () => {
   it('includes the stack and every example', () => {
@@ -15,11 +16,13 @@ describe('every compose file in the repo', () => {
     ]);
   });
 
-  it.each(FILES)('%s passes `compose config`', async (file) => {
-    const command = await findCompose();
-    const env = { EDS_TEST_IMAGE: 'image', EDS_TEST_CLUSTER: 'web', EDS_TEST_RUN: 'config' };
-    await expect(
-      compose(command, 'edsconfig', `${REPO_ROOT}${file}`, ['config', '--quiet'], env),
-    ).resolves.toBeUndefined();
-  });
+  it.each(COMPOSES.flatMap((found) => FILES.map((file) => [file, found.version, found] as const)))(
+    '%s passes `compose config` with Compose %s',
+    async (file, _version, command) => {
+      const env = { EDS_TEST_IMAGE: 'image', EDS_TEST_CLUSTER: 'web', EDS_TEST_RUN: 'config' };
+      await expect(
+        compose(command, 'edsconfig', `${REPO_ROOT}${file}`, ['config', '--quiet'], env),
+      ).resolves.toBeUndefined();
+    },
+  );
 });

@@ -3,15 +3,29 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
-import { compose, findCompose } from '../support/compose.js';
+import { compose, findComposes, type Compose } from '../support/compose.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { eventually } from '../support/eventually.js';
 
 const FILE = fileURLToPath(new URL('../fixtures/compose/scaling.yml', import.meta.url));
+const COMPOSES = await findComposes();
+
+// CI runs both; users have v2 (`docker compose`), Debian packages v1 (`docker-compose`).
+describe('the Compose versions here', () => {
+  it.runIf(process.env.CI === 'true')('are both v2 and v1 in CI', () => {
+    expect(COMPOSES.map((found) => found.version)).toEqual(['v2', 'v1']);
+  });
+
+  it('include at least one', () => {
+    expect(COMPOSES.length, 'install docker compose (v2) or docker-compose (v1)').toBeGreaterThan(
+      0,
+    );
+  });
+});
 
 // `docker compose up --scale` is the user story: Envoy's cluster follows the service's
 // replica count with no registration by hand.
-describe('scaling a compose service', () => {
+describe.each(COMPOSES)('scaling a compose service with Compose $version', (command: Compose) => {
   const docker = new DockerHarness();
   const project = `eds${docker.runId}`;
   const cluster = `web-${docker.runId}`;
@@ -20,11 +34,9 @@ describe('scaling a compose service', () => {
     EDS_TEST_CLUSTER: cluster,
     EDS_TEST_RUN: docker.runId,
   };
-  let command: string[];
   let agent: TestAgent;
 
   beforeAll(async () => {
-    command = await findCompose();
     await docker.buildImage();
     agent = await startTestAgent([]);
   });

@@ -3,28 +3,35 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** One Compose command line, and which major version it is. */
+export interface Compose {
+  /** `v2` for the `docker compose` plugin users have, `v1` for Debian's `docker-compose`. */
+  readonly version: 'v1' | 'v2';
+  readonly command: readonly string[];
+}
+
 /**
- * The Compose command available here: `docker compose` (v2, what users have) when the plugin
- * answers, else `docker-compose` (v1, what Debian packages). Both take the same arguments.
+ * Every Compose available here, v2 first: `docker compose` (the plugin) and `docker-compose`
+ * (Debian's v1, or a standalone v2 binary), each counted once per major version.
  */
-export async function findCompose(): Promise<string[]> {
+export async function findComposes(): Promise<Compose[]> {
+  const found: Compose[] = [];
   for (const command of [['docker', 'compose'], ['docker-compose']]) {
     const [file, ...args] = command as [string, ...string[]];
     try {
-      await run(file, [...args, 'version']);
-      return command;
+      const { stdout } = await run(file, [...args, 'version', '--short']);
+      const version = stdout.trim().replace(/^v/, '').startsWith('1.') ? 'v1' : 'v2';
+      if (!found.some((compose) => compose.version === version)) found.push({ version, command });
     } catch {
       continue;
     }
   }
-  throw new Error(
-    'integration tests need Docker Compose: `docker compose` (v2) or `docker-compose` (v1)',
-  );
+  return found.sort((a, b) => b.version.localeCompare(a.version));
 }
 
 /** Runs one compose command for `project`, with `env` added to the environment for interpolation. */
 export async function compose(
-  command: string[],
+  { command }: Compose,
   project: string,
   file: string,
   args: string[],

@@ -81,7 +81,8 @@ export class DockerHarness {
 
   constructor(readonly socketPath = '/var/run/docker.sock') {
     this.docker = new Docker({ socketPath });
-    this.image = `eds-agent-test/busybox:${this.runId}`;
+    // Fully qualified: Podman would look a short name up in registries, which are out of reach.
+    this.image = `localhost/eds-agent-test/busybox:${this.runId}`;
   }
 
   /** Fails with an actionable message when no engine answers. */
@@ -110,8 +111,8 @@ export class DockerHarness {
       copyFileSync(busybox, join(root, 'bin', 'busybox'));
       for (const applet of APPLETS) symlinkSync('busybox', join(root, 'bin', applet));
       const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const [repo, tag] = this.image.split(':') as [string, string];
-      const stream = await this.docker.importImage(tar.stdout, { repo, tag });
+      // The tag goes in `repo` (the API allows it there): Podman ignores a separate `tag`.
+      const stream = await this.docker.importImage(tar.stdout, { repo: this.image });
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(stream, (error) => {
           if (error) reject(error);
@@ -163,7 +164,7 @@ export class DockerHarness {
 
   /** Runs `cmd` in the container and waits until it ends. */
   async exec(container: Docker.Container, cmd: string[]): Promise<void> {
-    const execution = await container.exec({ Cmd: cmd });
+    const execution = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
     const stream = await execution.start({});
     await new Promise<void>((resolve) => {
       stream.on('end', resolve);

@@ -1,4 +1,8 @@
-import type { DockerClient, EventStream } from '../../src/sources/docker/docker-client.js';
+import type {
+  DockerClient,
+  EngineInfo,
+  EventStream,
+} from '../../src/sources/docker/docker-client.js';
 import type {
   DockerContainerInspect,
   DockerContainerSummary,
@@ -73,6 +77,19 @@ export class FakeDockerEngine implements DockerClient {
     await this.#answer(signal);
     if (this.down) throw new Error('connect ECONNREFUSED');
     this.pinged.push(Date.now());
+  }
+
+  /** What `describeEngine` says; `podman` makes the source inspect at each full sync. */
+  product: 'docker' | 'podman' = 'docker';
+
+  async describeEngine(signal?: AbortSignal): Promise<EngineInfo> {
+    await this.#answer(signal);
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    return {
+      product: this.product,
+      version: this.product === 'podman' ? '4.3.1' : '20.10.24',
+      apiVersion: '1.41',
+    };
   }
 
   async listNetworkNames(signal?: AbortSignal): Promise<string[]> {

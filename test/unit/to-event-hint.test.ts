@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import type { DockerEvent } from '../../src/sources/docker/docker-json.js';
-import { toEventHint } from '../../src/sources/docker/to-event-hint.js';
+import { EVENT_FILTERS, toEventHint } from '../../src/sources/docker/to-event-hint.js';
 
 // Captured from a real engine with the agent's event filter: network connect/disconnect,
 // kill -s HUP, rename, docker stop (kill 15, kill 9, die, stop), rm, network rm.
@@ -75,5 +75,23 @@ describe('toEventHint', () => {
     [{}],
   ])('ignores %j', (event: DockerEvent) => {
     expect(toEventHint(event, 'eds')).toBeUndefined();
+  });
+
+  it("reads Podman's names for die and destroy as Docker's, and asks the engine for both", () => {
+    const podman = (action: string) =>
+      toEventHint(
+        {
+          Type: 'container',
+          Action: action,
+          Actor: { ID: 'abc', Attributes: { 'eds.service': 'web' } },
+        },
+        'eds',
+      );
+    expect(podman('remove')).toMatchObject({ action: 'destroy', ended: true, stopping: 'clear' });
+    expect(podman('died')).toMatchObject({ action: 'die', ended: true });
+    expect(podman('health_status')).toMatchObject({ action: 'health_status', ended: false });
+    expect(EVENT_FILTERS.event).toEqual(
+      expect.arrayContaining(['die', 'died', 'destroy', 'remove']),
+    );
   });
 });

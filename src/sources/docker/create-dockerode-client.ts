@@ -8,7 +8,12 @@ import type { DockerEndpoint } from '../../config/parse-docker-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { createDockerodeOptions } from './create-dockerode-options.js';
 import { DockerUnusableError, type DockerClient, type EventStream } from './docker-client.js';
-import type { DockerContainerInspect, DockerContainerSummary, DockerEvent } from './docker-json.js';
+import type {
+  DockerContainerInspect,
+  DockerContainerSummary,
+  DockerEvent,
+  DockerVersion,
+} from './docker-json.js';
 
 /**
  * A DockerClient over dockerode, for a unix socket, plain or TLS TCP, or ssh. Requests carry
@@ -25,10 +30,11 @@ export function createDockerodeClient(endpoint: DockerEndpoint): Result<DockerCl
   } catch (error) {
     return fail([`cannot set up the Docker client: ${(error as Error).message}`]);
   }
-  // dockerode's ping takes options (an abort signal) at run time; its types leave them out.
-  const ping = (
-    docker.ping as unknown as (options: { abortSignal: AbortSignal }) => Promise<unknown>
-  ).bind(docker);
+  // ping and version take options (an abort signal) at run time; dockerode's types leave them out.
+  const withOptions = docker as unknown as {
+    ping(options: { abortSignal: AbortSignal }): Promise<unknown>;
+    version(options: { abortSignal: AbortSignal }): Promise<DockerVersion>;
+  };
   /** Runs one call, turning a refusal no retry can fix into a DockerUnusableError. */
   const call = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -41,7 +47,17 @@ export function createDockerodeClient(endpoint: DockerEndpoint): Result<DockerCl
   return ok({
     ping: (signal) =>
       call(async () => {
-        await ping({ abortSignal: signal });
+        await withOptions.ping({ abortSignal: signal });
+      }),
+    describeEngine: (signal) =>
+      call(async () => {
+        const info = await withOptions.version({ abortSignal: signal });
+        const podman = (info.Components ?? []).some((part) => part.Name === 'Podman Engine');
+        return {
+          product: podman ? 'podman' : 'docker',
+          version: info.Version ?? '?',
+          apiVersion: info.ApiVersion ?? '?',
+        };
       }),
     listContainers: (signal) =>
       call(async () => {

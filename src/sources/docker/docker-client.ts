@@ -10,6 +10,8 @@ import type { DockerContainerInspect, DockerContainerSummary, DockerEvent } from
 export interface DockerClient {
   /** Resolves when the engine answers `/_ping`. */
   ping(signal: AbortSignal): Promise<void>;
+  /** Which engine this is (`GET /version`). */
+  describeEngine(signal: AbortSignal): Promise<EngineInfo>;
   /** Running and paused containers, in one call. */
   listContainers(signal: AbortSignal): Promise<DockerContainerSummary[]>;
   /** The container now, or `undefined` if it no longer exists. */
@@ -24,6 +26,17 @@ export interface DockerClient {
     filters: Readonly<Record<string, readonly string[]>>,
     signal: AbortSignal,
   ): Promise<EventStream>;
+}
+
+/** The engine behind the API. */
+export interface EngineInfo {
+  /**
+   * `podman` for Podman's Docker-compatible API, whose container list carries no health (so
+   * the full sync must inspect) and which sends no event when a stop begins.
+   */
+  readonly product: 'docker' | 'podman';
+  readonly version: string;
+  readonly apiVersion: string;
 }
 
 /** An open event subscription. Iteration ends (or throws) when the connection does. */

@@ -58,3 +58,10 @@ export interface DockerEvent {
     readonly Attributes?: Readonly<Record<string, string>> | null;
   };
 }
+
+/** `GET /version`: Docker's and Podman's (which lists a "Podman Engine" component). */
+export interface DockerVersion {
+  readonly Version?: string;
+  readonly ApiVersion?: string;
+  readonly Components?: readonly { readonly Name?: string }[] | null;
+}

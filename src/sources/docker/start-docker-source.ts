@@ -9,7 +9,12 @@ import type { AddressOptions } from '../../core/to-container-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger } from './create-container-ledger.js';
 import { createKeyedCoalescer } from './create-keyed-coalescer.js';
-import { DockerUnusableError, type DockerClient, type EventStream } from './docker-client.js';
+import {
+  DockerUnusableError,
+  type DockerClient,
+  type EngineInfo,
+  type EventStream,
+} from './docker-client.js';
 import { startEngineWatchdog } from './start-engine-watchdog.js';
 import { toBackoffDelay, type RetryTiming } from './to-backoff-delay.js';
 import {
@@ -63,6 +68,9 @@ export interface DockerSource {
 
 /** The name under which this source marks the store synced (see `Snapshot.awaiting`). */
 export const DOCKER_SOURCE = 'docker';
+
+/** How many inspects a Podman full sync has in flight at once. */
+const INSPECTS_AT_ONCE = 8;
 
 const DEFAULT_TIMING: DockerSourceTiming = {
   retry: { minTimeout: 250, maxTimeout: 5000 },
@@ -153,19 +161,27 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     }
   }
 
-  /** Lists every running container once and applies it, skipping those re-read meanwhile. */
-  async function fullSync(): Promise<void> {
+  /**
+   * Lists every running container once and applies it, skipping those re-read meanwhile.
+   * Podman's list carries no health, so there each labelled container is inspected instead.
+   */
+  async function fullSync(engine: EngineInfo): Promise<void> {
     const summaries = await client.listContainers(deadline());
-    const listed = new Set<string>();
+    const listed = new Set(summaries.map((summary) => summary.Id));
+    const relevant = summaries.filter(
+      (summary) =>
+        ledger.has(summary.Id) || hasPrefixedLabels(summary.Labels ?? {}, address.labelPrefix),
+    );
+    const records: [string, ContainerRecord | undefined][] =
+      engine.product === 'podman'
+        ? await inspectEach(relevant.map((summary) => summary.Id))
+        : relevant.map((summary) => [
+            summary.Id,
+            toContainerRecordFromSummary(summary, stopping.has(summary.Id)),
+          ]);
     const changes: MemberChange[] = [];
-    for (const summary of summaries) {
-      listed.add(summary.Id);
-      if (touchedDuringSync?.has(summary.Id)) continue;
-      if (!ledger.has(summary.Id) && !hasPrefixedLabels(summary.Labels ?? {}, address.labelPrefix))
-        continue;
-      changes.push(
-        apply(summary.Id, toContainerRecordFromSummary(summary, stopping.has(summary.Id))),
-      );
+    for (const [id, record] of records) {
+      if (!touchedDuringSync?.has(id)) changes.push(apply(id, record));
     }
     for (const id of ledger.ids()) {
       if (!listed.has(id) && !touchedDuringSync?.has(id)) changes.push(apply(id, undefined));
@@ -173,6 +189,22 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     const changed = store.apply(changes);
     store.markSynced(DOCKER_SOURCE);
     logger.info({ containers: ledger.ids().length, changedClusters: changed }, 'full sync done');
+  }
+
+  /** Inspects containers a few at a time; one that is gone meanwhile reads as `undefined`. */
+  async function inspectEach(ids: string[]): Promise<[string, ContainerRecord | undefined][]> {
+    const read: [string, ContainerRecord | undefined][] = [];
+    for (let i = 0; i < ids.length; i += INSPECTS_AT_ONCE) {
+      const batch = ids.slice(i, i + INSPECTS_AT_ONCE);
+      const inspects = await Promise.all(
+        batch.map((id) => client.inspectContainer(id, deadline())),
+      );
+      batch.forEach((id, j) => {
+        const inspect = inspects[j];
+        read.push([id, inspect && toContainerRecordFromInspect(inspect, stopping.has(id))]);
+      });
+    }
+    return read;
   }
 
   /** `--network` names a network the containers' addresses come from: say when it does not exist. */
@@ -195,12 +227,17 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     session += 1;
     // A stop signal seen in an earlier session may be stale; events of this one set it again.
     stopping.clear();
+    const engine = await client.describeEngine(deadline());
     const stream = await client.openEvents(EVENT_FILTERS, deadline());
     events = stream;
     touchedDuringSync = new Set();
     const ended = consume(stream);
+    logger.info(
+      { engine: engine.product, version: engine.version, apiVersion: engine.apiVersion },
+      `following ${engine.product === 'podman' ? 'Podman' : 'Docker'} ${engine.version} (API ${engine.apiVersion})`,
+    );
     try {
-      await fullSync();
+      await fullSync(engine);
       await checkNetwork();
     } catch (error) {
       stream.close();
