@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 
 import { eventually } from './eventually.js';
+import { rootWithCommands } from './root-with-commands.js';
 
 /**
  * Podman's Docker-compatible API (`podman system service`) on a socket of the test's own,
@@ -20,13 +21,7 @@ export class PodmanService {
 
   /** Whether this machine can run one. */
   static available(): boolean {
-    if (process.getuid?.() !== 0) return false;
-    try {
-      execFileSync('sh', ['-c', 'command -v podman'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
+    return rootWithCommands('podman');
   }
 
   async start(): Promise<void> {

@@ -9,6 +9,7 @@ import Docker from 'dockerode';
 import { eventually } from './eventually.js';
 import { freeLoopbackPort } from './free-port.js';
 import type { CertificateFiles } from './test-certificates.js';
+import { rootWithCommands } from './root-with-commands.js';
 
 /**
  * A Docker engine owned by one test: its own data and exec roots, socket, and bridge, so it
@@ -29,13 +30,7 @@ export class PrivateDaemon {
 
   /** Whether this machine can run one (root, dockerd and ip on PATH). */
   static available(): boolean {
-    if (process.getuid?.() !== 0) return false;
-    try {
-      execFileSync('sh', ['-c', 'command -v dockerd && command -v ip'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
+    return rootWithCommands('dockerd', 'ip');
   }
 
   /** Creates the bridge on a free 10.199.x.0/24 and starts the engine. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { eventually } from './eventually.js';
 import { freeLoopbackPort } from './free-port.js';
+import { rootWithCommands } from './root-with-commands.js';
 
 /**
  * An OpenSSH server owned by one test, on a free 127.0.0.1 port, letting in root with one key
@@ -25,13 +26,7 @@ export class PrivateSshd {
 
   /** Whether this machine can run one. */
   static available(): boolean {
-    if (process.getuid?.() !== 0) return false;
-    try {
-      execFileSync('sh', ['-c', 'command -v sshd && command -v ssh-keygen'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
+    return rootWithCommands('sshd', 'ssh-keygen');
   }
 
   async start(): Promise<void> {
