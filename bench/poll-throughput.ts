@@ -5,7 +5,7 @@
 // Usage: npm run bench:polls      (writes the table into BENCHMARKS.md)
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { Agent, createServer, request } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,7 @@ import { createHttpApp } from '../src/transports/http/create-http-app.js';
 import { startHttpServer } from '../src/transports/http/start-http-server.js';
 import { ENVOY_NODE } from '../test/support/envoy-node.js';
 import { anEndpoint } from '../test/support/records.js';
+import { postDiscovery } from './post-discovery.js';
 import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const DURATION_MS = 3_000;
@@ -76,34 +77,6 @@ async function serve(kind: string, cluster: string): Promise<void> {
   process.send?.(port);
 }
 
-/** One Envoy-like poll; resolves with the status. */
-function poll(agent: Agent, port: number, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v3/discovery:endpoints',
-        agent,
-        headers: {
-          host: 'eds_cluster',
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          resolve(res.statusCode ?? 0);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 interface Measured {
   readonly requests: number;
   readonly perSecond: number;
@@ -118,10 +91,9 @@ async function load(port: number, body: string, expected: number): Promise<Measu
   const end = performance.now() + DURATION_MS;
   const worker = async (): Promise<void> => {
     while (performance.now() < end) {
-      const start = performance.now();
-      const status = await poll(agent, port, body);
+      const { status, ms } = await postDiscovery(port, body, { agent });
       if (status !== expected) throw new Error(`expected ${expected}, got ${status}`);
-      latencies.push(performance.now() - start);
+      latencies.push(ms);
     }
   };
   const started = performance.now();

@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
+
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { createHttpApp } from '../../src/transports/http/create-http-app.js';
@@ -140,16 +142,29 @@ describe('the EDS server, polled as Envoy polls it', () => {
 
 describe('the EDS server, given bad input', () => {
   let server: HttpServer;
+  /** What the server logged above debug: a client's mistake is not the server's error. */
+  const logged: string[] = [];
   beforeAll(async () => {
     const store = createSnapshotStore();
     const app = createHttpApp({
       snapshot: () => store.current(),
       readiness: () => ({ notReadyReasons: [] }),
-      logger: pino({ level: 'silent' }),
+      logger: pino(
+        { level: 'info' },
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            logged.push(chunk.toString('utf8'));
+            done();
+          },
+        }),
+      ),
     });
     server = await startHttpServer(app, '127.0.0.1', 0);
   });
   afterAll(() => server.close());
+  afterEach(() => {
+    expect(logged.splice(0)).toEqual([]);
+  });
 
   const post = (
     body: string | Buffer,
@@ -224,6 +239,43 @@ describe('the EDS server, given bad input', () => {
       'content-encoding': 'zstd-unknown',
     });
     expect(reply.status).toBe(415);
+  });
+
+  it.each(['gzip', 'deflate', 'br'])(
+    'answers 400 to a body that is not the %s its Content-Encoding says',
+    async (encoding) => {
+      const reply = await post('garbage', {
+        'content-type': 'application/json',
+        'content-encoding': encoding,
+      });
+      expect(reply.status).toBe(400);
+      expect((JSON.parse(reply.text) as { error: string }).error).toMatch(
+        /^body: cannot be decoded \(/,
+      );
+    },
+  );
+
+  it('refuses more than 100 names in one request, so a small request cannot cost a large answer', async () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => String(i));
+    const many = await post(JSON.stringify({ resource_names: names(115_908) }));
+    expect(many.status).toBe(400);
+    expect(JSON.parse(many.text)).toEqual({
+      error: 'resource_names: at most 100 cluster names per request, got 115908',
+      problems: ['resource_names: at most 100 cluster names per request, got 115908'],
+    });
+    const hundred = await post(JSON.stringify({ resource_names: names(100) }));
+    expect(hundred.status).toBe(200);
+    expect(hundred.json?.resources).toHaveLength(100);
+  });
+
+  it('lists at most 20 problems, and counts the rest', async () => {
+    const reply = await post(
+      JSON.stringify({ resource_names: Array.from({ length: 100 }, () => 7) }),
+    );
+    expect(reply.status).toBe(400);
+    const { problems } = JSON.parse(reply.text) as { problems: string[] };
+    expect(problems).toHaveLength(21);
+    expect(problems[20]).toBe('… and 80 more problem(s)');
   });
 
   it('answers 404 to an unknown path', async () => {

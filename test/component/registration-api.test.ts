@@ -151,6 +151,23 @@ describe("the tutorial's registration API, replayed", () => {
 });
 
 describe('the registration API, call by call', () => {
+  it.each([
+    ['GET', '/edsservice/%ff'],
+    ['GET', '/v1/registration/%E0%A4%A'],
+    ['PUT', '/edsservice/web/hosts/%zz'],
+  ])(
+    'answers 400 to %s %s (malformed percent-encoding), logged at debug only',
+    async (method, path) => {
+      const { port, logs } = await start();
+      const reply = await call(port, method, path);
+      expect(reply.status).toBe(400);
+      expect((JSON.parse(reply.text) as { error: string }).error).toMatch(
+        /^path: malformed percent-encoding: /,
+      );
+      expect(logs.filter((line) => line.level > 20)).toEqual([]);
+    },
+  );
+
   it('answers every status of its table', async () => {
     const { port } = await start();
     const host = tutorialHost('10.1.0.1', 80);

@@ -4,10 +4,12 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-import { exitOf, portOf, startCli, type Cli } from '../support/cli.js';
+import { exitOf, killRunningClis, portOf, startCli, type Cli } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
+
+afterAll(killRunningClis);
 
 describe('the eds-agent command line', () => {
   it('prints every flag and its variable with --help, and exits 0', async () => {

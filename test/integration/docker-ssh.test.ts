@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestAgent } from '../support/agent-harness.js';
-import { exitOf, startCli } from '../support/cli.js';
+import { exitOf, killRunningClis, startCli } from '../support/cli.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { eventually } from '../support/eventually.js';
 import { PrivateSshd } from '../support/private-sshd.js';
@@ -24,6 +24,7 @@ describe.skipIf(!PrivateSshd.available() && process.env.CI !== 'true')(
       await docker.run({ labels: { 'eds.service': cluster, 'eds.port': '8000' } });
     });
     afterAll(async () => {
+      killRunningClis();
       sshd.stop();
       await docker.cleanup();
     });

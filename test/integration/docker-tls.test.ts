@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestAgent } from '../support/agent-harness.js';
-import { exitOf, portOf, startCli, type Cli } from '../support/cli.js';
+import { exitOf, killRunningClis, portOf, startCli, type Cli } from '../support/cli.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { endpointsOf, pollEds } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
@@ -25,7 +25,6 @@ describe.skipIf(!PrivateDaemon.available() && process.env.CI !== 'true')(
     let docker: DockerHarness;
     let cluster: string;
     let engineUrl: string;
-    const clis: Cli[] = [];
 
     beforeAll(async () => {
       pki = makeTestPki(dir, 'engine');
@@ -39,17 +38,14 @@ describe.skipIf(!PrivateDaemon.available() && process.env.CI !== 'true')(
       await docker.run({ labels: { 'eds.service': cluster, 'eds.port': '8000' } });
     });
     afterAll(async () => {
-      for (const cli of clis) cli.kill('SIGKILL');
+      killRunningClis();
       await docker.cleanup().catch(() => undefined);
       await daemon.destroy();
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const cli = (args: string[], env: Record<string, string> = {}): Cli => {
-      const started = startCli(['--port', '0', '--bind', '127.0.0.1', ...args], env);
-      clis.push(started);
-      return started;
-    };
+    const cli = (args: string[], env: Record<string, string> = {}): Cli =>
+      startCli(['--port', '0', '--bind', '127.0.0.1', ...args], env);
 
     it('is followed with --tlsverify and the certificates named by flags', async () => {
       const agent = await startTestAgent([

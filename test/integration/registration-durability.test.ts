@@ -4,28 +4,14 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { exitOf, portOf, startCli, type Cli } from '../support/cli.js';
+import { exitOf, killRunningClis, portOf, startCli, type Cli } from '../support/cli.js';
 import { send } from '../support/envoy-rest-client.js';
 
 const NO_DOCKER = ['--docker-host', 'unix:///nonexistent/docker.sock'];
-const started: Cli[] = [];
-afterEach(() => {
-  for (const cli of started.splice(0)) cli.kill('SIGKILL');
-});
+afterEach(killRunningClis);
 
-function agent(stateFile: string): Cli {
-  const cli = startCli([
-    '--port',
-    '0',
-    '--bind',
-    '127.0.0.1',
-    '--state-file',
-    stateFile,
-    ...NO_DOCKER,
-  ]);
-  started.push(cli);
-  return cli;
-}
+const agent = (stateFile: string): Cli =>
+  startCli(['--port', '0', '--bind', '127.0.0.1', '--state-file', stateFile, ...NO_DOCKER]);
 
 const putHost = (port: number, index: number) =>
   send(port, {

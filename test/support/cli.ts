@@ -9,9 +9,12 @@ const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 /** The real command line (`src/main.ts` through tsx, as `npm start` runs the built one). */
 export type Cli = ChildProcessWithoutNullStreams & { output: () => string };
 
+const running = new Set<Cli>();
+
 /**
  * Starts the agent's command line with `args`, a clean environment plus `env`, optionally as
- * another user (`as`, which needs root).
+ * another user (`as`, which needs root). A test that may time out before the process exits
+ * calls {@link killRunningClis} in its `afterAll`, so no agent outlives its test file.
  */
 export function startCli(
   args: string[],
@@ -25,7 +28,15 @@ export function startCli(
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return Object.assign(child, { output: () => output });
+  const cli = Object.assign(child, { output: () => output });
+  running.add(cli);
+  child.once('exit', () => running.delete(cli));
+  return cli;
+}
+
+/** Kills (SIGKILL) every command line this test file started that is still running. */
+export function killRunningClis(): void {
+  for (const cli of running) cli.kill('SIGKILL');
 }
 
 /** The process's exit code once it has exited. */

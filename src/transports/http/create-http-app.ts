@@ -9,7 +9,8 @@ import {
   type RegistrationRoutesOptions,
 } from './create-registration-routes.js';
 import { parseDiscoveryRequest } from './parse-discovery-request.js';
-import { route } from './route.js';
+import { createTurnBudget } from './create-turn-budget.js';
+import { route, type Handler } from './route.js';
 import { sendOutcome, toOutcomeFromError, type HttpOutcome } from './send-outcome.js';
 
 /** Why the agent is or is not ready; `/readyz` answers 200 only with no reasons. */
@@ -24,6 +25,11 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   /** Serves the registration API when given. */
   readonly registration?: Omit<RegistrationRoutesOptions, 'snapshot' | 'bodyLimitBytes'>;
+  /**
+   * Most milliseconds of discovery answers per event-loop turn (see `createTurnBudget`).
+   * Defaults to 10; 0 answers at once, which the new-client benchmark compares against.
+   */
+  readonly turnBudgetMs?: number;
 }
 
 /** Largest request body accepted (1 MiB); Envoy's requests are a few KB. */
@@ -38,12 +44,19 @@ export function createHttpApp({
   readiness,
   logger,
   registration,
+  turnBudgetMs = 10,
 }: HttpAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   const readBody = express.raw({ type: () => true, limit: BODY_LIMIT_BYTES });
+  // Answers wait their turn, in arrival order, so a busy server keeps accepting new clients.
+  const turns = createTurnBudget(turnBudgetMs);
+  const inTurn: Handler = (_req, _res, next) => {
+    if (turnBudgetMs === 0) next();
+    else turns.run(next);
+  };
   const discovery = (api: DiscoveryApi) => (req: Request, res: Response) => {
     const request = parseDiscoveryRequest(req.body as Buffer | undefined, api);
     if (!request.ok) {
@@ -67,8 +80,8 @@ export function createHttpApp({
   };
 
   // `:` starts a route parameter in express paths, so it is escaped.
-  route(app, '/v3/discovery\\:endpoints', { post: [readBody, discovery('v3')] });
-  route(app, '/v2/discovery\\:endpoints', { post: [readBody, discovery('v2')] });
+  route(app, '/v3/discovery\\:endpoints', { post: [readBody, inTurn, discovery('v3')] });
+  route(app, '/v2/discovery\\:endpoints', { post: [readBody, inTurn, discovery('v2')] });
   route(app, '/healthz', {
     get: (_req, res) => {
       sendOutcome(res, { kind: 'json', body: '{"status":"ok"}' });

@@ -10,9 +10,19 @@ export interface DiscoveryRequest {
 }
 
 /**
+ * Most cluster names one request may ask for. Envoy asks for one per request; a limit keeps
+ * a small request from costing a large answer (each name gets a resource, even unknown ones).
+ */
+export const MAX_RESOURCE_NAMES = 100;
+
+/** Most problems one answer lists; the rest are counted. */
+const MAX_PROBLEMS = 20;
+
+/**
  * Parses the raw body of a `POST /v{2,3}/discovery:endpoints` as proto3 JSON: snake_case or
  * lowerCamel keys, defaults omitted, unknown fields ignored (Envoy adds fields over time).
- * Every wrong-shaped field is reported, by its path.
+ * Every wrong-shaped field is reported, by its path (the first 20, then how many more), and
+ * more than `MAX_RESOURCE_NAMES` names is refused outright.
  */
 export function parseDiscoveryRequest(
   raw: Buffer | undefined,
@@ -46,6 +56,10 @@ export function parseDiscoveryRequest(
   const resourceNames: string[] = [];
   if (names !== undefined && !Array.isArray(names)) {
     problems.push(`${namesPath}: expected an array of cluster names, got ${describe(names)}`);
+  } else if (Array.isArray(names) && names.length > MAX_RESOURCE_NAMES) {
+    problems.push(
+      `${namesPath}: at most ${MAX_RESOURCE_NAMES} cluster names per request, got ${names.length}`,
+    );
   } else {
     (names ?? []).forEach((name: unknown, index) => {
       if (typeof name === 'string' && name !== '') resourceNames.push(name);
@@ -67,6 +81,10 @@ export function parseDiscoveryRequest(
     problems.push(`node: expected an object, got ${describe(node)}`);
   }
 
+  if (problems.length > MAX_PROBLEMS) {
+    const more = problems.length - MAX_PROBLEMS;
+    return fail([...problems.slice(0, MAX_PROBLEMS), `… and ${more} more problem(s)`]);
+  }
   if (problems.length > 0) return fail(problems);
   return ok({ versionInfo: version as string | undefined, resourceNames });
 }

@@ -1,6 +1,8 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 
+import { quote } from '../../core/quote.js';
+
 /** Everything an HTTP handler can answer, in domain terms. `sendOutcome` is the one place that picks statuses. */
 export type HttpOutcome =
   | { readonly kind: 'json'; readonly body: string | Buffer; readonly status?: 200 | 201 }
@@ -76,30 +78,49 @@ export function sendOutcome(res: Response, outcome: HttpOutcome): void {
 }
 
 /**
- * Maps an error thrown inside express (the body reader's, or a bug) to an outcome. Client
- * mistakes become 4xx; anything unexpected is logged here, once, and becomes a 500.
+ * Maps an error thrown inside express (the router's, the body reader's, or a bug) to an
+ * outcome. A client's mistake becomes a 4xx, logged at debug at most: a path whose
+ * percent-encoding is malformed, a body that its Content-Encoding cannot decode, and whatever
+ * express marks with a 4xx status. Anything else is logged here, once, and becomes a 500.
  */
 export function toOutcomeFromError(
   error: unknown,
   limitBytes: number,
   logger: Logger,
 ): HttpOutcome {
-  const type =
-    typeof error === 'object' && error !== null && 'type' in error ? error.type : undefined;
+  const outcome = toClientMistake(error, limitBytes);
+  if (outcome) {
+    logger.debug({ err: (error as Error).message }, 'bad request');
+    return outcome;
+  }
+  logger.error({ err: error }, 'unexpected error while handling a request');
+  return { kind: 'internal' };
+}
+
+function toClientMistake(error: unknown, limitBytes: number): HttpOutcome | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { type, status, code, message } = error as {
+    type?: unknown;
+    status?: unknown;
+    code?: unknown;
+    message?: unknown;
+  };
+  const text = String(message);
   switch (type) {
     case 'entity.too.large':
       return { kind: 'payload-too-large', limitBytes };
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return { kind: 'unsupported-media-type', message: (error as Error).message };
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return { kind: 'bad-request', problems: [`body: ${(error as Error).message}`] };
-    default:
-      logger.error({ err: error }, 'unexpected error while handling a request');
-      return { kind: 'internal' };
+      return { kind: 'unsupported-media-type', message: text };
   }
+  // zlib's and brotli's errors: the body is not what its Content-Encoding says.
+  if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_')))
+    return { kind: 'bad-request', problems: [`body: cannot be decoded (${text})`] };
+  if (error instanceof URIError)
+    return { kind: 'bad-request', problems: [`path: malformed percent-encoding: ${quote(text)}`] };
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return { kind: 'bad-request', problems: [`body: ${text}`] };
+  return undefined;
 }
 
 function sendError(
