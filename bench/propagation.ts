@@ -1,7 +1,9 @@
 // Measures how long a container change takes to reach a real Envoy that polls the agent over
 // REST EDS, as a user sees it: from Docker's own `start` event (its `timeNano`) to the first
-// request Envoy serves from that container, and from the `kill` event of `docker stop` to the
-// last request that reaches it. Each container is started, then stopped, at a random moment,
+// request Envoy serves from that container, from the `kill` event of `docker stop` to the
+// last request that reaches it, and from the container's `die` to the agent withdrawing it
+// (beside what an inspect sent at that `die` takes: what withdrawing waited for before the
+// agent took `die` at its word). Each container is started, then stopped, at a random moment,
 // so the results sample every phase of Envoy's polling; for each `refresh_delay`, load runs
 // through Envoy without a pause and every answer names the container that served it.
 //
@@ -10,11 +12,13 @@
 //
 // Usage: npm run bench:propagation   (needs what `npm test` needs: a Docker engine, Envoy and a
 //                                     static busybox; writes the table into BENCHMARKS.md)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 
-import type { Container } from 'dockerode';
+import Dockerode, { type Container } from 'dockerode';
 
 import { startCli, type Cli } from '../test/support/cli.js';
 import {
@@ -52,6 +56,10 @@ interface Sample {
   readonly agentStop: number;
   /** Docker `kill` → the last request Envoy sends it. */
   readonly envoyStop: number;
+  /** Docker `die` → the agent withdraws it. */
+  readonly agentGone: number;
+  /** Docker `die` → an inspect sent when the event arrived returns. */
+  readonly inspectAfterDie: number;
 }
 
 interface Run {
@@ -61,10 +69,11 @@ interface Run {
   readonly seconds: number;
 }
 
-/** Wall-clock ms of each container's first `start` and `kill` event, by short id. */
+/** Wall-clock ms of each container's first `start`, `kill` and `die` event, by short id. */
 class EventTimes {
   readonly start = new Map<string, number>();
   readonly kill = new Map<string, number>();
+  readonly die = new Map<string, number>();
 
   private constructor(private readonly stream: NodeJS.ReadableStream) {
     createInterface({ input: stream }).on('line', (line) => {
@@ -74,7 +83,7 @@ class EventTimes {
 
   /** Subscribes to the start and kill events of the run's containers; resolves once subscribed. */
   static async subscribe(docker: DockerHarness): Promise<EventTimes> {
-    const filters = { label: [`${RUN_LABEL}=${docker.runId}`], event: ['start', 'kill'] };
+    const filters = { label: [`${RUN_LABEL}=${docker.runId}`], event: ['start', 'kill', 'die'] };
     return new EventTimes(await docker.docker.getEvents({ filters: JSON.stringify(filters) }));
   }
 
@@ -86,23 +95,77 @@ class EventTimes {
 
   #record(line: string): void {
     const event = JSON.parse(line) as { Action: string; id: string; timeNano: number };
-    const times = event.Action === 'start' ? this.start : this.kill;
+    const times = new Map([
+      ['start', this.start],
+      ['kill', this.kill],
+      ['die', this.die],
+    ]).get(event.Action);
     const id = event.id.slice(0, 12);
-    if (!times.has(id)) times.set(id, event.timeNano / 1e6);
+    if (times === undefined || times.has(id)) return;
+    times.set(id, event.timeNano / 1e6);
   }
 }
 
-/** Wall-clock ms at which the agent first served each container HEALTHY, and DRAINING. */
-function agentTimes(agent: Cli): { healthy: Map<string, number>; draining: Map<string, number> } {
+/**
+ * Times, in a process of its own (this one runs the load, which would delay the answer), an
+ * inspect of each of the run's containers sent as soon as its `die` event arrives: what
+ * withdrawing a dead container waited for before the agent took `die` at its word.
+ */
+class InspectsAfterDie {
+  /** Wall-clock ms at which each inspect returned, by short id. */
+  readonly returned = new Map<string, number>();
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (message: { id: string; at: number }) => {
+      this.returned.set(message.id, message.at);
+    });
+  }
+
+  static async start(runId: string): Promise<InspectsAfterDie> {
+    const child = fork(fileURLToPath(import.meta.url), ['inspect-after-die', runId], {
+      execArgv: ['--import', 'tsx'],
+    });
+    await once(child, 'message'); // subscribed
+    return new InspectsAfterDie(child);
+  }
+
+  close(): void {
+    this.child.kill();
+  }
+}
+
+/** Child: the other side of {@link InspectsAfterDie}. */
+async function inspectAfterDie(runId: string): Promise<void> {
+  const docker = new Dockerode();
+  const filters = { label: [`${RUN_LABEL}=${runId}`], event: ['die'] };
+  const stream = await docker.getEvents({ filters: JSON.stringify(filters) });
+  process.send?.('subscribed');
+  createInterface({ input: stream }).on('line', (line) => {
+    const { id } = JSON.parse(line) as { id: string };
+    void docker
+      .getContainer(id)
+      .inspect()
+      .then(() => process.send?.({ id: id.slice(0, 12), at: wallClockMs() }));
+  });
+}
+
+/** Wall-clock ms at which the agent first served each container HEALTHY, DRAINING, and withdrew it. */
+function agentTimes(agent: Cli): Record<'healthy' | 'draining' | 'gone', Map<string, number>> {
   const healthy = new Map<string, number>();
   const draining = new Map<string, number>();
+  const gone = new Map<string, number>();
   for (const line of agent.output().split('\n')) {
-    if (!line.includes('"msg":"serving container"')) continue;
-    const entry = JSON.parse(line) as { time: number; container: string; endpoints: string[] };
-    const times = entry.endpoints.some((e) => e.endsWith('(draining)')) ? draining : healthy;
+    const served = line.includes('"msg":"serving container"');
+    if (!served && !line.includes('"msg":"withholding container: not running"')) continue;
+    const entry = JSON.parse(line) as { time: number; container: string; endpoints?: string[] };
+    const times = !served
+      ? gone
+      : entry.endpoints?.some((e) => e.endsWith('(draining)'))
+        ? draining
+        : healthy;
     if (!times.has(entry.container)) times.set(entry.container, entry.time);
   }
-  return { healthy, draining };
+  return { healthy, draining, gone };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -116,6 +179,7 @@ async function measure(
   agent: Cli,
   agentPort: number,
   events: EventTimes,
+  inspects: InspectsAfterDie,
 ): Promise<Run> {
   const service = `bench-${refreshSeconds}s-${docker.runId}`;
   // Stopped containers keep serving longer than Envoy can take to notice, so none fails.
@@ -176,7 +240,10 @@ async function measure(
       };
       const started = at(events.start, 'start event');
       const killed = at(events.kill, 'kill event');
+      const died = at(events.die, 'die event');
       return {
+        agentGone: at(agentSaw.gone, 'agent withdrew') - died,
+        inspectAfterDie: at(inspects.returned, 'inspect after die') - died,
         agentStart: at(agentSaw.healthy, 'agent healthy') - started,
         envoyStart: at(report.firstSent, 'first request') - started,
         agentStop: at(agentSaw.draining, 'agent draining') - killed,
@@ -216,6 +283,8 @@ function toTable(runs: Run[]): string {
       `| ${run.refreshSeconds} s | start → first request through Envoy | ${cell((s) => s.envoyStart)} | ${rate} req/s, ${failed} failed of ${run.load.sent} |`,
       `| ${run.refreshSeconds} s | stop (kill event) → agent serves it DRAINING | ${cell((s) => s.agentStop)} | |`,
       `| ${run.refreshSeconds} s | stop (kill event) → last request through Envoy | ${cell((s) => s.envoyStop)} | |`,
+      `| ${run.refreshSeconds} s | exit (die event) → agent withdraws it | ${cell((s) => s.agentGone)} | |`,
+      `| ${run.refreshSeconds} s | exit (die event) → an inspect sent then returns (the wait before the fix) | ${cell((s) => s.inspectAfterDie)} | |`,
     ];
   });
   return [
@@ -229,6 +298,7 @@ async function main(): Promise<void> {
   const docker = new DockerHarness();
   await docker.buildImage();
   const events = await EventTimes.subscribe(docker);
+  const inspects = await InspectsAfterDie.start(docker.runId);
   const agentPort = await freeLoopbackPort();
   const agent = startCli([
     ...['--port', String(agentPort), '--bind', '127.0.0.1', '--address-mode', 'host'],
@@ -243,11 +313,12 @@ async function main(): Promise<void> {
     );
     for (const refreshSeconds of REFRESH_DELAYS_SECONDS) {
       process.stderr.write(`measuring with refresh_delay ${refreshSeconds} s ...\n`);
-      runs.push(await measure(refreshSeconds, docker, agent, agentPort, events));
+      runs.push(await measure(refreshSeconds, docker, agent, agentPort, events, inspects));
     }
   } finally {
     agent.kill('SIGTERM');
     events.close();
+    inspects.close();
     await docker.cleanup();
   }
 
@@ -271,4 +342,5 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+if (process.argv[2] === 'inspect-after-die') await inspectAfterDie(process.argv[3] ?? '');
+else await main();

@@ -72,6 +72,24 @@ export function applyRegistration(
   }
 }
 
+/**
+ * True when `change` only renews a host's deadline: it puts, at the same address, a host that
+ * is registered with the same tags and TTL. What Envoy is served does not change, so nothing
+ * needs rebuilding and a heartbeat costs O(change). Call it with the state before the change.
+ */
+export function isHeartbeat(state: Registrations, change: RegistrationChange): boolean {
+  if (change.kind !== 'put-host') return false;
+  const key = toHostKey(change.host);
+  const previous = state.get(change.service)?.find((host) => toHostKey(host) === key);
+  if (previous === undefined || previous.ttlSeconds !== change.host.ttlSeconds) return false;
+  const before = Object.entries(previous.tags);
+  const after = change.host.tags;
+  return (
+    before.length === Object.keys(after).length &&
+    before.every(([name, value]) => Object.hasOwn(after, name) && after[name] === value)
+  );
+}
+
 /** Drops the TTL hosts whose time is up; returns the same state object when none expired. */
 export function expireRegistrations(
   state: Registrations,

@@ -117,7 +117,8 @@ function parseTags(value: unknown, path: string, problems: string[]): Record<str
     problems.push(`${path}: expected an object, got ${describe(value)}`);
     return {};
   }
-  const tags: Record<string, TagValue> = {};
+  // Built from entries, never by assignment: a tag named `__proto__` stays a tag.
+  const tags: [string, TagValue][] = [];
   for (const [key, tag] of Object.entries(value)) {
     const tagPath = `${path}.${key}`;
     if (key === 'az' || key === 'region' || key === 'sub_zone') {
@@ -132,9 +133,9 @@ function parseTags(value: unknown, path: string, problems: string[]): Record<str
       problems.push(`${tagPath}: expected a string, number or boolean, got ${describe(tag)}`);
     }
     if (typeof tag === 'string' || typeof tag === 'number' || typeof tag === 'boolean')
-      tags[key] = tag;
+      tags.push([key, tag]);
   }
-  return tags;
+  return Object.fromEntries(tags);
 }
 
 function checkIp(value: unknown, path: string, problems: string[]): string {

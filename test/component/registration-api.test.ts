@@ -1,4 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  appendFileSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -27,7 +38,12 @@ afterEach(async () => {
 });
 
 async function start(
-  options: { adminToken?: string; readOnly?: boolean; stateFile?: string } = {},
+  options: {
+    adminToken?: string;
+    readOnly?: boolean;
+    stateFile?: string;
+    compactAfterBytes?: number;
+  } = {},
 ): Promise<Started> {
   const logs: Started['logs'] = [];
   const logger = pino(
@@ -45,6 +61,7 @@ async function start(
     store,
     logger,
     stateFile: options.stateFile,
+    compactAfterBytes: options.compactAfterBytes,
     sweepIntervalMs: 50,
   });
   if (!registrations.ok) throw new Error(registrations.problems.join());
@@ -320,6 +337,19 @@ describe('the registration API, call by call', () => {
   });
 });
 
+/** Writes `path` until the file system has no space left. */
+function fillDisk(path: string): void {
+  const chunk = Buffer.alloc(4096, 'x');
+  const fd = openSync(path, 'w');
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 describe('the state file', () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'eds-agent-state-'));
 
@@ -334,10 +364,136 @@ describe('the state file', () => {
       '10.3.0.1:80 HEALTHY',
       '10.3.0.2:80 HEALTHY',
     ]);
-    const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as {
-      services: { web: { hosts: { expires_at?: number }[] } };
-    };
-    expect(saved.services.web.hosts[1]?.expires_at).toBeGreaterThan(Date.now());
+    const deadline = /"ip_address":"10\.3\.0\.2".*"expires_at":(\d+)/.exec(
+      readFileSync(stateFile, 'utf8'),
+    );
+    expect(Number(deadline?.[1])).toBeGreaterThan(Date.now() + 3500_000);
+  });
+
+  it('keeps a service or tag of any valid name, __proto__ included, across a restart', async () => {
+    const stateFile = join(dir(), 'state.json');
+    const first = await start({ stateFile });
+    const body = '{"hosts": [{"ip_address": "10.3.0.1", "port": 80, "tags": {"__proto__": "x"}}]}';
+    expect((await call(first.port, 'POST', '/edsservice/__proto__', body)).status).toBe(201);
+    expect(
+      (await call(first.port, 'PUT', '/edsservice/constructor/hosts/10.3.0.2:80')).status,
+    ).toBe(201);
+    await first.close();
+    const second = await start({ stateFile });
+    expect(JSON.parse((await call(second.port, 'GET', '/edsservice')).text)).toEqual(
+      JSON.parse(
+        '{"services": {"__proto__": {"hosts": [{"ip_address": "10.3.0.1", "port": 80, "tags": {"__proto__": "x"}}]},' +
+          ' "constructor": {"hosts": [{"ip_address": "10.3.0.2", "port": 80, "tags": {}}]}}}',
+      ),
+    );
+    expect(endpointsOf(await pollEds(second.port, '__proto__'))).toEqual(['10.3.0.1:80 HEALTHY']);
+  });
+
+  it('appends one line per change, and compacts the file once the changes outgrow it', async () => {
+    const stateFile = join(dir(), 'state.json');
+    const lines = () => readFileSync(stateFile, 'utf8').split('\n').length - 1;
+    const first = await start({ stateFile, compactAfterBytes: 4096 });
+    expect(lines()).toBe(1);
+    for (let i = 1; i <= 10; i++)
+      await call(first.port, 'PUT', `/edsservice/web/hosts/10.4.0.${i}:80`, { ttl_seconds: 60 });
+    expect(lines()).toBe(11); // the snapshot, then ten appended changes: nothing rewritten
+
+    // Heartbeats re-put the same hosts: the file stays bounded however long they go on.
+    for (let round = 0; round < 10; round++)
+      for (let i = 1; i <= 10; i++)
+        await call(first.port, 'PUT', `/edsservice/web/hosts/10.4.0.${i}:80`, { ttl_seconds: 60 });
+    expect(readFileSync(stateFile).length).toBeLessThan(2 * 4096 + 1024);
+    expect(lines()).toBeLessThan(50);
+    await first.close();
+    const second = await start({ stateFile });
+    expect(endpointsOf(await pollEds(second.port, 'web'))).toHaveLength(10);
+  });
+
+  it('acknowledges concurrent changes from a shared write, each one kept', async () => {
+    const stateFile = join(dir(), 'state.json');
+    const first = await start({ stateFile });
+    const replies = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        call(first.port, 'PUT', `/edsservice/web/hosts/10.5.0.${i + 1}:80`),
+      ),
+    );
+    expect(replies.map((reply) => reply.status)).toEqual(Array(100).fill(201));
+    await first.close();
+    const second = await start({ stateFile });
+    expect(endpointsOf(await pollEds(second.port, 'web'))).toHaveLength(100);
+  });
+
+  it('starts without what a crash left: an unfinished last line, temporary files', async () => {
+    const folder = dir();
+    const stateFile = join(folder, 'state.json');
+    const first = await start({ stateFile });
+    await call(first.port, 'PUT', '/edsservice/web/hosts/10.6.0.1:80');
+    await first.close();
+    appendFileSync(stateFile, '{"op":"put-host","service":"web","host":{"ip_a');
+    for (const name of ['.state.json.4242.7.tmp', '.state.json.notes', 'other.tmp'])
+      writeFileSync(join(folder, name), 'x');
+
+    const second = await start({ stateFile });
+    expect(endpointsOf(await pollEds(second.port, 'web'))).toEqual(['10.6.0.1:80 HEALTHY']);
+    expect(readdirSync(folder).sort()).toEqual(['.state.json.notes', 'other.tmp', 'state.json']);
+    expect(second.logs.map((log) => log.msg)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^the state file ended in an unfinished line/),
+        'removed a temporary file left by an earlier run',
+      ]),
+    );
+    // The next change is a line of its own, not glued to the unfinished one.
+    await call(second.port, 'PUT', '/edsservice/web/hosts/10.6.0.2:80');
+    await second.close();
+    const third = await start({ stateFile });
+    expect(endpointsOf(await pollEds(third.port, 'web'))).toHaveLength(2);
+  });
+
+  // A real full disk: a small tmpfs of the test's own (mounting needs root, as in CI).
+  it.skipIf(process.getuid?.() !== 0 && process.env.CI !== 'true')(
+    'answers 503 when the disk is full, applies nothing unsaved, and recovers with space',
+    async () => {
+      const folder = dir();
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', folder]);
+      try {
+        const stateFile = join(folder, 'state.json');
+        const first = await start({ stateFile });
+        const filler = join(folder, 'filler');
+        fillDisk(filler);
+        const acknowledged: number[] = [];
+        let failed: { status: number; text: string } | undefined;
+        for (let i = 1; i <= 250 && !failed; i++) {
+          const reply = await call(first.port, 'PUT', `/edsservice/web/hosts/10.7.0.${i}:80`);
+          if (reply.status === 201) acknowledged.push(i);
+          else failed = reply;
+        }
+        expect(failed?.status).toBe(503);
+        expect(failed?.text).toContain('the change was not saved, so not applied');
+        expect(failed?.text).toContain('ENOSPC');
+        const served = endpointsOf(await pollEds(first.port, 'web'));
+        expect(served).toEqual(acknowledged.map((i) => `10.7.0.${i}:80 HEALTHY`).sort());
+
+        rmSync(filler);
+        const next = acknowledged.length + 2;
+        expect(
+          (await call(first.port, 'PUT', `/edsservice/web/hosts/10.7.0.${next}:80`)).status,
+        ).toBe(201);
+        await first.close();
+        const second = await start({ stateFile });
+        expect(endpointsOf(await pollEds(second.port, 'web'))).toEqual(
+          [...acknowledged, next].map((i) => `10.7.0.${i}:80 HEALTHY`).sort(),
+        );
+        await second.close();
+      } finally {
+        execFileSync('umount', ['--lazy', folder]);
+      }
+    },
+  );
+
+  it('refuses a state file in a folder that does not exist', async () => {
+    await expect(start({ stateFile: join(dir(), 'missing', 'state.json') })).rejects.toThrow(
+      /the folder .*missing does not exist/,
+    );
   });
 
   it('treats a missing file as no registrations, and a corrupt one as an error', async () => {

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -43,8 +43,10 @@ describe('registrations under kill -9', () => {
     await exitOf(first);
     expect(acknowledged.length).toBeGreaterThanOrEqual(5);
 
-    // The file parses whole, and the restarted agent serves every acknowledged host.
-    expect(() => JSON.parse(readFileSync(stateFile, 'utf8')) as unknown).not.toThrow();
+    // Every finished line of the journal parses, and the restarted agent serves every
+    // acknowledged host.
+    const finished = readFileSync(stateFile, 'utf8').split('\n').slice(0, -1);
+    for (const line of finished) expect(() => JSON.parse(line) as unknown).not.toThrow();
     const second = agent(stateFile);
     const served = await send(await portOf(second), {
       method: 'GET',
@@ -55,6 +57,19 @@ describe('registrations under kill -9', () => {
     );
     for (const index of acknowledged)
       expect(addresses).toContain(`10.9.${Math.floor(index / 200)}.${(index % 200) + 1}`);
+  });
+
+  it('refuses to start with a state file in a folder that does not exist', async () => {
+    const stateFile = join(
+      mkdtempSync(join(tmpdir(), 'eds-agent-nofolder-')),
+      'gone',
+      'state.json',
+    );
+    const cli = agent(stateFile);
+    expect(await exitOf(cli)).toBe(2);
+    expect(cli.output()).toContain(
+      `${stateFile}: the folder ${dirname(stateFile)} does not exist; create it, or choose another --state-file`,
+    );
   });
 
   it('refuses to start on a corrupt state file, saying why, instead of starting empty', async () => {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { applyRegistration, expireRegistrations } from '../../src/core/apply-registration.js';
+import {
+  applyRegistration,
+  expireRegistrations,
+  isHeartbeat,
+} from '../../src/core/apply-registration.js';
 import type { RegisteredHost, Registrations } from '../../src/core/registered-host.js';
 import { buildClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
 import { toRegisteredEndpoints, toSdsHosts } from '../../src/core/to-registered-endpoints.js';
@@ -139,5 +143,27 @@ describe('registered hosts as endpoints', () => {
         },
       ],
     });
+  });
+});
+
+describe('isHeartbeat', () => {
+  const ttl = (ip: string, tags: RegisteredHost['tags'] = { az: 'a' }) =>
+    host(ip, { ttlSeconds: 30, expiresAt: 1000, tags });
+  const state: Registrations = new Map([['web', [ttl('10.0.0.1')]]]);
+  const put = (h: RegisteredHost) => ({ kind: 'put-host' as const, service: 'web', host: h });
+
+  it('is a put of a known host with the same tags and TTL: only its deadline moves', () => {
+    expect(isHeartbeat(state, put({ ...ttl('10.0.0.1'), expiresAt: 31_000 }))).toBe(true);
+  });
+
+  it('is not when what Envoy is served, or the TTL, changes', () => {
+    expect(isHeartbeat(state, put(ttl('10.0.0.2')))).toBe(false);
+    expect(isHeartbeat(state, put(ttl('10.0.0.1', { az: 'b' })))).toBe(false);
+    expect(isHeartbeat(state, put(ttl('10.0.0.1', { az: 'a', canary: true })))).toBe(false);
+    expect(isHeartbeat(state, put(ttl('10.0.0.1', {})))).toBe(false);
+    expect(isHeartbeat(state, put({ ...ttl('10.0.0.1'), ttlSeconds: 60 }))).toBe(false);
+    expect(isHeartbeat(state, { kind: 'replace', service: 'web', hosts: [ttl('10.0.0.1')] })).toBe(
+      false,
+    );
   });
 });

@@ -18,10 +18,10 @@ const NETWORK_ACTIONS = ['connect', 'disconnect'] as const;
  * Podman's compatible API reports `die` but filters on its own name for it, and reports and
  * filters `remove` for Docker's `destroy`; both names are asked for and read as Docker's.
  */
-const PODMAN_ACTIONS: Readonly<Record<string, (typeof CONTAINER_ACTIONS)[number]>> = {
-  died: 'die',
-  remove: 'destroy',
-};
+const PODMAN_ACTIONS: ReadonlyMap<string, (typeof CONTAINER_ACTIONS)[number]> = new Map([
+  ['died', 'die'],
+  ['remove', 'destroy'],
+]);
 
 /** Signals that ask a process to shut down; `docker stop` sends the container's (SIGTERM by default). */
 const STOP_SIGNALS = new Set([
@@ -42,7 +42,7 @@ const STOP_SIGNALS = new Set([
  */
 export const EVENT_FILTERS = {
   type: ['container', 'network'],
-  event: [...CONTAINER_ACTIONS, ...Object.keys(PODMAN_ACTIONS), ...NETWORK_ACTIONS],
+  event: [...CONTAINER_ACTIONS, ...PODMAN_ACTIONS.keys(), ...NETWORK_ACTIONS],
 };
 
 /**
@@ -66,7 +66,7 @@ const ENDING_ACTIONS = new Set(['die', 'stop', 'destroy']);
 /** Reads one Docker event; `undefined` for events that say nothing about a container we watch. */
 export function toEventHint(event: DockerEvent, labelPrefix: string): EventHint | undefined {
   const reported = (event.Action ?? '').split(':')[0] ?? '';
-  const action = PODMAN_ACTIONS[reported] ?? reported;
+  const action = PODMAN_ACTIONS.get(reported) ?? reported;
   const attributes = event.Actor?.Attributes ?? {};
   if (event.Type === 'container' && (CONTAINER_ACTIONS as readonly string[]).includes(action)) {
     const containerId = event.Actor?.ID ?? '';

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import {
   applyRegistration,
   expireRegistrations,
+  isHeartbeat,
   type RegistrationChange,
   type RegistrationOutcome,
 } from '../../core/apply-registration.js';
@@ -11,7 +12,8 @@ import { toHostKey } from '../../core/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { toRegisteredEndpoints } from '../../core/to-registered-endpoints.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
-import { readStateFile, writeStateFile } from './state-file.js';
+import { createMemoryJournal, openStateJournal } from './open-state-journal.js';
+import { toChangeLine } from './state-file.js';
 
 /** The name under which this source marks the store synced (see `Snapshot.awaiting`). */
 export const REGISTRATION_SOURCE = 'registrations';
@@ -24,92 +26,119 @@ export interface RegistrationSourceOptions {
   readonly now?: () => number;
   /** How often TTL hosts are checked for expiry. Defaults to 500 ms. */
   readonly sweepIntervalMs?: number;
+  /** See `StateJournalOptions.compactAfterBytes`. */
+  readonly compactAfterBytes?: number | undefined;
 }
 
 /** The manual registrations: the second source of endpoints, beside Docker. */
 export interface RegistrationSource {
+  /** The registrations whose every change is on disk (all of them without a state file). */
   current(): Registrations;
   /**
-   * Applies one change. Changes are applied one at a time; a successful one is written to the
-   * state file (when there is one) before the returned promise resolves, so a caller that
-   * answers 2xx afterwards never acknowledges what a crash could lose.
+   * Applies one change, in the order called, to the state with every change before it. A
+   * successful one is on disk (when there is a state file) before the returned promise
+   * resolves, so a caller that answers 2xx afterwards never acknowledges what a crash could
+   * lose; it rejects when the write fails.
    */
   apply(change: RegistrationChange): Promise<RegistrationOutcome>;
   stop(): Promise<void>;
 }
 
-/** Loads the state file (an unreadable one is an error, a missing one is empty) and starts serving it. */
+/**
+ * Loads the state file (an unreadable one is an error, a missing one is empty) and starts
+ * serving it. Changes are answered, and served, only once they are on disk.
+ */
 export async function startRegistrationSource(
   options: RegistrationSourceOptions,
 ): Promise<Result<RegistrationSource>> {
   const { store, logger, stateFile } = options;
   const now = options.now ?? Date.now;
-  const loaded =
-    stateFile === undefined ? ok<Registrations>(new Map()) : await readStateFile(stateFile, now());
-  if (!loaded.ok) return fail(loaded.problems);
-  let state = loaded.value;
+  let journal = createMemoryJournal(logger);
+  if (stateFile !== undefined) {
+    const opened = await openStateJournal(stateFile, {
+      now: now(),
+      logger,
+      compactAfterBytes: options.compactAfterBytes,
+    });
+    if (!opened.ok) return fail(opened.problems);
+    journal = opened.value.journal;
+    if (opened.value.droppedUnfinishedLine)
+      logger.warn(
+        { stateFile },
+        'the state file ended in an unfinished line (a crash mid-write); it was never acknowledged and is left out',
+      );
+    for (const file of opened.value.removedTemporaryFiles)
+      logger.info({ file }, 'removed a temporary file left by an earlier run');
+  }
   const member = (service: string) => `api:${service}`;
-  store.apply(
-    [...state].map(
-      ([service, hosts]) => [member(service), toRegisteredEndpoints(service, hosts)] as const,
-    ),
-  );
-  store.markSynced(REGISTRATION_SOURCE);
-  if (state.size > 0) logger.info({ services: state.size, stateFile }, 'registrations loaded');
-
-  /** The tail of the queue of changes: each waits for the previous one (and its write). */
-  let tail: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const result = tail.then(work);
-    tail = result.catch(() => undefined);
-    return result;
-  };
-
-  /** Persists `next`, then makes it current and updates the store for `services`. */
-  async function commit(next: Registrations, services: string[]): Promise<void> {
-    if (stateFile !== undefined) await writeStateFile(stateFile, next);
-    state = next;
+  /** Serves what is on disk for `services`, now. */
+  const publish = (services: Iterable<string>) =>
     store.apply(
-      services.map(
+      [...services].map(
         (service) =>
-          [member(service), toRegisteredEndpoints(service, state.get(service) ?? [])] as const,
+          [
+            member(service),
+            toRegisteredEndpoints(service, journal.durable.get(service) ?? []),
+          ] as const,
       ),
     );
-  }
+  publish(journal.durable.keys());
+  /**
+   * Serves `service` at the end of this event-loop turn, once for all the changes of the turn
+   * (a group-committed write acknowledges many): rebuilding a cluster costs O(its endpoints).
+   * A request read after an acknowledgement is handled in a later turn, so it sees the change.
+   */
+  const unpublished = new Set<string>();
+  const publishSoon = (service: string) => {
+    if (unpublished.size === 0)
+      setImmediate(() => {
+        publish(unpublished);
+        unpublished.clear();
+      });
+    unpublished.add(service);
+  };
+  store.markSynced(REGISTRATION_SOURCE);
+  if (journal.durable.size > 0)
+    logger.info({ services: journal.durable.size, stateFile }, 'registrations loaded');
 
   const sweep = setInterval(() => {
-    void serialized(async () => {
-      const { state: next, expired } = expireRegistrations(state, now());
-      if (expired.length === 0) return;
-      await commit(next, [...new Set(expired.map((e) => e.service))]);
-      for (const { service, host } of expired) {
-        logger.info(
-          { service, host: toHostKey(host) },
-          'registered host expired (no heartbeat within its TTL)',
-        );
-      }
-    }).catch((error: unknown) => {
-      logger.error({ err: error }, 'could not save the registrations after expiring hosts');
-    });
+    const { state: next, expired } = expireRegistrations(journal.latest, now());
+    if (expired.length === 0) return;
+    const lines = expired.map(({ service, host }) =>
+      toChangeLine({ kind: 'delete-host', service, ipAddress: host.ipAddress, port: host.port }),
+    );
+    journal.record(lines.join(''), next).then(
+      () => {
+        for (const { service } of expired) publishSoon(service);
+        for (const { service, host } of expired) {
+          logger.info(
+            { service, host: toHostKey(host) },
+            'registered host expired (no heartbeat within its TTL)',
+          );
+        }
+      },
+      () => undefined, // logged by the journal; the hosts expire again at the next sweep
+    );
   }, options.sweepIntervalMs ?? 500);
   sweep.unref();
 
   return ok({
-    current: () => state,
-    apply: (change) =>
-      serialized(async () => {
-        const outcome = applyRegistration(state, change);
-        if (!outcome.ok) return outcome;
-        await commit(outcome.state, [change.service]);
-        logger.info(
-          { service: change.service, change: change.kind, result: outcome.result },
-          'registration changed',
-        );
-        return outcome;
-      }),
+    current: () => journal.durable,
+    async apply(change) {
+      const heartbeat = isHeartbeat(journal.latest, change);
+      const outcome = applyRegistration(journal.latest, change);
+      if (!outcome.ok) return outcome;
+      await journal.record(toChangeLine(change), outcome.state);
+      if (!heartbeat) publishSoon(change.service);
+      logger[heartbeat ? 'debug' : 'info'](
+        { service: change.service, change: change.kind, result: outcome.result },
+        heartbeat ? 'registered host renewed' : 'registration changed',
+      );
+      return outcome;
+    },
     async stop() {
       clearInterval(sweep);
-      await tail;
+      await journal.close();
     },
   });
 }

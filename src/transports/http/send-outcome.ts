@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 
 import { quote } from '../../core/quote.js';
+import { StateFileWriteError } from '../../sources/registrations/open-state-journal.js';
 
 /** Everything an HTTP handler can answer, in domain terms. `sendOutcome` is the one place that picks statuses. */
 export type HttpOutcome =
@@ -18,6 +19,7 @@ export type HttpOutcome =
   | { readonly kind: 'method-not-allowed'; readonly allow: readonly string[] }
   | { readonly kind: 'unavailable'; readonly body: string }
   | { readonly kind: 'not-synced'; readonly awaiting: readonly string[] }
+  | { readonly kind: 'not-saved'; readonly message: string }
   | { readonly kind: 'internal' };
 
 /** Writes an outcome as an HTTP response. Error bodies are JSON `{"error": "...", "problems"?: [...]}`. */
@@ -71,6 +73,9 @@ export function sendOutcome(res: Response, outcome: HttpOutcome): void {
         `not synced yet: waiting for the first full read of ${outcome.awaiting.join(' and ')}`,
       );
       return;
+    case 'not-saved':
+      sendError(res, 503, `the change was not saved, so not applied: ${outcome.message}`);
+      return;
     case 'internal':
       sendError(res, 500, 'internal error');
       return;
@@ -81,7 +86,8 @@ export function sendOutcome(res: Response, outcome: HttpOutcome): void {
  * Maps an error thrown inside express (the router's, the body reader's, or a bug) to an
  * outcome. A client's mistake becomes a 4xx, logged at debug at most: a path whose
  * percent-encoding is malformed, a body that its Content-Encoding cannot decode, and whatever
- * express marks with a 4xx status. Anything else is logged here, once, and becomes a 500.
+ * express marks with a 4xx status. A change the state file could not keep is a 503 (try again
+ * later). Anything else is logged here, once, and becomes a 500.
  */
 export function toOutcomeFromError(
   error: unknown,
@@ -93,6 +99,8 @@ export function toOutcomeFromError(
     logger.debug({ err: (error as Error).message }, 'bad request');
     return outcome;
   }
+  // Logged once by the journal, for every change of the failed write.
+  if (error instanceof StateFileWriteError) return { kind: 'not-saved', message: error.message };
   logger.error({ err: error }, 'unexpected error while handling a request');
   return { kind: 'internal' };
 }
