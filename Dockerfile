@@ -5,11 +5,19 @@
 # its group (see docker-compose.yml), or, to really limit it to reads, point --docker-host at a
 # socket proxy that allows only GET on containers, events and networks.
 
+#
+# Behind a TLS-intercepting (corporate) proxy, npm in the build stages must trust the proxy's
+# CA: give a PEM bundle that holds it as a BuildKit secret,
+#   docker build --secret id=ca_certificates,src=/etc/ssl/certs/ca-certificates.crt -t eds-agent .
+# It is mounted for the `npm ci` steps only: no layer, and no stage of the final image, has it.
+
 # 1. Compile TypeScript with the dev dependencies.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm ci --ignore-scripts
+RUN --mount=type=secret,id=ca_certificates \
+    if [ -f /run/secrets/ca_certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_certificates; fi; \
+    npm ci --ignore-scripts
 COPY src ./src
 RUN npm run build
 
@@ -17,7 +25,9 @@ RUN npm run build
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts
+RUN --mount=type=secret,id=ca_certificates \
+    if [ -f /run/secrets/ca_certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_certificates; fi; \
+    npm ci --omit=dev --ignore-scripts
 
 # 3. The runtime: compiled JS, production modules, an unprivileged user.
 FROM node:20-bookworm-slim

@@ -29,16 +29,21 @@ export async function findComposes(): Promise<Compose[]> {
   return found.sort((a, b) => b.version.localeCompare(a.version));
 }
 
-/** Runs one compose command for `project`, with `env` added to the environment for interpolation. */
+/**
+ * Runs one compose command for `project` on `files` (later ones override earlier ones, as
+ * with repeated `-f`), with `env` added to the environment for interpolation.
+ */
 export async function compose(
   { command }: Compose,
   project: string,
-  file: string,
+  files: string | readonly string[],
   args: string[],
   env: Record<string, string>,
 ): Promise<void> {
   const [bin, ...prefix] = command as [string, ...string[]];
-  await run(bin, [...prefix, '-p', project, '-f', file, ...args], {
+  const fileArgs = (typeof files === 'string' ? [files] : files).flatMap((file) => ['-f', file]);
+  await run(bin, [...prefix, '-p', project, ...fileArgs, ...args], {
     env: { ...process.env, ...env },
+    timeout: 180_000, // a hung compose fails the test instead of holding it
   });
 }

@@ -134,8 +134,12 @@ async function live(adminPath: string): Promise<string> {
   return adminUrl;
 }
 
-async function hostsOf(adminUrl: string, cluster: string): Promise<EnvoyHost[]> {
-  const json = (await (await fetch(`${adminUrl}/clusters?format=json`)).json()) as ClustersJson;
+/** The hosts the Envoy whose admin API is at `adminUrl` holds for `cluster`, sorted by address. */
+export async function hostsOf(adminUrl: string, cluster: string): Promise<EnvoyHost[]> {
+  const reply = await fetch(`${adminUrl}/clusters?format=json`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const json = (await reply.json()) as ClustersJson;
   const status = json.cluster_statuses?.find((candidate) => candidate.name === cluster);
   return (status?.host_statuses ?? [])
     .map((host) => ({

@@ -1,0 +1,224 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildAgentImage, dockerfileBaseImages, SYSTEM_CA_BUNDLE } from '../support/agent-image.js';
+import { compose, findComposes, type Compose } from '../support/compose.js';
+import { RUN_LABEL } from '../support/docker-harness.js';
+import { hostsOf } from '../support/envoy-process.js';
+import { eventually } from '../support/eventually.js';
+import { REPO_ROOT } from '../support/repo-files.js';
+import { provideStandIns, removeStandIns } from '../support/stand-in-images.js';
+
+const run = promisify(execFile);
+const docker = async (...args: string[]) => (await run('docker', args)).stdout.trim();
+
+// The README's quick start and the examples' compose files, run for real: the real Dockerfile
+// built, the real compose files brought up. Only the base images are stood in for (none can be
+// pulled here), under exactly the names the files use; where the real ones are present, they
+// are used. The proof that Envoy routes to the replicas is Envoy's own admin view, published
+// on 127.0.0.1: no test traffic goes to a container address.
+
+/** The tag the compose files give the agent's image (`image:` beside `build:`). */
+const AGENT_IMAGE = 'eds-agent:local';
+const runId = `qs${Date.now().toString(36)}`;
+
+/**
+ * Each compose file that starts Envoy in a container: the service to scale, and an override
+ * file when the example does not publish Envoy's admin API itself (the test reads it there).
+ */
+const STACKS = [
+  { file: 'docker-compose.yml', service: 'web', override: undefined },
+  {
+    file: 'examples/tutorial-rest-eds/docker-compose.yml',
+    service: 'myservice',
+    override: 'test/fixtures/compose-overrides/publish-envoy-admin.yml',
+  },
+] as const;
+const ADMIN = 'http://127.0.0.1:9901';
+const AGENT = 'http://127.0.0.1:8080';
+
+/** Every `image:` a stack's file names, the agent's own excepted (it is built). */
+function composeImages(file: string): string[] {
+  const text = readFileSync(join(REPO_ROOT, file), 'utf8');
+  return [...text.matchAll(/^\s+image:\s*(\S+)/gm)]
+    .map((match) => match[1] ?? '')
+    .filter((image) => image !== AGENT_IMAGE);
+}
+
+const BASE_IMAGES = [
+  ...dockerfileBaseImages(),
+  ...STACKS.flatMap((stack) => composeImages(stack.file)),
+];
+const COMPOSES = await findComposes();
+
+beforeAll(async () => {
+  await provideStandIns(BASE_IMAGES);
+  await buildAgentImage(AGENT_IMAGE);
+}, 300_000);
+
+afterAll(async () => {
+  await docker('image', 'rm', '--force', AGENT_IMAGE).catch(() => undefined);
+  await removeStandIns(BASE_IMAGES);
+});
+
+describe('the image the Dockerfile builds', () => {
+  const image = AGENT_IMAGE;
+  const node = (script: string) =>
+    docker('run', '--rm', '--entrypoint', 'node', image, '-e', script);
+
+  it('runs as a user other than root', async () => {
+    expect(await docker('image', 'inspect', '--format', '{{.Config.User}}', image)).toBe('node');
+    expect(await node('process.stdout.write(String(process.getuid()))')).not.toBe('0');
+  });
+
+  it('answers --help and --version', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(await docker('run', '--rm', image, '--help')).toContain('Usage: eds-agent [flags]');
+    expect(await docker('run', '--rm', image, '--version')).toContain(version);
+  });
+
+  it('holds the production dependencies and none of the dev dependencies', async () => {
+    // npm's lockfile marks each package needed only for development `dev`.
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }>;
+    };
+    const installed = Object.entries(lock.packages).filter(([path]) => path !== '');
+    const dev = installed.filter(([, entry]) => entry.dev).map(([path]) => path);
+    const production = installed
+      .filter(([, entry]) => !entry.dev && !entry.optional && !entry.devOptional)
+      .map(([path]) => path);
+    const present = JSON.parse(
+      await node(
+        `const fs = require('fs'); process.stdout.write(JSON.stringify(${JSON.stringify([
+          ...dev,
+          ...production,
+        ])}.filter((path) => fs.existsSync(path))))`,
+      ),
+    ) as string[];
+    expect(dev.length).toBeGreaterThan(0);
+    expect(present.filter((path) => dev.includes(path))).toEqual([]);
+    expect(present.filter((path) => production.includes(path))).toEqual(production);
+  });
+
+  it('turns healthy by its own HEALTHCHECK', async () => {
+    const id = await docker(
+      ...['run', '--detach', '--label', `${RUN_LABEL}=${runId}`, image],
+      ...['--docker-host', 'unix:///nonexistent/docker.sock'],
+    );
+    try {
+      await eventually(
+        'the container reports healthy',
+        () => docker('inspect', '--format', '{{.State.Health.Status}}', id),
+        (status) => status === 'healthy',
+        { timeoutMs: 60_000, intervalMs: 1000 },
+      );
+    } finally {
+      await docker('rm', '--force', id);
+    }
+  }, 90_000);
+
+  it('carries no CA certificate of ours and no build secret', async () => {
+    // Ours: the certificates of this machine's bundle that Node does not ship (the proxy's CA).
+    const ours = pemBodies(readFileSync(SYSTEM_CA_BUNDLE, 'utf8')).filter(
+      (body) => !rootCertificates.some((root) => root.includes(body)),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'eds-agent-image-'));
+    const id = await docker('create', '--label', `${RUN_LABEL}=${runId}`, image);
+    try {
+      await run('sh', ['-c', `docker export "$0" | tar -x -C "$1"`, id, dir]);
+      expect(statSync(join(dir, 'app/dist/main.js')).isFile()).toBe(true);
+      expect(() => statSync(join(dir, 'run/secrets/ca_certificates'))).toThrow();
+      const found = await run('grep', ['-rlF', ...ours.flatMap((body) => ['-e', body]), dir]).then(
+        ({ stdout }) => stdout.trim(),
+        () => '',
+      );
+      expect(found).toBe('');
+      const history = await docker('history', '--no-trunc', '--format', '{{.CreatedBy}}', image);
+      expect(history).not.toContain('NODE_EXTRA_CA_CERTS=/run');
+      expect(
+        await docker('image', 'inspect', '--format', '{{json .Config.Env}}', image),
+      ).not.toMatch(/CA_CERTS/);
+    } finally {
+      await docker('rm', '--force', id);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe.each(STACKS)('the compose stack of $file', (stack) => {
+  it.each(COMPOSES.map((found) => [found.version, found] as const))(
+    'comes up with Compose %s at 3 replicas, follows a scale to 1, and leaves nothing behind',
+    async (_version, command: Compose) => {
+      const project = `${runId}${command.version}${stack.service}`.toLowerCase();
+      const files = [stack.file, ...(stack.override ? [stack.override] : [])].map((file) =>
+        join(REPO_ROOT, file),
+      );
+      const gid = String(statSync('/var/run/docker.sock').gid);
+      const up = (replicas: number) =>
+        compose(
+          command,
+          project,
+          files,
+          ['up', '--detach', '--scale', `${stack.service}=${replicas}`],
+          { DOCKER_GID: gid },
+        );
+      const healthyReplicas = async () =>
+        (await hostsOf(ADMIN, stack.service).catch(() => [])).filter(
+          (host) => host.edsHealth === 'HEALTHY',
+        ).length;
+      const patience = { timeoutMs: 60_000, intervalMs: 500 };
+      try {
+        await up(3);
+        await eventually(
+          'the agent is ready',
+          async () =>
+            (
+              await fetch(`${AGENT}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(
+                () => undefined,
+              )
+            )?.status,
+          (status) => status === 200,
+          patience,
+        );
+        await eventually(
+          'Envoy holds 3 healthy replicas',
+          healthyReplicas,
+          (n) => n === 3,
+          patience,
+        );
+        await up(1);
+        await eventually(
+          'Envoy holds 1 healthy replica',
+          healthyReplicas,
+          (n) => n === 1,
+          patience,
+        );
+        expect(await hostsOf(ADMIN, stack.service)).toHaveLength(1);
+      } finally {
+        await compose(command, project, files, ['down'], {
+          DOCKER_GID: gid,
+        });
+      }
+      const label = `label=com.docker.compose.project=${project}`;
+      expect(await docker('ps', '--all', '--quiet', '--filter', label)).toBe('');
+      expect(await docker('network', 'ls', '--quiet', '--filter', label)).toBe('');
+      expect(await docker('volume', 'ls', '--quiet', '--filter', label)).toBe('');
+    },
+    240_000,
+  );
+});
+
+/** The base64 body of each PEM certificate in `text`, on one line. */
+function pemBodies(text: string): string[] {
+  return [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map(
+    (match) => (match[1] ?? '').replace(/\s+/g, '').slice(0, 64),
+  );
+}
