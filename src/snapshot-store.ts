@@ -26,6 +26,11 @@ export interface SnapshotStore {
    * `apply`, in the same synchronous step, so no reader sees one without the other.
    */
   markSynced(source: string): void;
+  /**
+   * Calls `listener` after every change of the snapshot (a batch that changed clusters, or a
+   * source marked synced), with the clusters whose version changed. Returns the unsubscribe.
+   */
+  subscribe(listener: (changed: readonly string[]) => void): () => void;
 }
 
 export interface SnapshotStoreOptions {
@@ -43,10 +48,20 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
   const { logger } = options;
   const registry = new Registry();
   let snapshot = toAwaitingSnapshot(options.awaiting ?? []);
+  const listeners = new Set<(changed: readonly string[]) => void>();
+  const notify = (changed: readonly string[]) => {
+    for (const listener of listeners) listener(changed);
+  };
   return {
     current: () => snapshot,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     markSynced(source) {
+      const before = snapshot;
       snapshot = applySourceSynced(snapshot, source);
+      if (snapshot !== before) notify([]);
     },
     apply(changes) {
       const touched = new Set<string>();
@@ -68,6 +83,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
           }
         }
       }
+      if (result.changed.length > 0) notify(result.changed);
       return result.changed;
     },
   };

@@ -16,6 +16,7 @@ import {
   REGISTRATION_SOURCE,
   startRegistrationSource,
 } from './sources/registrations/start-registration-source.js';
+import { startGrpcServer } from './transports/grpc/start-grpc-server.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
 import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
 
@@ -23,6 +24,8 @@ import { startHttpServer, toListenProblem } from './transports/http/start-http-s
 export interface Agent {
   /** The EDS server's bound port. */
   readonly port: number;
+  /** The gRPC xDS server's bound port; undefined when it is off. */
+  readonly grpcPort: number | undefined;
   /** Resolves after the first full sync with Docker. */
   readonly firstSync: Promise<void>;
   /**
@@ -88,6 +91,16 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     return fail([problem]);
   }
 
+  const grpc =
+    config.grpcPort === undefined
+      ? ok(undefined)
+      : await startGrpcServer({ store, logger, bind: config.bind, port: config.grpcPort });
+  if (!grpc.ok) {
+    await server.close();
+    await registrations.value.stop();
+    return fail(grpc.problems);
+  }
+
   source = startDockerSource({
     client: client.value,
     store,
@@ -104,6 +117,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   logger.info(
     {
       port: server.port,
+      grpcPort: grpc.value?.port ?? 'off',
       bind: config.bind,
       docker: config.dockerHostUrl,
       ...config.address,
@@ -115,9 +129,11 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   const running = source;
   return ok({
     port: server.port,
+    grpcPort: grpc.value?.port,
     firstSync: running.firstSync,
     done: running.done,
     async stop() {
+      await grpc.value?.close();
       await server.close();
       await running.stop();
       await registrations.value.stop();

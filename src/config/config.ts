@@ -4,6 +4,8 @@ import type { DockerEndpoint } from './parse-docker-host.js';
 /** Everything the agent is configured with, validated. Built only by `parseConfig`. */
 export interface Config {
   readonly port: number;
+  /** Port of the gRPC xDS server (0: a free one); undefined when it is off. */
+  readonly grpcPort: number | undefined;
   readonly bind: string;
   readonly dockerHost: DockerEndpoint;
   /** As given, for logs. */
@@ -39,7 +41,18 @@ export const FLAGS = [
     defaultText: '8080',
     help: 'HTTP port of the EDS server (0 picks a free one)',
   },
-  { name: 'bind', value: '<ip>', defaultText: '0.0.0.0', help: 'address to listen on' },
+  {
+    name: 'grpc-port',
+    value: '<port>|off',
+    defaultText: '18000',
+    help: 'port of the gRPC xDS server (ADS, EDS, CDS; 0 picks a free one; off disables it)',
+  },
+  {
+    name: 'bind',
+    value: '<ip>',
+    defaultText: '0.0.0.0',
+    help: 'address to listen on (both servers)',
+  },
   {
     name: 'docker-host',
     value: '<url>',

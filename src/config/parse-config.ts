@@ -82,6 +82,8 @@ export function parseConfig(
   };
 
   const port = check(parsePort(read('port', '8080')), 0);
+  const grpcPortText = read('grpc-port', '18000');
+  const grpcPort = grpcPortText.value === 'off' ? undefined : check(parsePort(grpcPortText), 0);
   const bind = check(parseIp(read('bind', '0.0.0.0')), '');
   const dockerHostUrl = read(
     'docker-host',
@@ -136,6 +138,7 @@ export function parseConfig(
     kind: 'run',
     config: {
       port,
+      grpcPort,
       bind,
       dockerHost,
       dockerHostUrl: dockerHostUrl.value,

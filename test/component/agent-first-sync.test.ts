@@ -29,7 +29,7 @@ describe('an agent that has not synced with Docker yet', () => {
     engine: FakeDockerEngine,
     timing: Partial<DockerSourceTiming> = {},
   ): Promise<Agent> => {
-    const parsed = parseConfig(['--port', '0', '--bind', '127.0.0.1'], {});
+    const parsed = parseConfig(['--port', '0', '--grpc-port', '0', '--bind', '127.0.0.1'], {});
     if (!parsed.ok || parsed.value.kind !== 'run') throw new Error('bad test config');
     const started = await startAgent(parsed.value.config, {
       logger: pino({ level: 'silent' }),

@@ -41,7 +41,7 @@ export async function startTestAgent(
   deps: { dockerClient?: DockerClient; timing?: Partial<DockerSourceTiming> } = {},
 ): Promise<TestAgent> {
   const parsed = parseConfig(
-    ['--port', '0', '--bind', '127.0.0.1', '--log-level', 'debug', ...args],
+    ['--port', '0', '--grpc-port', '0', '--bind', '127.0.0.1', '--log-level', 'debug', ...args],
     {},
   );
   if (!parsed.ok || parsed.value.kind !== 'run')

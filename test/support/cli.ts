@@ -22,7 +22,8 @@ export function startCli(
   as?: { uid: number; gid: number },
 ): Cli {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // The gRPC server on a free port unless a test says otherwise: agents run side by side.
+    env: { PATH: process.env.PATH ?? '', EDS_AGENT_GRPC_PORT: '0', ...env },
     ...as,
   });
   let output = '';

@@ -48,11 +48,15 @@ export function startLoad(url: string, { concurrency = 2 } = {}): RunningLoad {
   };
 }
 
-/** Sends `count` requests one after another and reports. */
-export async function sendRequests(url: string, count: number): Promise<LoadReport> {
+/** Sends `count` requests (with `headers`) one after another and reports. */
+export async function sendRequests(
+  url: string,
+  count: number,
+  headers: Record<string, string> = {},
+): Promise<LoadReport> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const seen = newReport();
-  for (let i = 0; i < count; i++) await sendOne(url, agent, seen);
+  for (let i = 0; i < count; i++) await sendOne(url, agent, seen, headers);
   agent.destroy();
   return freeze(seen);
 }
@@ -79,7 +83,12 @@ function freeze(report: MutableReport): LoadReport {
   };
 }
 
-function sendOne(url: string, agent: Agent, report: MutableReport): Promise<void> {
+function sendOne(
+  url: string,
+  agent: Agent,
+  report: MutableReport,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const sentAt = wallClockMs();
   report.sent += 1;
   return new Promise((resolve) => {
@@ -87,7 +96,7 @@ function sendOne(url: string, agent: Agent, report: MutableReport): Promise<void
       report.failures.push(why);
       resolve();
     };
-    const req = request(url, { agent, timeout: 5000 }, (res) => {
+    const req = request(url, { agent, timeout: 5000, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (error) => {

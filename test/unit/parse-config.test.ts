@@ -14,6 +14,7 @@ describe('parseConfig', () => {
   it('has the documented defaults', () => {
     expect(run([])).toEqual({
       port: 8080,
+      grpcPort: 18000,
       bind: '0.0.0.0',
       dockerHost: { kind: 'unix', path: '/var/run/docker.sock' },
       dockerHostUrl: 'unix:///var/run/docker.sock',
@@ -34,6 +35,8 @@ describe('parseConfig', () => {
     expect(
       run([
         '--port=9000',
+        '--grpc-port',
+        '0',
         '--bind',
         '127.0.0.1',
         '--docker-host',
@@ -56,6 +59,7 @@ describe('parseConfig', () => {
       ]),
     ).toEqual({
       port: 9000,
+      grpcPort: 0,
       bind: '127.0.0.1',
       dockerHost: { kind: 'tcp', host: 'docker.internal', port: 2376, tls: undefined },
       dockerHostUrl: 'tcp://docker.internal:2376',
@@ -160,6 +164,15 @@ describe('parseConfig', () => {
     });
     // A flag after a flag that needs a value is still the missing value it looks like.
     expect(parseConfig(['--port', '--read-only'], {}).ok).toBe(false);
+  });
+
+  it('turns the gRPC server off with --grpc-port off, and checks any other value as a port', () => {
+    expect(run(['--grpc-port', 'off']).grpcPort).toBeUndefined();
+    expect(run([], { EDS_AGENT_GRPC_PORT: '18001' }).grpcPort).toBe(18001);
+    expect(parseConfig(['--grpc-port', 'none'], {})).toEqual({
+      ok: false,
+      problems: ['--grpc-port: expected a port 0-65535, got "none"'],
+    });
   });
 
   it('refuses an empty admin token, which would leave the registration API open', () => {

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+
+import { buildCluster, CLUSTER_TYPE_URL } from '../../src/core/build-cluster.js';
+import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
+import { checkProtoJson } from './support/check-proto-json.js';
+import { loadEnvoyProtos } from './support/load-envoy-protos.js';
+
+// The Cluster the gRPC server sends for each service, checked as Envoy would check it, and
+// its binary form read back.
+describe('the Cluster resource of a service', () => {
+  const root = loadEnvoyProtos();
+  const names = ['web', 'shop.api:v2', '_internal-1', 'a'.repeat(255)];
+
+  it.each(names)('passes strict decoding and the validate rules for %s', (name) => {
+    expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', buildCluster(name))).toEqual([]);
+  });
+
+  it('reads back from its packed bytes as the same cluster', () => {
+    const any = packAny(root, { '@type': CLUSTER_TYPE_URL, ...buildCluster('web') });
+    const type = root.lookupType('envoy.config.cluster.v3.Cluster');
+    expect(type.toObject(type.decode(any.value), { enums: String, longs: Number })).toEqual({
+      name: 'web',
+      type: 'EDS',
+      connect_timeout: { seconds: 1, nanos: 0 },
+      lb_policy: 'ROUND_ROBIN',
+      eds_cluster_config: {
+        service_name: 'web',
+        eds_config: { ads: {}, resource_api_version: 'V3' },
+      },
+    });
+  });
+});

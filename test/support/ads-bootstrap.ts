@@ -1,0 +1,91 @@
+/**
+ * An Envoy bootstrap that learns everything from the agent's gRPC server over ADS: clusters
+ * by CDS, their endpoints by EDS, and not one per-service cluster or route of its own. Its
+ * listener (on 127.0.0.1, port chosen by Envoy) routes each request to the cluster named by
+ * its `x-service` header, so a service that did not exist when Envoy started is reachable as
+ * soon as the agent serves it. Admin on 127.0.0.1 as well.
+ */
+export function toAdsBootstrap(grpcPort: number): unknown {
+  const loopback = { socket_address: { address: '127.0.0.1', port_value: 0 } };
+  return {
+    node: { id: 'ads-scenario', cluster: 'tests' },
+    admin: { address: loopback },
+    dynamic_resources: {
+      ads_config: {
+        api_type: 'GRPC',
+        transport_api_version: 'V3',
+        grpc_services: [{ envoy_grpc: { cluster_name: 'eds_agent_xds' } }],
+      },
+      cds_config: { ads: {}, resource_api_version: 'V3' },
+    },
+    static_resources: {
+      listeners: [
+        {
+          name: 'ingress',
+          address: loopback,
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type':
+                      'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    stat_prefix: 'ingress',
+                    route_config: {
+                      virtual_hosts: [
+                        {
+                          name: 'by-header',
+                          domains: ['*'],
+                          routes: [
+                            { match: { prefix: '/' }, route: { cluster_header: 'x-service' } },
+                          ],
+                        },
+                      ],
+                    },
+                    http_filters: [
+                      {
+                        name: 'envoy.filters.http.router',
+                        typed_config: {
+                          '@type':
+                            'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters: [
+        {
+          name: 'eds_agent_xds',
+          type: 'STATIC',
+          connect_timeout: '1s',
+          typed_extension_protocol_options: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              explicit_http_config: { http2_protocol_options: {} },
+            },
+          },
+          load_assignment: {
+            cluster_name: 'eds_agent_xds',
+            endpoints: [
+              {
+                lb_endpoints: [
+                  {
+                    endpoint: {
+                      address: { socket_address: { address: '127.0.0.1', port_value: grpcPort } },
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
