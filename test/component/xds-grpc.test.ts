@@ -17,16 +17,25 @@ import { anEndpoint } from '../support/records.js';
 
 const CDS = CLUSTER_TYPE_URL;
 const root = loadEnvoyProtos(XDS_PROTO_FILES);
-const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
-const AdsClient = grpc.makeGenericClientConstructor(
-  toServiceDefinition(root, ADS_PATH, 'StreamAggregatedResources'),
-  'AggregatedDiscoveryService',
-);
+const ADS = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
+const clients = {
+  sotw: grpc.makeGenericClientConstructor(
+    toServiceDefinition(root, `${ADS}/StreamAggregatedResources`, 'call', 'sotw'),
+    'AggregatedDiscoveryService',
+  ),
+  delta: grpc.makeGenericClientConstructor(
+    toServiceDefinition(root, `${ADS}/DeltaAggregatedResources`, 'call', 'delta'),
+    'AggregatedDiscoveryService',
+  ),
+};
 
 interface Response {
   version_info: string;
   nonce: string;
   type_url: string;
+  /** Delta only: what was removed, and each resource's name and version as sent. */
+  removed_resources?: string[];
+  raw?: { name: string; version: string }[];
   /** Decoded: each assignment's endpoint addresses, each cluster's type and EDS config. */
   resources: { name: string; addresses?: string[]; type?: string; ads?: boolean }[];
 }
@@ -62,15 +71,19 @@ async function startServer(awaiting: string[] = []) {
   if (!started.ok) throw new Error(started.problems.join());
   const server: GrpcServer = started.value;
   closers.push(() => server.close());
-  return { store, server, logs, connect: () => connect(server.port) };
+  return {
+    store,
+    server,
+    logs,
+    connect: () => connect(server.port, 'sotw'),
+    connectDelta: () => connect(server.port, 'delta'),
+  };
 }
 
-function connect(port: number): AdsStream {
-  const client = new AdsClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const methods = client as unknown as {
-    StreamAggregatedResources: () => grpc.ClientDuplexStream<unknown, unknown>;
-  };
-  const call = methods.StreamAggregatedResources();
+function connect(port: number, kind: 'sotw' | 'delta'): AdsStream {
+  const client = new clients[kind](`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const methods = client as unknown as { call: () => grpc.ClientDuplexStream<unknown, unknown> };
+  const call = methods.call();
   call.on('error', () => undefined);
   closers.push(() => {
     call.cancel();
@@ -84,11 +97,18 @@ function connect(port: number): AdsStream {
       version_info: string;
       nonce: string;
       type_url: string;
-      resources?: { value: Uint8Array }[];
+      resources?: ({ value: Uint8Array } | { name: string; resource: { value: Uint8Array } })[];
+      removed_resources?: string[];
     }) => {
       const response: Response = {
         ...raw,
-        resources: (raw.resources ?? []).map((any) => decode(raw.type_url, any.value)),
+        // Delta wraps each resource in a Resource with its name and version.
+        resources: (raw.resources ?? []).map((item) =>
+          decode(raw.type_url, 'resource' in item ? item.resource.value : item.value),
+        ),
+        raw: (raw.resources ?? []).flatMap((item) =>
+          'resource' in item ? [item as unknown as { name: string; version: string }] : [],
+        ),
       };
       const waiter = waiters.shift();
       if (waiter) waiter(response);
@@ -283,5 +303,69 @@ describe('the gRPC xDS server, state of the world over ADS', () => {
     await webOnly.next(); // the (empty) new subscription
     serve(store, 'web', '10.0.0.9');
     expect(await webOnly.quietFor(150)).toBe(true);
+  });
+});
+
+describe('the gRPC xDS server, incremental (delta) over ADS', () => {
+  it('sends every cluster to a wildcard subscription, then only what was added or removed', async () => {
+    const { store, connectDelta } = await startServer();
+    serve(store, 'web', '10.0.0.1');
+    const ads = connectDelta();
+    ads.send({ type_url: CDS });
+    const first = await ads.next();
+    expect(first.resources.map((cluster) => cluster.name)).toEqual(['web']);
+    ads.send({ type_url: CDS, response_nonce: first.nonce });
+    serve(store, 'api', '10.0.1.1');
+    const added = await ads.next();
+    expect(added.resources.map((cluster) => cluster.name)).toEqual(['api']);
+    expect(added.removed_resources ?? []).toEqual([]);
+    ads.send({ type_url: CDS, response_nonce: added.nonce });
+    serve(store, 'web');
+    const removed = await ads.next();
+    expect(removed.resources).toEqual([]);
+    expect(removed.removed_resources).toEqual(['web']);
+  });
+
+  it('follows subscribe and unsubscribe, sending each assignment only to who asked for it', async () => {
+    const { store, connectDelta } = await startServer();
+    serve(store, 'web', '10.0.0.1');
+    serve(store, 'api', '10.0.1.1');
+    const ads = connectDelta();
+    ads.send({ type_url: EDS, resource_names_subscribe: ['web'] });
+    const web = await ads.next();
+    expect(web.resources).toEqual([{ name: 'web', addresses: ['10.0.0.1'] }]);
+    ads.send({ type_url: EDS, resource_names_subscribe: ['api'], response_nonce: web.nonce });
+    const api = await ads.next();
+    expect(api.resources).toEqual([{ name: 'api', addresses: ['10.0.1.1'] }]); // web not again
+    ads.send({ type_url: EDS, resource_names_unsubscribe: ['web'], response_nonce: api.nonce });
+    expect(await ads.quietFor(100)).toBe(true); // the unsubscribe has arrived
+    serve(store, 'web', '10.0.0.2');
+    expect(await ads.quietFor(150)).toBe(true);
+    serve(store, 'api', '10.0.1.2');
+    expect((await ads.next()).resources).toEqual([{ name: 'api', addresses: ['10.0.1.2'] }]);
+  });
+
+  it('on reconnect, sends only what differs from initial_resource_versions, and removes what is gone', async () => {
+    const { store, connectDelta } = await startServer();
+    serve(store, 'web', '10.0.0.1');
+    serve(store, 'api', '10.0.1.1');
+    const before = connectDelta();
+    before.send({ type_url: CDS });
+    const clusters = await before.next();
+    expect(clusters.resources.map((cluster) => cluster.name)).toEqual(['api', 'web']);
+    const versions = new Map(
+      clusters.raw?.map((resource) => [resource.name, resource.version] as const) ?? [],
+    );
+
+    serve(store, 'api'); // api goes away while the client is disconnected
+    const after = connectDelta();
+    after.send({ type_url: CDS, initial_resource_versions: Object.fromEntries(versions) });
+    const resumed = await after.next();
+    expect(resumed.resources).toEqual([]); // web is unchanged: not sent again
+    expect(resumed.removed_resources).toEqual(['api']);
+
+    const stale = connectDelta();
+    stale.send({ type_url: CDS, initial_resource_versions: { web: 'an-old-version' } });
+    expect((await stale.next()).resources.map((cluster) => cluster.name)).toEqual(['web']);
   });
 });

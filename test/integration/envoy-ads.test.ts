@@ -12,57 +12,60 @@ import { useEnvoys } from '../support/use-envoys.js';
 // EDS, both pushed over one ADS stream from the agent's gRPC server. The agent runs in host
 // mode; the containers publish on 127.0.0.1; requests go through Envoy's listener, which
 // routes by the `x-service` header to the cluster of that name.
-describe.skipIf(!ENVOY_SCENARIOS_RUN)('Envoy fed over gRPC ADS', () => {
-  const stage = useEnvoyStage();
-  const { serviceFor, upstream } = stage;
-  const envoys = useEnvoys();
-  const idOf = (container: Container) => container.id.slice(0, 12);
-  const startEnvoy = async () => {
-    const port = stage.agent.agent.grpcPort;
-    if (port === undefined) throw new Error('the agent runs without its gRPC server');
-    return envoys.start(toAdsBootstrap(port));
-  };
+describe.skipIf(!ENVOY_SCENARIOS_RUN).each(['GRPC', 'DELTA_GRPC'] as const)(
+  'Envoy fed over gRPC ADS (api_type %s)',
+  (apiType) => {
+    const stage = useEnvoyStage();
+    const { serviceFor, upstream } = stage;
+    const envoys = useEnvoys();
+    const idOf = (container: Container) => container.id.slice(0, 12);
+    const startEnvoy = async () => {
+      const port = stage.agent.agent.grpcPort;
+      if (port === undefined) throw new Error('the agent runs without its gRPC server');
+      return envoys.start(toAdsBootstrap(port, apiType));
+    };
 
-  it('routes to a new service the moment its first container starts, with no config change', async () => {
-    const envoy = await startEnvoy();
-    const service = serviceFor('ads-new');
-    expect(await envoy.hosts(service)).toEqual([]);
+    it('routes to a new service the moment its first container starts, with no config change', async () => {
+      const envoy = await startEnvoy();
+      const service = serviceFor(`ads-new-${apiType}`.toLowerCase());
+      expect(await envoy.hosts(service)).toEqual([]);
 
-    const started = Date.now();
-    const first = await upstream(service);
-    await eventually(
-      'Envoy holds the new cluster with its container',
-      () => envoy.hosts(service),
-      (hosts) => hosts.length === 1 && hosts[0]?.edsHealth === 'HEALTHY',
-      { intervalMs: 20 },
-    );
-    const pushedWithinMs = Date.now() - started;
-    const report = await sendRequests(envoy.url, 20, { 'x-service': service });
-    expect(report.failures).toEqual([]);
-    expect(answeredBy(report)).toEqual([idOf(first)]);
-    // Pushed, not polled: well under a REST poll's refresh_delay (5 s by default).
-    expect(pushedWithinMs).toBeLessThan(2000);
-  });
+      const started = Date.now();
+      const first = await upstream(service);
+      await eventually(
+        'Envoy holds the new cluster with its container',
+        () => envoy.hosts(service),
+        (hosts) => hosts.length === 1 && hosts[0]?.edsHealth === 'HEALTHY',
+        { intervalMs: 20 },
+      );
+      const pushedWithinMs = Date.now() - started;
+      const report = await sendRequests(envoy.url, 20, { 'x-service': service });
+      expect(report.failures).toEqual([]);
+      expect(answeredBy(report)).toEqual([idOf(first)]);
+      // Pushed, not polled: well under a REST poll's refresh_delay (5 s by default).
+      expect(pushedWithinMs).toBeLessThan(2000);
+    });
 
-  it('follows scaling up and down, and its config dump shows the clusters and endpoints', async () => {
-    const envoy = await startEnvoy();
-    const service = serviceFor('ads-scale');
-    const replicas = [await upstream(service), await upstream(service), await upstream(service)];
-    const hostCount = async () => (await envoy.hosts(service)).length;
-    await eventually('Envoy holds three', hostCount, (n) => n === 3);
-    const report = await sendRequests(envoy.url, 30, { 'x-service': service });
-    expect(report.failures).toEqual([]);
-    expect(answeredBy(report)).toEqual(replicas.map(idOf).sort());
+    it('follows scaling up and down, and its config dump shows the clusters and endpoints', async () => {
+      const envoy = await startEnvoy();
+      const service = serviceFor(`ads-scale-${apiType}`.toLowerCase());
+      const replicas = [await upstream(service), await upstream(service), await upstream(service)];
+      const hostCount = async () => (await envoy.hosts(service)).length;
+      await eventually('Envoy holds three', hostCount, (n) => n === 3);
+      const report = await sendRequests(envoy.url, 30, { 'x-service': service });
+      expect(report.failures).toEqual([]);
+      expect(answeredBy(report)).toEqual(replicas.map(idOf).sort());
 
-    const dump = await (await fetch(`${envoy.adminUrl}/config_dump?include_eds`)).text();
-    expect(dump).toContain(`"name": "${service}"`);
-    expect(dump).toContain('"cluster_name": "' + service + '"');
+      const dump = await (await fetch(`${envoy.adminUrl}/config_dump?include_eds`)).text();
+      expect(dump).toContain(`"name": "${service}"`);
+      expect(dump).toContain('"cluster_name": "' + service + '"');
 
-    await replicas[0]?.remove({ force: true });
-    await replicas[1]?.remove({ force: true });
-    await eventually('Envoy holds one', hostCount, (n) => n === 1);
-    const after = await sendRequests(envoy.url, 10, { 'x-service': service });
-    expect(after.failures).toEqual([]);
-    expect(answeredBy(after)).toEqual([idOf(replicas[2] as Container)]);
-  });
-});
+      await replicas[0]?.remove({ force: true });
+      await replicas[1]?.remove({ force: true });
+      await eventually('Envoy holds one', hostCount, (n) => n === 1);
+      const after = await sendRequests(envoy.url, 10, { 'x-service': service });
+      expect(after.failures).toEqual([]);
+      expect(answeredBy(after)).toEqual([idOf(replicas[2] as Container)]);
+    });
+  },
+);

@@ -3,16 +3,17 @@
  * by CDS, their endpoints by EDS, and not one per-service cluster or route of its own. Its
  * listener (on 127.0.0.1, port chosen by Envoy) routes each request to the cluster named by
  * its `x-service` header, so a service that did not exist when Envoy started is reachable as
- * soon as the agent serves it. Admin on 127.0.0.1 as well.
+ * soon as the agent serves it. Admin on 127.0.0.1 as well. `apiType` picks state of the world
+ * (`GRPC`) or incremental (`DELTA_GRPC`) xDS.
  */
-export function toAdsBootstrap(grpcPort: number): unknown {
+export function toAdsBootstrap(grpcPort: number, apiType: 'GRPC' | 'DELTA_GRPC' = 'GRPC'): unknown {
   const loopback = { socket_address: { address: '127.0.0.1', port_value: 0 } };
   return {
     node: { id: 'ads-scenario', cluster: 'tests' },
     admin: { address: loopback },
     dynamic_resources: {
       ads_config: {
-        api_type: 'GRPC',
+        api_type: apiType,
         transport_api_version: 'V3',
         grpc_services: [{ envoy_grpc: { cluster_name: 'eds_agent_xds' } }],
       },

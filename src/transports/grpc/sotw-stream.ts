@@ -64,7 +64,9 @@ interface Subscription {
  *   while a cluster warms, and waits for the assignment even if unchanged);
  * - endpoints are sent for each subscribed name (an empty assignment for an unknown one);
  *   on a change, only the changed ones; clusters always as the whole set;
- * - nothing is sent until `resources.ready()`.
+ * - nothing is sent until `resources.ready()`;
+ * - while the client does not read (`send` returned false), nothing is built: the types that
+ *   changed meanwhile are sent in their latest state at `onDrain`, so memory stays bounded.
  */
 export class SotwStream {
   readonly #subscriptions = new Map<string, Subscription>();
@@ -72,6 +74,9 @@ export class SotwStream {
   #nodeId = '';
   /** Endpoint types owed a response at their next request, because clusters were sent since. */
   readonly #resubscribing = new Set<string>();
+  #blocked = false;
+  /** Types that changed while blocked: sent whole at the next drain. */
+  readonly #pending = new Set<string>();
 
   constructor(
     private readonly resources: XdsResources,
@@ -79,7 +84,8 @@ export class SotwStream {
     private readonly served: ReadonlySet<string>,
     /** Types whose responses hold every resource (clusters); the others may hold a subset. */
     private readonly wholeSetTypes: ReadonlySet<string>,
-    private readonly send: (response: SotwResponse) => void,
+    /** Writes a response; false when the client's buffer is full (then wait for `onDrain`). */
+    private readonly send: (response: SotwResponse) => boolean,
     private readonly onNack: (nack: Nack) => void,
   ) {}
 
@@ -143,6 +149,14 @@ export class SotwStream {
     }
   }
 
+  /** The client reads again: sends, whole, what changed while it did not. */
+  onDrain(): void {
+    this.#blocked = false;
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const typeUrl of pending) this.#respond(typeUrl, undefined);
+  }
+
   /**
    * Sends the type's resources (`only` those, else every subscribed one) if there is news, or
    * when `force`d by a new subscription, unless the client refused this very version.
@@ -150,6 +164,10 @@ export class SotwStream {
   #respond(typeUrl: string, only: readonly string[] | undefined, force = false): void {
     const subscription = this.#subscriptions.get(typeUrl);
     if (!subscription || !this.resources.ready()) return;
+    if (this.#blocked) {
+      this.#pending.add(typeUrl);
+      return;
+    }
     const subscribed = subscription.wildcard
       ? this.resources.names(typeUrl)
       : [...subscription.names].sort();
@@ -169,12 +187,13 @@ export class SotwStream {
       for (const other of this.#subscriptions.keys())
         if (!this.wholeSetTypes.has(other)) this.#resubscribing.add(other);
     }
-    this.send({
+    const written = this.send({
       version_info: version,
       resources: included.map((item) => item.any),
       type_url: typeUrl,
       nonce: subscription.nonce,
     });
+    if (!written) this.#blocked = true;
   }
 }
 

@@ -10,38 +10,41 @@ import { toClusterResource, type ClusterResource } from '../../core/snapshot.js'
 import type { SnapshotStore } from '../../snapshot-store.js';
 import { packAny, type AnyMessage } from './encode-proto3-json.js';
 import { loadEnvoyProtos, XDS_PROTO_FILES } from './load-envoy-protos.js';
-import {
-  SotwStream,
-  type DiscoveryRequestFields,
-  type SotwResponse,
-  type XdsResources,
-} from './sotw-stream.js';
+import { DeltaStream } from './delta-stream.js';
+import { SotwStream, type Nack, type XdsResources } from './sotw-stream.js';
 
 /** The type URL of an Envoy v3 `ClusterLoadAssignment`. */
 export const ENDPOINTS_TYPE_URL =
   'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
 
-/** The state-of-the-world services, each with the types it serves and its method's path. */
+const BOTH = [CLUSTER_TYPE_URL, ENDPOINTS_TYPE_URL];
+
+/**
+ * The services, each with its method's path, the types it serves, and its protocol: state of
+ * the world (`sotw`) or incremental (`delta`).
+ */
 const SERVICES = [
-  {
-    name: 'AggregatedDiscoveryService',
-    method: 'StreamAggregatedResources',
-    path: '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',
-    types: [CLUSTER_TYPE_URL, ENDPOINTS_TYPE_URL],
-  },
-  {
-    name: 'EndpointDiscoveryService',
-    method: 'StreamEndpoints',
-    path: '/envoy.service.endpoint.v3.EndpointDiscoveryService/StreamEndpoints',
-    types: [ENDPOINTS_TYPE_URL],
-  },
-  {
-    name: 'ClusterDiscoveryService',
-    method: 'StreamClusters',
-    path: '/envoy.service.cluster.v3.ClusterDiscoveryService/StreamClusters',
-    types: [CLUSTER_TYPE_URL],
-  },
-] as const;
+  ...[
+    ['discovery.v3.AggregatedDiscoveryService', 'AggregatedResources', BOTH],
+    ['endpoint.v3.EndpointDiscoveryService', 'Endpoints', [ENDPOINTS_TYPE_URL]],
+    ['cluster.v3.ClusterDiscoveryService', 'Clusters', [CLUSTER_TYPE_URL]],
+  ].flatMap(([service, resources, types]) => [
+    { method: `Stream${String(resources)}`, service, types, kind: 'sotw' },
+    { method: `Delta${String(resources)}`, service, types, kind: 'delta' },
+  ]),
+] as {
+  readonly method: string;
+  readonly service: string;
+  readonly types: readonly string[];
+  readonly kind: 'sotw' | 'delta';
+}[];
+
+/** The protocol of one stream, whichever its kind. */
+interface XdsStream {
+  onRequest(request: object, defaultTypeUrl?: string): void;
+  onChange(changed: readonly string[]): void;
+  onDrain(): void;
+}
 
 export interface GrpcServerOptions {
   readonly store: SnapshotStore;
@@ -68,9 +71,16 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   const { store, logger } = options;
   const root = loadEnvoyProtos(XDS_PROTO_FILES);
   const resources = createResources(root, store);
-  const streams = new Set<SotwStream>();
-  const calls = new Set<grpc.ServerDuplexStream<DiscoveryRequestFields, SotwResponse>>();
+  const streams = new Set<XdsStream>();
+  const calls = new Set<grpc.ServerDuplexStream<object, object>>();
   let nacks = 0;
+  const onNack = (nack: Nack) => {
+    nacks += 1;
+    logger.warn(
+      { node: nack.nodeId, typeUrl: nack.typeUrl, version: nack.version, error: nack.message },
+      'the client refused a response (NACK); it is not sent again',
+    );
+  };
   const unsubscribe = store.subscribe((changed) => {
     for (const stream of streams) stream.onChange(changed);
   });
@@ -81,36 +91,28 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     'grpc.keepalive_permit_without_calls': 1,
   });
   for (const service of SERVICES) {
-    const definition = toServiceDefinition(root, service.path, service.method);
+    const path = `/envoy.service.${service.service}/${service.method}`;
+    const definition = toServiceDefinition(root, path, service.method, service.kind);
     const defaultType = service.types.length === 1 ? service.types[0] : undefined;
+    const served = new Set(service.types);
     server.addService(definition, {
-      [service.method]: (call: grpc.ServerDuplexStream<DiscoveryRequestFields, SotwResponse>) => {
-        const stream = new SotwStream(
-          resources,
-          new Set(service.types),
-          new Set([CLUSTER_TYPE_URL]),
-          writeLatest(call),
-          (nack) => {
-            nacks += 1;
-            logger.warn(
-              {
-                node: nack.nodeId,
-                typeUrl: nack.typeUrl,
-                version: nack.version,
-                error: nack.message,
-              },
-              'the client refused a response (NACK); it is not sent again',
-            );
-          },
-        );
+      [service.method]: (call: grpc.ServerDuplexStream<object, object>) => {
+        const send = (response: object) => call.write(response);
+        const stream: XdsStream =
+          service.kind === 'sotw'
+            ? new SotwStream(resources, served, new Set([CLUSTER_TYPE_URL]), send, onNack)
+            : new DeltaStream(resources, served, send, onNack);
         streams.add(stream);
         calls.add(call);
         const done = () => {
           streams.delete(stream);
           calls.delete(call);
         };
-        call.on('data', (request: DiscoveryRequestFields) => {
+        call.on('data', (request: object) => {
           stream.onRequest(request, defaultType);
+        });
+        call.on('drain', () => {
+          stream.onDrain();
         });
         call.on('end', () => {
           done();
@@ -148,6 +150,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     close: async () => {
       unsubscribe();
       for (const call of calls) {
+        // UNAVAILABLE: Envoy and gRPC clients retry, here or at the agent's next start.
         call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'eds-agent is stopping' });
       }
       await new Promise<void>((resolve) => {
@@ -162,32 +165,6 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
       });
     },
   });
-}
-
-/**
- * Writes responses to a stream with bounded memory: while the client does not read (the
- * write buffer is full), only the latest response of each type waits; older ones are dropped,
- * since a newer state of the world replaces them.
- */
-function writeLatest(
-  call: grpc.ServerDuplexStream<DiscoveryRequestFields, SotwResponse>,
-): (response: SotwResponse) => void {
-  const waiting = new Map<string, SotwResponse>();
-  let blocked = false;
-  call.on('drain', () => {
-    blocked = false;
-    const queued = [...waiting.values()];
-    waiting.clear();
-    for (const response of queued) write(response);
-  });
-  const write = (response: SotwResponse) => {
-    if (blocked) {
-      waiting.set(response.type_url, response);
-      return;
-    }
-    if (!call.write(response)) blocked = true;
-  };
-  return write;
 }
 
 /** The snapshot's clusters and endpoints, each packed once per version. */
@@ -224,14 +201,19 @@ function createResources(root: protobuf.Root, store: SnapshotStore): XdsResource
   };
 }
 
-/** A bidirectional-streaming method of Envoy's discovery API, with protobuf (de)serializers. */
+/**
+ * A bidirectional-streaming method of Envoy's discovery API, with protobuf (de)serializers:
+ * `DiscoveryRequest`/`Response` for `sotw`, `DeltaDiscoveryRequest`/`Response` for `delta`.
+ */
 export function toServiceDefinition(
   root: protobuf.Root,
   path: string,
   method: string,
+  kind: 'sotw' | 'delta',
 ): grpc.ServiceDefinition {
-  const request = root.lookupType('envoy.service.discovery.v3.DiscoveryRequest');
-  const response = root.lookupType('envoy.service.discovery.v3.DiscoveryResponse');
+  const prefix = kind === 'sotw' ? '' : 'Delta';
+  const request = root.lookupType(`envoy.service.discovery.v3.${prefix}DiscoveryRequest`);
+  const response = root.lookupType(`envoy.service.discovery.v3.${prefix}DiscoveryResponse`);
   const toObject = { longs: String, enums: String, defaults: false, arrays: true } as const;
   return {
     [method]: {
