@@ -16,6 +16,8 @@ import { REPO_ROOT, repoFiles } from '../support/repo-files.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
 
+const readYaml = (path: string): unknown => parse(readFileSync(join(REPO_ROOT, path), 'utf8'));
+
 interface Cluster {
   name: string;
   type?: string;
@@ -41,19 +43,52 @@ interface Cluster {
 }
 interface Bootstrap {
   static_resources: { clusters: Cluster[] };
+  dynamic_resources?: {
+    ads_config?: {
+      api_type?: string;
+      transport_api_version?: string;
+      grpc_services?: { envoy_grpc?: { cluster_name?: string } }[];
+    };
+    cds_config?: { ads?: object; resource_api_version?: string };
+  };
 }
 
 const ENVOY_CONFIGS = repoFiles(/^examples\/.*envoy[^/]*\.ya?ml$/);
-const readYaml = (path: string): unknown => parse(readFileSync(join(REPO_ROOT, path), 'utf8'));
+/** The configs that poll the agent over REST; the others are fed over gRPC ADS. */
+const REST_CONFIGS = ENVOY_CONFIGS.filter(
+  (path) => (readYaml(path) as Bootstrap).dynamic_resources === undefined,
+);
+const ADS_CONFIGS = ENVOY_CONFIGS.filter((path) => !REST_CONFIGS.includes(path));
 
 describe('the Envoy configs the repo ships', () => {
   it('include one per example', () => {
     expect(ENVOY_CONFIGS).toEqual([
-      'examples/compose-scaling/envoy.yaml',
+      'examples/ads-grpc/envoy.yaml',
       'examples/host-mode/envoy.yaml',
       'examples/tutorial-rest-eds/envoy.yaml',
     ]);
+    expect(ADS_CONFIGS).toEqual(['examples/ads-grpc/envoy.yaml']);
   });
+
+  it.each(ADS_CONFIGS)(
+    '%s takes clusters and endpoints over ADS from the agent, and has no cluster of a service',
+    (path) => {
+      const config = readYaml(path) as Bootstrap;
+      const ads = config.dynamic_resources?.ads_config;
+      expect(['GRPC', 'DELTA_GRPC']).toContain(ads?.api_type);
+      expect(ads?.transport_api_version).toBe('V3');
+      expect(config.dynamic_resources?.cds_config).toEqual({ ads: {}, resource_api_version: 'V3' });
+      const clusters = config.static_resources.clusters;
+      expect(clusters.map((cluster) => cluster.name)).toEqual([
+        ads?.grpc_services?.[0]?.envoy_grpc?.cluster_name,
+      ]);
+      const socket =
+        clusters[0]?.load_assignment?.endpoints[0]?.lb_endpoints[0]?.endpoint.address
+          .socket_address;
+      expect(socket).toEqual({ address: 'eds-agent', port_value: 18000 });
+      expect(JSON.stringify(clusters[0])).toContain('http2_protocol_options');
+    },
+  );
 
   it.each(ENVOY_CONFIGS)(
     '%s parses as envoy.config.bootstrap.v3.Bootstrap with no unknown field',
@@ -64,7 +99,7 @@ describe('the Envoy configs the repo ships', () => {
     },
   );
 
-  it.each(ENVOY_CONFIGS)(
+  it.each(REST_CONFIGS)(
     '%s polls the agent over REST v3 with a refresh delay, through a static cluster',
     (path) => {
       const clusters = (readYaml(path) as Bootstrap).static_resources.clusters;
@@ -91,13 +126,11 @@ describe('the Envoy configs the repo ships', () => {
     },
   );
 
-  it.each(ENVOY_CONFIGS)('%s asks for the cluster its compose file labels', (path) => {
+  it.each(REST_CONFIGS)('%s asks for the cluster its compose file labels', (path) => {
     const services = (readYaml(path) as Bootstrap).static_resources.clusters
       .filter((cluster) => cluster.type === 'EDS')
       .map((cluster) => cluster.eds_cluster_config?.service_name ?? cluster.name);
-    const composePath = path.startsWith('examples/compose-scaling/')
-      ? 'docker-compose.yml'
-      : join(dirname(path), 'docker-compose.yml');
+    const composePath = join(dirname(path), 'docker-compose.yml');
     const compose = readYaml(composePath) as {
       services: Record<string, { labels?: Record<string, string>; volumes?: string[] }>;
     };
@@ -107,12 +140,12 @@ describe('the Envoy configs the repo ships', () => {
     for (const service of services) expect(labelled).toContain(service);
   });
 
-  it('has the top-level stack mount the compose-scaling config into Envoy', () => {
+  it('has the top-level stack mount the ADS config into Envoy', () => {
     const compose = readYaml('docker-compose.yml') as {
       services: { envoy: { image: string; volumes: string[] } };
     };
     expect(compose.services.envoy.volumes).toContain(
-      './examples/compose-scaling/envoy.yaml:/etc/envoy/envoy.yaml:ro',
+      './examples/ads-grpc/envoy.yaml:/etc/envoy/envoy.yaml:ro',
     );
   });
 
