@@ -1,10 +1,14 @@
 import type { Container } from 'dockerode';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { toAdsBootstrap } from '../support/ads-bootstrap.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import { eventually } from '../support/eventually.js';
 import { answeredBy, sendRequests } from '../support/http-load.js';
+import { exitOf, killRunningClis, startCli, type Cli } from '../support/cli.js';
+import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
+import { freeLoopbackPort } from '../support/free-port.js';
+import { startTestLoad } from '../support/start-test-load.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 import { useEnvoys } from '../support/use-envoys.js';
 
@@ -12,6 +16,8 @@ import { useEnvoys } from '../support/use-envoys.js';
 // EDS, both pushed over one ADS stream from the agent's gRPC server. The agent runs in host
 // mode; the containers publish on 127.0.0.1; requests go through Envoy's listener, which
 // routes by the `x-service` header to the cluster of that name.
+afterAll(killRunningClis);
+
 describe.skipIf(!ENVOY_SCENARIOS_RUN).each(['GRPC', 'DELTA_GRPC'] as const)(
   'Envoy fed over gRPC ADS (api_type %s)',
   (apiType) => {
@@ -67,5 +73,88 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN).each(['GRPC', 'DELTA_GRPC'] as const)(
       expect(after.failures).toEqual([]);
       expect(answeredBy(after)).toEqual([idOf(replicas[2] as Container)]);
     });
+
+    it('scales 3 → 1 under constant load with zero failed requests', async () => {
+      const envoy = await startEnvoy();
+      const service = serviceFor(`ads-drain-${apiType}`.toLowerCase());
+      const draining = { cmd: serveHostnameDrainingOnTerm(1), stopTimeout: 5 };
+      const replicas = [
+        await upstream(service, {}, draining),
+        await upstream(service, {}, draining),
+        await upstream(service, {}, draining),
+      ];
+      await eventually(
+        'Envoy holds three',
+        async () => (await envoy.hosts(service)).length,
+        (n) => n === 3,
+      );
+      const load = startTestLoad(envoy.url, { headers: { 'x-service': service } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await Promise.all([replicas[0]?.stop(), replicas[1]?.stop()]);
+      await eventually(
+        'Envoy holds one',
+        async () => (await envoy.hosts(service)).length,
+        (n) => n === 1,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const report = await load.stop();
+      expect(report.failures).toEqual([]);
+      expect(report.sent).toBeGreaterThan(50);
+      expect(answeredBy(report)).toContain(idOf(replicas[2] as Container));
+    });
+
+    it('keeps routing while the agent is killed, and takes it back without re-warming anything', async () => {
+      const grpcPort = await freeLoopbackPort();
+      const args = [
+        ...['--port', '0', '--grpc-port', String(grpcPort), '--bind', '127.0.0.1'],
+        ...['--address-mode', 'host'],
+      ];
+      const listening = async (cli: Cli) =>
+        eventually(
+          'the agent listens',
+          () => cli.output(),
+          (out) => out.includes('eds-agent listening'),
+          {
+            timeoutMs: 15_000,
+          },
+        );
+      let agent = startCli(args);
+      await listening(agent);
+      const service = serviceFor(`ads-restart-${apiType}`.toLowerCase());
+      const replicas = [await upstream(service), await upstream(service)];
+      const envoy = await envoys.start(toAdsBootstrap(grpcPort, apiType));
+      await eventually(
+        'Envoy holds two',
+        async () => (await envoy.hosts(service)).length,
+        (n) => n === 2,
+      );
+      const modified = await envoy.stat('cluster_manager.cluster_modified');
+      const added = await envoy.stat('cluster_manager.cluster_added');
+      const load = startTestLoad(envoy.url, { headers: { 'x-service': service } });
+
+      agent.kill('SIGKILL');
+      await exitOf(agent);
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // routing on, agent gone
+      expect(await envoy.stat('control_plane.connected_state')).toBe(0);
+      agent = startCli(args);
+      try {
+        await listening(agent);
+        await eventually(
+          'Envoy reconnects',
+          () => envoy.stat('control_plane.connected_state'),
+          (state) => state === 1,
+          { timeoutMs: 15_000 },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const report = await load.stop();
+        expect(report.failures).toEqual([]);
+        expect(answeredBy(report)).toEqual(replicas.map(idOf).sort());
+        expect(await envoy.hosts(service)).toHaveLength(2);
+        expect(await envoy.stat('cluster_manager.cluster_modified')).toBe(modified);
+        expect(await envoy.stat('cluster_manager.cluster_added')).toBe(added);
+      } finally {
+        agent.kill('SIGKILL');
+      }
+    }, 60_000);
   },
 );

@@ -1,3 +1,18 @@
+const RETRY_POLICY = {
+  retry_on: 'connect-failure,refused-stream,reset',
+  num_retries: 2,
+  retry_host_predicate: [
+    {
+      name: 'envoy.retry_host_predicates.previous_hosts',
+      typed_config: {
+        '@type':
+          'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
+      },
+    },
+  ],
+  host_selection_retry_max_attempts: 5,
+};
+
 /**
  * An Envoy bootstrap that learns everything from the agent's gRPC server over ADS: clusters
  * by CDS, their endpoints by EDS, and not one per-service cluster or route of its own. Its
@@ -39,7 +54,11 @@ export function toAdsBootstrap(grpcPort: number, apiType: 'GRPC' | 'DELTA_GRPC' 
                           name: 'by-header',
                           domains: ['*'],
                           routes: [
-                            { match: { prefix: '/' }, route: { cluster_header: 'x-service' } },
+                            {
+                              match: { prefix: '/' },
+                              // The retry policy of the shipped configs.
+                              route: { cluster_header: 'x-service', retry_policy: RETRY_POLICY },
+                            },
                           ],
                         },
                       ],

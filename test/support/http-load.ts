@@ -30,12 +30,18 @@ export function wallClockMs(): number {
  * connections, as a steady client of Envoy would, until stopped. Each request has 5 s to
  * answer; a timeout is a failure.
  */
-export function startLoad(url: string, { concurrency = 2 } = {}): RunningLoad {
+export function startLoad(
+  url: string,
+  {
+    concurrency = 2,
+    headers = {},
+  }: { concurrency?: number; headers?: Record<string, string> } = {},
+): RunningLoad {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const seen = newReport();
   let running = true;
   const loops = Array.from({ length: concurrency }, async () => {
-    while (running) await sendOne(url, agent, seen);
+    while (running) await sendOne(url, agent, seen, headers);
   });
   return {
     report: () => freeze(seen),

@@ -6,7 +6,10 @@ import { startLoad, type RunningLoad } from './http-load.js';
  * `startLoad` for the running test: the load stops when the test finishes, passed or failed,
  * so a failing test never leaves a loop hammering an Envoy that is gone.
  */
-export function startTestLoad(url: string, options: { concurrency?: number } = {}): RunningLoad {
+export function startTestLoad(
+  url: string,
+  options: { concurrency?: number; headers?: Record<string, string> } = {},
+): RunningLoad {
   const load = startLoad(url, options);
   onTestFinished(async () => {
     await load.stop();
