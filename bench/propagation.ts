@@ -28,6 +28,7 @@ import {
   type ContainerSpec,
 } from '../test/support/docker-harness.js';
 import { requireEnvoy } from '../test/support/envoy-binary.js';
+import { toAdsBootstrap } from '../test/support/ads-bootstrap.js';
 import { toTestBootstrap } from '../test/support/envoy-bootstrap.js';
 import { startEnvoy } from '../test/support/envoy-process.js';
 import { eventually } from '../test/support/eventually.js';
@@ -42,7 +43,16 @@ import {
 import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const CONTAINERS = 20;
-const REFRESH_DELAYS_SECONDS = [1, 5];
+/** How Envoy learns of changes: pushed over gRPC ADS, or by REST polls every `refreshSeconds`. */
+type Transport =
+  { readonly kind: 'ads' } | { readonly kind: 'rest'; readonly refreshSeconds: number };
+const TRANSPORTS: Transport[] = [
+  { kind: 'ads' },
+  { kind: 'rest', refreshSeconds: 1 },
+  { kind: 'rest', refreshSeconds: 5 },
+];
+const labelOf = (transport: Transport) =>
+  transport.kind === 'ads' ? 'ADS (push)' : `REST, ${transport.refreshSeconds} s`;
 /** Replicas that stay up throughout, so the load always has somewhere to go. */
 const BASE_REPLICAS = 2;
 
@@ -63,7 +73,7 @@ interface Sample {
 }
 
 interface Run {
-  readonly refreshSeconds: number;
+  readonly label: string;
   readonly samples: Sample[];
   readonly load: LoadReport;
   readonly seconds: number;
@@ -174,16 +184,19 @@ const randomGap = (refreshSeconds: number) => sleep(200 + Math.random() * refres
 const idOf = (container: Container) => container.id.slice(0, 12);
 
 async function measure(
-  refreshSeconds: number,
+  transport: Transport,
   docker: DockerHarness,
   agent: Cli,
-  agentPort: number,
+  ports: { rest: number; grpc: number },
   events: EventTimes,
   inspects: InspectsAfterDie,
 ): Promise<Run> {
-  const service = `bench-${refreshSeconds}s-${docker.runId}`;
+  const ads = transport.kind === 'ads';
+  // Pushed changes still get 1 s gaps, so containers come and go at a comparable pace.
+  const refreshSeconds = ads ? 1 : transport.refreshSeconds;
+  const service = `bench-${ads ? 'ads' : `${refreshSeconds}s`}-${docker.runId}`;
   // Stopped containers keep serving longer than Envoy can take to notice, so none fails.
-  const drainSeconds = 2 * refreshSeconds + 1;
+  const drainSeconds = ads ? 1 : 2 * refreshSeconds + 1;
   const spec: ContainerSpec = {
     labels: { 'eds.service': service, 'eds.port': '8000' },
     publishLoopback: [8000],
@@ -193,17 +206,26 @@ async function measure(
   const base: Container[] = [];
   for (let i = 0; i < BASE_REPLICAS; i++) base.push(await docker.run(spec));
   const envoy = await startEnvoy(
-    toTestBootstrap({ agentPort, serviceName: service, refreshDelaySeconds: refreshSeconds }),
+    ads
+      ? toAdsBootstrap(ports.grpc)
+      : toTestBootstrap({
+          agentPort: ports.rest,
+          serviceName: service,
+          refreshDelaySeconds: refreshSeconds,
+        }),
   );
+  // The ADS bootstrap routes by header to the cluster named after the service; REST's is `web`.
+  const cluster = ads ? service : 'web';
+  const headers = ads ? { 'x-service': service } : {};
   const patience = { timeoutMs: 4 * refreshSeconds * 1000 + 20_000 };
   try {
     await eventually(
       'Envoy routes to the base replicas',
-      () => sendRequests(envoy.url, 2 * BASE_REPLICAS),
+      () => sendRequests(envoy.url, 2 * BASE_REPLICAS, headers),
       (report) => answeredBy(report).length === BASE_REPLICAS,
       patience,
     );
-    const load = startLoad(envoy.url, { concurrency: 2 });
+    const load = startLoad(envoy.url, { concurrency: 2, headers });
     const began = wallClockMs();
     const measured: Container[] = [];
     for (let i = 0; i < CONTAINERS; i++) {
@@ -224,7 +246,7 @@ async function measure(
     await Promise.all(stops);
     await eventually(
       'Envoy holds only the base replicas',
-      async () => (await envoy.hosts('web')).length,
+      async () => (await envoy.hosts(cluster)).length,
       (n) => n === BASE_REPLICAS,
       patience,
     );
@@ -250,7 +272,7 @@ async function measure(
         envoyStop: at(report.lastSent, 'last request') - killed,
       };
     });
-    return { refreshSeconds, samples, load: report, seconds };
+    return { label: labelOf(transport), samples, load: report, seconds };
   } finally {
     await envoy.stop();
     await Promise.all(base.map((container) => container.remove({ force: true })));
@@ -279,16 +301,16 @@ function toTable(runs: Run[]): string {
     const rate = Math.round(run.load.sent / run.seconds);
     const failed = run.load.failures.length;
     return [
-      `| ${run.refreshSeconds} s | start → agent serves it | ${cell((s) => s.agentStart)} | |`,
-      `| ${run.refreshSeconds} s | start → first request through Envoy | ${cell((s) => s.envoyStart)} | ${rate} req/s, ${failed} failed of ${run.load.sent} |`,
-      `| ${run.refreshSeconds} s | stop (kill event) → agent serves it DRAINING | ${cell((s) => s.agentStop)} | |`,
-      `| ${run.refreshSeconds} s | stop (kill event) → last request through Envoy | ${cell((s) => s.envoyStop)} | |`,
-      `| ${run.refreshSeconds} s | exit (die event) → agent withdraws it | ${cell((s) => s.agentGone)} | |`,
-      `| ${run.refreshSeconds} s | exit (die event) → an inspect sent then returns (the wait before the fix) | ${cell((s) => s.inspectAfterDie)} | |`,
+      `| ${run.label} | start → agent serves it | ${cell((s) => s.agentStart)} | |`,
+      `| ${run.label} | start → first request through Envoy | ${cell((s) => s.envoyStart)} | ${rate} req/s, ${failed} failed of ${run.load.sent} |`,
+      `| ${run.label} | stop (kill event) → agent serves it DRAINING | ${cell((s) => s.agentStop)} | |`,
+      `| ${run.label} | stop (kill event) → last request through Envoy | ${cell((s) => s.envoyStop)} | |`,
+      `| ${run.label} | exit (die event) → agent withdraws it | ${cell((s) => s.agentGone)} | |`,
+      `| ${run.label} | exit (die event) → an inspect sent then returns (the wait before the fix) | ${cell((s) => s.inspectAfterDie)} | |`,
     ];
   });
   return [
-    '| refresh_delay | from Docker event to | median ms | p99 ms | load during the run |',
+    '| Envoy learns by | from Docker event to | median ms | p99 ms | load during the run |',
     '|---|---|---|---|---|',
     ...rows,
   ].join('\n');
@@ -299,9 +321,10 @@ async function main(): Promise<void> {
   await docker.buildImage();
   const events = await EventTimes.subscribe(docker);
   const inspects = await InspectsAfterDie.start(docker.runId);
-  const agentPort = await freeLoopbackPort();
+  const ports = { rest: await freeLoopbackPort(), grpc: await freeLoopbackPort() };
   const agent = startCli([
-    ...['--port', String(agentPort), '--bind', '127.0.0.1', '--address-mode', 'host'],
+    ...['--port', String(ports.rest), '--grpc-port', String(ports.grpc)],
+    ...['--bind', '127.0.0.1', '--address-mode', 'host'],
   ]);
   const runs: Run[] = [];
   try {
@@ -311,9 +334,9 @@ async function main(): Promise<void> {
       (output) => output.includes('"msg":"full sync done"'),
       { timeoutMs: 15_000 },
     );
-    for (const refreshSeconds of REFRESH_DELAYS_SECONDS) {
-      process.stderr.write(`measuring with refresh_delay ${refreshSeconds} s ...\n`);
-      runs.push(await measure(refreshSeconds, docker, agent, agentPort, events, inspects));
+    for (const transport of TRANSPORTS) {
+      process.stderr.write(`measuring ${labelOf(transport)} ...\n`);
+      runs.push(await measure(transport, docker, agent, ports, events, inspects));
     }
   } finally {
     agent.kill('SIGTERM');
@@ -325,11 +348,11 @@ async function main(): Promise<void> {
   writeBenchmarksSection(
     'propagation',
     [
-      '## Propagation to a real Envoy (REST polling)',
+      '## Propagation to a real Envoy: gRPC ADS push against REST polling',
       '',
       `Command: \`npm run bench:propagation\` (bench/propagation.ts). Envoy ${envoyVersion()} on the host,`,
       `the agent in \`--address-mode host\`, ${CONTAINERS} containers per row, each started and later`,
-      `stopped (\`docker stop\`; it drains for 2 × refresh_delay + 1 s) at a random moment, while two`,
+      `stopped (\`docker stop\`; it drains for 2 × refresh_delay + 1 s, 1 s over ADS) at a random moment, while two`,
       `loops send requests through Envoy back to back; ${BASE_REPLICAS} more replicas stay up throughout.`,
       'Times run from the `timeNano` of Docker\'s own event; "agent serves it" is read from the',
       "agent's log, the requests from the load loop. p99 of 20 samples is their maximum. Envoy's",

@@ -13,6 +13,7 @@ import {
   toServiceDefinition,
   type GrpcServer,
 } from '../../src/transports/grpc/start-grpc-server.js';
+import { eventually } from '../support/eventually.js';
 import { anEndpoint } from '../support/records.js';
 
 const CDS = CLUSTER_TYPE_URL;
@@ -47,6 +48,8 @@ interface AdsStream {
   next(): Promise<Response>;
   /** Resolves true when no response arrives within `ms`. */
   quietFor(ms: number): Promise<boolean>;
+  /** How the stream ended, once it has. */
+  status(): grpc.StatusObject | undefined;
 }
 
 const closers: (() => Promise<void> | void)[] = [];
@@ -54,7 +57,7 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function startServer(awaiting: string[] = []) {
+async function startServer(awaiting: string[] = [], maxStreams?: number) {
   const logs: { level: number; msg: string; [key: string]: unknown }[] = [];
   const logger = pino(
     { level: 'debug' },
@@ -67,7 +70,13 @@ async function startServer(awaiting: string[] = []) {
     }),
   );
   const store = createSnapshotStore({ awaiting });
-  const started = await startGrpcServer({ store, logger, bind: '127.0.0.1', port: 0 });
+  const started = await startGrpcServer({
+    store,
+    logger,
+    bind: '127.0.0.1',
+    port: 0,
+    ...(maxStreams === undefined ? {} : { maxStreams }),
+  });
   if (!started.ok) throw new Error(started.problems.join());
   const server: GrpcServer = started.value;
   closers.push(() => server.close());
@@ -90,6 +99,8 @@ function connect(port: number, kind: 'sotw' | 'delta'): AdsStream {
     client.close();
   });
   const received: Response[] = [];
+  let status: grpc.StatusObject | undefined;
+  call.on('status', (ended: grpc.StatusObject) => (status = ended));
   const waiters: ((response: Response) => void)[] = [];
   call.on(
     'data',
@@ -134,6 +145,7 @@ function connect(port: number, kind: 'sotw' | 'delta'): AdsStream {
           resolve(response);
         });
       }),
+    status: () => status,
     quietFor: async (ms) => {
       await new Promise((resolve) => setTimeout(resolve, ms));
       return received.length === 0;
@@ -367,5 +379,38 @@ describe('the gRPC xDS server, incremental (delta) over ADS', () => {
     const stale = connectDelta();
     stale.send({ type_url: CDS, initial_resource_versions: { web: 'an-old-version' } });
     expect((await stale.next()).resources.map((cluster) => cluster.name)).toEqual(['web']);
+  });
+});
+
+describe('the gRPC xDS server, limits', () => {
+  it('refuses a stream beyond its maximum with RESOURCE_EXHAUSTED, and serves the others', async () => {
+    const { store, connect } = await startServer([], 1);
+    serve(store, 'web', '10.0.0.1');
+    const first = connect();
+    first.send({ type_url: EDS, resource_names: ['web'] });
+    expect((await first.next()).resources).toEqual([{ name: 'web', addresses: ['10.0.0.1'] }]);
+    const second = connect();
+    second.send({ type_url: EDS, resource_names: ['web'] });
+    await eventually(
+      'the second stream ends',
+      () => second.status(),
+      (s) => s !== undefined,
+    );
+    expect(second.status()?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  });
+
+  it('ends its streams with UNAVAILABLE when it stops, which clients retry', async () => {
+    const { store, server, connect } = await startServer();
+    serve(store, 'web', '10.0.0.1');
+    const ads = connect();
+    ads.send({ type_url: EDS, resource_names: ['web'] });
+    await ads.next();
+    await server.close();
+    await eventually(
+      'the stream ends',
+      () => ads.status(),
+      (s) => s !== undefined,
+    );
+    expect(ads.status()?.code).toBe(grpc.status.UNAVAILABLE);
   });
 });

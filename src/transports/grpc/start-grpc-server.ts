@@ -52,6 +52,8 @@ export interface GrpcServerOptions {
   readonly bind: string;
   /** 0 picks a free port. */
   readonly port: number;
+  /** Streams open at once; one more is refused with RESOURCE_EXHAUSTED. Default 10,000. */
+  readonly maxStreams?: number;
 }
 
 export interface GrpcServer {
@@ -97,6 +99,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     const served = new Set(service.types);
     server.addService(definition, {
       [service.method]: (call: grpc.ServerDuplexStream<object, object>) => {
+        if (streams.size >= (options.maxStreams ?? 10_000)) {
+          call.emit('error', {
+            code: grpc.status.RESOURCE_EXHAUSTED,
+            details: `eds-agent serves at most ${options.maxStreams ?? 10_000} streams at once`,
+          });
+          return;
+        }
         const send = (response: object) => call.write(response);
         const stream: XdsStream =
           service.kind === 'sotw'
