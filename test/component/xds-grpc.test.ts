@@ -28,6 +28,24 @@ const clients = {
     toServiceDefinition(root, `${ADS}/DeltaAggregatedResources`, 'call', 'delta'),
     'AggregatedDiscoveryService',
   ),
+  eds: grpc.makeGenericClientConstructor(
+    toServiceDefinition(
+      root,
+      '/envoy.service.endpoint.v3.EndpointDiscoveryService/DeltaEndpoints',
+      'call',
+      'delta',
+    ),
+    'EndpointDiscoveryService',
+  ),
+  cds: grpc.makeGenericClientConstructor(
+    toServiceDefinition(
+      root,
+      '/envoy.service.cluster.v3.ClusterDiscoveryService/StreamClusters',
+      'call',
+      'sotw',
+    ),
+    'ClusterDiscoveryService',
+  ),
 };
 
 interface Response {
@@ -86,10 +104,11 @@ async function startServer(awaiting: string[] = [], maxStreams?: number) {
     logs,
     connect: () => connect(server.port, 'sotw'),
     connectDelta: () => connect(server.port, 'delta'),
+    connectTo: (service: keyof typeof clients) => connect(server.port, service),
   };
 }
 
-function connect(port: number, kind: 'sotw' | 'delta'): AdsStream {
+function connect(port: number, kind: keyof typeof clients): AdsStream {
   const client = new clients[kind](`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const methods = client as unknown as { call: () => grpc.ClientDuplexStream<unknown, unknown> };
   const call = methods.call();
@@ -279,6 +298,43 @@ describe('the gRPC xDS server, state of the world over ADS', () => {
     expect(grown.resources.map((cluster) => cluster.name)).toEqual(['api', 'web']);
   });
 
+  it('sends an assignment again, unchanged, when the client re-subscribes after a cluster update', async () => {
+    // Envoy warms an updated cluster until it gets its assignment, even an unchanged one.
+    const { store, connect } = await startServer();
+    serve(store, 'web', '10.0.0.1');
+    const ads = connect();
+    ads.send({ type_url: CDS });
+    const clusters = await ads.next();
+    ads.send({
+      type_url: CDS,
+      version_info: clusters.version_info,
+      response_nonce: clusters.nonce,
+    });
+    ads.send({ type_url: EDS, resource_names: ['web'] });
+    const web = await ads.next();
+    ads.send({
+      type_url: EDS,
+      resource_names: ['web'],
+      version_info: web.version_info,
+      response_nonce: web.nonce,
+    });
+    expect(await ads.quietFor(150)).toBe(true);
+
+    serve(store, 'api', '10.0.1.1'); // the clusters change
+    const updated = await ads.next();
+    expect(updated.type_url).toBe(CDS);
+    ads.send({ type_url: CDS, version_info: updated.version_info, response_nonce: updated.nonce });
+    ads.send({
+      type_url: EDS,
+      resource_names: ['web'],
+      version_info: web.version_info,
+      response_nonce: web.nonce,
+    });
+    const again = await ads.next();
+    expect(again.type_url).toBe(EDS);
+    expect(again.resources).toEqual([{ name: 'web', addresses: ['10.0.0.1'] }]);
+  });
+
   it('pushes to each stream only the clusters it subscribed to, and stops after an unsubscribe', async () => {
     const { store, connect } = await startServer();
     serve(store, 'web', '10.0.0.1');
@@ -412,5 +468,23 @@ describe('the gRPC xDS server, limits', () => {
       (s) => s !== undefined,
     );
     expect(ads.status()?.code).toBe(grpc.status.UNAVAILABLE);
+  });
+});
+
+describe('the gRPC xDS server, one type per service', () => {
+  it('serves endpoints on EndpointDiscoveryService and clusters on ClusterDiscoveryService', async () => {
+    const { store, connectTo } = await startServer();
+    serve(store, 'web', '10.0.0.1');
+    const eds = connectTo('eds');
+    eds.send({ resource_names_subscribe: ['web'] }); // no type_url: the service's own type
+    expect((await eds.next()).resources).toEqual([{ name: 'web', addresses: ['10.0.0.1'] }]);
+    const cds = connectTo('cds');
+    cds.send({});
+    const clusters = await cds.next();
+    expect(clusters.type_url).toBe(CDS);
+    expect(clusters.resources).toEqual([{ name: 'web', type: 'EDS', ads: true }]);
+    // Each serves its own type only.
+    cds.send({ type_url: EDS, resource_names: ['web'] });
+    expect(await cds.quietFor(150)).toBe(true);
   });
 });
