@@ -75,6 +75,8 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
       snapshot = result.snapshot;
       if (logger) {
         for (const cluster of result.changed) {
+          for (const conflict of snapshot.clusters.get(cluster)?.conflicts ?? [])
+            logger.warn({ cluster }, `cluster options: ${conflict}`);
           for (const shadowed of findShadowedEndpoints(updates.get(cluster) ?? [])) {
             logger.warn(
               { cluster, address: `${shadowed.address}:${shadowed.port}` },

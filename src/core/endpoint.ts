@@ -1,3 +1,4 @@
+import type { ClusterOptions } from './build-cluster.js';
 import type { Locality } from './parse-service-labels.js';
 
 /** Where an endpoint came from: a Docker container, or a registration through the HTTP API. */
@@ -23,4 +24,6 @@ export interface Endpoint {
   readonly locality: Locality;
   readonly canary: boolean | undefined;
   readonly source: EndpointSource;
+  /** How its container's labels tune its cluster (served over CDS); none for registered hosts. */
+  readonly clusterOptions?: ClusterOptions;
 }

@@ -1,3 +1,4 @@
+import { LB_POLICIES, type ClusterOptions, type LbPolicy } from './build-cluster.js';
 import { parseClusterName } from './parse-cluster-name.js';
 import { fail, ok, type Result } from './result.js';
 import { quote } from './quote.js';
@@ -21,12 +22,17 @@ export interface ServiceBinding {
   readonly locality: Locality;
   readonly canary: boolean | undefined;
   readonly network: string | undefined;
+  /** How the cluster is tuned (`lb_policy`, `connect_timeout`); undefined when neither is set. */
+  readonly clusterOptions: ClusterOptions | undefined;
   /** Label keys that did (or would) carry `port` and `network`, for messages about them. */
   readonly portLabel: string;
   readonly networkLabel: string;
 }
 
-/** Keys that describe an endpoint; valid both at top level (`eds.port`) and per service (`eds.services.api.port`). */
+/**
+ * Keys that describe an endpoint or tune its cluster; valid both at top level (`eds.port`) and
+ * per service (`eds.services.api.port`).
+ */
 const ENDPOINT_KEYS = [
   'port',
   'weight',
@@ -36,6 +42,8 @@ const ENDPOINT_KEYS = [
   'subzone',
   'canary',
   'network',
+  'lb_policy',
+  'connect_timeout',
 ] as const;
 type EndpointKey = (typeof ENDPOINT_KEYS)[number];
 const CONTAINER_KEYS = ['service', 'enable'] as const;
@@ -171,6 +179,10 @@ function toBinding(
     },
     canary: read('canary', parseBoolean),
     network: read('network', parseNetworkName),
+    clusterOptions: toClusterOptions(
+      read('lb_policy', parseLbPolicy),
+      read('connect_timeout', parseConnectTimeout),
+    ),
     portLabel: source('port'),
     networkLabel: source('network'),
   };
@@ -180,6 +192,42 @@ function toBinding(
 /** Formats a label key as the path used in problem messages: `labels["eds.port"]`. */
 export function labelPath(key: string): string {
   return `labels[${quote(key)}]`;
+}
+
+function toClusterOptions(
+  lbPolicy: LbPolicy | undefined,
+  connectTimeout: string | undefined,
+): ClusterOptions | undefined {
+  return lbPolicy === undefined && connectTimeout === undefined
+    ? undefined
+    : { lbPolicy, connectTimeout };
+}
+
+/** `round_robin`, `least_request`, `random`, `ring_hash` or `maglev`, in any case. */
+function parseLbPolicy(value: string, path: string): Result<LbPolicy> {
+  const policy = LB_POLICIES.find((name) => name === value.toUpperCase());
+  return policy
+    ? ok(policy)
+    : fail([
+        `${path}: expected one of ${LB_POLICIES.map((p) => p.toLowerCase()).join(', ')}, got ${quote(value)}`,
+      ]);
+}
+
+/** `250ms`, `2s` or `1.5s`, from 1 ms to 60 s; as a proto3 JSON duration (`"0.250s"`). */
+function parseConnectTimeout(value: string, path: string): Result<string> {
+  const match = /^(\d{1,5})(?:\.(\d{1,3}))?(ms|s)$/.exec(value);
+  const ms = match
+    ? match[3] === 'ms'
+      ? match[2] === undefined
+        ? Number(match[1])
+        : NaN
+      : Number(match[1]) * 1000 + Number((match[2] ?? '').padEnd(3, '0'))
+    : NaN;
+  if (!(ms >= 1 && ms <= 60_000))
+    return fail([
+      `${path}: expected a duration from 1ms to 60s (e.g. 250ms, 2s), got ${quote(value)}`,
+    ]);
+  return ok(`${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}s`);
 }
 
 function parseInteger(value: string, path: string, min: number, max: number): Result<number> {

@@ -2,14 +2,20 @@ import {
   buildClusterLoadAssignment,
   type ClusterLoadAssignment,
 } from './build-cluster-load-assignment.js';
+import { resolveClusterOptions, type ClusterOptions } from './build-cluster.js';
 import { computeVersion } from './compute-version.js';
 import type { Endpoint } from './endpoint.js';
 
-/** One cluster's assignment and its content-derived version. Immutable. */
+/** One cluster's assignment and its content-derived version, and its options. Immutable. */
 export interface ClusterResource {
   readonly name: string;
+  /** The assignment's version: the same endpoints, the same version (the options are not in it). */
   readonly version: string;
   readonly assignment: ClusterLoadAssignment;
+  /** How its containers' labels tune the cluster (served over CDS). */
+  readonly options: ClusterOptions;
+  /** Where its containers' labels disagree on `options`, and which value won. */
+  readonly conflicts: readonly string[];
 }
 
 /**
@@ -47,7 +53,8 @@ export function buildClusterResource(
   endpoints: readonly Endpoint[],
 ): ClusterResource {
   const assignment = buildClusterLoadAssignment(name, endpoints);
-  return { name, version: computeVersion(assignment), assignment };
+  const { options, conflicts } = resolveClusterOptions(endpoints);
+  return { name, version: computeVersion(assignment), assignment, options, conflicts };
 }
 
 /**
@@ -76,7 +83,7 @@ export function applyClusterEndpoints(
       continue;
     }
     const after = buildClusterResource(name, endpoints);
-    if (before?.version === after.version) continue;
+    if (before?.version === after.version && sameOptions(before.options, after.options)) continue;
     clusters.set(name, after);
     changed.push(name);
   }
@@ -84,4 +91,8 @@ export function applyClusterEndpoints(
     snapshot: changed.length === 0 ? snapshot : { ...snapshot, clusters },
     changed: changed.sort(),
   };
+}
+
+function sameOptions(a: ClusterOptions, b: ClusterOptions): boolean {
+  return a.lbPolicy === b.lbPolicy && a.connectTimeout === b.connectTimeout;
 }

@@ -72,6 +72,7 @@ export function toContainerEndpoints(
       locality: binding.locality,
       canary: binding.canary,
       source: 'docker',
+      ...(binding.clusterOptions ? { clusterOptions: binding.clusterOptions } : {}),
     });
   }
   if (problems.length > 0) return { kind: 'invalid', problems };

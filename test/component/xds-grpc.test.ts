@@ -56,7 +56,14 @@ interface Response {
   removed_resources?: string[];
   raw?: { name: string; version: string }[];
   /** Decoded: each assignment's endpoint addresses, each cluster's type and EDS config. */
-  resources: { name: string; addresses?: string[]; type?: string; ads?: boolean }[];
+  resources: {
+    name: string;
+    addresses?: string[];
+    type?: string;
+    ads?: boolean;
+    lbPolicy?: string;
+    connectTimeoutMs?: number;
+  }[];
 }
 
 /** A client's ADS stream, as a scenario drives it. */
@@ -190,15 +197,20 @@ function decode(typeUrl: string, value: Uint8Array): Response['resources'][numbe
     };
   }
   const type = root.lookupType('envoy.config.cluster.v3.Cluster');
-  const cluster = type.toObject(type.decode(value), { enums: String }) as {
+  const cluster = type.toObject(type.decode(value), { enums: String, longs: Number }) as {
     name: string;
     type: string;
+    lb_policy?: string;
+    connect_timeout?: { seconds?: number; nanos?: number };
     eds_cluster_config?: { eds_config?: { ads?: object } };
   };
   return {
     name: cluster.name,
     type: cluster.type,
     ads: cluster.eds_cluster_config?.eds_config?.ads !== undefined,
+    lbPolicy: cluster.lb_policy ?? 'ROUND_ROBIN',
+    connectTimeoutMs:
+      (cluster.connect_timeout?.seconds ?? 0) * 1000 + (cluster.connect_timeout?.nanos ?? 0) / 1e6,
   };
 }
 
@@ -289,7 +301,9 @@ describe('the gRPC xDS server, state of the world over ADS', () => {
     const ads = connect();
     ads.send({ type_url: CDS, resource_names: [] });
     const first = await ads.next();
-    expect(first.resources).toEqual([{ name: 'web', type: 'EDS', ads: true }]);
+    expect(first.resources).toEqual([
+      { name: 'web', type: 'EDS', ads: true, lbPolicy: 'ROUND_ROBIN', connectTimeoutMs: 1000 },
+    ]);
     ads.send({ type_url: CDS, version_info: first.version_info, response_nonce: first.nonce });
     serve(store, 'web', '10.0.0.1', '10.0.0.2'); // endpoints only: the clusters are unchanged
     expect(await ads.quietFor(150)).toBe(true);
@@ -333,6 +347,22 @@ describe('the gRPC xDS server, state of the world over ADS', () => {
     const again = await ads.next();
     expect(again.type_url).toBe(EDS);
     expect(again.resources).toEqual([{ name: 'web', addresses: ['10.0.0.1'] }]);
+  });
+
+  it('sends the options containers set by label, and a cluster again when they change', async () => {
+    const { store, connect } = await startServer();
+    const tuned = (address: string, lbPolicy: 'LEAST_REQUEST' | 'MAGLEV') =>
+      anEndpoint({ address, clusterOptions: { lbPolicy, connectTimeout: '0.250s' } });
+    store.apply([['docker:a', [tuned('10.0.0.1', 'LEAST_REQUEST')]]]);
+    const ads = connect();
+    ads.send({ type_url: CDS });
+    const first = await ads.next();
+    expect(first.resources).toEqual([
+      { name: 'web', type: 'EDS', ads: true, lbPolicy: 'LEAST_REQUEST', connectTimeoutMs: 250 },
+    ]);
+    ads.send({ type_url: CDS, version_info: first.version_info, response_nonce: first.nonce });
+    store.apply([['docker:a', [tuned('10.0.0.1', 'MAGLEV')]]]);
+    expect((await ads.next()).resources[0]?.lbPolicy).toBe('MAGLEV');
   });
 
   it('pushes to each stream only the clusters it subscribed to, and stops after an unsubscribe', async () => {
@@ -482,7 +512,9 @@ describe('the gRPC xDS server, one type per service', () => {
     cds.send({});
     const clusters = await cds.next();
     expect(clusters.type_url).toBe(CDS);
-    expect(clusters.resources).toEqual([{ name: 'web', type: 'EDS', ads: true }]);
+    expect(clusters.resources).toEqual([
+      { name: 'web', type: 'EDS', ads: true, lbPolicy: 'ROUND_ROBIN', connectTimeoutMs: 1000 },
+    ]);
     // Each serves its own type only.
     cds.send({ type_url: EDS, resource_names: ['web'] });
     expect(await cds.quietFor(150)).toBe(true);

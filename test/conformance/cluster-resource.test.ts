@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildCluster, CLUSTER_TYPE_URL } from '../../src/core/build-cluster.js';
+import { buildCluster, CLUSTER_TYPE_URL, LB_POLICIES } from '../../src/core/build-cluster.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
@@ -14,6 +14,14 @@ describe('the Cluster resource of a service', () => {
   it.each(names)('passes strict decoding and the validate rules for %s', (name) => {
     expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', buildCluster(name))).toEqual([]);
   });
+
+  it.each(LB_POLICIES)(
+    'passes them with lb_policy %s and a label-set connect timeout',
+    (policy) => {
+      const cluster = buildCluster('web', { lbPolicy: policy, connectTimeout: '0.250s' });
+      expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', cluster)).toEqual([]);
+    },
+  );
 
   it('reads back from its packed bytes as the same cluster', () => {
     const any = packAny(root, { '@type': CLUSTER_TYPE_URL, ...buildCluster('web') });

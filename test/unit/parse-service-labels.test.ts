@@ -140,6 +140,40 @@ describe('parseServiceLabels', () => {
     });
   });
 
+  it('reads the cluster options, top-level as defaults and per cluster as overrides', () => {
+    const result = parseServiceLabels(
+      {
+        'eds.services.web.port': '80',
+        'eds.services.api.port': '81',
+        'eds.lb_policy': 'least_request',
+        'eds.connect_timeout': '250ms',
+        'eds.services.api.lb_policy': 'RING_HASH',
+        'eds.services.api.connect_timeout': '2.5s',
+      },
+      'eds',
+    );
+    const options = result.ok ? result.value.map((b) => [b.cluster, b.clusterOptions]) : [];
+    expect(options).toEqual([
+      ['api', { lbPolicy: 'RING_HASH', connectTimeout: '2.500s' }],
+      ['web', { lbPolicy: 'LEAST_REQUEST', connectTimeout: '0.250s' }],
+    ]);
+  });
+
+  it.each([
+    [
+      'eds.lb_policy',
+      'fastest',
+      'expected one of round_robin, least_request, random, ring_hash, maglev',
+    ],
+    ['eds.connect_timeout', '0ms', 'expected a duration from 1ms to 60s'],
+    ['eds.connect_timeout', '61s', 'expected a duration from 1ms to 60s'],
+    ['eds.connect_timeout', '1.5ms', 'expected a duration from 1ms to 60s'],
+    ['eds.connect_timeout', '5', 'expected a duration from 1ms to 60s'],
+  ])('rejects %s=%s', (label, value, problem) => {
+    const result = parseServiceLabels({ 'eds.service': 'web', [label]: value }, 'eds');
+    expect(result.ok ? [] : result.problems.join()).toContain(problem);
+  });
+
   it('rejects an invalid cluster name', () => {
     const result = parseServiceLabels({ 'eds.service': 'my service' }, 'eds');
     expect(result.ok).toBe(false);
@@ -161,8 +195,8 @@ describe('parseServiceLabels', () => {
       'eds',
     );
     expect(!result.ok && result.problems).toEqual([
-      'labels["eds.services.api"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network>',
-      'labels["eds.services.api.colour"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network>',
+      'labels["eds.services.api"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network|lb_policy|connect_timeout>',
+      'labels["eds.services.api.colour"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network|lb_policy|connect_timeout>',
     ]);
   });
 
@@ -192,7 +226,7 @@ describe('parseServiceLabels', () => {
     const problems = result.ok ? [] : result.problems;
     expect(problems).toHaveLength(2);
     for (const problem of problems) {
-      expect(problem.length).toBeLessThan(300);
+      expect(problem.length).toBeLessThan(400); // the message and the known keys, not the value
       expect(problem).toMatch(/\((65536|65540) characters\)/);
     }
   });

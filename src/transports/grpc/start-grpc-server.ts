@@ -179,7 +179,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
 /** The snapshot's clusters and endpoints, each packed once per version. */
 function createResources(root: protobuf.Root, store: SnapshotStore): XdsResources {
   const assignments = new WeakMap<ClusterResource, AnyMessage>();
-  const clusters = new Map<string, { version: string; any: AnyMessage }>();
+  const clusters = new WeakMap<ClusterResource, { version: string; any: AnyMessage }>();
   return {
     ready: () => store.current().awaiting.length === 0,
     names: (typeUrl) =>
@@ -195,15 +195,16 @@ function createResources(root: protobuf.Root, store: SnapshotStore): XdsResource
         }
         return { version: resource.version, any };
       }
-      if (!snapshot.clusters.has(name)) return undefined;
-      let cluster = clusters.get(name);
+      const served = snapshot.clusters.get(name);
+      if (!served) return undefined;
+      let cluster = clusters.get(served);
       if (!cluster) {
-        const json = buildCluster(name);
+        const json = buildCluster(name, served.options);
         cluster = {
           version: createHash('sha256').update(JSON.stringify(json)).digest('hex').slice(0, 16),
           any: packAny(root, { '@type': CLUSTER_TYPE_URL, ...json }),
         };
-        clusters.set(name, cluster);
+        clusters.set(served, cluster);
       }
       return cluster;
     },
