@@ -168,7 +168,7 @@ export function formatHelp(): string {
     return `${left.padEnd(34)}${flag.help}\n${''.padEnd(34)}default: ${flag.defaultText}; env: ${toEnvName(flag.name)}`;
   });
   return [
-    'eds-agent: serves Docker containers labelled <prefix>.service to Envoy over REST EDS.',
+    'eds-agent: serves Docker containers labelled <prefix>.service to Envoy over gRPC xDS (ADS) and REST EDS.',
     '',
     'Usage: eds-agent [flags]',
     '',
@@ -178,7 +178,9 @@ export function formatHelp(): string {
     `  ${'--version'.padEnd(32)}print the version and exit`,
     '',
     'Labels: <prefix>.service, .port, .weight, .priority, .region, .zone, .subzone, .canary,',
-    '        .network, .enable, and <prefix>.services.<cluster>.<key> for several clusters.',
+    '        .network, .lb_policy, .connect_timeout, .enable, and <prefix>.services.<cluster>.<key>',
+    '        for several clusters.',
+    'gRPC:   ADS, EDS and CDS, state of the world and delta (envoy.service.*.v3).',
     'HTTP:   POST /v3/discovery:endpoints, POST /v2/discovery:endpoints, GET /healthz, GET /readyz,',
     '        /edsservice[/<service>[/hosts/<ip>:<port>]] (registration), GET /v1/registration/<service>',
   ].join('\n');
