@@ -320,6 +320,18 @@ describe('the gRPC xDS server, state of the world over ADS', () => {
     expect(grown.resources.map((cluster) => cluster.name)).toEqual(['api', 'web']);
   });
 
+  it('sends every assignment to a wildcard endpoints subscription', async () => {
+    const { store, connect } = await startServer();
+    serve(store, 'web', '10.0.0.1');
+    serve(store, 'api', '10.0.1.1');
+    const ads = connect();
+    ads.send({ type_url: EDS });
+    expect((await ads.next()).resources.map((assignment) => assignment.name)).toEqual([
+      'api',
+      'web',
+    ]);
+  });
+
   it('sends an assignment again, unchanged, when the client re-subscribes after a cluster update', async () => {
     // Envoy warms an updated cluster until it gets its assignment, even an unchanged one.
     const { store, connect } = await startServer();

@@ -18,6 +18,7 @@ export const ENDPOINTS_TYPE_URL =
   'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
 
 const BOTH = [CLUSTER_TYPE_URL, ENDPOINTS_TYPE_URL];
+const DEFAULT_MAX_STREAMS = 10_000;
 
 /**
  * The services, each with its method's path, the types it serves, and its protocol: state of
@@ -65,12 +66,14 @@ export interface GrpcServer {
 }
 
 /**
- * The xDS server over gRPC: state-of-the-world ADS (clusters and endpoints), and EDS and CDS
- * each on its own service. Every change of the snapshot is pushed at once to the streams
- * subscribed to what changed. Fails (a Result) when the port cannot be bound.
+ * The xDS server over gRPC: ADS (clusters and endpoints on one stream), and EDS and CDS each on
+ * its own service, every one both state of the world and delta. Every change of the snapshot
+ * is pushed at once to the streams subscribed to what changed. Fails (a Result) when the port
+ * cannot be bound.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<Result<GrpcServer>> {
   const { store, logger } = options;
+  const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
   const root = loadEnvoyProtos(XDS_PROTO_FILES);
   const resources = createResources(root, store);
   const streams = new Set<XdsStream>();
@@ -99,10 +102,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     const served = new Set(service.types);
     server.addService(definition, {
       [service.method]: (call: grpc.ServerDuplexStream<object, object>) => {
-        if (streams.size >= (options.maxStreams ?? 10_000)) {
+        if (streams.size >= maxStreams) {
           call.emit('error', {
             code: grpc.status.RESOURCE_EXHAUSTED,
-            details: `eds-agent serves at most ${options.maxStreams ?? 10_000} streams at once`,
+            details: `eds-agent serves at most ${maxStreams} streams at once`,
           });
           return;
         }
@@ -182,8 +185,8 @@ function createResources(root: protobuf.Root, store: SnapshotStore): XdsResource
   const clusters = new WeakMap<ClusterResource, { version: string; any: AnyMessage }>();
   return {
     ready: () => store.current().awaiting.length === 0,
-    names: (typeUrl) =>
-      typeUrl === CLUSTER_TYPE_URL ? [...store.current().clusters.keys()].sort() : [],
+    // Every cluster with endpoints, for clusters and for assignments alike.
+    names: () => [...store.current().clusters.keys()].sort(),
     resource(typeUrl, name) {
       const snapshot = store.current();
       if (typeUrl === ENDPOINTS_TYPE_URL) {
