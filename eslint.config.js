@@ -1,5 +1,6 @@
 // Lint rules: typescript-eslint's type-checked set, so floating promises and unsafe `any` are caught.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -22,5 +23,7 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
+    // Plain Node.js programs (the examples): Node's globals, `process` and `console` among them.
+    languageOptions: { globals: globals.node },
   },
 );

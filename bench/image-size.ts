@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
-import { buildAgentImage, dockerfileBaseImages } from '../test/support/agent-image.js';
+import { buildImage, dockerfileBaseImages } from '../test/support/agent-image.js';
 import {
   provideStandIns,
   removeStandIns,
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   await provideStandIns(bases);
   try {
     const started = performance.now();
-    await buildAgentImage(TAG);
+    await buildImage(TAG);
     const buildSeconds = (performance.now() - started) / 1000;
     const total = await sizeOf(TAG);
     const baseSize = await sizeOf(base);

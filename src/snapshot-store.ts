@@ -6,8 +6,10 @@ import { Registry } from './core/registry.js';
 import {
   applyClusterEndpoints,
   applySourceSynced,
+  NO_CHANGE,
   toAwaitingSnapshot,
   type Snapshot,
+  type SnapshotChange,
 } from './core/snapshot.js';
 
 /** One member's new contribution: `[member, endpoints]`, where `[]` withdraws the member. */
@@ -19,7 +21,10 @@ export type MemberChange = readonly [member: string, endpoints: readonly Endpoin
  */
 export interface SnapshotStore {
   current(): Snapshot;
-  /** Applies a batch and returns the names of the clusters whose version changed. */
+  /**
+   * Applies a batch and returns the names of the clusters whose assignment, Cluster or API
+   * listener changed (a change of routes alone returns none).
+   */
   apply(changes: readonly MemberChange[]): string[];
   /**
    * Records that `source` has applied its first full read. Call it right after that read's
@@ -27,31 +32,35 @@ export interface SnapshotStore {
    */
   markSynced(source: string): void;
   /**
-   * Calls `listener` after every change of the snapshot (a batch that changed clusters, or a
-   * source marked synced), with the clusters whose version changed. Returns the unsubscribe.
+   * Calls `listener` after every change of the snapshot (a batch that changed resources, or a
+   * source marked synced, which changes none), with what changed. Returns the unsubscribe.
    */
-  subscribe(listener: (changed: readonly string[]) => void): () => void;
+  subscribe(listener: (change: SnapshotChange) => void): () => void;
 }
 
 export interface SnapshotStoreOptions {
   /**
-   * With a logger, a rebuilt cluster in which a registered host is shadowed by a Docker
-   * container at the same address says so, once per rebuild.
+   * With a logger, what a rebuild had to settle is logged, once per container and while it
+   * lasts: a registered host shadowed by a Docker container at the same address, a container
+   * whose labels lost to its service's other containers, a domain two services claim.
    */
   readonly logger?: Logger;
   /** Sources the snapshot is partial without (see `Snapshot.awaiting`). Defaults to none. */
   readonly awaiting?: readonly string[];
+  /** The name of the route configuration served to Envoy. Defaults to `eds-agent`. */
+  readonly routeConfigName?: string;
 }
 
 /** Creates an empty store, partial until every source in `awaiting` is marked synced. */
 export function createSnapshotStore(options: SnapshotStoreOptions = {}): SnapshotStore {
   const { logger } = options;
   const registry = new Registry();
-  let snapshot = toAwaitingSnapshot(options.awaiting ?? []);
-  const listeners = new Set<(changed: readonly string[]) => void>();
-  const notify = (changed: readonly string[]) => {
-    for (const listener of listeners) listener(changed);
+  let snapshot = toAwaitingSnapshot(options.awaiting ?? [], options.routeConfigName);
+  const listeners = new Set<(change: SnapshotChange) => void>();
+  const notify = (change: SnapshotChange) => {
+    for (const listener of listeners) listener(change);
   };
+  const conflicts = logger ? createConflictLog(logger) : undefined;
   return {
     current: () => snapshot,
     subscribe(listener) {
@@ -61,7 +70,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
     markSynced(source) {
       const before = snapshot;
       snapshot = applySourceSynced(snapshot, source);
-      if (snapshot !== before) notify([]);
+      if (snapshot !== before) notify(NO_CHANGE);
     },
     apply(changes) {
       const touched = new Set<string>();
@@ -71,22 +80,82 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
       const updates = new Map(
         [...touched].map((cluster) => [cluster, registry.endpointsOf(cluster)]),
       );
-      const result = applyClusterEndpoints(snapshot, updates);
-      snapshot = result.snapshot;
-      if (logger) {
-        for (const cluster of result.changed) {
-          for (const conflict of snapshot.clusters.get(cluster)?.conflicts ?? [])
-            logger.warn({ cluster }, `cluster options: ${conflict}`);
-          for (const shadowed of findShadowedEndpoints(updates.get(cluster) ?? [])) {
-            logger.warn(
-              { cluster, address: `${shadowed.address}:${shadowed.port}` },
-              'registered host has the address of a Docker container; serving the container',
-            );
-          }
-        }
-      }
-      if (result.changed.length > 0) notify(result.changed);
-      return result.changed;
+      const before = snapshot;
+      const { snapshot: after, change } = applyClusterEndpoints(snapshot, updates);
+      snapshot = after;
+      if (after === before) return [];
+      conflicts?.report(before, after, updates, (cluster) => registry.endpointsOf(cluster));
+      notify(change);
+      return [...new Set([...change.assignments, ...change.services])].sort();
     },
   };
+}
+
+/**
+ * Logs each conflict a rebuild settled once, with the cluster and the container it is about,
+ * and again only if it goes away and comes back.
+ */
+function createConflictLog(logger: Logger) {
+  /** Per cluster and kind, the conflicts logged and still standing. */
+  const standing = new Map<string, Set<string>>();
+  const refresh = (
+    key: string,
+    cluster: string,
+    now: readonly { fields: object; message: string }[],
+  ) => {
+    const seen = standing.get(key) ?? new Set<string>();
+    const next = new Set<string>();
+    for (const { fields, message } of now) {
+      const key = `${JSON.stringify(fields)} ${message}`;
+      if (!seen.has(key)) logger.warn({ cluster, ...fields }, message);
+      next.add(key);
+    }
+    if (next.size > 0) standing.set(key, next);
+    else standing.delete(key);
+  };
+  return {
+    report(
+      before: Snapshot,
+      after: Snapshot,
+      updates: ReadonlyMap<string, readonly Endpoint[]>,
+      endpointsOf: (cluster: string) => readonly Endpoint[],
+    ): void {
+      for (const [cluster, endpoints] of updates) {
+        const options = (after.clusters.get(cluster)?.conflicts ?? []).map((conflict) => ({
+          fields: { container: conflict.containerId, name: conflict.container },
+          message: `service options: ${conflict.message}`,
+        }));
+        const shadowed = findShadowedEndpoints(endpoints).map((endpoint) => ({
+          fields: { address: `${endpoint.address}:${endpoint.port}` },
+          message: 'registered host has the address of a Docker container; serving the container',
+        }));
+        refresh(`endpoints ${cluster}`, cluster, [...options, ...shadowed]);
+      }
+      if (after.routes === before.routes) return;
+      const lost = new Map<string, string[]>();
+      for (const conflict of after.routes.conflicts) {
+        lost.set(conflict.service, [...(lost.get(conflict.service) ?? []), conflict.message]);
+      }
+      for (const cluster of new Set([...lost.keys(), ...routeConflictClusters(before)])) {
+        const messages = lost.get(cluster) ?? [];
+        refresh(
+          `routes ${cluster}`,
+          cluster,
+          endpointsOf(cluster).flatMap((endpoint) =>
+            messages.map((message) => ({
+              fields:
+                endpoint.source === 'docker'
+                  ? { container: endpoint.containerId, name: endpoint.hostname }
+                  : { address: `${endpoint.address}:${endpoint.port}` },
+              message: `routes: ${message}`,
+            })),
+          ),
+        );
+      }
+    },
+  };
+}
+
+function routeConflictClusters(snapshot: Snapshot): string[] {
+  return snapshot.routes.conflicts.map((conflict) => conflict.service);
 }

@@ -54,7 +54,11 @@ export interface AgentDependencies {
 export async function startAgent(config: Config, deps: AgentDependencies): Promise<Result<Agent>> {
   const { logger } = deps;
   // Until both sources have read everything once, discovery answers 503, never a partial set.
-  const store = createSnapshotStore({ logger, awaiting: [REGISTRATION_SOURCE, DOCKER_SOURCE] });
+  const store = createSnapshotStore({
+    logger,
+    awaiting: [REGISTRATION_SOURCE, DOCKER_SOURCE],
+    routeConfigName: config.routeConfigName,
+  });
   const registrations = await startRegistrationSource({
     store,
     logger,

@@ -18,6 +18,8 @@ export interface Config {
   readonly adminToken: string | undefined;
   /** Refuses every mutating registration call (Docker is then the only source). */
   readonly readOnly: boolean;
+  /** The name of the route configuration served over RDS to Envoy's listener. */
+  readonly routeConfigName: string;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -104,6 +106,12 @@ export const FLAGS = [
     help: "file that must list an ssh:// engine host's key",
   },
   {
+    name: 'route-config-name',
+    value: '<name>',
+    defaultText: 'eds-agent',
+    help: "name of the route configuration (RDS, over gRPC) that routes each service's domains to it",
+  },
+  {
     name: 'label-prefix',
     value: '<prefix>',
     defaultText: 'eds',
@@ -178,9 +186,9 @@ export function formatHelp(): string {
     `  ${'--version'.padEnd(32)}print the version and exit`,
     '',
     'Labels: <prefix>.service, .port, .weight, .priority, .region, .zone, .subzone, .canary,',
-    '        .network, .lb_policy, .connect_timeout, .enable, and <prefix>.services.<cluster>.<key>',
-    '        for several clusters.',
-    'gRPC:   ADS, EDS and CDS, state of the world and delta (envoy.service.*.v3).',
+    '        .network, .lb_policy, .connect_timeout, .domains, .path_prefix, .enable, and',
+    '        <prefix>.services.<cluster>.<key> for several clusters.',
+    'gRPC:   ADS, EDS, CDS, LDS and RDS, state of the world and delta (envoy.service.*.v3).',
     'HTTP:   POST /v3/discovery:endpoints, POST /v2/discovery:endpoints, GET /healthz, GET /readyz,',
     '        /edsservice[/<service>[/hosts/<ip>:<port>]] (registration), GET /v1/registration/<service>',
   ].join('\n');

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
+import { DEFAULT_ROUTE_CONFIG_NAME } from '../core/build-route-configuration.js';
+import { parseClusterName } from '../core/parse-cluster-name.js';
 import { fail, ok, type Result } from '../core/result.js';
 import {
   FLAGS,
@@ -132,6 +134,10 @@ export function parseConfig(
   const stateFile = read('state-file', '').value;
   const adminToken = check(parseAdminToken(read('admin-token', ''), env), undefined);
   const readOnly = check(parseSwitch(read('read-only', 'false')), false);
+  const routeConfigName = check(
+    parseRouteConfigName(read('route-config-name', DEFAULT_ROUTE_CONFIG_NAME)),
+    '',
+  );
 
   if (problems.length > 0 || dockerHost === undefined) return fail(problems);
   return ok({
@@ -152,6 +158,7 @@ export function parseConfig(
       stateFile: stateFile === '' ? undefined : stateFile,
       adminToken,
       readOnly,
+      routeConfigName,
     },
     warnings: findUnknownVariables(env),
   });
@@ -276,6 +283,15 @@ function parseAdminToken(
     ]);
   }
   return ok(raw.given ? raw.value : undefined);
+}
+
+/** A cluster name's characters, so that it can never be one of the per-service `grpc/<service>` names. */
+function parseRouteConfigName({ value, path }: Raw): Result<string> {
+  return parseClusterName(value, path).ok
+    ? ok(value)
+    : fail([
+        `${path}: expected a name of 1-255 of A-Z a-z 0-9 _ . : - (starting with a letter, digit or _), got ${JSON.stringify(value)}`,
+      ]);
 }
 
 function parseSwitch({ value, path }: Raw): Result<boolean> {

@@ -7,12 +7,14 @@ export interface ClusterLoadAssignment {
 }
 
 export interface LocalityLbEndpoints {
-  readonly locality?: {
+  readonly locality: {
     readonly region?: string;
     readonly zone?: string;
     readonly sub_zone?: string;
   };
   readonly priority?: number;
+  /** The sum of its endpoints' weights (1 each unless set): proxyless gRPC clients need one. */
+  readonly load_balancing_weight: number;
   readonly lb_endpoints: readonly LbEndpoint[];
 }
 
@@ -40,6 +42,8 @@ export interface LbEndpoint {
  * An address listed twice is kept once, Docker's before a registration's (Envoy would keep
  * only the first anyway; `findShadowedEndpoints` names the ones dropped).
  * No endpoints gives an assignment with no endpoints, which empties the cluster in Envoy.
+ * Each locality weighs as much as its endpoints together, so a client that balances between
+ * localities (gRPC) gives every endpoint the share Envoy gives it by default.
  */
 export function buildClusterLoadAssignment(
   clusterName: string,
@@ -62,17 +66,25 @@ export function buildClusterLoadAssignment(
     groups.set(id, group);
   }
   const ordered = [...groups.values()].sort((a, b) => compareTuples(a.key, b.key));
+  const localitiesAt = new Map<number, number>();
+  for (const { key } of ordered) localitiesAt.set(key[0], (localitiesAt.get(key[0]) ?? 0) + 1);
   return {
     cluster_name: clusterName,
     endpoints: ordered.map(({ key: [priority, region, zone, subZone], members }) => ({
-      ...(region || zone || subZone
-        ? { locality: omitEmpty({ region, zone, sub_zone: subZone }) }
-        : {}),
+      // Always present, even empty: gRPC's xDS client refuses a locality without one.
+      locality: omitEmpty({ region, zone, sub_zone: subZone }),
       ...(priority !== 0 ? { priority } : {}),
+      // The weights of one priority must add up to at most 2^32 - 1, in Envoy and in gRPC.
+      load_balancing_weight: Math.min(
+        members.reduce((sum, member) => sum + (member.weight ?? 1), 0),
+        Math.floor(UINT32_MAX / (localitiesAt.get(priority) ?? 1)),
+      ),
       lb_endpoints: members.map(toLbEndpoint),
     })),
   };
 }
+
+const UINT32_MAX = 0xffff_ffff;
 
 function toLbEndpoint(endpoint: Endpoint): LbEndpoint {
   return {

@@ -1,5 +1,5 @@
-import type { ClusterOptions } from './build-cluster.js';
 import type { Locality } from './parse-service-labels.js';
+import type { ServiceOptions } from './service-options.js';
 
 /** Where an endpoint came from: a Docker container, or a registration through the HTTP API. */
 export type EndpointSource = 'docker' | 'api';
@@ -18,12 +18,14 @@ export interface Endpoint {
   readonly port: number;
   /** Shown by Envoy in admin output: the container name; `''` for none (omitted). */
   readonly hostname: string;
+  /** The container's short id (12 hex digits), for Docker's endpoints; for logs, not sent to Envoy. */
+  readonly containerId?: string;
   readonly health: EndpointHealth;
   readonly weight: number | undefined;
   readonly priority: number;
   readonly locality: Locality;
   readonly canary: boolean | undefined;
   readonly source: EndpointSource;
-  /** How its container's labels tune its cluster (served over CDS); none for registered hosts. */
-  readonly clusterOptions?: ClusterOptions;
+  /** How its container's labels tune its service (cluster and routes); none for registered hosts. */
+  readonly serviceOptions?: ServiceOptions;
 }

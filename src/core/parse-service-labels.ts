@@ -1,7 +1,16 @@
-import { LB_POLICIES, type ClusterOptions, type LbPolicy } from './build-cluster.js';
 import { parseClusterName } from './parse-cluster-name.js';
+import {
+  parseBoolean,
+  parseConnectTimeout,
+  parseDomains,
+  parseInteger,
+  parseLbPolicy,
+  parseNetworkName,
+  parsePathPrefix,
+} from './parse-label-values.js';
 import { fail, ok, type Result } from './result.js';
 import { quote } from './quote.js';
+import type { ServiceOptions } from './service-options.js';
 
 /** Where an endpoint sits in Envoy's locality tree; empty strings mean "not set". */
 export interface Locality {
@@ -22,8 +31,8 @@ export interface ServiceBinding {
   readonly locality: Locality;
   readonly canary: boolean | undefined;
   readonly network: string | undefined;
-  /** How the cluster is tuned (`lb_policy`, `connect_timeout`); undefined when neither is set. */
-  readonly clusterOptions: ClusterOptions | undefined;
+  /** How the service is tuned (cluster and routes); undefined when no option is set. */
+  readonly serviceOptions: ServiceOptions | undefined;
   /** Label keys that did (or would) carry `port` and `network`, for messages about them. */
   readonly portLabel: string;
   readonly networkLabel: string;
@@ -44,6 +53,8 @@ const ENDPOINT_KEYS = [
   'network',
   'lb_policy',
   'connect_timeout',
+  'domains',
+  'path_prefix',
 ] as const;
 type EndpointKey = (typeof ENDPOINT_KEYS)[number];
 const CONTAINER_KEYS = ['service', 'enable'] as const;
@@ -179,10 +190,12 @@ function toBinding(
     },
     canary: read('canary', parseBoolean),
     network: read('network', parseNetworkName),
-    clusterOptions: toClusterOptions(
-      read('lb_policy', parseLbPolicy),
-      read('connect_timeout', parseConnectTimeout),
-    ),
+    serviceOptions: toServiceOptions({
+      lbPolicy: read('lb_policy', parseLbPolicy),
+      connectTimeout: read('connect_timeout', parseConnectTimeout),
+      domains: read('domains', parseDomains),
+      pathPrefix: read('path_prefix', parsePathPrefix),
+    }),
     portLabel: source('port'),
     networkLabel: source('network'),
   };
@@ -194,58 +207,8 @@ export function labelPath(key: string): string {
   return `labels[${quote(key)}]`;
 }
 
-function toClusterOptions(
-  lbPolicy: LbPolicy | undefined,
-  connectTimeout: string | undefined,
-): ClusterOptions | undefined {
-  return lbPolicy === undefined && connectTimeout === undefined
-    ? undefined
-    : { lbPolicy, connectTimeout };
-}
-
-/** `round_robin`, `least_request`, `random`, `ring_hash` or `maglev`, in any case. */
-function parseLbPolicy(value: string, path: string): Result<LbPolicy> {
-  const policy = LB_POLICIES.find((name) => name === value.toUpperCase());
-  return policy
-    ? ok(policy)
-    : fail([
-        `${path}: expected one of ${LB_POLICIES.map((p) => p.toLowerCase()).join(', ')}, got ${quote(value)}`,
-      ]);
-}
-
-/** `250ms`, `2s` or `1.5s`, from 1 ms to 60 s; as a proto3 JSON duration (`"0.250s"`). */
-function parseConnectTimeout(value: string, path: string): Result<string> {
-  const match = /^(\d{1,5})(?:\.(\d{1,3}))?(ms|s)$/.exec(value);
-  const ms = match
-    ? match[3] === 'ms'
-      ? match[2] === undefined
-        ? Number(match[1])
-        : NaN
-      : Number(match[1]) * 1000 + Number((match[2] ?? '').padEnd(3, '0'))
-    : NaN;
-  if (!(ms >= 1 && ms <= 60_000))
-    return fail([
-      `${path}: expected a duration from 1ms to 60s (e.g. 250ms, 2s), got ${quote(value)}`,
-    ]);
-  return ok(`${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}s`);
-}
-
-function parseInteger(value: string, path: string, min: number, max: number): Result<number> {
-  const number = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
-  if (number >= min && number <= max) return ok(number);
-  return fail([`${path}: expected an integer ${min}-${max}, got ${quote(value)}`]);
-}
-
-function parseBoolean(value: string, path: string): Result<boolean> {
-  const lower = value.toLowerCase();
-  if (lower === 'true') return ok(true);
-  if (lower === 'false') return ok(false);
-  return fail([`${path}: expected true or false, got ${quote(value)}`]);
-}
-
-function parseNetworkName(value: string, path: string): Result<string> {
-  if (value.trim() !== '') return ok(value);
-  return fail([`${path}: expected a Docker network name, got an empty value`]);
+function toServiceOptions(options: ServiceOptions): ServiceOptions | undefined {
+  return Object.values(options).every((value) => value === undefined) ? undefined : options;
 }
 
 function isEndpointKey(key: string): key is EndpointKey {

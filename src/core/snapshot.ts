@@ -2,9 +2,29 @@ import {
   buildClusterLoadAssignment,
   type ClusterLoadAssignment,
 } from './build-cluster-load-assignment.js';
-import { resolveClusterOptions, type ClusterOptions } from './build-cluster.js';
+import { buildCluster, type ClusterJson } from './build-cluster.js';
+import { buildApiListener, type ListenerJson } from './build-listener.js';
+import {
+  buildGrpcRouteConfiguration,
+  buildRouteConfiguration,
+  DEFAULT_ROUTE_CONFIG_NAME,
+  type RouteConfigurationJson,
+  type RouteConflict,
+} from './build-route-configuration.js';
 import { computeVersion } from './compute-version.js';
 import type { Endpoint } from './endpoint.js';
+import {
+  resolveServiceOptions,
+  sameServiceOptions,
+  type OptionConflict,
+  type ServiceOptions,
+} from './service-options.js';
+
+/** A resource and its content-derived version. Immutable; a new version is a new object. */
+export interface Versioned<T> {
+  readonly version: string;
+  readonly json: T;
+}
 
 /** One cluster's assignment and its content-derived version, and its options. Immutable. */
 export interface ClusterResource {
@@ -12,19 +32,38 @@ export interface ClusterResource {
   /** The assignment's version: the same endpoints, the same version (the options are not in it). */
   readonly version: string;
   readonly assignment: ClusterLoadAssignment;
-  /** How its containers' labels tune the cluster (served over CDS). */
-  readonly options: ClusterOptions;
-  /** Where its containers' labels disagree on `options`, and which value won. */
-  readonly conflicts: readonly string[];
+  /** How its containers' labels tune the service (its cluster and routes). */
+  readonly options: ServiceOptions;
+  /** The containers whose labels for `options` lost to what the others set. */
+  readonly conflicts: readonly OptionConflict[];
+}
+
+/** What a service is besides its endpoints, each resource with its own version. */
+export interface ServiceResources {
+  /** Its Envoy `Cluster` (CDS). */
+  readonly cluster: Versioned<ClusterJson>;
+  /** Its API listener (LDS), for proxyless gRPC clients. */
+  readonly listener: Versioned<ListenerJson>;
+  /** The route configuration its API listener names (RDS). */
+  readonly grpcRoutes: Versioned<RouteConfigurationJson>;
+}
+
+/** The route configuration Envoy's listener names, and the domain claims it had to settle. */
+export interface RoutesResource extends Versioned<RouteConfigurationJson> {
+  readonly conflicts: readonly RouteConflict[];
 }
 
 /**
- * Everything the transports serve, at one instant: clusters that have endpoints, by name.
- * Immutable; a change produces a new snapshot that shares every untouched ClusterResource,
- * so caches keyed on a resource stay valid until that cluster really changes.
+ * Everything the transports serve, at one instant: clusters that have endpoints, by name, the
+ * resources of each such service, and the route configuration over all of them. Immutable; a
+ * change produces a new snapshot that shares every untouched resource, so caches keyed on a
+ * resource object stay valid until that resource really changes.
  */
 export interface Snapshot {
   readonly clusters: ReadonlyMap<string, ClusterResource>;
+  /** The same keys as `clusters`. */
+  readonly services: ReadonlyMap<string, ServiceResources>;
+  readonly routes: RoutesResource;
   /**
    * Sources whose first full read is not in yet, in the order they were named. While any is
    * listed the snapshot is partial: a cluster missing from it may only be unread, so a
@@ -33,12 +72,36 @@ export interface Snapshot {
   readonly awaiting: readonly string[];
 }
 
-/** A complete snapshot with no clusters. */
-export const EMPTY_SNAPSHOT: Snapshot = { clusters: new Map(), awaiting: [] };
+/** The names, per kind of resource, whose version changed (appearing and disappearing count). */
+export interface SnapshotChange {
+  /** ClusterLoadAssignments, by cluster name. */
+  readonly assignments: readonly string[];
+  /** Clusters and API listeners (both named after their service). */
+  readonly services: readonly string[];
+  /** Route configurations, by their own names. */
+  readonly routeConfigurations: readonly string[];
+}
 
-/** An empty snapshot that is partial until each of `sources` has been marked synced. */
-export function toAwaitingSnapshot(sources: readonly string[]): Snapshot {
-  return { clusters: new Map(), awaiting: [...sources] };
+/** A change of nothing. */
+export const NO_CHANGE: SnapshotChange = { assignments: [], services: [], routeConfigurations: [] };
+
+/** A complete snapshot with no clusters. */
+export const EMPTY_SNAPSHOT: Snapshot = toAwaitingSnapshot([]);
+
+/**
+ * An empty snapshot that is partial until each of `sources` has been marked synced; its route
+ * configuration (with no virtual host yet) is named `routeConfigName`.
+ */
+export function toAwaitingSnapshot(
+  sources: readonly string[],
+  routeConfigName = DEFAULT_ROUTE_CONFIG_NAME,
+): Snapshot {
+  return {
+    clusters: new Map(),
+    services: new Map(),
+    routes: toRoutesResource(routeConfigName, []),
+    awaiting: [...sources],
+  };
 }
 
 /** Returns a snapshot in which `source` has completed its first full read (`snapshot` itself if it had). */
@@ -53,8 +116,17 @@ export function buildClusterResource(
   endpoints: readonly Endpoint[],
 ): ClusterResource {
   const assignment = buildClusterLoadAssignment(name, endpoints);
-  const { options, conflicts } = resolveClusterOptions(endpoints);
+  const { options, conflicts } = resolveServiceOptions(endpoints);
   return { name, version: computeVersion(assignment), assignment, options, conflicts };
+}
+
+/** A service's Cluster, API listener and gRPC route configuration, from its options. */
+export function buildServiceResources(name: string, options: ServiceOptions): ServiceResources {
+  return {
+    cluster: toVersioned(buildCluster(name, options)),
+    listener: toVersioned(buildApiListener(name)),
+    grpcRoutes: toVersioned(buildGrpcRouteConfiguration(name)),
+  };
 }
 
 /**
@@ -67,32 +139,91 @@ export function toClusterResource(snapshot: Snapshot, name: string): ClusterReso
 
 /**
  * Returns a snapshot with each given cluster's endpoints replaced. A cluster whose content is
- * unchanged keeps its resource object; one left with no endpoints is dropped. Returns `snapshot`
- * itself when nothing changed.
+ * unchanged keeps its resource objects; one left with no endpoints is dropped, with its
+ * service's resources. The route configuration is rebuilt when a service came, went or changed
+ * its options. Returns `snapshot` itself, and no change, when nothing changed.
  */
 export function applyClusterEndpoints(
   snapshot: Snapshot,
   updates: Iterable<readonly [cluster: string, endpoints: readonly Endpoint[]]>,
-): { snapshot: Snapshot; changed: string[] } {
+): { snapshot: Snapshot; change: SnapshotChange } {
   const clusters = new Map(snapshot.clusters);
-  const changed: string[] = [];
+  const services = new Map(snapshot.services);
+  const assignments: string[] = [];
+  /** Services that came, went or changed their options. */
+  const touched: string[] = [];
   for (const [name, endpoints] of updates) {
     const before = snapshot.clusters.get(name);
     if (endpoints.length === 0) {
-      if (clusters.delete(name)) changed.push(name);
+      if (clusters.delete(name)) assignments.push(name);
+      if (services.delete(name)) touched.push(name);
       continue;
     }
     const after = buildClusterResource(name, endpoints);
-    if (before?.version === after.version && sameOptions(before.options, after.options)) continue;
+    const sameOptions = before !== undefined && sameServiceOptions(before.options, after.options);
+    if (before?.version === after.version && sameOptions) continue;
     clusters.set(name, after);
-    changed.push(name);
+    if (before?.version !== after.version) assignments.push(name);
+    if (!sameOptions) {
+      services.set(name, buildServiceResources(name, after.options));
+      touched.push(name);
+    }
+  }
+  if (assignments.length === 0 && touched.length === 0) return { snapshot, change: NO_CHANGE };
+
+  let routes = snapshot.routes;
+  if (touched.length > 0) {
+    const rebuilt = toRoutesResource(
+      routes.json.name,
+      [...clusters.values()].map((cluster) => [cluster.name, cluster.options] as const),
+    );
+    // A conflict can come or go with no change to what is routed: keep it, for the log.
+    if (rebuilt.version !== routes.version || !sameConflicts(rebuilt, routes)) routes = rebuilt;
+  }
+  const changedServices: string[] = [];
+  const routeConfigurations = routes.version === snapshot.routes.version ? [] : [routes.json.name];
+  for (const name of touched) {
+    const was = snapshot.services.get(name);
+    const now = services.get(name);
+    if (
+      was?.cluster.version !== now?.cluster.version ||
+      was?.listener.version !== now?.listener.version
+    ) {
+      changedServices.push(name);
+    }
+    const grpcRoutes = was?.grpcRoutes ?? now?.grpcRoutes;
+    if (grpcRoutes && was?.grpcRoutes.version !== now?.grpcRoutes.version) {
+      routeConfigurations.push(grpcRoutes.json.name);
+    }
   }
   return {
-    snapshot: changed.length === 0 ? snapshot : { ...snapshot, clusters },
-    changed: changed.sort(),
+    snapshot: { ...snapshot, clusters, services, routes },
+    change: {
+      assignments: uniqueSorted(assignments),
+      services: uniqueSorted(changedServices),
+      routeConfigurations: uniqueSorted(routeConfigurations),
+    },
   };
 }
 
-function sameOptions(a: ClusterOptions, b: ClusterOptions): boolean {
-  return a.lbPolicy === b.lbPolicy && a.connectTimeout === b.connectTimeout;
+function toRoutesResource(
+  name: string,
+  services: readonly (readonly [string, ServiceOptions])[],
+): RoutesResource {
+  const { json, conflicts } = buildRouteConfiguration(name, services);
+  return { ...toVersioned(json), conflicts };
+}
+
+function sameConflicts(a: RoutesResource, b: RoutesResource): boolean {
+  const messages = (r: RoutesResource) =>
+    r.conflicts.map((conflict) => conflict.message).join('\n');
+  return messages(a) === messages(b);
+}
+
+function toVersioned<T>(json: T): Versioned<T> {
+  return { version: computeVersion(json), json };
+}
+
+function uniqueSorted(names: readonly string[]): string[] {
+  return [...new Set(names)].sort();
 }

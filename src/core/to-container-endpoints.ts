@@ -66,13 +66,14 @@ export function toContainerEndpoints(
       address: address.ip,
       port: address.port,
       hostname: record.name,
+      containerId: record.id.slice(0, 12),
       health,
       weight: binding.weight,
       priority: binding.priority,
       locality: binding.locality,
       canary: binding.canary,
       source: 'docker',
-      ...(binding.clusterOptions ? { clusterOptions: binding.clusterOptions } : {}),
+      ...(binding.serviceOptions ? { serviceOptions: binding.serviceOptions } : {}),
     });
   }
   if (problems.length > 0) return { kind: 'invalid', problems };

@@ -37,9 +37,9 @@ export function toSdsHosts(assignment: ClusterLoadAssignment): { hosts: HostJson
     hosts: assignment.endpoints.flatMap((locality) =>
       locality.lb_endpoints.map((lb) => {
         const tags: Record<string, TagValue> = {};
-        if (locality.locality?.zone) tags.az = locality.locality.zone;
-        if (locality.locality?.region) tags.region = locality.locality.region;
-        if (locality.locality?.sub_zone) tags.sub_zone = locality.locality.sub_zone;
+        if (locality.locality.zone) tags.az = locality.locality.zone;
+        if (locality.locality.region) tags.region = locality.locality.region;
+        if (locality.locality.sub_zone) tags.sub_zone = locality.locality.sub_zone;
         const canary = lb.metadata.filter_metadata['envoy.lb']?.canary;
         if (canary !== undefined) tags.canary = canary;
         if (lb.load_balancing_weight !== undefined)

@@ -130,6 +130,7 @@ describe("the tutorial's registration API, replayed", () => {
     expect(after4.json?.resources[0]?.endpoints).toEqual([
       {
         locality: { zone: 'us-central1-a' },
+        load_balancing_weight: 50,
         lb_endpoints: [
           {
             endpoint: { address: { socket_address: { address: '172.18.0.3', port_value: 8081 } } },

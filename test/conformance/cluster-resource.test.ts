@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { buildCluster, CLUSTER_TYPE_URL, LB_POLICIES } from '../../src/core/build-cluster.js';
+import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/service-options.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
@@ -18,7 +19,11 @@ describe('the Cluster resource of a service', () => {
   it.each(LB_POLICIES)(
     'passes them with lb_policy %s and a label-set connect timeout',
     (policy) => {
-      const cluster = buildCluster('web', { lbPolicy: policy, connectTimeout: '0.250s' });
+      const cluster = buildCluster('web', {
+        ...DEFAULT_SERVICE_OPTIONS,
+        lbPolicy: policy,
+        connectTimeout: '0.250s',
+      });
       expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', cluster)).toEqual([]);
     },
   );

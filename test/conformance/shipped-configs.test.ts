@@ -65,9 +65,13 @@ describe('the Envoy configs the repo ships', () => {
     expect(ENVOY_CONFIGS).toEqual([
       'examples/ads-grpc/envoy.yaml',
       'examples/host-mode/envoy.yaml',
+      'examples/label-routing/envoy.yaml',
       'examples/tutorial-rest-eds/envoy.yaml',
     ]);
-    expect(ADS_CONFIGS).toEqual(['examples/ads-grpc/envoy.yaml']);
+    expect(ADS_CONFIGS).toEqual([
+      'examples/ads-grpc/envoy.yaml',
+      'examples/label-routing/envoy.yaml',
+    ]);
   });
 
   it.each(ADS_CONFIGS)(
@@ -149,13 +153,21 @@ describe('the Envoy configs the repo ships', () => {
     );
   });
 
-  it.each(['docker-compose.yml', 'examples/tutorial-rest-eds/docker-compose.yml'])(
-    '%s runs the Envoy version the tests run',
-    (path) => {
-      const compose = readYaml(path) as { services: { envoy: { image: string } } };
-      expect(compose.services.envoy.image).toBe(`envoyproxy/envoy:v${TESTED_ENVOY_VERSION}`);
-    },
-  );
+  it('has the label-routing example take its routes from the agent, with no route of its own', () => {
+    const text = JSON.stringify(readYaml('examples/label-routing/envoy.yaml'));
+    expect(text).toContain('"rds":{"route_config_name":"eds-agent","config_source":{"ads":{}');
+    expect(text).not.toContain('route_config"');
+    expect(text).not.toContain('virtual_hosts');
+  });
+
+  it.each([
+    'docker-compose.yml',
+    'examples/tutorial-rest-eds/docker-compose.yml',
+    'examples/label-routing/docker-compose.yml',
+  ])('%s runs the Envoy version the tests run', (path) => {
+    const compose = readYaml(path) as { services: { envoy: { image: string } } };
+    expect(compose.services.envoy.image).toBe(`envoyproxy/envoy:v${TESTED_ENVOY_VERSION}`);
+  });
 
   it('would catch a misspelt field (the check is strict)', () => {
     const config = readYaml('examples/host-mode/envoy.yaml') as Bootstrap;

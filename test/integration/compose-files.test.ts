@@ -11,6 +11,8 @@ describe('every compose file in the repo', () => {
     expect(FILES).toEqual([
       'docker-compose.yml',
       'examples/host-mode/docker-compose.yml',
+      'examples/label-routing/docker-compose.yml',
+      'examples/proxyless-grpc/docker-compose.yml',
       'examples/tutorial-rest-eds/docker-compose.yml',
       'test/fixtures/compose/scaling.yml',
     ]);

@@ -35,6 +35,7 @@ describe('following a real Docker engine (container address mode)', () => {
     expect(reply.json?.resources[0]?.endpoints).toEqual([
       {
         locality: { zone: 'z1' },
+        load_balancing_weight: 7,
         lb_endpoints: [
           {
             endpoint: {

@@ -2,16 +2,17 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildAgentImage, dockerfileBaseImages, SYSTEM_CA_BUNDLE } from '../support/agent-image.js';
+import { buildImage, dockerfileBaseImages, SYSTEM_CA_BUNDLE } from '../support/agent-image.js';
 import { compose, findComposes, type Compose } from '../support/compose.js';
 import { RUN_LABEL } from '../support/docker-harness.js';
 import { hostsOf } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
+import { startGreeterClient } from '../support/greeter-example.js';
 import { REPO_ROOT } from '../support/repo-files.js';
 import { provideStandIns, removeStandIns } from '../support/stand-in-images.js';
 
@@ -29,17 +30,33 @@ const AGENT_IMAGE = 'eds-agent:local';
 const runId = `qs${Date.now().toString(36)}`;
 
 /**
- * Each compose file that starts Envoy in a container: the service to scale, and an override
- * file when the example does not publish Envoy's admin API itself (the test reads it there).
+ * Each compose file that starts Envoy in a container: the service to scale, an override file
+ * when the example does not publish Envoy's admin API itself (the test reads it there), and
+ * the domains Envoy's route configuration must hold when the agent gives it its routes.
  */
-const STACKS = [
-  { file: 'docker-compose.yml', service: 'web', override: undefined },
+const STACKS: readonly {
+  file: string;
+  service: string;
+  override?: string;
+  domains?: readonly string[];
+}[] = [
+  { file: 'docker-compose.yml', service: 'web' },
   {
     file: 'examples/tutorial-rest-eds/docker-compose.yml',
     service: 'myservice',
     override: 'test/fixtures/compose-overrides/publish-envoy-admin.yml',
   },
-] as const;
+  {
+    file: 'examples/label-routing/docker-compose.yml',
+    service: 'web',
+    domains: ['web.localhost', 'api.localhost'],
+  },
+];
+/** The proxyless gRPC example: no Envoy, a client on the host, its own greeter image. */
+const PROXYLESS = {
+  file: 'examples/proxyless-grpc/docker-compose.yml',
+  image: 'eds-agent-example-greeter:local',
+};
 const ADMIN = 'http://127.0.0.1:9901';
 const AGENT = 'http://127.0.0.1:8080';
 
@@ -59,13 +76,53 @@ const COMPOSES = await findComposes();
 
 beforeAll(async () => {
   await provideStandIns(BASE_IMAGES);
-  await buildAgentImage(AGENT_IMAGE);
+  await buildImage(AGENT_IMAGE);
+  await buildImage(PROXYLESS.image, join(REPO_ROOT, dirname(PROXYLESS.file)));
 }, 300_000);
 
 afterAll(async () => {
-  await docker('image', 'rm', '--force', AGENT_IMAGE).catch(() => undefined);
+  for (const image of [AGENT_IMAGE, PROXYLESS.image])
+    await docker('image', 'rm', '--force', image).catch(() => undefined);
   await removeStandIns(BASE_IMAGES);
 });
+
+/** Brings `files` up as `project` with `command`, runs `scenario`, then proves `down` leaves nothing. */
+async function withStack(
+  command: Compose,
+  project: string,
+  files: string[],
+  scenario: (up: (service: string, replicas: number) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  const env = { DOCKER_GID: String(statSync('/var/run/docker.sock').gid) };
+  try {
+    await scenario((service, replicas) =>
+      compose(
+        command,
+        project,
+        files,
+        ['up', '--detach', '--scale', `${service}=${replicas}`],
+        env,
+      ),
+    );
+  } finally {
+    await compose(command, project, files, ['down'], env);
+  }
+  const label = `label=com.docker.compose.project=${project}`;
+  expect(await docker('ps', '--all', '--quiet', '--filter', label)).toBe('');
+  expect(await docker('network', 'ls', '--quiet', '--filter', label)).toBe('');
+  expect(await docker('volume', 'ls', '--quiet', '--filter', label)).toBe('');
+}
+
+const patience = { timeoutMs: 60_000, intervalMs: 500 };
+const agentReady = () =>
+  eventually(
+    'the agent is ready',
+    async () =>
+      (await fetch(`${AGENT}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))
+        ?.status,
+    (status) => status === 200,
+    patience,
+  );
 
 describe('the image the Dockerfile builds', () => {
   const image = AGENT_IMAGE;
@@ -157,44 +214,33 @@ describe.each(STACKS)('the compose stack of $file', (stack) => {
   it.each(COMPOSES.map((found) => [found.version, found] as const))(
     'comes up with Compose %s at 3 replicas, follows a scale to 1, and leaves nothing behind',
     async (_version, command: Compose) => {
-      const project = `${runId}${command.version}${stack.service}`.toLowerCase();
+      const project = `${runId}${command.version}${stack.service}${STACKS.indexOf(stack)}`;
       const files = [stack.file, ...(stack.override ? [stack.override] : [])].map((file) =>
         join(REPO_ROOT, file),
       );
-      const gid = String(statSync('/var/run/docker.sock').gid);
-      const up = (replicas: number) =>
-        compose(
-          command,
-          project,
-          files,
-          ['up', '--detach', '--scale', `${stack.service}=${replicas}`],
-          { DOCKER_GID: gid },
-        );
       const healthyReplicas = async () =>
         (await hostsOf(ADMIN, stack.service).catch(() => [])).filter(
           (host) => host.edsHealth === 'HEALTHY',
         ).length;
-      const patience = { timeoutMs: 60_000, intervalMs: 500 };
-      try {
-        await up(3);
-        await eventually(
-          'the agent is ready',
-          async () =>
-            (
-              await fetch(`${AGENT}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(
-                () => undefined,
-              )
-            )?.status,
-          (status) => status === 200,
-          patience,
-        );
+      await withStack(command, project.toLowerCase(), files, async (up) => {
+        await up(stack.service, 3);
+        await agentReady();
         await eventually(
           'Envoy holds 3 healthy replicas',
           healthyReplicas,
           (n) => n === 3,
           patience,
         );
-        await up(1);
+        if (stack.domains) {
+          const domains = stack.domains;
+          await eventually(
+            `Envoy's routes hold ${domains.join(' and ')}`,
+            async () => (await fetch(`${ADMIN}/config_dump?resource=dynamic_route_configs`)).text(),
+            (dump) => domains.every((domain) => dump.includes(`"${domain}"`)),
+            patience,
+          );
+        }
+        await up(stack.service, 1);
         await eventually(
           'Envoy holds 1 healthy replica',
           healthyReplicas,
@@ -202,15 +248,49 @@ describe.each(STACKS)('the compose stack of $file', (stack) => {
           patience,
         );
         expect(await hostsOf(ADMIN, stack.service)).toHaveLength(1);
-      } finally {
-        await compose(command, project, files, ['down'], {
-          DOCKER_GID: gid,
+      });
+    },
+    240_000,
+  );
+});
+
+describe(`the compose stack of ${PROXYLESS.file}`, () => {
+  it.each(COMPOSES.map((found) => [found.version, found] as const))(
+    "comes up with Compose %s at 3 greeters, which the example's client on the host reaches, then 1",
+    async (_version, command: Compose) => {
+      const project = `${runId}${command.version}greeter`.toLowerCase();
+      await withStack(command, project, [join(REPO_ROOT, PROXYLESS.file)], async (up) => {
+        await up('greeter', 3);
+        await agentReady();
+        const client = startGreeterClient({
+          grpcPort: 18000, // as the compose file publishes it, and xds-bootstrap.json names it
+          service: 'greeter',
+          nodeId: `quick-start-${project}`,
+          intervalMs: 20,
         });
-      }
-      const label = `label=com.docker.compose.project=${project}`;
-      expect(await docker('ps', '--all', '--quiet', '--filter', label)).toBe('');
-      expect(await docker('network', 'ls', '--quiet', '--filter', label)).toBe('');
-      expect(await docker('volume', 'ls', '--quiet', '--filter', label)).toBe('');
+        try {
+          const since = (time: number) =>
+            new Set(
+              client.calls().flatMap((call) => (call.sentAt > time ? (call.replica ?? []) : [])),
+            );
+          await eventually(
+            'calls reach three greeters',
+            () => since(0).size,
+            (n) => n === 3,
+            patience,
+          );
+          await up('greeter', 1);
+          const scaled = Date.now();
+          await eventually(
+            'calls reach one greeter only',
+            () => since(Date.now() - 1000),
+            (seen) => seen.size === 1 && Date.now() - scaled > 1000,
+            patience,
+          );
+        } finally {
+          client.stop();
+        }
+      });
     },
     240_000,
   );

@@ -13,15 +13,80 @@ const RETRY_POLICY = {
   host_selection_retry_max_attempts: 5,
 };
 
+/** Routes by the `x-service` header to the cluster of that name. */
+const BY_HEADER = {
+  route_config: {
+    virtual_hosts: [
+      {
+        name: 'by-header',
+        domains: ['*'],
+        routes: [
+          {
+            match: { prefix: '/' },
+            // The retry policy of the shipped configs.
+            route: { cluster_header: 'x-service', retry_policy: RETRY_POLICY },
+          },
+        ],
+      },
+    ],
+  },
+};
+
+/** The agent's route configuration `name`, over the same ADS stream. */
+export function agentRoutes(name = 'eds-agent'): object {
+  return {
+    rds: { route_config_name: name, config_source: { ads: {}, resource_api_version: 'V3' } },
+  };
+}
+
+/**
+ * An HTTP listener `name` on `address` whose connection manager routes by `routes` (a
+ * `route_config` or an `rds`), through the router filter.
+ */
+export function toHttpListener(name: string, address: object, routes: object): object {
+  return {
+    name,
+    address,
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type':
+                'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              stat_prefix: name,
+              ...routes,
+              http_filters: [
+                {
+                  name: 'envoy.filters.http.router',
+                  typed_config: {
+                    '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
 /**
  * An Envoy bootstrap that learns everything from the agent's gRPC server over ADS: clusters
- * by CDS, their endpoints by EDS, and not one per-service cluster or route of its own. Its
- * listener (on 127.0.0.1, port chosen by Envoy) routes each request to the cluster named by
- * its `x-service` header, so a service that did not exist when Envoy started is reachable as
- * soon as the agent serves it. Admin on 127.0.0.1 as well. `apiType` picks state of the world
- * (`GRPC`) or incremental (`DELTA_GRPC`) xDS.
+ * by CDS, their endpoints by EDS, and not one per-service cluster of its own. Its listener
+ * (on 127.0.0.1, port chosen by Envoy) routes each request by `routes`: by default to the
+ * cluster named by its `x-service` header; with `agentRoutes()`, by the route configuration
+ * the agent derives from labels. Either way a service that did not exist when Envoy started
+ * is reachable as soon as the agent serves it. Admin on 127.0.0.1 as well. `apiType` picks
+ * state of the world (`GRPC`) or incremental (`DELTA_GRPC`) xDS.
  */
-export function toAdsBootstrap(grpcPort: number, apiType: 'GRPC' | 'DELTA_GRPC' = 'GRPC'): unknown {
+export function toAdsBootstrap(
+  grpcPort: number,
+  apiType: 'GRPC' | 'DELTA_GRPC' = 'GRPC',
+  routes: object = BY_HEADER,
+): unknown {
   const loopback = { socket_address: { address: '127.0.0.1', port_value: 0 } };
   return {
     node: { id: 'ads-scenario', cluster: 'tests' },
@@ -35,50 +100,7 @@ export function toAdsBootstrap(grpcPort: number, apiType: 'GRPC' | 'DELTA_GRPC' 
       cds_config: { ads: {}, resource_api_version: 'V3' },
     },
     static_resources: {
-      listeners: [
-        {
-          name: 'ingress',
-          address: loopback,
-          filter_chains: [
-            {
-              filters: [
-                {
-                  name: 'envoy.filters.network.http_connection_manager',
-                  typed_config: {
-                    '@type':
-                      'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-                    stat_prefix: 'ingress',
-                    route_config: {
-                      virtual_hosts: [
-                        {
-                          name: 'by-header',
-                          domains: ['*'],
-                          routes: [
-                            {
-                              match: { prefix: '/' },
-                              // The retry policy of the shipped configs.
-                              route: { cluster_header: 'x-service', retry_policy: RETRY_POLICY },
-                            },
-                          ],
-                        },
-                      ],
-                    },
-                    http_filters: [
-                      {
-                        name: 'envoy.filters.http.router',
-                        typed_config: {
-                          '@type':
-                            'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
-                        },
-                      },
-                    ],
-                  },
-                },
-              ],
-            },
-          ],
-        },
-      ],
+      listeners: [toHttpListener('ingress', loopback, routes)],
       clusters: [
         {
           name: 'eds_agent_xds',

@@ -48,15 +48,20 @@ export async function findBuildKitDocker(): Promise<string> {
 }
 
 /**
- * Builds the repository's Dockerfile, unchanged, as `tag`, the way the README tells a user
- * behind a TLS-intercepting proxy to: its CA bundle given as the `ca_certificates` BuildKit
- * secret (when `caFile` exists). Rejects with the build's output on failure.
+ * Builds the Dockerfile of `context` (the repository's own by default), unchanged, as `tag`,
+ * the way the README tells a user behind a TLS-intercepting proxy to: its CA bundle given as
+ * the `ca_certificates` BuildKit secret (when `caFile` exists). Rejects with the build's
+ * output on failure.
  */
-export async function buildAgentImage(tag: string, caFile = SYSTEM_CA_BUNDLE): Promise<void> {
+export async function buildImage(
+  tag: string,
+  context = REPO_ROOT,
+  caFile = SYSTEM_CA_BUNDLE,
+): Promise<void> {
   const docker = await findBuildKitDocker();
   const secret = existsSync(caFile) ? ['--secret', `id=ca_certificates,src=${caFile}`] : [];
   try {
-    await run(docker, ['build', ...secret, '--tag', tag, REPO_ROOT], {
+    await run(docker, ['build', ...secret, '--tag', tag, context], {
       env: { ...process.env, DOCKER_BUILDKIT: '1' },
       maxBuffer: 64 * 1024 * 1024,
     });

@@ -24,13 +24,15 @@ const APPLETS = [
   'wget',
 ];
 
-/** A shell command for the test image: serve the container's hostname (its short id) on `port`. */
-export function serveHostname(port = 8000): string[] {
-  return [
-    'sh',
-    '-c',
-    `mkdir -p /www && hostname > /www/index.html && exec httpd -f -p ${port} -h /www`,
-  ];
+/**
+ * A shell command for the test image: serve the container's hostname (its short id) on
+ * `port`, at `/` and at `<dir>/` for each of `dirs` (e.g. `/api`).
+ */
+export function serveHostname(port = 8000, dirs: readonly string[] = []): string[] {
+  const pages = ['', ...dirs].map(
+    (dir) => `mkdir -p /www${dir} && hostname > /www${dir}/index.html`,
+  );
+  return ['sh', '-c', `${pages.join(' && ')} && exec httpd -f -p ${port} -h /www`];
 }
 
 /**

@@ -24,6 +24,7 @@ export function anEndpoint(overrides: Partial<Endpoint> = {}): Endpoint {
     address: '172.18.0.3',
     port: 8080,
     hostname: 'shop-web-1',
+    containerId: 'c0ffee000000',
     health: 'healthy',
     weight: undefined,
     priority: 0,

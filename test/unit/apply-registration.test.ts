@@ -113,8 +113,8 @@ describe('registered hosts as endpoints', () => {
         },
       }),
     ]);
-    expect(endpoint).toEqual(
-      anEndpoint({
+    expect(endpoint).toEqual({
+      ...anEndpoint({
         address: '172.18.0.3',
         port: 8081,
         hostname: '',
@@ -123,7 +123,8 @@ describe('registered hosts as endpoints', () => {
         locality: { region: 'us', zone: 'us-central1-a', subZone: 'r1' },
         source: 'api',
       }),
-    );
+      containerId: undefined, // a registered host is no container
+    });
   });
 
   it('gives the v1 SDS form of every endpoint Envoy is served', () => {

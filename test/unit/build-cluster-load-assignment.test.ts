@@ -12,6 +12,8 @@ describe('buildClusterLoadAssignment', () => {
       cluster_name: 'web',
       endpoints: [
         {
+          locality: {},
+          load_balancing_weight: 1,
           lb_endpoints: [
             {
               endpoint: {
@@ -41,6 +43,7 @@ describe('buildClusterLoadAssignment', () => {
       {
         locality: { region: 'eu', zone: 'eu-1a' },
         priority: 1,
+        load_balancing_weight: 50,
         lb_endpoints: [
           {
             endpoint: {
@@ -68,7 +71,7 @@ describe('buildClusterLoadAssignment', () => {
     expect(
       assignment.endpoints.map((group) => [
         group.priority ?? 0,
-        group.locality?.zone,
+        group.locality.zone,
         group.lb_endpoints.map((lb) => lb.endpoint.address.socket_address.address),
       ]),
     ).toEqual([
@@ -76,6 +79,37 @@ describe('buildClusterLoadAssignment', () => {
       [0, 'b', ['10.0.0.1', '10.0.0.9']],
       [1, undefined, ['10.0.0.2']],
     ]);
+  });
+
+  it('weighs each locality as its endpoints together, within what a priority may hold', () => {
+    const zone = (z: string) => ({ region: '', zone: z, subZone: '' });
+    const weights = (endpoints: ReturnType<typeof anEndpoint>[]) =>
+      buildClusterLoadAssignment('web', endpoints).endpoints.map((group) => [
+        group.priority ?? 0,
+        group.load_balancing_weight,
+      ]);
+    expect(
+      weights([
+        anEndpoint({ address: '10.0.0.1', locality: zone('a'), weight: 3 }),
+        anEndpoint({ address: '10.0.0.2', locality: zone('a') }),
+        anEndpoint({ address: '10.0.0.3', locality: zone('b') }),
+        anEndpoint({ address: '10.0.0.4', priority: 1 }),
+      ]),
+    ).toEqual([
+      [0, 4],
+      [0, 1],
+      [1, 1],
+    ]);
+    // 5,000 endpoints at the largest weight would overflow a uint32: each locality is capped.
+    const heavy = Array.from({ length: 5000 }, (_, i) =>
+      anEndpoint({
+        address: `10.${i >> 8}.${i & 255}.1`,
+        weight: 1_000_000,
+        locality: zone(i % 2 ? 'a' : 'b'),
+      }),
+    );
+    const capped = weights(heavy).map(([, weight]) => weight ?? 0);
+    expect(capped.reduce((sum, weight) => sum + weight, 0)).toBeLessThanOrEqual(0xffff_ffff);
   });
 
   it('keeps a duplicate address once', () => {

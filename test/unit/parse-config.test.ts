@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       stateFile: undefined,
       adminToken: undefined,
       readOnly: false,
+      routeConfigName: 'eds-agent',
     });
   });
 
@@ -56,6 +57,8 @@ describe('parseConfig', () => {
         '--admin-token',
         's3cret',
         '--read-only',
+        '--route-config-name',
+        'front.routes',
       ]),
     ).toEqual({
       port: 9000,
@@ -73,6 +76,7 @@ describe('parseConfig', () => {
       stateFile: '/var/lib/eds-agent/state.json',
       adminToken: 's3cret',
       readOnly: true,
+      routeConfigName: 'front.routes',
     });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { parseServiceLabels } from '../../src/core/parse-service-labels.js';
+import { DEFAULT_SERVICE_OPTIONS as NONE } from '../../src/core/service-options.js';
 
 const locality = { region: '', zone: '', subZone: '' };
 
@@ -140,7 +141,7 @@ describe('parseServiceLabels', () => {
     });
   });
 
-  it('reads the cluster options, top-level as defaults and per cluster as overrides', () => {
+  it('reads the service options, top-level as defaults and per cluster as overrides', () => {
     const result = parseServiceLabels(
       {
         'eds.services.web.port': '80',
@@ -152,10 +153,10 @@ describe('parseServiceLabels', () => {
       },
       'eds',
     );
-    const options = result.ok ? result.value.map((b) => [b.cluster, b.clusterOptions]) : [];
+    const options = result.ok ? result.value.map((b) => [b.cluster, b.serviceOptions]) : [];
     expect(options).toEqual([
-      ['api', { lbPolicy: 'RING_HASH', connectTimeout: '2.500s' }],
-      ['web', { lbPolicy: 'LEAST_REQUEST', connectTimeout: '0.250s' }],
+      ['api', { ...NONE, lbPolicy: 'RING_HASH', connectTimeout: '2.500s' }],
+      ['web', { ...NONE, lbPolicy: 'LEAST_REQUEST', connectTimeout: '0.250s' }],
     ]);
   });
 
@@ -172,6 +173,52 @@ describe('parseServiceLabels', () => {
   ])('rejects %s=%s', (label, value, problem) => {
     const result = parseServiceLabels({ 'eds.service': 'web', [label]: value }, 'eds');
     expect(result.ok ? [] : result.problems.join()).toContain(problem);
+  });
+
+  it('reads the domains and path prefix a service is routed at', () => {
+    const result = parseServiceLabels(
+      {
+        'eds.services.web.port': '80',
+        'eds.services.api.port': '81',
+        'eds.domains': ' Shop.Example.com, *.shop.test ,shop.example.com',
+        'eds.services.api.path_prefix': '/api/',
+      },
+      'eds',
+    );
+    const options = result.ok ? result.value.map((b) => [b.cluster, b.serviceOptions]) : [];
+    const domains = ['*.shop.test', 'shop.example.com'];
+    expect(options).toEqual([
+      ['api', { ...NONE, domains, pathPrefix: '/api' }],
+      ['web', { ...NONE, domains }],
+    ]);
+  });
+
+  it.each([
+    ['eds.domains', '', 'expected one or more host names separated by commas'],
+    ['eds.domains', ' , ', 'expected one or more host names separated by commas'],
+    ['eds.domains', 'web.localhost:10000', '"web.localhost:10000" is not a host name'],
+    ['eds.domains', 'a.*.com', '"a.*.com" is not a host name'],
+    ['eds.domains', '*.a.*', '"*.a.*" is not a host name'],
+    ['eds.domains', 'we b', '"we b" is not a host name'],
+    ['eds.domains', '-web', '"-web" is not a host name'],
+    ['eds.path_prefix', 'api', 'expected a path starting with /'],
+    ['eds.path_prefix', '/api?x=1', 'expected a path starting with /'],
+    ['eds.path_prefix', '/a b', 'expected a path starting with /'],
+    ['eds.path_prefix', '/a//b', 'expected a path starting with /'],
+  ])('rejects %s=%j', (label, value, problem) => {
+    const result = parseServiceLabels({ 'eds.service': 'web', [label]: value }, 'eds');
+    expect(result.ok ? [] : result.problems.join()).toContain(problem);
+  });
+
+  it.each([
+    ['*', ['*']],
+    ['*.example.com', ['*.example.com']],
+    ['api.*', ['api.*']],
+    ['*-prod.example.com, my_service', ['*-prod.example.com', 'my_service']],
+    ['127.0.0.1', ['127.0.0.1']],
+  ])('accepts the domains %j', (value, domains) => {
+    const result = parseServiceLabels({ 'eds.service': 'web', 'eds.domains': value }, 'eds');
+    expect(result.ok && result.value[0]?.serviceOptions?.domains).toEqual(domains);
   });
 
   it('rejects an invalid cluster name', () => {
@@ -195,8 +242,8 @@ describe('parseServiceLabels', () => {
       'eds',
     );
     expect(!result.ok && result.problems).toEqual([
-      'labels["eds.services.api"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network|lb_policy|connect_timeout>',
-      'labels["eds.services.api.colour"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network|lb_policy|connect_timeout>',
+      'labels["eds.services.api"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network|lb_policy|connect_timeout|domains|path_prefix>',
+      'labels["eds.services.api.colour"]: expected eds.services.<cluster>.<port|weight|priority|region|zone|subzone|canary|network|lb_policy|connect_timeout|domains|path_prefix>',
     ]);
   });
 

@@ -1,5 +1,5 @@
 import type { AnyMessage } from './encode-proto3-json.js';
-import type { Nack, XdsResources } from './sotw-stream.js';
+import type { ClientReply, XdsResources } from './sotw-stream.js';
 
 /** The fields of a `DeltaDiscoveryRequest` the server reads. */
 export interface DeltaRequestFields {
@@ -38,11 +38,13 @@ interface DeltaSubscription {
  *   a first request with no names (or `*`) subscribes to every resource of the type;
  * - `initial_resource_versions` (a reconnecting client) is what the client holds already:
  *   an unchanged resource is not sent again, one that is gone is removed;
- * - an `error_detail` on the latest nonce is a NACK, reported once;
+ * - a request carrying the latest nonce is an ACK, or with `error_detail` a NACK (reported once);
  * - the first request of a type is always answered (an empty response lets a client with
  *   nothing to receive finish its initialisation); later ones only when there is news;
  * - a subscribed endpoint name with no endpoints is sent as an empty assignment;
  * - nothing is sent until `resources.ready()`;
+ * - a snapshot change is diffed over the names it changed only, so a change costs each stream
+ *   what it touches, not what the stream holds;
  * - while the client does not read (`send` returned false), nothing is built; what changed
  *   meanwhile is diffed and sent at `onDrain`, so memory stays bounded.
  */
@@ -57,7 +59,8 @@ export class DeltaStream {
     private readonly served: ReadonlySet<string>,
     /** Writes a response; false when the client's buffer is full (then wait for `onDrain`). */
     private readonly send: (response: DeltaResponse) => boolean,
-    private readonly onNack: (nack: Nack) => void,
+    /** Every ACK, and each NACK once; delta has no response version, so `version` is the nonce. */
+    private readonly onReply: (reply: ClientReply) => void,
   ) {}
 
   onRequest(request: DeltaRequestFields, defaultTypeUrl?: string): void {
@@ -78,14 +81,16 @@ export class DeltaStream {
       this.#subscriptions.set(typeUrl, subscription);
     }
     const nonce = request.response_nonce ?? '';
-    if (request.error_detail && nonce !== '' && nonce === subscription.nonce) {
-      if (subscription.nackedNonce !== nonce) {
-        subscription.nackedNonce = nonce;
-        this.onNack({
+    if (nonce !== '' && nonce === subscription.nonce) {
+      const nack = request.error_detail;
+      if (!nack || subscription.nackedNonce !== nonce) {
+        if (nack) subscription.nackedNonce = nonce;
+        this.onReply({
+          kind: nack ? 'nack' : 'ack',
           nodeId: this.#nodeId,
           typeUrl,
           version: nonce,
-          message: request.error_detail.message ?? '',
+          message: nack?.message ?? '',
         });
       }
     }
@@ -101,26 +106,53 @@ export class DeltaStream {
     this.#push(typeUrl);
   }
 
-  /** Pushes to every subscription what differs from what its client holds. */
-  onChange(): void {
-    for (const typeUrl of this.#subscriptions.keys()) this.#push(typeUrl);
+  /**
+   * Pushes what changed in the snapshot, type by type in the order given, to the subscriptions
+   * of a changed name. Types never answered (subscribed before the snapshot was ready) are
+   * answered first, in full.
+   */
+  onChange(changes: readonly (readonly [typeUrl: string, names: readonly string[]])[]): void {
+    for (const [typeUrl, subscription] of this.#subscriptions) {
+      if (subscription.nonce === undefined) this.#push(typeUrl);
+    }
+    for (const [typeUrl, names] of changes) {
+      const subscription = this.#subscriptions.get(typeUrl);
+      if (!subscription || subscription.nonce === undefined) continue;
+      const touched = names.filter(
+        (name) =>
+          subscription.wildcard || subscription.names.has(name) || subscription.known.has(name),
+      );
+      if (touched.length > 0) this.#push(typeUrl, touched);
+    }
   }
 
   /** The client reads again: sends what differs now. */
   onDrain(): void {
     this.#blocked = false;
-    this.onChange();
+    for (const typeUrl of this.#subscriptions.keys()) this.#push(typeUrl);
   }
 
-  #push(typeUrl: string): void {
+  /**
+   * Sends what differs between what the client holds and what it should hold: over every
+   * name it wants or holds, or over `only` those.
+   */
+  #push(typeUrl: string, only?: readonly string[]): void {
     const subscription = this.#subscriptions.get(typeUrl);
     if (!subscription || !this.resources.ready() || this.#blocked) return;
-    const wanted = new Set(subscription.names);
-    if (subscription.wildcard) for (const name of this.resources.names(typeUrl)) wanted.add(name);
+    const wants = (name: string) =>
+      subscription.names.has(name) || (subscription.wildcard && this.resources.has(typeUrl, name));
+    let candidates: string[];
+    if (only) {
+      candidates = [...only];
+    } else {
+      const all = new Set([...subscription.names, ...subscription.known.keys()]);
+      if (subscription.wildcard) for (const name of this.resources.names(typeUrl)) all.add(name);
+      candidates = [...all];
+    }
     const resources: DeltaResponse['resources'][number][] = [];
     const removed: string[] = [];
-    for (const name of [...wanted].sort()) {
-      const resource = this.resources.resource(typeUrl, name);
+    for (const name of candidates.sort()) {
+      const resource = wants(name) ? this.resources.resource(typeUrl, name) : undefined;
       if (!resource) {
         if (subscription.known.has(name)) removed.push(name);
         continue;
@@ -128,8 +160,6 @@ export class DeltaStream {
       if (subscription.known.get(name) !== resource.version)
         resources.push({ name, version: resource.version, resource: resource.any });
     }
-    for (const name of subscription.known.keys())
-      if (!wanted.has(name) && !removed.includes(name)) removed.push(name);
     const answered = subscription.nonce !== undefined;
     if (resources.length === 0 && removed.length === 0 && answered) return;
     for (const { name, version } of resources) subscription.known.set(name, version);

@@ -15,13 +15,24 @@ const INCLUDE = [
   dirname(require.resolve('protobufjs/package.json')),
 ];
 
-/** The files the xDS server needs: the discovery services and the resources it serves. */
+/**
+ * The files the xDS server needs: the discovery services, the resources it serves, and the
+ * extensions those resources hold in an `Any` (the HTTP connection manager of an API listener,
+ * its router filter, the retry host predicate of a route).
+ */
 export const XDS_PROTO_FILES = [
   'envoy/service/discovery/v3/ads.proto',
   'envoy/service/endpoint/v3/eds.proto',
   'envoy/service/cluster/v3/cds.proto',
+  'envoy/service/listener/v3/lds.proto',
+  'envoy/service/route/v3/rds.proto',
   'envoy/config/cluster/v3/cluster.proto',
   'envoy/config/endpoint/v3/endpoint.proto',
+  'envoy/config/listener/v3/listener.proto',
+  'envoy/config/route/v3/route.proto',
+  'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
+  'envoy/extensions/filters/http/router/v3/router.proto',
+  'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
 ] as const;
 
 /**

@@ -1,24 +1,30 @@
-import { createHash } from 'node:crypto';
-
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type protobuf from 'protobufjs';
 
-import { buildCluster, CLUSTER_TYPE_URL } from '../../core/build-cluster.js';
+import { CLUSTER_TYPE_URL } from '../../core/build-cluster.js';
+import { LISTENER_TYPE_URL } from '../../core/build-listener.js';
+import { ROUTE_CONFIGURATION_TYPE_URL } from '../../core/build-route-configuration.js';
 import { fail, ok, type Result } from '../../core/result.js';
-import { toClusterResource, type ClusterResource } from '../../core/snapshot.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
-import { packAny, type AnyMessage } from './encode-proto3-json.js';
+import {
+  createXdsResources,
+  ENDPOINTS_TYPE_URL,
+  toResourceChanges,
+  XDS_TYPE_URLS,
+} from './create-xds-resources.js';
 import { loadEnvoyProtos, XDS_PROTO_FILES } from './load-envoy-protos.js';
 import { DeltaStream } from './delta-stream.js';
-import { SotwStream, type Nack, type XdsResources } from './sotw-stream.js';
+import { SotwStream, type ClientReply } from './sotw-stream.js';
 
-/** The type URL of an Envoy v3 `ClusterLoadAssignment`. */
-export const ENDPOINTS_TYPE_URL =
-  'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+export { ENDPOINTS_TYPE_URL } from './create-xds-resources.js';
 
-const BOTH = [CLUSTER_TYPE_URL, ENDPOINTS_TYPE_URL];
 const DEFAULT_MAX_STREAMS = 10_000;
+
+/** State-of-the-world responses of these types hold every subscribed resource. */
+const WHOLE_SET_TYPES: ReadonlySet<string> = new Set([CLUSTER_TYPE_URL, LISTENER_TYPE_URL]);
+/** After clusters are sent, Envoy asks for their endpoints again and waits for them. */
+const OWED_AFTER: ReadonlyMap<string, string> = new Map([[CLUSTER_TYPE_URL, ENDPOINTS_TYPE_URL]]);
 
 /**
  * The services, each with its method's path, the types it serves, and its protocol: state of
@@ -26,9 +32,11 @@ const DEFAULT_MAX_STREAMS = 10_000;
  */
 const SERVICES = [
   ...[
-    ['discovery.v3.AggregatedDiscoveryService', 'AggregatedResources', BOTH],
+    ['discovery.v3.AggregatedDiscoveryService', 'AggregatedResources', XDS_TYPE_URLS],
     ['endpoint.v3.EndpointDiscoveryService', 'Endpoints', [ENDPOINTS_TYPE_URL]],
     ['cluster.v3.ClusterDiscoveryService', 'Clusters', [CLUSTER_TYPE_URL]],
+    ['listener.v3.ListenerDiscoveryService', 'Listeners', [LISTENER_TYPE_URL]],
+    ['route.v3.RouteDiscoveryService', 'Routes', [ROUTE_CONFIGURATION_TYPE_URL]],
   ].flatMap(([service, resources, types]) => [
     { method: `Stream${String(resources)}`, service, types, kind: 'sotw' },
     { method: `Delta${String(resources)}`, service, types, kind: 'delta' },
@@ -43,7 +51,7 @@ const SERVICES = [
 /** The protocol of one stream, whichever its kind. */
 interface XdsStream {
   onRequest(request: object, defaultTypeUrl?: string): void;
-  onChange(changed: readonly string[]): void;
+  onChange(changes: ReturnType<typeof toResourceChanges>): void;
   onDrain(): void;
 }
 
@@ -66,28 +74,34 @@ export interface GrpcServer {
 }
 
 /**
- * The xDS server over gRPC: ADS (clusters and endpoints on one stream), and EDS and CDS each on
- * its own service, every one both state of the world and delta. Every change of the snapshot
- * is pushed at once to the streams subscribed to what changed. Fails (a Result) when the port
- * cannot be bound.
+ * The xDS server over gRPC: ADS (clusters, endpoints, listeners and routes on one stream), and
+ * EDS, CDS, LDS and RDS each on its own service, every one both state of the world and delta.
+ * Every change of the snapshot is pushed at once to the streams subscribed to what changed.
+ * Fails (a Result) when the port cannot be bound.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<Result<GrpcServer>> {
   const { store, logger } = options;
   const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
   const root = loadEnvoyProtos(XDS_PROTO_FILES);
-  const resources = createResources(root, store);
+  const resources = createXdsResources(root, () => store.current());
   const streams = new Set<XdsStream>();
   const calls = new Set<grpc.ServerDuplexStream<object, object>>();
   let nacks = 0;
-  const onNack = (nack: Nack) => {
+  const onReply = (reply: ClientReply) => {
+    const fields = { node: reply.nodeId, typeUrl: reply.typeUrl, version: reply.version };
+    if (reply.kind === 'ack') {
+      logger.debug(fields, 'the client accepted a response (ACK)');
+      return;
+    }
     nacks += 1;
     logger.warn(
-      { node: nack.nodeId, typeUrl: nack.typeUrl, version: nack.version, error: nack.message },
+      { ...fields, error: reply.message },
       'the client refused a response (NACK); it is not sent again',
     );
   };
-  const unsubscribe = store.subscribe((changed) => {
-    for (const stream of streams) stream.onChange(changed);
+  const unsubscribe = store.subscribe((change) => {
+    const changes = toResourceChanges(change, store.current());
+    for (const stream of streams) stream.onChange(changes);
   });
 
   const server = new grpc.Server({
@@ -112,8 +126,15 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
         const send = (response: object) => call.write(response);
         const stream: XdsStream =
           service.kind === 'sotw'
-            ? new SotwStream(resources, served, new Set([CLUSTER_TYPE_URL]), send, onNack)
-            : new DeltaStream(resources, served, send, onNack);
+            ? new SotwStream({
+                resources,
+                served,
+                wholeSetTypes: WHOLE_SET_TYPES,
+                owedAfter: OWED_AFTER,
+                send,
+                onReply,
+              })
+            : new DeltaStream(resources, served, send, onReply);
         streams.add(stream);
         calls.add(call);
         const done = () => {
@@ -177,41 +198,6 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
       });
     },
   });
-}
-
-/** The snapshot's clusters and endpoints, each packed once per version. */
-function createResources(root: protobuf.Root, store: SnapshotStore): XdsResources {
-  const assignments = new WeakMap<ClusterResource, AnyMessage>();
-  const clusters = new WeakMap<ClusterResource, { version: string; any: AnyMessage }>();
-  return {
-    ready: () => store.current().awaiting.length === 0,
-    // Every cluster with endpoints, for clusters and for assignments alike.
-    names: () => [...store.current().clusters.keys()].sort(),
-    resource(typeUrl, name) {
-      const snapshot = store.current();
-      if (typeUrl === ENDPOINTS_TYPE_URL) {
-        const resource = toClusterResource(snapshot, name);
-        let any = assignments.get(resource);
-        if (!any) {
-          any = packAny(root, { '@type': ENDPOINTS_TYPE_URL, ...resource.assignment });
-          assignments.set(resource, any);
-        }
-        return { version: resource.version, any };
-      }
-      const served = snapshot.clusters.get(name);
-      if (!served) return undefined;
-      let cluster = clusters.get(served);
-      if (!cluster) {
-        const json = buildCluster(name, served.options);
-        cluster = {
-          version: createHash('sha256').update(JSON.stringify(json)).digest('hex').slice(0, 16),
-          any: packAny(root, { '@type': CLUSTER_TYPE_URL, ...json }),
-        };
-        clusters.set(served, cluster);
-      }
-      return cluster;
-    },
-  };
 }
 
 /**

@@ -6,7 +6,7 @@ let root: protobuf.Root | undefined;
 
 /**
  * Envoy's own message definitions (the real .proto files, field names as written, options kept),
- * loaded once: discovery, endpoint and bootstrap APIs.
+ * loaded once: discovery, endpoint, cluster, listener, route and bootstrap APIs.
  */
 export function loadEnvoyProtos(): protobuf.Root {
   if (root) return root;
@@ -14,6 +14,8 @@ export function loadEnvoyProtos(): protobuf.Root {
     'envoy/service/discovery/v3/discovery.proto',
     'envoy/config/endpoint/v3/endpoint.proto',
     'envoy/config/cluster/v3/cluster.proto',
+    'envoy/config/listener/v3/listener.proto',
+    'envoy/config/route/v3/route.proto',
     'envoy/config/bootstrap/v3/bootstrap.proto',
     'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
     'envoy/extensions/filters/http/router/v3/router.proto',

@@ -1,0 +1,114 @@
+import { LB_POLICIES, type LbPolicy } from './build-cluster.js';
+import { fail, ok, type Result } from './result.js';
+import { quote } from './quote.js';
+
+// The value parsers of the labels: each takes the raw text and the path to name in a problem.
+
+/** A plain decimal integer from `min` to `max`. */
+export function parseInteger(
+  value: string,
+  path: string,
+  min: number,
+  max: number,
+): Result<number> {
+  const number = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  if (number >= min && number <= max) return ok(number);
+  return fail([`${path}: expected an integer ${min}-${max}, got ${quote(value)}`]);
+}
+
+/** `true` or `false`, in any case. */
+export function parseBoolean(value: string, path: string): Result<boolean> {
+  const lower = value.toLowerCase();
+  if (lower === 'true') return ok(true);
+  if (lower === 'false') return ok(false);
+  return fail([`${path}: expected true or false, got ${quote(value)}`]);
+}
+
+/** Any non-blank name; whether the network exists is the container's business. */
+export function parseNetworkName(value: string, path: string): Result<string> {
+  if (value.trim() !== '') return ok(value);
+  return fail([`${path}: expected a Docker network name, got an empty value`]);
+}
+
+/** `round_robin`, `least_request`, `random`, `ring_hash` or `maglev`, in any case. */
+export function parseLbPolicy(value: string, path: string): Result<LbPolicy> {
+  const policy = LB_POLICIES.find((name) => name === value.toUpperCase());
+  return policy
+    ? ok(policy)
+    : fail([
+        `${path}: expected one of ${LB_POLICIES.map((p) => p.toLowerCase()).join(', ')}, got ${quote(value)}`,
+      ]);
+}
+
+/** `250ms`, `2s` or `1.5s`, from 1 ms to 60 s; as a proto3 JSON duration (`"0.250s"`). */
+export function parseConnectTimeout(value: string, path: string): Result<string> {
+  const match = /^(\d{1,5})(?:\.(\d{1,3}))?(ms|s)$/.exec(value);
+  const ms = match
+    ? match[3] === 'ms'
+      ? match[2] === undefined
+        ? Number(match[1])
+        : NaN
+      : Number(match[1]) * 1000 + Number((match[2] ?? '').padEnd(3, '0'))
+    : NaN;
+  if (!(ms >= 1 && ms <= 60_000))
+    return fail([
+      `${path}: expected a duration from 1ms to 60s (e.g. 250ms, 2s), got ${quote(value)}`,
+    ]);
+  return ok(`${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}s`);
+}
+
+const HOST_LABEL = '[a-z0-9]([a-z0-9_-]*[a-z0-9])?';
+const HOST_NAME = new RegExp(`^${HOST_LABEL}(\\.${HOST_LABEL})*$`);
+/** What may stand beside a wildcard: `*.example.com`, `*-prod.example.com`, `api.*`, `api-*`. */
+const WILDCARD_PART = /^[a-z0-9_.-]+$/;
+const MAX_DOMAIN_LENGTH = 253;
+
+/**
+ * A comma-separated list of host names a service answers at, as Envoy matches a virtual host's
+ * `domains`: exact names, one leading or trailing `*` (`*.example.com`, `api.*`), or `*` alone
+ * for any host. Lower-cased (Envoy compares host names without case), blanks around commas
+ * ignored, duplicates kept once, sorted. No port: the agent's route configuration ignores the
+ * port of the Host header, so a domain with one could never match.
+ */
+export function parseDomains(value: string, path: string): Result<readonly string[]> {
+  const domains = value
+    .split(',')
+    .map((domain) => domain.trim().toLowerCase())
+    .filter((domain) => domain !== '');
+  if (domains.length === 0)
+    return fail([
+      `${path}: expected one or more host names separated by commas, got ${quote(value)}`,
+    ]);
+  const problems = domains
+    .filter((domain) => !isDomain(domain))
+    .map(
+      (domain) =>
+        `${path}: ${quote(domain)} is not a host name (letters, digits, - _ . and at most one * at the start or the end, no port)`,
+    );
+  return problems.length > 0 ? fail(problems) : ok([...new Set(domains)].sort());
+}
+
+function isDomain(domain: string): boolean {
+  if (domain.length > MAX_DOMAIN_LENGTH) return false;
+  if (domain === '*') return true;
+  if (domain.startsWith('*')) return WILDCARD_PART.test(domain.slice(1));
+  if (domain.endsWith('*')) return WILDCARD_PART.test(domain.slice(0, -1));
+  return HOST_NAME.test(domain);
+}
+
+/** Path characters of RFC 3986 (`pchar`), segment by segment. */
+const PATH = /^(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
+const MAX_PATH_LENGTH = 1024;
+
+/**
+ * The path prefix a service's route matches: `/` (everything), or `/api`, which matches `/api`
+ * and everything under `/api/` but not `/apiary`. A trailing `/` is dropped (`/api/` is `/api`).
+ */
+export function parsePathPrefix(value: string, path: string): Result<string> {
+  if (value.startsWith('/') && value.length <= MAX_PATH_LENGTH && PATH.test(value)) {
+    return ok(value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value);
+  }
+  return fail([
+    `${path}: expected a path starting with / (such as /api), with no query, fragment or spaces, got ${quote(value)}`,
+  ]);
+}

@@ -1,0 +1,101 @@
+import type { LbPolicy } from './build-cluster.js';
+import type { Endpoint } from './endpoint.js';
+
+/**
+ * How a container's labels tune its service: the Envoy cluster (`lb_policy`,
+ * `connect_timeout`) and the routes to it (`domains`, `path_prefix`). `undefined` means the
+ * default.
+ */
+export interface ServiceOptions {
+  readonly lbPolicy: LbPolicy | undefined;
+  /** A proto3 JSON duration, e.g. `"0.250s"`. */
+  readonly connectTimeout: string | undefined;
+  /** Host names the service answers at, sorted; the default is `<service>` and `<service>.localhost`. */
+  readonly domains: readonly string[] | undefined;
+  /** The path prefix its route matches, without a trailing `/`; the default is `/`. */
+  readonly pathPrefix: string | undefined;
+}
+
+/** No option set: every default. */
+export const DEFAULT_SERVICE_OPTIONS: ServiceOptions = {
+  lbPolicy: undefined,
+  connectTimeout: undefined,
+  domains: undefined,
+  pathPrefix: undefined,
+};
+
+/** One container whose label for an option lost to the value the others set. */
+export interface OptionConflict {
+  /** The container's name, as the endpoint's hostname gives it. */
+  readonly container: string;
+  /** Its short id, when the endpoint has one. */
+  readonly containerId: string | undefined;
+  readonly message: string;
+}
+
+const LABELS: Readonly<Record<keyof ServiceOptions, string>> = {
+  lbPolicy: 'lb_policy',
+  connectTimeout: 'connect_timeout',
+  domains: 'domains',
+  pathPrefix: 'path_prefix',
+};
+
+/**
+ * The options of a service, from what its endpoints' labels say. When they disagree, the value
+ * set by the most endpoints wins, and between equally many the first in sort order; each
+ * container whose value lost is named in `conflicts`, once per option. Pure and deterministic:
+ * the endpoints' order does not matter.
+ */
+export function resolveServiceOptions(endpoints: readonly Endpoint[]): {
+  options: ServiceOptions;
+  conflicts: OptionConflict[];
+} {
+  const conflicts: OptionConflict[] = [];
+  const resolve = <K extends keyof ServiceOptions>(key: K): ServiceOptions[K] => {
+    const byText = new Map<string, { value: ServiceOptions[K]; containers: Endpoint[] }>();
+    for (const endpoint of endpoints) {
+      const value = endpoint.serviceOptions?.[key];
+      if (value === undefined) continue;
+      const text = Array.isArray(value) ? value.join(',') : String(value);
+      const entry = byText.get(text) ?? { value, containers: [] };
+      entry.containers.push(endpoint);
+      byText.set(text, entry);
+    }
+    const ranked = [...byText].sort(
+      ([a, x], [b, y]) => y.containers.length - x.containers.length || (a < b ? -1 : 1),
+    );
+    const [winner, ...losers] = ranked;
+    if (winner === undefined) return undefined;
+    const tally = ranked.map(([text, { containers }]) => `"${text}" on ${containers.length}`);
+    for (const [text, { containers }] of losers) {
+      for (const endpoint of [...containers].sort((a, b) => (a.hostname < b.hostname ? -1 : 1))) {
+        conflicts.push({
+          container: endpoint.hostname,
+          containerId: endpoint.containerId,
+          message: `${LABELS[key]} "${text}" is not used: the containers of this service disagree (${tally.join(', ')}); using "${winner[0]}"`,
+        });
+      }
+    }
+    return winner[1].value;
+  };
+  return {
+    options: {
+      lbPolicy: resolve('lbPolicy'),
+      connectTimeout: resolve('connectTimeout'),
+      domains: resolve('domains'),
+      pathPrefix: resolve('pathPrefix'),
+    },
+    conflicts,
+  };
+}
+
+/** True when both set every option alike. */
+export function sameServiceOptions(a: ServiceOptions, b: ServiceOptions): boolean {
+  return (
+    a.lbPolicy === b.lbPolicy &&
+    a.connectTimeout === b.connectTimeout &&
+    a.pathPrefix === b.pathPrefix &&
+    (a.domains ?? []).join(',') === (b.domains ?? []).join(',') &&
+    (a.domains === undefined) === (b.domains === undefined)
+  );
+}

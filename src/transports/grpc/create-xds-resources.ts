@@ -1,0 +1,118 @@
+import type protobuf from 'protobufjs';
+
+import { CLUSTER_TYPE_URL } from '../../core/build-cluster.js';
+import { LISTENER_TYPE_URL } from '../../core/build-listener.js';
+import { ROUTE_CONFIGURATION_TYPE_URL } from '../../core/build-route-configuration.js';
+import {
+  toClusterResource,
+  type ClusterResource,
+  type Snapshot,
+  type SnapshotChange,
+  type Versioned,
+} from '../../core/snapshot.js';
+import { packAny, type AnyMessage } from './encode-proto3-json.js';
+import type { XdsResources } from './sotw-stream.js';
+
+/** The type URL of an Envoy v3 `ClusterLoadAssignment`. */
+export const ENDPOINTS_TYPE_URL =
+  'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+
+/** Every type the server serves, in the order a change is pushed that removes nothing. */
+export const XDS_TYPE_URLS = [
+  CLUSTER_TYPE_URL,
+  ENDPOINTS_TYPE_URL,
+  LISTENER_TYPE_URL,
+  ROUTE_CONFIGURATION_TYPE_URL,
+] as const;
+
+/** Changed resource names per type URL, in the order they must be pushed. */
+export type ResourceChanges = readonly (readonly [typeUrl: string, names: readonly string[]])[];
+
+/**
+ * The snapshot's change as names per type URL, ordered so that a client never holds a
+ * reference to something it does not have (xDS's "make before break"): clusters and their
+ * endpoints before the listeners and routes that name them; but when services went away, the
+ * listeners and routes that named them first, then the clusters.
+ */
+export function toResourceChanges(change: SnapshotChange, after: Snapshot): ResourceChanges {
+  const byType: [string, readonly string[]][] = [
+    [CLUSTER_TYPE_URL, change.services],
+    [ENDPOINTS_TYPE_URL, change.assignments],
+    [LISTENER_TYPE_URL, change.services],
+    [ROUTE_CONFIGURATION_TYPE_URL, change.routeConfigurations],
+  ];
+  const removes = change.services.some((name) => !after.services.has(name));
+  return removes ? [...byType.slice(2), ...byType.slice(0, 2)] : byType;
+}
+
+/**
+ * What the streams serve, read from the store's current snapshot at each call. Each resource
+ * is packed (encoded to protobuf) once per version and the bytes shared by every stream.
+ */
+export function createXdsResources(root: protobuf.Root, current: () => Snapshot): XdsResources {
+  const packed = new WeakMap<object, AnyMessage>();
+  const pack = (key: object, typeUrl: string, json: object): AnyMessage => {
+    let any = packed.get(key);
+    if (!any) {
+      any = packAny(root, { '@type': typeUrl, ...json });
+      packed.set(key, any);
+    }
+    return any;
+  };
+  const sortedKeys = new WeakMap<ReadonlyMap<string, unknown>, string[]>();
+  const namesOf = (map: ReadonlyMap<string, unknown>): string[] => {
+    let names = sortedKeys.get(map);
+    if (!names) {
+      names = [...map.keys()].sort();
+      sortedKeys.set(map, names);
+    }
+    return names;
+  };
+  const versioned = (typeUrl: string, resource: Versioned<object> | undefined) =>
+    resource && { version: resource.version, any: pack(resource, typeUrl, resource.json) };
+
+  return {
+    ready: () => current().awaiting.length === 0,
+    names(typeUrl) {
+      const snapshot = current();
+      if (typeUrl === ENDPOINTS_TYPE_URL) return namesOf(snapshot.clusters);
+      if (typeUrl === ROUTE_CONFIGURATION_TYPE_URL) {
+        return [
+          snapshot.routes.json.name,
+          ...namesOf(snapshot.services).map(
+            (name) => snapshot.services.get(name)?.grpcRoutes.json.name ?? name,
+          ),
+        ];
+      }
+      return namesOf(snapshot.services);
+    },
+    has(typeUrl, name) {
+      const snapshot = current();
+      if (typeUrl === ENDPOINTS_TYPE_URL) return snapshot.clusters.has(name);
+      if (typeUrl === ROUTE_CONFIGURATION_TYPE_URL)
+        return this.resource(typeUrl, name) !== undefined;
+      return snapshot.services.has(name);
+    },
+    resource(typeUrl, name) {
+      const snapshot = current();
+      switch (typeUrl) {
+        case ENDPOINTS_TYPE_URL: {
+          const resource: ClusterResource = toClusterResource(snapshot, name);
+          return { version: resource.version, any: pack(resource, typeUrl, resource.assignment) };
+        }
+        case CLUSTER_TYPE_URL:
+          return versioned(typeUrl, snapshot.services.get(name)?.cluster);
+        case LISTENER_TYPE_URL:
+          return versioned(typeUrl, snapshot.services.get(name)?.listener);
+        case ROUTE_CONFIGURATION_TYPE_URL: {
+          if (name === snapshot.routes.json.name) return versioned(typeUrl, snapshot.routes);
+          const service = name.slice(name.indexOf('/') + 1);
+          const routes = snapshot.services.get(service)?.grpcRoutes;
+          return versioned(typeUrl, routes?.json.name === name ? routes : undefined);
+        }
+        default:
+          return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import type { Container } from 'dockerode';
+import { describe, expect, it } from 'vitest';
+
+import { agentRoutes, toAdsBootstrap } from '../support/ads-bootstrap.js';
+import { serveHostname } from '../support/docker-harness.js';
+import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
+import type { EnvoyUnderTest } from '../support/envoy-process.js';
+import { eventually } from '../support/eventually.js';
+import { answeredBy, sendRequests } from '../support/http-load.js';
+import { useEnvoyStage } from '../support/use-envoy-stage.js';
+import { useEnvoys } from '../support/use-envoys.js';
+
+// A real Envoy with one listener and no cluster or route of any service: its listener takes
+// the agent's route configuration over ADS (RDS), which the agent derives from labels. The
+// agent runs in host mode; the containers publish on 127.0.0.1; every request goes through
+// Envoy's listener on 127.0.0.1, told apart by its Host header and path.
+
+describe.skipIf(!ENVOY_SCENARIOS_RUN)('Envoy routed by labels (RDS from the agent)', () => {
+  const stage = useEnvoyStage();
+  const { serviceFor, upstream } = stage;
+  const envoys = useEnvoys();
+  const idOf = (container: Container) => container.id.slice(0, 12);
+  const startEnvoy = () => {
+    const port = stage.agent.agent.grpcPort;
+    if (port === undefined) throw new Error('the agent runs without its gRPC server');
+    return envoys.start(toAdsBootstrap(port, 'GRPC', agentRoutes()));
+  };
+  /** Requests to Envoy with this Host header and path. */
+  const ask = (envoy: EnvoyUnderTest, host: string, path = '/', count = 6) =>
+    sendRequests(`${envoy.url}${path.slice(1)}`, count, { host });
+  const answers = async (envoy: EnvoyUnderTest, host: string, path = '/') => {
+    const report = await ask(envoy, host, path, 4);
+    return { by: answeredBy(report), failures: report.failures };
+  };
+
+  it('answers two services created only by labels through one listener, by Host header and by path prefix', async () => {
+    const envoy = await startEnvoy();
+    const web = serviceFor('web');
+    const api = serviceFor('api');
+    const webContainer = await upstream(web, {}, { cmd: serveHostname(8000, ['/apiary']) });
+    const apiContainer = await upstream(
+      api,
+      { 'eds.domains': `${web}.localhost`, 'eds.path_prefix': '/api' },
+      { cmd: serveHostname(8000, ['/api']) },
+    );
+    await eventually(
+      'Envoy routes /api/ on the web domain to the api service',
+      () => answers(envoy, `${web}.localhost`, '/api/'),
+      ({ by }) => by.join() === idOf(apiContainer),
+    );
+    // The same domain, another path: the web service. A port in the Host header is ignored.
+    expect(await answers(envoy, `${web}.localhost:10000`, '/')).toEqual({
+      by: [idOf(webContainer)],
+      failures: [],
+    });
+    expect((await answers(envoy, web, '/')).by).toEqual([idOf(webContainer)]);
+    // The prefix is a path segment: /apiary is not under /api.
+    expect(await answers(envoy, `${web}.localhost`, '/apiary/')).toEqual({
+      by: [idOf(webContainer)],
+      failures: [],
+    });
+    // The api service answers at the domains its label names, and no longer at its own.
+    expect((await answers(envoy, `${api}.localhost`)).failures[0]).toMatch(/^404/);
+  });
+
+  it('makes a new service reachable as <service>.localhost at once, and a removed one answers 404', async () => {
+    const envoy = await startEnvoy();
+    const service = serviceFor('fresh');
+    const host = `${service}.localhost`;
+    expect((await answers(envoy, host)).failures[0]).toMatch(/^404/);
+    const container = await upstream(service);
+    await eventually(
+      'the new service answers',
+      () => answers(envoy, host),
+      ({ by, failures }) => failures.length === 0 && by.join() === idOf(container),
+      { intervalMs: 20 },
+    );
+    await container.remove({ force: true });
+    await eventually(
+      'the removed service answers 404',
+      () => answers(envoy, host),
+      ({ by, failures }) => by.length === 0 && failures.every((f) => f.startsWith('404')),
+    );
+  });
+
+  it('gives a domain two services claim to the first in sort order, names the other container in the log, and hands it over when the first goes', async () => {
+    const envoy = await startEnvoy();
+    const shared = `${serviceFor('shared')}.test`;
+    const first = await upstream(serviceFor('claim-a'), { 'eds.domains': shared });
+    const second = await upstream(serviceFor('claim-b'), { 'eds.domains': shared });
+    await eventually(
+      'the agent names the container whose claim lost',
+      () =>
+        stage.agent.logs.filter(
+          (line) => line.container === idOf(second) && line.msg.startsWith('routes: '),
+        ),
+      (lines) => lines.length === 1,
+    );
+    await eventually(
+      'the shared domain routes to the first service',
+      () => answers(envoy, shared),
+      ({ by }) => by.join() === idOf(first),
+    );
+    await first.remove({ force: true });
+    await eventually(
+      'the shared domain routes to the second service',
+      () => answers(envoy, shared),
+      ({ by, failures }) => failures.length === 0 && by.join() === idOf(second),
+    );
+  });
+
+  it("shows the agent's route configuration in Envoy's config dump", async () => {
+    const envoy = await startEnvoy();
+    const service = serviceFor('dumped');
+    await upstream(service);
+    await eventually(
+      'the dump holds the virtual host of the service',
+      async () =>
+        (await fetch(`${envoy.adminUrl}/config_dump?resource=dynamic_route_configs`)).text(),
+      (dump) => dump.includes(`"${service}.localhost"`) && dump.includes('"name": "eds-agent"'),
+    );
+    expect(await envoy.stat('http.ingress.rds.eds-agent.update_rejected')).toBe(0);
+  });
+});

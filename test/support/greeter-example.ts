@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+import { eventually } from './eventually.js';
+import { freeLoopbackPort } from './free-port.js';
+import { REPO_ROOT } from './repo-files.js';
+
+// The proxyless gRPC example's own programs (examples/proxyless-grpc), run as processes on
+// 127.0.0.1 with the repository's node_modules, exactly as a user runs them with its own.
+
+const EXAMPLE = join(REPO_ROOT, 'examples/proxyless-grpc');
+const running = new Set<ChildProcess>();
+
+/** One greeter replica listening on 127.0.0.1. */
+export interface Greeter {
+  readonly replica: string;
+  readonly port: number;
+  kill(): void;
+}
+
+/** Starts `server.js` as replica `replica` on a free loopback port; resolves once it listens. */
+export async function startGreeter(replica: string): Promise<Greeter> {
+  const port = await freeLoopbackPort();
+  const child = spawn(process.execPath, [join(EXAMPLE, 'server.js')], {
+    env: { PATH: process.env.PATH ?? '', BIND: '127.0.0.1', PORT: String(port), REPLICA: replica },
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await eventually(
+    `greeter ${replica} listens`,
+    () => output,
+    (text) => text.includes('listening'),
+    { timeoutMs: 15_000, intervalMs: 50 },
+  );
+  return { replica, port, kill: () => child.kill('SIGKILL') };
+}
+
+/** One call the client made: when it was sent, and who answered or how it failed. */
+export interface GreeterCall {
+  readonly sentAt: number;
+  readonly replica?: string;
+  readonly failure?: string;
+}
+
+export interface GreeterClient {
+  /** Every call whose outcome the client printed so far. */
+  calls(): GreeterCall[];
+  /** Everything it printed that was no call, for a failing test. */
+  otherOutput(): string;
+  stop(): void;
+}
+
+/**
+ * Starts `client.js` against the agent's gRPC server on `grpcPort` (its bootstrap given inline,
+ * node `nodeId`), calling `xds:///<service>` every `intervalMs`.
+ */
+export function startGreeterClient(options: {
+  grpcPort: number;
+  service: string;
+  nodeId: string;
+  intervalMs: number;
+}): GreeterClient {
+  const bootstrap = {
+    xds_servers: [
+      {
+        server_uri: `127.0.0.1:${options.grpcPort}`,
+        channel_creds: [{ type: 'insecure' }],
+        server_features: ['xds_v3'],
+      },
+    ],
+    // gRPC's xDS client refuses a node without a locality.
+    node: { id: options.nodeId, cluster: 'tests', locality: {} },
+  };
+  const child = spawn(process.execPath, [join(EXAMPLE, 'client.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap),
+      SERVICE: options.service,
+      INTERVAL_MS: String(options.intervalMs),
+    },
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const calls: GreeterCall[] = [];
+  let other = '';
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const match = /^(\S+Z) (FAILED (.*)|(\S+))$/.exec(line);
+      if (!match) {
+        other += `${line}\n`;
+        continue;
+      }
+      const sentAt = Date.parse(match[1] ?? '');
+      calls.push(
+        match[3] !== undefined
+          ? { sentAt, failure: match[3] }
+          : { sentAt, replica: match[4] ?? '' },
+      );
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => (other += chunk.toString()));
+  return { calls: () => [...calls], otherOutput: () => other, stop: () => child.kill('SIGKILL') };
+}
+
+/** Kills every greeter process this test file started: each file's `afterAll`. */
+export function killGreeters(): void {
+  for (const child of running) child.kill('SIGKILL');
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+
+import { buildCluster } from '../../src/core/build-cluster.js';
+import {
+  DEFAULT_SERVICE_OPTIONS as NONE,
+  resolveServiceOptions,
+  type ServiceOptions,
+} from '../../src/core/service-options.js';
+import { anEndpoint } from '../support/records.js';
+
+describe('buildCluster', () => {
+  it('defaults to round robin and a 1 s connect timeout, and takes what the labels chose', () => {
+    expect(buildCluster('web')).toMatchObject({ lb_policy: 'ROUND_ROBIN', connect_timeout: '1s' });
+    expect(
+      buildCluster('web', { ...NONE, lbPolicy: 'MAGLEV', connectTimeout: '0.250s' }),
+    ).toMatchObject({ lb_policy: 'MAGLEV', connect_timeout: '0.250s' });
+  });
+});
+
+describe('resolveServiceOptions', () => {
+  const labelled = (name: string, options: Partial<ServiceOptions>) =>
+    anEndpoint({
+      address: `10.0.0.${name.slice(-1)}`,
+      hostname: name,
+      containerId: `${name}-id`,
+      serviceOptions: { ...NONE, ...options },
+    });
+
+  it('takes the value most containers set, then the first in sort order, and names each container that lost', () => {
+    const endpoints = [
+      labelled('web-1', { lbPolicy: 'RANDOM', domains: ['a.test'] }),
+      labelled('web-2', { lbPolicy: 'MAGLEV', connectTimeout: '2.000s', domains: ['b.test'] }),
+      labelled('web-3', { lbPolicy: 'MAGLEV', domains: ['b.test'] }),
+      anEndpoint({ address: '10.0.0.4' }),
+    ];
+    const resolved = resolveServiceOptions(endpoints);
+    expect(resolved.options).toEqual({
+      lbPolicy: 'MAGLEV',
+      connectTimeout: '2.000s',
+      domains: ['b.test'],
+      pathPrefix: undefined,
+    });
+    expect(resolved.conflicts).toEqual([
+      {
+        container: 'web-1',
+        containerId: 'web-1-id',
+        message:
+          'lb_policy "RANDOM" is not used: the containers of this service disagree ("MAGLEV" on 2, "RANDOM" on 1); using "MAGLEV"',
+      },
+      {
+        container: 'web-1',
+        containerId: 'web-1-id',
+        message:
+          'domains "a.test" is not used: the containers of this service disagree ("b.test" on 2, "a.test" on 1); using "b.test"',
+      },
+    ]);
+    // The same whatever the order.
+    expect(resolveServiceOptions([...endpoints].reverse())).toEqual(resolved);
+  });
+
+  it('breaks a tie by sort order', () => {
+    const tie = resolveServiceOptions([
+      labelled('web-1', { pathPrefix: '/b' }),
+      labelled('web-2', { pathPrefix: '/a' }),
+    ]);
+    expect(tie.options.pathPrefix).toBe('/a');
+    expect(tie.conflicts.map((conflict) => conflict.container)).toEqual(['web-1']);
+  });
+
+  it('leaves the defaults when no container sets an option', () => {
+    expect(resolveServiceOptions([anEndpoint()])).toEqual({ options: NONE, conflicts: [] });
+  });
+});
