@@ -1,0 +1,37 @@
+// A proxyless gRPC client: dials xds:///greeter, so gRPC itself asks eds-agent (over ADS, as
+// the bootstrap file says) which replicas there are, and balances its calls across them.
+// Prints one line per call: the time it was sent, then the replica that answered or the error.
+//
+//   GRPC_XDS_BOOTSTRAP=xds-bootstrap.json node client.js
+//
+// SERVICE picks another service (default greeter), INTERVAL_MS the pause between calls
+// (default 250).
+import * as grpc from '@grpc/grpc-js';
+import * as grpcXds from '@grpc/grpc-js-xds';
+
+import { Greeter } from './load-greeter.js';
+
+grpcXds.register(); // teaches gRPC the xds: scheme
+
+const service = process.env.SERVICE ?? 'greeter';
+const intervalMs = Number(process.env.INTERVAL_MS ?? 250);
+const client = new Greeter(`xds:///${service}`, grpc.credentials.createInsecure());
+
+function callOnce() {
+  const sentAt = new Date().toISOString();
+  const deadline = new Date(Date.now() + 5000);
+  client.SayHello({ name: 'eds-agent' }, { deadline }, (error, reply) => {
+    console.log(
+      error ? `${sentAt} FAILED ${error.code} ${error.details}` : `${sentAt} ${reply.replica}`,
+    );
+  });
+}
+
+const timer = setInterval(callOnce, intervalMs);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    clearInterval(timer);
+    client.close();
+    process.exit(0);
+  });
+}
