@@ -122,7 +122,7 @@ function createConflictLog(logger: Logger) {
     ): void {
       for (const [cluster, endpoints] of updates) {
         const options = (after.clusters.get(cluster)?.conflicts ?? []).map((conflict) => ({
-          fields: { container: conflict.containerId, name: conflict.container },
+          fields: { container: conflict.containerId, containerName: conflict.container },
           message: `service options: ${conflict.message}`,
         }));
         const shadowed = findShadowedEndpoints(endpoints).map((endpoint) => ({
@@ -145,7 +145,7 @@ function createConflictLog(logger: Logger) {
             messages.map((message) => ({
               fields:
                 endpoint.source === 'docker'
-                  ? { container: endpoint.containerId, name: endpoint.hostname }
+                  ? { container: endpoint.containerId, containerName: endpoint.hostname }
                   : { address: `${endpoint.address}:${endpoint.port}` },
               message: `routes: ${message}`,
             })),

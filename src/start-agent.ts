@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config/config.js';
 import { fail, ok, type Result } from './core/result.js';
+import { NO_CHANGE } from './core/snapshot.js';
+import { createMetrics, toContainerCounts } from './metrics/create-metrics.js';
+import { instrumentDockerClient } from './metrics/instrument-docker-client.js';
 import { createSnapshotStore } from './snapshot-store.js';
 import { createDockerodeClient } from './sources/docker/create-dockerode-client.js';
 import type { DockerClient } from './sources/docker/docker-client.js';
@@ -16,9 +19,15 @@ import {
   REGISTRATION_SOURCE,
   startRegistrationSource,
 } from './sources/registrations/start-registration-source.js';
-import { startGrpcServer } from './transports/grpc/start-grpc-server.js';
+import { buildStatus } from './status/build-status.js';
+import { startGrpcServer, type GrpcServer } from './transports/grpc/start-grpc-server.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
+import { createRestPollers } from './transports/http/create-rest-pollers.js';
+import { VERSION } from './version.js';
 import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
+
+/** How long a stop lets in-flight HTTP requests finish before cutting their connections. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** A running agent. */
 export interface Agent {
@@ -53,6 +62,9 @@ export interface AgentDependencies {
  */
 export async function startAgent(config: Config, deps: AgentDependencies): Promise<Result<Agent>> {
   const { logger } = deps;
+  const startedAt = Date.now();
+  const metrics = createMetrics({ clusterLabels: config.metricsClusterLabels });
+  const restPollers = createRestPollers();
   // Until both sources have read everything once, discovery answers 503, never a partial set.
   const store = createSnapshotStore({
     logger,
@@ -72,12 +84,43 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     await registrations.value.stop();
     return fail(client.problems);
   }
+  store.subscribe((change) => {
+    if (change !== NO_CHANGE) metrics.snapshotChanged();
+  });
 
   // Started once the address is ours; until then /readyz says "starting".
   let source: DockerSource | undefined = undefined;
+  let grpcServer: GrpcServer | undefined = undefined;
+  const notReadyReasons = () => toNotReadyReasons(source?.status());
   const app = createHttpApp({
     snapshot: () => store.current(),
-    readiness: () => ({ notReadyReasons: toNotReadyReasons(source?.status()) }),
+    readiness: () => ({ notReadyReasons: notReadyReasons() }),
+    metrics,
+    restPollers,
+    status: {
+      metrics,
+      token: config.protectStatus ? config.adminToken : undefined,
+      status: () => {
+        const docker = source?.status();
+        return buildStatus({
+          version: VERSION,
+          startedAt,
+          notReadyReasons: notReadyReasons(),
+          labelPrefix: config.address.labelPrefix,
+          snapshot: store.current(),
+          docker: {
+            host: config.dockerHostUrl,
+            synced: docker?.synced ?? false,
+            connected: docker?.connected ?? false,
+            responsive: docker?.responsive ?? false,
+            engine: docker?.engine,
+          },
+          containers: source?.containers() ?? [],
+          restPollers: restPollers.list(),
+          grpcStreams: grpcServer?.streamStatus() ?? [],
+        });
+      },
+    },
     logger,
     registration: {
       registrations: registrations.value,
@@ -98,15 +141,16 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   const grpc =
     config.grpcPort === undefined
       ? ok(undefined)
-      : await startGrpcServer({ store, logger, bind: config.bind, port: config.grpcPort });
+      : await startGrpcServer({ store, logger, metrics, bind: config.bind, port: config.grpcPort });
   if (!grpc.ok) {
     await server.close();
     await registrations.value.stop();
     return fail(grpc.problems);
   }
 
+  grpcServer = grpc.value;
   source = startDockerSource({
-    client: client.value,
+    client: instrumentDockerClient(client.value, metrics),
     store,
     address: config.address,
     logger,
@@ -131,6 +175,12 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     'eds-agent listening',
   );
   const running = source;
+  metrics.read({
+    snapshot: () => store.current(),
+    containers: () => toContainerCounts(running.containers()),
+    docker: () => running.status(),
+    grpcStreams: () => grpc.value?.streamCounts() ?? [],
+  });
   return ok({
     port: server.port,
     grpcPort: grpc.value?.port,
@@ -138,7 +188,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     done: running.done,
     async stop() {
       await grpc.value?.close();
-      await server.close();
+      await server.close(SHUTDOWN_GRACE_MS);
       await running.stop();
       await registrations.value.stop();
     },

@@ -20,7 +20,16 @@ export interface Config {
   readonly readOnly: boolean;
   /** The name of the route configuration served over RDS to Envoy's listener. */
   readonly routeConfigName: string;
+  /** `/status` and `/metrics` need the admin token too. */
+  readonly protectStatus: boolean;
+  /** Metrics may carry cluster names as label values. */
+  readonly metricsClusterLabels: boolean;
+  /** How logs are written; `undefined`: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat | undefined;
 }
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -142,6 +151,12 @@ export const FLAGS = [
     help: `one of ${LOG_LEVELS.join(', ')}`,
   },
   {
+    name: 'log-format',
+    value: 'json|pretty',
+    defaultText: 'pretty on a terminal, else json',
+    help: 'json: one JSON object per line; pretty: one readable line each',
+  },
+  {
     name: 'state-file',
     value: '<path>',
     defaultText: '(none: registrations are kept in memory)',
@@ -158,6 +173,20 @@ export const FLAGS = [
     value: '',
     defaultText: 'false',
     help: 'refuse every mutating /edsservice call (405): Docker is the only source',
+    boolean: true,
+  },
+  {
+    name: 'protect-status',
+    value: '',
+    defaultText: 'false',
+    help: '/status and /metrics need the admin token too (Authorization: Bearer <token>)',
+    boolean: true,
+  },
+  {
+    name: 'metrics-cluster-labels',
+    value: '',
+    defaultText: 'false',
+    help: 'add per-cluster metrics, with cluster names as label values (as many series as clusters)',
     boolean: true,
   },
 ] as const satisfies readonly FlagSpec[];
@@ -190,6 +219,7 @@ export function formatHelp(): string {
     '        <prefix>.services.<cluster>.<key> for several clusters.',
     'gRPC:   ADS, EDS, CDS, LDS and RDS, state of the world and delta (envoy.service.*.v3).',
     'HTTP:   POST /v3/discovery:endpoints, POST /v2/discovery:endpoints, GET /healthz, GET /readyz,',
+    '        GET / (live status page), GET /status (JSON), GET /metrics (Prometheus),',
     '        /edsservice[/<service>[/hosts/<ip>:<port>]] (registration), GET /v1/registration/<service>',
   ].join('\n');
 }

@@ -6,10 +6,12 @@ import { parseClusterName } from '../core/parse-cluster-name.js';
 import { fail, ok, type Result } from '../core/result.js';
 import {
   FLAGS,
+  LOG_FORMATS,
   LOG_LEVELS,
   toEnvName,
   type Config,
   type FlagName,
+  type LogFormat,
   type LogLevel,
 } from './config.js';
 import {
@@ -134,6 +136,17 @@ export function parseConfig(
   const stateFile = read('state-file', '').value;
   const adminToken = check(parseAdminToken(read('admin-token', ''), env), undefined);
   const readOnly = check(parseSwitch(read('read-only', 'false')), false);
+  const protectStatus = check(parseSwitch(read('protect-status', 'false')), false);
+  if (protectStatus && adminToken === undefined) {
+    problems.push(
+      `${read('protect-status', '').path}: protects /status and /metrics with the admin token, so it needs --admin-token (EDS_AGENT_ADMIN_TOKEN)`,
+    );
+  }
+  const metricsClusterLabels = check(parseSwitch(read('metrics-cluster-labels', 'false')), false);
+  const logFormatText = read('log-format', '');
+  const logFormat = logFormatText.given
+    ? check(parseLogFormat(logFormatText), undefined)
+    : undefined;
   const routeConfigName = check(
     parseRouteConfigName(read('route-config-name', DEFAULT_ROUTE_CONFIG_NAME)),
     '',
@@ -159,6 +172,9 @@ export function parseConfig(
       adminToken,
       readOnly,
       routeConfigName,
+      protectStatus,
+      metricsClusterLabels,
+      logFormat,
     },
     warnings: findUnknownVariables(env),
   });
@@ -258,6 +274,13 @@ function parseAddressMode({ value, path }: Raw): Result<'container' | 'host'> {
   return value === 'container' || value === 'host'
     ? ok(value)
     : fail([`${path}: expected container or host, got ${JSON.stringify(value)}`]);
+}
+
+function parseLogFormat({ value, path }: Raw): Result<LogFormat> {
+  const format = LOG_FORMATS.find((candidate) => candidate === value);
+  return format !== undefined
+    ? ok(format)
+    : fail([`${path}: expected one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(value)}`]);
 }
 
 function parseLogLevel({ value, path }: Raw): Result<LogLevel> {

@@ -138,7 +138,7 @@ describe('the Docker source', () => {
 
     engine.down = false;
     await eventually('resynced', addresses, (a) => a.join() === '10.0.0.2 HEALTHY');
-    expect(source.status()).toEqual({ synced: true, connected: true, responsive: true });
+    expect(source.status()).toMatchObject({ synced: true, connected: true, responsive: true });
   });
 
   it('survives a failed re-read, and the next event repairs the container', async () => {

@@ -130,7 +130,7 @@ describe('following a real Docker engine (container address mode)', () => {
       'labels["eds.port"]: expected an integer 1-65535, got "http"',
       'labels["eds.weight"]: expected an integer 1-1000000, got "0"',
     ]);
-    expect(warnings()[0]?.name).toBe((await bad.inspect()).Name.slice(1));
+    expect(warnings()[0]?.containerName).toBe((await bad.inspect()).Name.slice(1));
     expect(await agent.endpoints(web)).toEqual([`${goodIp}:8000 HEALTHY`]);
     expect((await agent.poll(web)).json?.version_info).toBe(version);
 

@@ -14,7 +14,7 @@ export interface LogLine {
   level: number;
   msg: string;
   container?: string;
-  name?: string;
+  containerName?: string;
   problems?: string[];
   [key: string]: unknown;
 }

@@ -129,13 +129,14 @@ export async function startServer(awaiting: string[] = [], maxStreams?: number) 
     store,
     server,
     logs,
-    connect: () => connect(server.port, 'sotw'),
-    connectDelta: () => connect(server.port, 'delta'),
-    connectTo: (service: keyof typeof clients) => connect(server.port, service),
+    connect: () => connectAds(server.port, 'sotw'),
+    connectDelta: () => connectAds(server.port, 'delta'),
+    connectTo: (service: keyof typeof clients) => connectAds(server.port, service),
   };
 }
 
-function connect(port: number, kind: keyof typeof clients): AdsStream {
+/** Opens a stream of `kind` (ADS state of the world or delta, or one type's service) to `port`. */
+export function connectAds(port: number, kind: keyof typeof clients): AdsStream {
   const client = new clients[kind](`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const methods = client as unknown as { call: () => grpc.ClientDuplexStream<unknown, unknown> };
   const call = methods.call();

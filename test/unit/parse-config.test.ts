@@ -29,6 +29,9 @@ describe('parseConfig', () => {
       adminToken: undefined,
       readOnly: false,
       routeConfigName: 'eds-agent',
+      protectStatus: false,
+      metricsClusterLabels: false,
+      logFormat: undefined,
     });
   });
 
@@ -59,6 +62,10 @@ describe('parseConfig', () => {
         '--read-only',
         '--route-config-name',
         'front.routes',
+        '--protect-status',
+        '--metrics-cluster-labels',
+        '--log-format',
+        'pretty',
       ]),
     ).toEqual({
       port: 9000,
@@ -77,6 +84,19 @@ describe('parseConfig', () => {
       adminToken: 's3cret',
       readOnly: true,
       routeConfigName: 'front.routes',
+      protectStatus: true,
+      metricsClusterLabels: true,
+      logFormat: 'pretty',
+    });
+  });
+
+  it('refuses --protect-status without an admin token, and a log format it does not know', () => {
+    expect(parseConfig(['--protect-status', '--log-format', 'xml'], {})).toEqual({
+      ok: false,
+      problems: [
+        '--protect-status: protects /status and /metrics with the admin token, so it needs --admin-token (EDS_AGENT_ADMIN_TOKEN)',
+        '--log-format: expected one of json, pretty, got "xml"',
+      ],
     });
   });
 

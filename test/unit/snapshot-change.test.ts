@@ -101,7 +101,8 @@ describe('the order a change is pushed in', () => {
 
 describe('the snapshot store, on label conflicts', () => {
   function storeWithLog() {
-    const lines: { msg: string; cluster?: string; container?: string; name?: string }[] = [];
+    const lines: { msg: string; cluster?: string; container?: string; containerName?: string }[] =
+      [];
     const logger = pino(
       { level: 'warn' },
       new Writable({
@@ -122,7 +123,7 @@ describe('the snapshot store, on label conflicts', () => {
       ['docker:2', [agreeing]],
       ['docker:3', [web('10.0.0.3', { domains: ['b.test'] })]],
     ]);
-    expect(lines.map((line) => [line.container, line.name, line.msg])).toEqual([
+    expect(lines.map((line) => [line.container, line.containerName, line.msg])).toEqual([
       [
         'id-1',
         'web-1',

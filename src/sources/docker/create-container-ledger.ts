@@ -23,13 +23,20 @@ export interface ContainerLedger {
   lastRecord(id: string): ContainerRecord | undefined;
   has(id: string): boolean;
   ids(): string[];
+  /** Every watched container: its last record and what was decided for it, by id. */
+  entries(): IterableIterator<[id: string, entry: LedgerEntry]>;
 }
 
-interface Entry {
+/** What the ledger knows of one container. */
+export interface LedgerEntry {
+  readonly record: ContainerRecord;
+  readonly outcome: ContainerEndpoints;
+}
+
+interface Entry extends LedgerEntry {
   readonly summary: string;
   /** The problems last warned of, so a container is warned about once, not once per restart. */
   readonly warned: string | undefined;
-  readonly record: ContainerRecord;
 }
 
 /** An empty ledger for containers labelled under `address.labelPrefix`. */
@@ -43,7 +50,7 @@ export function createContainerLedger(address: AddressOptions, logger: Logger): 
     outcome: ContainerEndpoints,
     previous: Entry | undefined,
   ): void {
-    const fields = { container: id.slice(0, 12), name: record?.name };
+    const fields = { container: id.slice(0, 12), containerName: record?.name };
     const wasServed = previous?.summary.startsWith('served') === true;
     switch (outcome.kind) {
       case 'served':
@@ -94,7 +101,7 @@ export function createContainerLedger(address: AddressOptions, logger: Logger): 
             : outcome.kind === 'served'
               ? undefined
               : previous?.warned;
-        entries.set(id, { summary, warned, record });
+        entries.set(id, { summary, warned, record, outcome });
       } else {
         entries.delete(id);
       }
@@ -103,6 +110,7 @@ export function createContainerLedger(address: AddressOptions, logger: Logger): 
     lastRecord: (id) => entries.get(id)?.record,
     has: (id) => entries.has(id),
     ids: () => [...entries.keys()],
+    entries: () => entries.entries(),
   };
 }
 

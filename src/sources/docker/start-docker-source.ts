@@ -7,7 +7,7 @@ import type { ContainerRecord } from '../../core/container-record.js';
 import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
 import type { AddressOptions } from '../../core/to-container-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
-import { createContainerLedger } from './create-container-ledger.js';
+import { createContainerLedger, type LedgerEntry } from './create-container-ledger.js';
 import { createKeyedCoalescer } from './create-keyed-coalescer.js';
 import {
   DockerUnusableError,
@@ -51,10 +51,14 @@ export interface DockerSourceStatus {
   readonly connected: boolean;
   /** The engine answered its last ping. */
   readonly responsive: boolean;
+  /** The engine of the latest session; undefined before the first. */
+  readonly engine: EngineInfo | undefined;
 }
 
 export interface DockerSource {
   status(): DockerSourceStatus;
+  /** Every labelled container the source watches, with what was decided for it. */
+  containers(): Iterable<[id: string, entry: LedgerEntry]>;
   /** Resolves after the first full sync. */
   readonly firstSync: Promise<void>;
   /**
@@ -107,6 +111,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   /** Bumped per session, so a re-read that started in an older session is not applied. */
   let session = 0;
   let events: EventStream | undefined;
+  let engineInfo: EngineInfo | undefined;
   let synced = false;
   let connected = false;
   let networkMissing = false;
@@ -228,6 +233,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     // A stop signal seen in an earlier session may be stale; events of this one set it again.
     stopping.clear();
     const engine = await client.describeEngine(deadline());
+    engineInfo = engine;
     const stream = await client.openEvents(EVENT_FILTERS, deadline());
     events = stream;
     touchedDuringSync = new Set();
@@ -302,7 +308,8 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   });
 
   return {
-    status: () => ({ synced, connected, responsive: watchdog.responsive() }),
+    status: () => ({ synced, connected, responsive: watchdog.responsive(), engine: engineInfo }),
+    containers: () => ledger.entries(),
     firstSync,
     done,
     async stop() {

@@ -15,6 +15,27 @@ import type { SnapshotStore } from '../../snapshot-store.js';
 import { createMemoryJournal, openStateJournal } from './open-state-journal.js';
 import { toChangeLine } from './state-file.js';
 
+/** Most hosts a log line of a change lists by address; the rest are counted. */
+const MAX_LOGGED_HOSTS = 10;
+
+/** The hosts a change is about, for its log line: `host`, or `hosts` (the first ten) and their count. */
+function toHostFields(change: RegistrationChange): Record<string, unknown> {
+  switch (change.kind) {
+    case 'put-host':
+      return { host: toHostKey(change.host) };
+    case 'delete-host':
+      return { host: toHostKey(change) };
+    case 'create':
+    case 'replace':
+      return {
+        hosts: change.hosts.slice(0, MAX_LOGGED_HOSTS).map(toHostKey),
+        hostCount: change.hosts.length,
+      };
+    case 'delete':
+      return {};
+  }
+}
+
 /** The name under which this source marks the store synced (see `Snapshot.awaiting`). */
 export const REGISTRATION_SOURCE = 'registrations';
 
@@ -131,7 +152,12 @@ export async function startRegistrationSource(
       await journal.record(toChangeLine(change), outcome.state);
       if (!heartbeat) publishSoon(change.service);
       logger[heartbeat ? 'debug' : 'info'](
-        { service: change.service, change: change.kind, result: outcome.result },
+        {
+          service: change.service,
+          ...toHostFields(change),
+          change: change.kind,
+          result: outcome.result,
+        },
         heartbeat ? 'registered host renewed' : 'registration changed',
       );
       return outcome;

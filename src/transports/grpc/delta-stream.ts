@@ -126,6 +126,16 @@ export class DeltaStream {
     }
   }
 
+  /** Per type, the names subscribed to (`*` for a wildcard subscription, beside any named). */
+  subscriptions(): Map<string, string[]> {
+    return new Map(
+      [...this.#subscriptions].map(([typeUrl, s]) => [
+        typeUrl,
+        [...(s.wildcard ? ['*'] : []), ...s.names],
+      ]),
+    );
+  }
+
   /** The client reads again: sends what differs now. */
   onDrain(): void {
     this.#blocked = false;

@@ -172,6 +172,13 @@ export class SotwStream {
     }
   }
 
+  /** Per type, the names subscribed to (`*` for a wildcard subscription). */
+  subscriptions(): Map<string, string[]> {
+    return new Map(
+      [...this.#subscriptions].map(([typeUrl, s]) => [typeUrl, s.wildcard ? ['*'] : [...s.names]]),
+    );
+  }
+
   /** The client reads again: sends, whole, what changed while it did not. */
   onDrain(): void {
     this.#blocked = false;

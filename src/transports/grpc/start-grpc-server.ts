@@ -6,6 +6,7 @@ import { CLUSTER_TYPE_URL } from '../../core/build-cluster.js';
 import { LISTENER_TYPE_URL } from '../../core/build-listener.js';
 import { ROUTE_CONFIGURATION_TYPE_URL } from '../../core/build-route-configuration.js';
 import { fail, ok, type Result } from '../../core/result.js';
+import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import {
   createXdsResources,
@@ -14,8 +15,9 @@ import {
   XDS_TYPE_URLS,
 } from './create-xds-resources.js';
 import { loadEnvoyProtos, XDS_PROTO_FILES } from './load-envoy-protos.js';
-import { DeltaStream } from './delta-stream.js';
-import { SotwStream, type ClientReply } from './sotw-stream.js';
+import { DeltaStream, type DeltaResponse } from './delta-stream.js';
+import { SotwStream, type ClientReply, type SotwResponse } from './sotw-stream.js';
+import { StreamRecord, type GrpcStreamStatus } from './stream-record.js';
 
 export { ENDPOINTS_TYPE_URL } from './create-xds-resources.js';
 
@@ -32,16 +34,18 @@ const OWED_AFTER: ReadonlyMap<string, string> = new Map([[CLUSTER_TYPE_URL, ENDP
  */
 const SERVICES = [
   ...[
-    ['discovery.v3.AggregatedDiscoveryService', 'AggregatedResources', XDS_TYPE_URLS],
-    ['endpoint.v3.EndpointDiscoveryService', 'Endpoints', [ENDPOINTS_TYPE_URL]],
-    ['cluster.v3.ClusterDiscoveryService', 'Clusters', [CLUSTER_TYPE_URL]],
-    ['listener.v3.ListenerDiscoveryService', 'Listeners', [LISTENER_TYPE_URL]],
-    ['route.v3.RouteDiscoveryService', 'Routes', [ROUTE_CONFIGURATION_TYPE_URL]],
-  ].flatMap(([service, resources, types]) => [
-    { method: `Stream${String(resources)}`, service, types, kind: 'sotw' },
-    { method: `Delta${String(resources)}`, service, types, kind: 'delta' },
+    ['ads', 'discovery.v3.AggregatedDiscoveryService', 'AggregatedResources', XDS_TYPE_URLS],
+    ['eds', 'endpoint.v3.EndpointDiscoveryService', 'Endpoints', [ENDPOINTS_TYPE_URL]],
+    ['cds', 'cluster.v3.ClusterDiscoveryService', 'Clusters', [CLUSTER_TYPE_URL]],
+    ['lds', 'listener.v3.ListenerDiscoveryService', 'Listeners', [LISTENER_TYPE_URL]],
+    ['rds', 'route.v3.RouteDiscoveryService', 'Routes', [ROUTE_CONFIGURATION_TYPE_URL]],
+  ].flatMap(([short, service, resources, types]) => [
+    { short, method: `Stream${String(resources)}`, service, types, kind: 'sotw' },
+    { short, method: `Delta${String(resources)}`, service, types, kind: 'delta' },
   ]),
 ] as {
+  /** As `/status` and the metrics name it. */
+  readonly short: string;
   readonly method: string;
   readonly service: string;
   readonly types: readonly string[];
@@ -53,6 +57,7 @@ interface XdsStream {
   onRequest(request: object, defaultTypeUrl?: string): void;
   onChange(changes: ReturnType<typeof toResourceChanges>): void;
   onDrain(): void;
+  subscriptions(): ReadonlyMap<string, readonly string[]>;
 }
 
 export interface GrpcServerOptions {
@@ -63,12 +68,19 @@ export interface GrpcServerOptions {
   readonly port: number;
   /** Streams open at once; one more is refused with RESOURCE_EXHAUSTED. Default 10,000. */
   readonly maxStreams?: number;
+  /** Counts responses, ACKs and NACKs when given. */
+  readonly metrics?: Metrics;
+  readonly now?: () => number;
 }
 
 export interface GrpcServer {
   readonly port: number;
   /** Streams open now, and NACKs received since the start. */
   stats(): { streams: number; nacks: number };
+  /** Open streams by service and protocol. */
+  streamCounts(): { service: string; protocol: string; count: number }[];
+  /** Every open stream: its client, subscriptions, and what it was sent and ACKed. */
+  streamStatus(): GrpcStreamStatus[];
   /** Ends every stream (UNAVAILABLE: clients reconnect elsewhere or later) and stops. */
   close(): Promise<void>;
 }
@@ -80,14 +92,17 @@ export interface GrpcServer {
  * Fails (a Result) when the port cannot be bound.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<Result<GrpcServer>> {
-  const { store, logger } = options;
+  const { store, logger, metrics } = options;
+  const now = options.now ?? Date.now;
   const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
   const root = loadEnvoyProtos(XDS_PROTO_FILES);
   const resources = createXdsResources(root, () => store.current());
-  const streams = new Set<XdsStream>();
+  const streams = new Map<XdsStream, StreamRecord>();
   const calls = new Set<grpc.ServerDuplexStream<object, object>>();
   let nacks = 0;
-  const onReply = (reply: ClientReply) => {
+  const onReply = (record: StreamRecord, reply: ClientReply) => {
+    record.onReply(reply, now());
+    metrics?.grpcReply(reply.kind, reply.typeUrl);
     const fields = { node: reply.nodeId, typeUrl: reply.typeUrl, version: reply.version };
     if (reply.kind === 'ack') {
       logger.debug(fields, 'the client accepted a response (ACK)');
@@ -101,7 +116,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   };
   const unsubscribe = store.subscribe((change) => {
     const changes = toResourceChanges(change, store.current());
-    for (const stream of streams) stream.onChange(changes);
+    for (const stream of streams.keys()) stream.onChange(changes);
   });
 
   const server = new grpc.Server({
@@ -123,7 +138,18 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
           });
           return;
         }
-        const send = (response: object) => call.write(response);
+        const record = new StreamRecord(service.short, service.kind, now());
+        const send = (response: SotwResponse | DeltaResponse) => {
+          record.onSent(
+            response.type_url,
+            'version_info' in response ? response.version_info : response.nonce,
+          );
+          metrics?.grpcResponse(response.type_url);
+          return call.write(response);
+        };
+        const reply = (answer: ClientReply) => {
+          onReply(record, answer);
+        };
         const stream: XdsStream =
           service.kind === 'sotw'
             ? new SotwStream({
@@ -132,16 +158,17 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
                 wholeSetTypes: WHOLE_SET_TYPES,
                 owedAfter: OWED_AFTER,
                 send,
-                onReply,
+                onReply: reply,
               })
-            : new DeltaStream(resources, served, send, onReply);
-        streams.add(stream);
+            : new DeltaStream(resources, served, send, reply);
+        streams.set(stream, record);
         calls.add(call);
         const done = () => {
           streams.delete(stream);
           calls.delete(call);
         };
         call.on('data', (request: object) => {
+          record.onRequest(request);
           stream.onRequest(request, defaultType);
         });
         call.on('drain', () => {
@@ -180,6 +207,18 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   return ok({
     port: port.value,
     stats: () => ({ streams: streams.size, nacks }),
+    streamCounts() {
+      const counts = new Map<string, { service: string; protocol: string; count: number }>();
+      for (const { service, protocol } of streams.values()) {
+        const key = `${service} ${protocol}`;
+        const entry = counts.get(key) ?? { service, protocol, count: 0 };
+        entry.count += 1;
+        counts.set(key, entry);
+      }
+      return [...counts.values()];
+    },
+    streamStatus: () =>
+      [...streams].map(([stream, record]) => record.toStatus(stream.subscriptions())),
     close: async () => {
       unsubscribe();
       for (const call of calls) {

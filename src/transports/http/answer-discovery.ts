@@ -22,7 +22,7 @@ export type DiscoveryAnswer =
  */
 export function answerDiscovery(
   snapshot: Snapshot,
-  request: DiscoveryRequest,
+  request: Pick<DiscoveryRequest, 'versionInfo' | 'resourceNames'>,
   api: DiscoveryApi,
 ): DiscoveryAnswer {
   if (snapshot.awaiting.length > 0) return { kind: 'not-synced', awaiting: snapshot.awaiting };

@@ -2,7 +2,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 
 import type { Snapshot } from '../../core/snapshot.js';
+import type { Metrics } from '../../metrics/create-metrics.js';
+import { addStatusRoutes, type StatusRoutesOptions } from './add-status-routes.js';
 import { answerDiscovery } from './answer-discovery.js';
+import type { RestPollers } from './create-rest-pollers.js';
 import type { DiscoveryApi } from './discovery-api.js';
 import {
   addRegistrationRoutes,
@@ -25,6 +28,12 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   /** Serves the registration API when given. */
   readonly registration?: Omit<RegistrationRoutesOptions, 'snapshot' | 'bodyLimitBytes'>;
+  /** Serves `/`, `/status` and `/metrics` when given. */
+  readonly status?: StatusRoutesOptions;
+  /** Counts polls and registration calls when given. */
+  readonly metrics?: Metrics;
+  /** Remembers who polls, for `/status`, when given. */
+  readonly restPollers?: RestPollers;
   /**
    * Most milliseconds of discovery answers per event-loop turn (see `createTurnBudget`).
    * Defaults to 10; 0 answers at once, which the new-client benchmark compares against.
@@ -44,6 +53,9 @@ export function createHttpApp({
   readiness,
   logger,
   registration,
+  status,
+  metrics,
+  restPollers,
   turnBudgetMs = 10,
 }: HttpAppOptions): express.Express {
   const app = express();
@@ -57,6 +69,18 @@ export function createHttpApp({
     if (turnBudgetMs === 0) next();
     else turns.run(next);
   };
+  /** Times each poll from its arrival to its answer written, by API and status. */
+  const timed =
+    (api: DiscoveryApi): Handler =>
+    (_req, res, next) => {
+      if (metrics) {
+        const started = performance.now();
+        res.on('finish', () => {
+          metrics.restPoll(api, res.statusCode, (performance.now() - started) / 1000);
+        });
+      }
+      next();
+    };
   const discovery = (api: DiscoveryApi) => (req: Request, res: Response) => {
     const request = parseDiscoveryRequest(req.body as Buffer | undefined, api);
     if (!request.ok) {
@@ -65,6 +89,18 @@ export function createHttpApp({
       return;
     }
     const answer = answerDiscovery(snapshot(), request.value, api);
+    restPollers?.record({
+      node: request.value.nodeId,
+      api,
+      clusters: request.value.resourceNames.join(',') || '*',
+      acceptedVersion: request.value.versionInfo,
+      answer:
+        answer.kind === 'response'
+          ? answer.version
+          : answer.kind === 'not-modified'
+            ? '304'
+            : '503',
+    });
     logger.debug(
       {
         api,
@@ -80,8 +116,12 @@ export function createHttpApp({
   };
 
   // `:` starts a route parameter in express paths, so it is escaped.
-  route(app, '/v3/discovery\\:endpoints', { post: [readBody, inTurn, discovery('v3')] });
-  route(app, '/v2/discovery\\:endpoints', { post: [readBody, inTurn, discovery('v2')] });
+  route(app, '/v3/discovery\\:endpoints', {
+    post: [timed('v3'), readBody, inTurn, discovery('v3')],
+  });
+  route(app, '/v2/discovery\\:endpoints', {
+    post: [timed('v2'), readBody, inTurn, discovery('v2')],
+  });
   route(app, '/healthz', {
     get: (_req, res) => {
       sendOutcome(res, { kind: 'json', body: '{"status":"ok"}' });
@@ -102,8 +142,17 @@ export function createHttpApp({
     },
   });
   if (registration) {
+    if (metrics) {
+      app.use(['/edsservice', '/v1/registration'], (req, res, next) => {
+        res.on('finish', () => {
+          metrics.registrationCall(req.method, res.statusCode);
+        });
+        next();
+      });
+    }
     addRegistrationRoutes(app, { ...registration, snapshot, bodyLimitBytes: BODY_LIMIT_BYTES });
   }
+  if (status) addStatusRoutes(app, status);
 
   app.use((req: Request, res: Response) => {
     sendOutcome(res, { kind: 'not-found', path: req.path });

@@ -7,6 +7,8 @@ export interface DiscoveryRequest {
   readonly versionInfo: string | undefined;
   /** Clusters asked for; Envoy sends exactly one. Empty means "all" (xDS wildcard). */
   readonly resourceNames: readonly string[];
+  /** `node.id`: which Envoy asks (for `/status`); `''` when not given. */
+  readonly nodeId: string;
 }
 
 /**
@@ -14,6 +16,9 @@ export interface DiscoveryRequest {
  * a small request from costing a large answer (each name gets a resource, even unknown ones).
  */
 export const MAX_RESOURCE_NAMES = 100;
+
+/** Longest node id kept (Envoy's are short; one is shown on `/status`). */
+const MAX_NODE_ID_LENGTH = 256;
 
 /** Most problems one answer lists; the rest are counted. */
 const MAX_PROBLEMS = 20;
@@ -86,7 +91,12 @@ export function parseDiscoveryRequest(
     return fail([...problems.slice(0, MAX_PROBLEMS), `… and ${more} more problem(s)`]);
   }
   if (problems.length > 0) return fail(problems);
-  return ok({ versionInfo: version as string | undefined, resourceNames });
+  const id = (node as { id?: unknown } | undefined)?.id;
+  return ok({
+    versionInfo: version as string | undefined,
+    resourceNames,
+    nodeId: typeof id === 'string' ? id.slice(0, MAX_NODE_ID_LENGTH) : '',
+  });
 }
 
 function describe(value: unknown): string {

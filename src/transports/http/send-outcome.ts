@@ -7,6 +7,7 @@ import { StateFileWriteError } from '../../sources/registrations/open-state-jour
 /** Everything an HTTP handler can answer, in domain terms. `sendOutcome` is the one place that picks statuses. */
 export type HttpOutcome =
   | { readonly kind: 'json'; readonly body: string | Buffer; readonly status?: 200 | 201 }
+  | { readonly kind: 'document'; readonly contentType: string; readonly body: string }
   | { readonly kind: 'no-content' }
   | { readonly kind: 'no-such-resource'; readonly message: string }
   | { readonly kind: 'conflict'; readonly message: string }
@@ -30,6 +31,9 @@ export function sendOutcome(res: Response, outcome: HttpOutcome): void {
         .status(outcome.status ?? 200)
         .type('application/json')
         .send(outcome.body);
+      return;
+    case 'document':
+      res.status(200).setHeader('Content-Type', outcome.contentType).send(outcome.body);
       return;
     case 'no-content':
       res.status(204).end();

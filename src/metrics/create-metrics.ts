@@ -1,0 +1,298 @@
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type LabelValues,
+} from 'prom-client';
+
+import type { ClusterResource, Snapshot } from '../core/snapshot.js';
+import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
+import { EVENT_FILTERS } from '../sources/docker/to-event-hint.js';
+
+/** How many containers the Docker source holds in each state (`withheld` by its reason). */
+export interface ContainerCounts {
+  readonly served: number;
+  readonly invalid: number;
+  readonly ignored: number;
+  /** Reason → count: `paused`, `not running`, `health starting`, `health unhealthy`. */
+  readonly withheld: ReadonlyMap<string, number>;
+}
+
+/** Counts the Docker source's containers by what was decided for each. */
+export function toContainerCounts(
+  entries: Iterable<readonly [string, { outcome: ContainerEndpoints }]>,
+): ContainerCounts {
+  let served = 0;
+  let invalid = 0;
+  let ignored = 0;
+  const withheld = new Map<string, number>();
+  for (const [, { outcome }] of entries) {
+    if (outcome.kind === 'served') served += 1;
+    else if (outcome.kind === 'invalid') invalid += 1;
+    else if (outcome.kind === 'ignored') ignored += 1;
+    else withheld.set(outcome.reason, (withheld.get(outcome.reason) ?? 0) + 1);
+  }
+  return { served, invalid, ignored, withheld };
+}
+
+/** What the gauges read at each scrape; each is optional until its component has started. */
+export interface MetricsReaders {
+  readonly snapshot?: () => Snapshot;
+  readonly containers?: () => ContainerCounts;
+  readonly docker?: () => { connected: boolean; responsive: boolean } | undefined;
+  /** Open gRPC streams by service (`ads`, `eds`, ...) and protocol (`sotw`, `delta`). */
+  readonly grpcStreams?: () => readonly { service: string; protocol: string; count: number }[];
+}
+
+/**
+ * The agent's Prometheus metrics, in one registry of its own (so several agents in one
+ * process never share one). Components report what happens through these methods, which keep
+ * label values bounded: no container id, address or free text is ever a label value, and
+ * cluster names only with `clusterLabels` (a flag the user sets knowing how many there are).
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Attaches (or replaces) the state the gauges read. */
+  read(readers: MetricsReaders): void;
+  snapshotChanged(): void;
+  dockerEvent(action: string): void;
+  /** One call to the engine (`list`, `inspect`, `events`, ...) and whether it failed. */
+  dockerCall(call: string, failed: boolean): void;
+  /** A session with the engine began (every one after the first is a reconnect). */
+  dockerSession(): void;
+  /** A REST discovery poll answered with `status` after `seconds`. */
+  restPoll(api: string, status: number, seconds: number): void;
+  /** A gRPC response pushed to a client. */
+  grpcResponse(typeUrl: string): void;
+  /** A client's ACK or NACK of a response. */
+  grpcReply(kind: 'ack' | 'nack', typeUrl: string): void;
+  /** A call of the registration API answered with `status`. */
+  registrationCall(method: string, status: number): void;
+}
+
+const KNOWN_ACTIONS = new Set<string>(EVENT_FILTERS.event);
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
+
+/** `type.googleapis.com/envoy.config.cluster.v3.Cluster` → `Cluster`. */
+function typeName(typeUrl: string): string {
+  const name = typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
+  return /^[A-Za-z]{1,40}$/.test(name) ? name : 'other';
+}
+
+/** 200 and 304 as they are, others by class (`4xx`, `5xx`). */
+function statusClass(status: number): string {
+  return status === 200 || status === 304 ? String(status) : `${Math.floor(status / 100)}xx`;
+}
+
+/** Creates the metrics, process and Node.js runtime metrics included. */
+export function createMetrics(options: { clusterLabels?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let readers: MetricsReaders = {};
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+
+  /** A gauge whose values are read at each scrape. */
+  const gauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    values: () => Iterable<readonly [LabelValues<L>, number]>,
+  ) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, value] of values()) this.set(labels, value);
+      },
+    });
+
+  gauge(
+    'eds_agent_containers',
+    'Containers labelled for the agent, by what it does with them; withheld ones by reason.',
+    ['state', 'reason'],
+    function* () {
+      const counts = readers.containers?.();
+      if (!counts) return;
+      yield [{ state: 'served', reason: '' }, counts.served];
+      yield [{ state: 'invalid', reason: '' }, counts.invalid];
+      yield [{ state: 'ignored', reason: '' }, counts.ignored];
+      for (const [reason, count] of counts.withheld) yield [{ state: 'withheld', reason }, count];
+    },
+  );
+  gauge('eds_agent_endpoints', 'Endpoints served, by source (docker or api).', ['source'], () =>
+    bySource(readers.snapshot?.(), sourcesOf),
+  );
+  gauge(
+    'eds_agent_clusters',
+    'Clusters served with at least one endpoint of the source.',
+    ['source'],
+    () => bySource(readers.snapshot?.(), (resource) => [...new Set(sourcesOf(resource))]),
+  );
+  gauge(
+    'eds_agent_docker_connected',
+    '1 while subscribed to the Docker engine events.',
+    [],
+    function* () {
+      const docker = readers.docker?.();
+      if (docker) yield [{}, Number(docker.connected)];
+    },
+  );
+  gauge(
+    'eds_agent_docker_responsive',
+    '1 while the Docker engine answers its pings.',
+    [],
+    function* () {
+      const docker = readers.docker?.();
+      if (docker) yield [{}, Number(docker.responsive)];
+    },
+  );
+  gauge(
+    'eds_agent_grpc_streams',
+    'Open gRPC xDS streams, by service and protocol.',
+    ['service', 'protocol'],
+    function* () {
+      for (const { service, protocol, count } of readers.grpcStreams?.() ?? [])
+        yield [{ service, protocol }, count];
+    },
+  );
+  if (options.clusterLabels === true) {
+    gauge(
+      'eds_agent_cluster_endpoints',
+      'Endpoints served per cluster and health (only with --metrics-cluster-labels).',
+      ['cluster', 'health'],
+      function* () {
+        for (const resource of readers.snapshot?.().clusters.values() ?? []) {
+          const health = new Map<string, number>();
+          for (const locality of resource.assignment.endpoints)
+            for (const lb of locality.lb_endpoints)
+              health.set(lb.health_status, (health.get(lb.health_status) ?? 0) + 1);
+          for (const [status, count] of health)
+            yield [{ cluster: resource.name, health: status }, count];
+        }
+      },
+    );
+  }
+
+  const snapshotChanges = counter(
+    'eds_agent_snapshot_changes_total',
+    'Changes of the served snapshot.',
+  );
+  const dockerEvents = counter(
+    'eds_agent_docker_events_total',
+    'Docker events received, by action.',
+    ['action'],
+  );
+  const dockerCalls = counter(
+    'eds_agent_docker_api_requests_total',
+    'Calls to the Docker engine API, by call.',
+    ['call'],
+  );
+  const dockerErrors = counter(
+    'eds_agent_docker_api_errors_total',
+    'Calls to the Docker engine API that failed, by call.',
+    ['call'],
+  );
+  const dockerReconnects = counter(
+    'eds_agent_docker_reconnects_total',
+    'Sessions with the Docker engine after the first.',
+  );
+  const restPolls = counter(
+    'eds_agent_rest_polls_total',
+    'REST discovery polls, by API and status (200, 304, 4xx, 5xx).',
+    ['api', 'status'],
+  );
+  const restLatency = new Histogram<'api'>({
+    name: 'eds_agent_rest_poll_duration_seconds',
+    help: 'Time from a REST discovery poll arriving to its answer written, by API.',
+    labelNames: ['api'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers,
+  });
+  const grpcResponses = counter(
+    'eds_agent_grpc_responses_total',
+    'gRPC xDS responses pushed, by resource type.',
+    ['type'],
+  );
+  const grpcAcks = counter(
+    'eds_agent_grpc_acks_total',
+    'gRPC xDS responses clients accepted, by resource type.',
+    ['type'],
+  );
+  const grpcNacks = counter(
+    'eds_agent_grpc_nacks_total',
+    'gRPC xDS responses clients refused, by resource type.',
+    ['type'],
+  );
+  const registrations = counter(
+    'eds_agent_registration_requests_total',
+    'Calls of the registration API, by method and status class.',
+    ['method', 'status'],
+  );
+  let sessions = 0;
+
+  return {
+    registry,
+    read(next) {
+      readers = { ...readers, ...next };
+    },
+    snapshotChanged() {
+      snapshotChanges.inc();
+    },
+    dockerEvent(action) {
+      const name = action.split(':')[0] ?? '';
+      dockerEvents.inc({ action: KNOWN_ACTIONS.has(name) ? name : 'other' });
+    },
+    dockerCall(call, failed) {
+      dockerCalls.inc({ call });
+      if (failed) dockerErrors.inc({ call });
+    },
+    dockerSession() {
+      sessions += 1;
+      if (sessions > 1) dockerReconnects.inc();
+    },
+    restPoll(api, status, seconds) {
+      restPolls.inc({ api, status: statusClass(status) });
+      restLatency.observe({ api }, seconds);
+    },
+    grpcResponse(typeUrl) {
+      grpcResponses.inc({ type: typeName(typeUrl) });
+    },
+    grpcReply(kind, typeUrl) {
+      (kind === 'ack' ? grpcAcks : grpcNacks).inc({ type: typeName(typeUrl) });
+    },
+    registrationCall(method, status) {
+      registrations.inc({
+        method: KNOWN_METHODS.has(method) ? method : 'other',
+        status: statusClass(status),
+      });
+    },
+  };
+}
+
+/** The source of each endpoint of a cluster. */
+function sourcesOf(resource: ClusterResource): string[] {
+  return resource.assignment.endpoints.flatMap((locality) =>
+    locality.lb_endpoints.map((lb) => lb.metadata.filter_metadata['eds-agent'].source),
+  );
+}
+
+/** Counts, per source, what `of` finds in each cluster of the snapshot. */
+function* bySource(
+  snapshot: Snapshot | undefined,
+  of: (resource: ClusterResource) => readonly string[],
+): Generator<readonly [{ source: string }, number]> {
+  const counts = new Map([
+    ['docker', 0],
+    ['api', 0],
+  ]);
+  for (const resource of snapshot?.clusters.values() ?? [])
+    for (const source of of(resource)) counts.set(source, (counts.get(source) ?? 0) + 1);
+  for (const [source, count] of counts) yield [{ source }, count];
+}

@@ -1,0 +1,47 @@
+import type { DockerClient, EventStream } from '../sources/docker/docker-client.js';
+import type { Metrics } from './create-metrics.js';
+
+/**
+ * `client`, with every call counted (and its failures) and every event received counted by
+ * action; each subscription opened is a session (see `Metrics.dockerSession`). A decorator,
+ * so the source knows nothing of metrics.
+ */
+export function instrumentDockerClient(client: DockerClient, metrics: Metrics): DockerClient {
+  const counted = <T>(call: string, promise: Promise<T>): Promise<T> =>
+    promise.then(
+      (value) => {
+        metrics.dockerCall(call, false);
+        return value;
+      },
+      (error: unknown) => {
+        metrics.dockerCall(call, true);
+        throw error;
+      },
+    );
+  return {
+    ping: (signal) => counted('ping', client.ping(signal)),
+    describeEngine: (signal) => counted('version', client.describeEngine(signal)),
+    listContainers: (signal) => counted('list', client.listContainers(signal)),
+    inspectContainer: (id, signal) => counted('inspect', client.inspectContainer(id, signal)),
+    listNetworkNames: (signal) => counted('networks', client.listNetworkNames(signal)),
+    async openEvents(filters, signal) {
+      const stream = await counted('events', client.openEvents(filters, signal));
+      metrics.dockerSession();
+      return countEvents(stream, metrics);
+    },
+  };
+}
+
+function countEvents(stream: EventStream, metrics: Metrics): EventStream {
+  return {
+    close: () => {
+      stream.close();
+    },
+    async *[Symbol.asyncIterator]() {
+      for await (const event of stream) {
+        metrics.dockerEvent(event.Action ?? '');
+        yield event;
+      }
+    },
+  };
+}

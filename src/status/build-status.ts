@@ -1,0 +1,172 @@
+import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
+import type { Snapshot } from '../core/snapshot.js';
+import type { ContainerRecord } from '../core/container-record.js';
+import type { GrpcStreamStatus } from '../transports/grpc/stream-record.js';
+import type { RestPoller } from '../transports/http/create-rest-pollers.js';
+
+/** What `/status` is built from, read at the moment of the request. */
+export interface StatusInputs {
+  readonly version: string;
+  readonly startedAt: number;
+  readonly notReadyReasons: readonly string[];
+  readonly labelPrefix: string;
+  readonly snapshot: Snapshot;
+  readonly docker: {
+    readonly host: string;
+    readonly synced: boolean;
+    readonly connected: boolean;
+    readonly responsive: boolean;
+    readonly engine: { product: string; version: string; apiVersion: string } | undefined;
+  };
+  readonly containers: Iterable<
+    readonly [id: string, entry: { record: ContainerRecord; outcome: ContainerEndpoints }]
+  >;
+  readonly restPollers: readonly RestPoller[];
+  readonly grpcStreams: readonly GrpcStreamStatus[];
+}
+
+/** A container as `/status` shows it. */
+export interface ContainerStatus {
+  readonly id: string;
+  readonly name: string;
+  /** `served`, `withheld` (valid, in a state that gets no traffic), `invalid` or `ignored`. */
+  readonly state: ContainerEndpoints['kind'];
+  /** Why it is not served, in the words of the log; `null` when it is. */
+  readonly reason: string | null;
+  readonly endpoints: readonly {
+    readonly cluster: string;
+    readonly address: string;
+    readonly health: 'HEALTHY' | 'DRAINING';
+  }[];
+  /** Choices the agent made for it (a port or network picked), as logged. */
+  readonly notes: readonly string[];
+}
+
+/** The document `GET /status` answers (documented in the README). */
+export interface StatusJson {
+  readonly agent: {
+    readonly version: string;
+    readonly startedAt: string;
+    readonly ready: boolean;
+    readonly notReadyReasons: readonly string[];
+  };
+  readonly docker: StatusInputs['docker'];
+  readonly containers: readonly ContainerStatus[];
+  readonly clusters: readonly {
+    readonly name: string;
+    readonly version: string;
+    readonly sources: readonly string[];
+    readonly endpoints: readonly {
+      readonly address: string;
+      readonly health: string;
+      readonly source: string;
+      readonly hostname: string;
+    }[];
+  }[];
+  readonly routes: {
+    readonly name: string;
+    readonly version: string;
+    readonly virtualHosts: readonly {
+      name: string;
+      domains: readonly string[];
+      routes: readonly string[];
+    }[];
+    readonly conflicts: readonly string[];
+  };
+  readonly clients: {
+    readonly rest: readonly RestPoller[];
+    readonly grpc: readonly GrpcStreamStatus[];
+  };
+}
+
+/**
+ * Everything the agent considered and serves, for people: every labelled container with what
+ * was decided and why, every cluster with its endpoints and their sources, the routes, the
+ * Docker engine, and the clients that poll or stream. Pure; no secret is among the inputs.
+ */
+export function buildStatus(inputs: StatusInputs): StatusJson {
+  const containers = [...inputs.containers]
+    .map(([id, entry]) => toContainerStatus(id, entry.record, entry.outcome, inputs.labelPrefix))
+    .sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
+  const clusters = [...inputs.snapshot.clusters.values()]
+    .sort((a, b) => compare(a.name, b.name))
+    .map((resource) => {
+      const endpoints = resource.assignment.endpoints.flatMap((locality) =>
+        locality.lb_endpoints.map((lb) => ({
+          address: `${lb.endpoint.address.socket_address.address}:${lb.endpoint.address.socket_address.port_value}`,
+          health: lb.health_status,
+          source: lb.metadata.filter_metadata['eds-agent'].source,
+          hostname: lb.endpoint.hostname ?? '',
+        })),
+      );
+      return {
+        name: resource.name,
+        version: resource.version,
+        sources: [...new Set(endpoints.map((endpoint) => endpoint.source))].sort(),
+        endpoints,
+      };
+    });
+  const routes = inputs.snapshot.routes;
+  return {
+    agent: {
+      version: inputs.version,
+      startedAt: new Date(inputs.startedAt).toISOString(),
+      ready: inputs.notReadyReasons.length === 0,
+      notReadyReasons: inputs.notReadyReasons,
+    },
+    docker: inputs.docker,
+    containers,
+    clusters,
+    routes: {
+      name: routes.json.name,
+      version: routes.version,
+      virtualHosts: routes.json.virtual_hosts.map((host) => ({
+        name: host.name,
+        domains: host.domains,
+        routes: host.routes.map(
+          (route) =>
+            `${'prefix' in route.match ? route.match.prefix : route.match.path_separated_prefix} → ${route.route.cluster}`,
+        ),
+      })),
+      conflicts: routes.conflicts.map((conflict) => conflict.message),
+    },
+    clients: { rest: inputs.restPollers, grpc: inputs.grpcStreams },
+  };
+}
+
+function toContainerStatus(
+  id: string,
+  record: ContainerRecord,
+  outcome: ContainerEndpoints,
+  labelPrefix: string,
+): ContainerStatus {
+  const base = { id: id.slice(0, 12), name: record.name, state: outcome.kind };
+  switch (outcome.kind) {
+    case 'served':
+      return {
+        ...base,
+        reason: null,
+        endpoints: outcome.endpoints.map((endpoint) => ({
+          cluster: endpoint.cluster,
+          address: `${endpoint.address}:${endpoint.port}`,
+          health: endpoint.health === 'draining' ? 'DRAINING' : 'HEALTHY',
+        })),
+        notes: outcome.notes.map((note) => note.message),
+      };
+    case 'invalid':
+      return { ...base, reason: outcome.problems.join('; '), endpoints: [], notes: [] };
+    case 'withheld':
+      return { ...base, reason: outcome.reason, endpoints: [], notes: [] };
+    case 'ignored':
+      return {
+        ...base,
+        reason: `labelled ${labelPrefix}.*, but with no ${labelPrefix}.service (or ${labelPrefix}.enable=false)`,
+        endpoints: [],
+        notes: [],
+      };
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

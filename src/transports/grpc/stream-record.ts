@@ -1,0 +1,103 @@
+import type { ClientReply } from './sotw-stream.js';
+
+/** Most names a stream's status lists per type; the rest are counted. */
+const MAX_LISTED_NAMES = 20;
+
+/** What one type of one stream looks like from the outside, for `/status`. */
+export interface StreamTypeStatus {
+  readonly type: string;
+  /** The names subscribed to (`*` for every one), the first 20. */
+  readonly names: readonly string[];
+  readonly namesTotal: number;
+  /** The version (delta: the nonce) of the last response sent, ACKed, and last NACKed. */
+  readonly sent: string | undefined;
+  readonly acked: string | undefined;
+  readonly lastNack:
+    { readonly version: string; readonly message: string; readonly at: string } | undefined;
+}
+
+/** One open gRPC xDS stream, for `/status`. */
+export interface GrpcStreamStatus {
+  readonly node: string;
+  /** `ads`, `eds`, `cds`, `lds` or `rds`. */
+  readonly service: string;
+  readonly protocol: 'sotw' | 'delta';
+  readonly connectedAt: string;
+  readonly types: readonly StreamTypeStatus[];
+}
+
+interface TypeRecord {
+  sent?: string;
+  acked?: string;
+  lastNack?: StreamTypeStatus['lastNack'];
+}
+
+/**
+ * What the server remembers of one stream besides its protocol state: who the client is, what
+ * it was last sent, and what it last ACKed or NACKed, per type. Bounded: one entry per type.
+ */
+export class StreamRecord {
+  #node = '';
+  readonly #types = new Map<string, TypeRecord>();
+  readonly #connectedAt: string;
+
+  constructor(
+    readonly service: string,
+    readonly protocol: 'sotw' | 'delta',
+    now: number,
+  ) {
+    this.#connectedAt = new Date(now).toISOString();
+  }
+
+  /** A request arrived; the first with a node id names the client. */
+  onRequest(request: { node?: { id?: string } | null }): void {
+    if (this.#node === '' && request.node?.id) this.#node = request.node.id;
+  }
+
+  onSent(typeUrl: string, version: string): void {
+    this.#type(typeUrl).sent = version;
+  }
+
+  onReply(reply: ClientReply, now: number): void {
+    const record = this.#type(reply.typeUrl);
+    if (reply.kind === 'ack') record.acked = reply.version;
+    else
+      record.lastNack = {
+        version: reply.version,
+        message: reply.message,
+        at: new Date(now).toISOString(),
+      };
+  }
+
+  /** The status, with the subscriptions as the stream's protocol state has them. */
+  toStatus(subscriptions: ReadonlyMap<string, readonly string[]>): GrpcStreamStatus {
+    const types = new Set([...subscriptions.keys(), ...this.#types.keys()]);
+    return {
+      node: this.#node,
+      service: this.service,
+      protocol: this.protocol,
+      connectedAt: this.#connectedAt,
+      types: [...types].sort().map((typeUrl) => {
+        const names = subscriptions.get(typeUrl) ?? [];
+        const record = this.#types.get(typeUrl) ?? {};
+        return {
+          type: typeUrl.slice(typeUrl.lastIndexOf('.') + 1),
+          names: names.slice(0, MAX_LISTED_NAMES),
+          namesTotal: names.length,
+          sent: record.sent,
+          acked: record.acked,
+          lastNack: record.lastNack,
+        };
+      }),
+    };
+  }
+
+  #type(typeUrl: string): TypeRecord {
+    let record = this.#types.get(typeUrl);
+    if (!record) {
+      record = {};
+      this.#types.set(typeUrl, record);
+    }
+    return record;
+  }
+}
