@@ -1,3 +1,5 @@
+import type { RequestListener } from 'node:http';
+
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 
@@ -5,6 +7,7 @@ import type { Snapshot } from '../../core/snapshot.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import { addStatusRoutes, type StatusRoutesOptions } from './add-status-routes.js';
 import { answerDiscovery } from './answer-discovery.js';
+import { createDiscoveryFastPath } from './create-discovery-fast-path.js';
 import type { RestPollers } from './create-rest-pollers.js';
 import type { DiscoveryApi } from './discovery-api.js';
 import {
@@ -46,7 +49,9 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * The agent's HTTP API: the REST EDS endpoints (v3, and v2 for Envoy ≤ 1.17), `/healthz`,
- * `/readyz`, and the registration API when enabled. Handlers only read the snapshot and return outcomes; `sendOutcome` writes them.
+ * `/readyz`, the registration API and the status routes when enabled. Handlers only read the
+ * snapshot and return outcomes; `toResponseParts` maps them to HTTP. Envoy's plain polls are
+ * answered before express (`createDiscoveryFastPath`), the rest by express.
  */
 export function createHttpApp({
   snapshot,
@@ -57,7 +62,7 @@ export function createHttpApp({
   metrics,
   restPollers,
   turnBudgetMs = 10,
-}: HttpAppOptions): express.Express {
+}: HttpAppOptions): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -81,12 +86,12 @@ export function createHttpApp({
       }
       next();
     };
-  const discovery = (api: DiscoveryApi) => (req: Request, res: Response) => {
-    const request = parseDiscoveryRequest(req.body as Buffer | undefined, api);
+  /** One poll, from its raw body to its outcome: both the fast path and express answer with it. */
+  const answerPoll = (api: DiscoveryApi, body: Buffer | undefined): HttpOutcome => {
+    const request = parseDiscoveryRequest(body, api);
     if (!request.ok) {
       logger.debug({ problems: request.problems }, 'bad discovery request');
-      sendOutcome(res, { kind: 'bad-request', problems: request.problems });
-      return;
+      return { kind: 'bad-request', problems: request.problems };
     }
     const answer = answerDiscovery(snapshot(), request.value, api);
     restPollers?.record({
@@ -112,7 +117,10 @@ export function createHttpApp({
       },
       'discovery poll',
     );
-    sendOutcome(res, answer.kind === 'response' ? { kind: 'json', body: answer.body } : answer);
+    return answer.kind === 'response' ? { kind: 'json', body: answer.body } : answer;
+  };
+  const discovery = (api: DiscoveryApi) => (req: Request, res: Response) => {
+    sendOutcome(res, answerPoll(api, req.body as Buffer | undefined));
   };
 
   // `:` starts a route parameter in express paths, so it is escaped.
@@ -161,5 +169,25 @@ export function createHttpApp({
     const outcome: HttpOutcome = toOutcomeFromError(error, BODY_LIMIT_BYTES, logger);
     sendOutcome(res, outcome);
   });
-  return app;
+
+  const fastPath = createDiscoveryFastPath({
+    answer: answerPoll,
+    limitBytes: BODY_LIMIT_BYTES,
+    inTurn:
+      turnBudgetMs === 0
+        ? undefined
+        : (work) => {
+            turns.run(work);
+          },
+    ...(metrics
+      ? {
+          onAnswered: (api, code, seconds) => {
+            metrics.restPoll(api, code, seconds);
+          },
+        }
+      : {}),
+  });
+  return (req, res) => {
+    if (!fastPath(req, res)) app(req, res);
+  };
 }

@@ -23,67 +23,70 @@ export type HttpOutcome =
   | { readonly kind: 'not-saved'; readonly message: string }
   | { readonly kind: 'internal' };
 
-/** Writes an outcome as an HTTP response. Error bodies are JSON `{"error": "...", "problems"?: [...]}`. */
-export function sendOutcome(res: Response, outcome: HttpOutcome): void {
+/** An outcome in HTTP's words: what `sendOutcome` (and the discovery fast path) write. */
+export interface ResponseParts {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** `undefined`: no body (204, 304). */
+  readonly body: string | Buffer | undefined;
+}
+
+const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' } as const;
+
+/**
+ * The one place that picks statuses: an outcome as a status, headers and body. Error bodies
+ * are JSON `{"error": "...", "problems"?: [...]}`.
+ */
+export function toResponseParts(outcome: HttpOutcome): ResponseParts {
   switch (outcome.kind) {
     case 'json':
-      res
-        .status(outcome.status ?? 200)
-        .type('application/json')
-        .send(outcome.body);
-      return;
+      return { status: outcome.status ?? 200, headers: JSON_TYPE, body: outcome.body };
     case 'document':
-      res.status(200).setHeader('Content-Type', outcome.contentType).send(outcome.body);
-      return;
+      return { status: 200, headers: { 'Content-Type': outcome.contentType }, body: outcome.body };
     case 'no-content':
-      res.status(204).end();
-      return;
+      return { status: 204, headers: {}, body: undefined };
     case 'no-such-resource':
-      sendError(res, 404, outcome.message);
-      return;
+      return error(404, outcome.message);
     case 'conflict':
-      sendError(res, 409, outcome.message);
-      return;
+      return error(409, outcome.message);
     case 'unauthorized':
-      res.setHeader('WWW-Authenticate', 'Bearer');
-      sendError(res, 401, 'this call needs Authorization: Bearer <admin token>');
-      return;
+      return error(401, 'this call needs Authorization: Bearer <admin token>', undefined, {
+        'WWW-Authenticate': 'Bearer',
+      });
     case 'not-modified':
-      res.status(304).end();
-      return;
+      return { status: 304, headers: {}, body: undefined };
     case 'bad-request':
-      sendError(res, 400, outcome.problems.join('; '), outcome.problems);
-      return;
+      return error(400, outcome.problems.join('; '), outcome.problems);
     case 'unsupported-media-type':
-      sendError(res, 415, outcome.message);
-      return;
+      return error(415, outcome.message);
     case 'payload-too-large':
-      sendError(res, 413, `request body is over the ${outcome.limitBytes}-byte limit`);
-      return;
+      return error(413, `request body is over the ${outcome.limitBytes}-byte limit`);
     case 'not-found':
-      sendError(res, 404, `no such path: ${outcome.path}`);
-      return;
+      return error(404, `no such path: ${outcome.path}`);
     case 'method-not-allowed':
-      res.setHeader('Allow', outcome.allow.join(', '));
-      sendError(res, 405, `method not allowed; use ${outcome.allow.join(' or ')}`);
-      return;
+      return error(405, `method not allowed; use ${outcome.allow.join(' or ')}`, undefined, {
+        Allow: outcome.allow.join(', '),
+      });
     case 'unavailable':
-      res.status(503).type('application/json').send(outcome.body);
-      return;
+      return { status: 503, headers: JSON_TYPE, body: outcome.body };
     case 'not-synced':
-      sendError(
-        res,
+      return error(
         503,
         `not synced yet: waiting for the first full read of ${outcome.awaiting.join(' and ')}`,
       );
-      return;
     case 'not-saved':
-      sendError(res, 503, `the change was not saved, so not applied: ${outcome.message}`);
-      return;
+      return error(503, `the change was not saved, so not applied: ${outcome.message}`);
     case 'internal':
-      sendError(res, 500, 'internal error');
-      return;
+      return error(500, 'internal error');
   }
+}
+
+/** Writes an outcome through express. */
+export function sendOutcome(res: Response, outcome: HttpOutcome): void {
+  const { status, headers, body } = toResponseParts(outcome);
+  res.status(status).set(headers);
+  if (body === undefined) res.end();
+  else res.send(body);
 }
 
 /**
@@ -135,11 +138,12 @@ function toClientMistake(error: unknown, limitBytes: number): HttpOutcome | unde
   return undefined;
 }
 
-function sendError(
-  res: Response,
+function error(
   status: number,
-  error: string,
+  message: string,
   problems?: readonly string[],
-): void {
-  res.status(status).json(problems ? { error, problems } : { error });
+  headers: Record<string, string> = {},
+): ResponseParts {
+  const body = JSON.stringify(problems ? { error: message, problems } : { error: message });
+  return { status, headers: { ...JSON_TYPE, ...headers }, body };
 }

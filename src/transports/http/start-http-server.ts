@@ -1,8 +1,6 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-import type { Express } from 'express';
 
 /** A listening server. */
 export interface HttpServer {
@@ -48,7 +46,7 @@ export interface HttpServerOptions {
  * allows 60 s for headers), which held them 50-90 s; here it checks every second.
  */
 export async function startHttpServer(
-  app: Express,
+  app: RequestListener,
   host: string,
   port: number,
   options: HttpServerOptions = {},
