@@ -78,8 +78,12 @@ describe('the Dockerfile', () => {
     expect(await check(server.port)).toBe(1);
   });
 
-  it('starts the compiled entry point that `npm run build` produces', () => {
-    expect(final?.lines).toContain('ENTRYPOINT ["node", "dist/main.js"]');
+  it('starts the compiled entry point that `npm run build` produces, with the V8 flag `npm start` gives', () => {
+    expect(final?.lines).toContain('ENTRYPOINT ["node", "--optimize-for-size", "dist/main.js"]');
+    const { scripts } = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { scripts: { start: string } };
+    expect(scripts.start).toBe('node --optimize-for-size dist/main.js');
     const build = JSON.parse(
       readFileSync(new URL('../../tsconfig.build.json', import.meta.url), 'utf8'),
     ) as {

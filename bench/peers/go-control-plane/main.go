@@ -128,14 +128,17 @@ func main() {
 	grpcPort := flag.Int("grpc-port", 0, "port of the gRPC xDS server (0: a free one)")
 	flag.Parse()
 
-	cache := cachev3.NewSnapshotCache(true, everyNode{}, nil)
+	// ads=false: with true, the cache holds an EDS response back until a request names every
+	// assignment it has, and an Envoy names only the clusters it knows.
+	cache := cachev3.NewSnapshotCache(false, everyNode{}, nil)
 	resources, err := load(*path, cache)
 	if err != nil {
 		log.Fatal(err)
 	}
 	xds := serverv3.NewServer(context.Background(), cache, nil)
 
-	grpcServer := grpc.NewServer()
+	// grpc-go allows 100 streams per connection by default; the agent allows 10,000 in all.
+	grpcServer := grpc.NewServer(grpc.MaxConcurrentStreams(100_000))
 	discoveryv3.RegisterAggregatedDiscoveryServiceServer(grpcServer, xds)
 	grpcListener, grpcBound := listen(*bind, *grpcPort)
 	go func() { log.Fatal(grpcServer.Serve(grpcListener)) }()

@@ -14,7 +14,7 @@ import {
   addRegistrationRoutes,
   type RegistrationRoutesOptions,
 } from './create-registration-routes.js';
-import { parseDiscoveryRequest } from './parse-discovery-request.js';
+import { createParseCache } from './create-parse-cache.js';
 import { createTurnBudget } from './create-turn-budget.js';
 import { route, type Handler } from './route.js';
 import { sendOutcome, toOutcomeFromError, type HttpOutcome } from './send-outcome.js';
@@ -86,6 +86,7 @@ export function createHttpApp({
       }
       next();
     };
+  const parseDiscoveryRequest = createParseCache();
   /** One poll, from its raw body to its outcome: both the fast path and express answer with it. */
   const answerPoll = (api: DiscoveryApi, body: Buffer | undefined): HttpOutcome => {
     const request = parseDiscoveryRequest(body, api);

@@ -29,21 +29,22 @@ export function createRestPollers({
   forgetAfterMs = 10 * 60_000,
   now = Date.now,
 }: { max?: number; forgetAfterMs?: number; now?: () => number } = {}): RestPollers {
-  const pollers = new Map<string, { poller: RestPoller; at: number }>();
+  /** Updated in place at every poll (polls come by thousands a second), made into status at `list`. */
+  interface Entry {
+    poll: Omit<RestPoller, 'lastPollAt' | 'polls'>;
+    at: number;
+    polls: number;
+  }
+  const pollers = new Map<string, Entry>();
   return {
     record(poll) {
       const key = `${poll.node}\0${poll.api}\0${poll.clusters}`;
-      const previous = pollers.get(key);
+      const entry = pollers.get(key) ?? { poll, at: 0, polls: 0 };
       pollers.delete(key); // re-inserted last: the Map's order is the order of recency
-      const at = now();
-      pollers.set(key, {
-        at,
-        poller: {
-          ...poll,
-          lastPollAt: new Date(at).toISOString(),
-          polls: (previous?.poller.polls ?? 0) + 1,
-        },
-      });
+      entry.poll = poll;
+      entry.at = now();
+      entry.polls += 1;
+      pollers.set(key, entry);
       if (pollers.size > max) pollers.delete(pollers.keys().next().value ?? '');
     },
     list() {
@@ -52,7 +53,9 @@ export function createRestPollers({
         if (at >= cutoff) break;
         pollers.delete(key);
       }
-      return [...pollers.values()].map(({ poller }) => poller).reverse();
+      return [...pollers.values()]
+        .map(({ poll, at, polls }) => ({ ...poll, lastPollAt: new Date(at).toISOString(), polls }))
+        .reverse();
     },
   };
 }
