@@ -86,10 +86,10 @@ export function createHttpApp({
       }
       next();
     };
-  const parseDiscoveryRequest = createParseCache();
+  const parsePoll = createParseCache();
   /** One poll, from its raw body to its outcome: both the fast path and express answer with it. */
   const answerPoll = (api: DiscoveryApi, body: Buffer | undefined): HttpOutcome => {
-    const request = parseDiscoveryRequest(body, api);
+    const request = parsePoll(body, api);
     if (!request.ok) {
       logger.debug({ problems: request.problems }, 'bad discovery request');
       return { kind: 'bad-request', problems: request.problems };
