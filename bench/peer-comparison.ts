@@ -31,6 +31,8 @@ import { describeMachine, writeBenchmarksSection } from './write-benchmarks-sect
 const SERVICES = 1000;
 const HOSTS_PER_SERVICE = 10;
 const SECONDS = 3;
+/** How long the loaded servers idle before their memory is read again. */
+const SETTLE_SECONDS = 30;
 const ROUNDS = 3;
 const STREAMS = 1000;
 const FANOUT_CLUSTERS = 100;
@@ -259,7 +261,9 @@ async function main(): Promise<void> {
       endpoints: names.map((name, s) => assignmentOf(name, hostsOf(s))),
     }),
   );
-  /** A server holding the 1,000 services, settled. */
+  /** RSS 2 s after the last registration, per server (its first start). */
+  const loadedRss = new Map<string, number>();
+  /** A server holding the 1,000 services, 2 s after the last one. */
   const startLoaded = async (name: string): Promise<ServerProcess> => {
     progress(`starting ${name} with 10,000 endpoints`);
     const server =
@@ -271,12 +275,21 @@ async function main(): Promise<void> {
     if (server.name.startsWith(AGENT))
       for (let s = 0; s < SERVICES; s++) await setHosts(server, `svc-${s}`, hostsOf(s), true);
     await sleep(2000);
+    if (!loadedRss.has(server.name)) loadedRss.set(server.name, server.rssMb());
     return server;
   };
   const peer = missingGo ? [] : [PEER];
   const servers: ServerProcess[] = [];
   for (const name of [AGENT, AGENT_DEFAULT_FLAGS, ...peer]) servers.push(await startLoaded(name));
-  const memory = new Map(servers.map((server) => [server.name, server.rssMb()]));
+  // V8 returns the garbage of a burst of work to the system only once it sees the process idle.
+  progress(`waiting ${SETTLE_SECONDS} s for memory to settle`);
+  await sleep(SETTLE_SECONDS * 1000);
+  const memory = new Map(
+    servers.map((server) => [
+      server.name,
+      { loadedMb: loadedRss.get(server.name) ?? NaN, settledMb: server.rssMb() },
+    ]),
+  );
   const [agent] = servers;
   if (!agent) throw new Error('no agent');
   for (const server of servers) {
@@ -380,7 +393,8 @@ interface Measured {
   profile: ProfileLine[];
   rest: Map<string, WrkResult[]>;
   delays: Map<string, { p99Ms: number; maxMs: number }[]>;
-  memory: Map<string, number>;
+  /** RSS with the 10,000 endpoints: 2 s after the last registration, and once idle a while. */
+  memory: Map<string, { loadedMb: number; settledMb: number }>;
   fanouts: Map<string, FanOut>;
   missingGo: string | undefined;
 }
@@ -473,8 +487,8 @@ function report({ rest, delays, memory, fanouts, missingGo, profile }: Measured)
       ]);
   }
   targets.push([
-    'RSS with 10,000 endpoints in 1,000 clusters',
-    memory.get(AGENT) ?? NaN,
+    'RSS with 10,000 endpoints in 1,000 clusters, 2 s after the last registration',
+    memory.get(AGENT)?.loadedMb ?? NaN,
     100,
     'max',
     (v) => `${v.toFixed(0)} MB`,
@@ -517,9 +531,12 @@ function report({ rest, delays, memory, fanouts, missingGo, profile }: Measured)
     '|---|---|---|---|---|---|---|---|',
     ...fanRows,
     '',
-    '| RSS, 10,000 endpoints in 1,000 clusters, idle | MB |',
-    '|---|---|',
-    ...[...memory].map(([name, mb]) => `| ${name} | ${mb.toFixed(0)} |`),
+    `| RSS, 10,000 endpoints in 1,000 clusters | 2 s after the last registration, MB | after ${SETTLE_SECONDS} s more, idle, MB |`,
+    '|---|---|---|',
+    ...[...memory].map(
+      ([name, { loadedMb, settledMb }]) =>
+        `| ${name} | ${loadedMb.toFixed(0)} | ${settledMb.toFixed(0)} |`,
+    ),
     '',
     'The targets of issue 14, from the numbers above:',
     '',

@@ -2,12 +2,13 @@ import { statSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 
 import type { DockerEndpoint } from '../../config/parse-docker-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { createDockerodeOptions } from './create-dockerode-options.js';
 import { DockerUnusableError, type DockerClient, type EventStream } from './docker-client.js';
+import { loadDockerode } from './load-dockerode.js';
 import type {
   DockerContainerInspect,
   DockerContainerSummary,
@@ -26,7 +27,7 @@ export function createDockerodeClient(endpoint: DockerEndpoint): Result<DockerCl
   if (!options.ok) return options;
   let docker: Docker;
   try {
-    docker = new Docker(options.value);
+    docker = new (loadDockerode())(options.value);
   } catch (error) {
     return fail([`cannot set up the Docker client: ${(error as Error).message}`]);
   }
