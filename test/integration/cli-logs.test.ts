@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { killRunningClis, portOf, startCli } from '../support/cli.js';
+import { killRunningClis, NO_DOCKER, portOf, startCli } from '../support/cli.js';
 import { send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 
@@ -8,14 +8,7 @@ afterAll(killRunningClis);
 
 // No engine at this socket: what is logged here is the agent's own start, its retries and
 // the registrations the test makes.
-const ARGS = [
-  '--port',
-  '0',
-  '--bind',
-  '127.0.0.1',
-  '--docker-host',
-  'unix:///nonexistent/docker.sock',
-];
+const ARGS = ['--port', '0', '--bind', '127.0.0.1', ...NO_DOCKER];
 
 describe('the logs of the command line', () => {
   it('are JSON lines when stdout is not a terminal, each with the agent named once', async () => {

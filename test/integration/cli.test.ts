@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { exitOf, killRunningClis, portOf, startCli, type Cli } from '../support/cli.js';
+import { exitOf, killRunningClis, NO_DOCKER, portOf, startCli, type Cli } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 
 afterAll(killRunningClis);
@@ -49,14 +49,7 @@ describe('the eds-agent command line', () => {
 
   it('on SIGTERM stops accepting, finishes the request in flight, and exits 0', async () => {
     // No engine at this socket: the agent answers discovery 503 (not synced) and keeps retrying.
-    const cli = startCli([
-      '--port',
-      '0',
-      '--bind',
-      '127.0.0.1',
-      '--docker-host',
-      'unix:///nonexistent/docker.sock',
-    ]);
+    const cli = startCli(['--port', '0', '--bind', '127.0.0.1', ...NO_DOCKER]);
     const port = await portOf(cli);
 
     // A request whose body is still being sent when SIGTERM arrives.
@@ -92,13 +85,7 @@ describe('the eds-agent command line', () => {
     [['--bind', '0.0.0.0', '--admin-token', 's3cret'], 0],
     [['--bind', '0.0.0.0', '--read-only'], 0],
   ])('with %j warns %i time(s) that the registration API is open', async (args, warnings) => {
-    const cli = startCli([
-      '--port',
-      '0',
-      '--docker-host',
-      'unix:///nonexistent/docker.sock',
-      ...args,
-    ]);
+    const cli = startCli(['--port', '0', ...NO_DOCKER, ...args]);
     try {
       await portOf(cli);
       expect(
@@ -117,7 +104,6 @@ describe('the eds-agent command line', () => {
 // Whatever stops the agent from working is said in one line naming what to change, with exit
 // code 2, before anything else happens: no stack trace, no misleading retry messages.
 describe('the command line when the agent cannot work', () => {
-  const NO_DOCKER = ['--docker-host', 'unix:///nonexistent/docker.sock'];
   const refusal = async (cli: Cli) => {
     expect(await exitOf(cli)).toBe(2);
     expect(cli.output()).not.toMatch(/\n\s+at /); // no stack trace

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { NO_DOCKER } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 import { REPO_ROOT } from '../support/repo-files.js';
 
@@ -87,7 +88,7 @@ describe('the npm package', () => {
       'npx',
       [
         ...['--no-install', 'eds-agent', '--port', '0', '--grpc-port', '0', '--bind', '127.0.0.1'],
-        ...['--docker-host', 'unix:///nonexistent/docker.sock', '--log-format', 'json'],
+        ...[...NO_DOCKER, '--log-format', 'json'],
       ],
       { cwd: project },
     );

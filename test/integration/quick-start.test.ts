@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage, dockerfileBaseImages, SYSTEM_CA_BUNDLE } from '../support/agent-image.js';
+import { NO_DOCKER } from '../support/cli.js';
 import { compose, findComposes, type Compose } from '../support/compose.js';
 import { RUN_LABEL } from '../support/docker-harness.js';
 import { hostsOf } from '../support/envoy-process.js';
@@ -168,7 +169,7 @@ describe('the image the Dockerfile builds', () => {
   it('turns healthy by its own HEALTHCHECK', async () => {
     const id = await docker(
       ...['run', '--detach', '--label', `${RUN_LABEL}=${runId}`, image],
-      ...['--docker-host', 'unix:///nonexistent/docker.sock'],
+      ...NO_DOCKER,
     );
     try {
       await eventually(

@@ -4,10 +4,9 @@ import { dirname, join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { exitOf, killRunningClis, portOf, startCli, type Cli } from '../support/cli.js';
+import { exitOf, killRunningClis, NO_DOCKER, portOf, startCli, type Cli } from '../support/cli.js';
 import { send } from '../support/envoy-rest-client.js';
 
-const NO_DOCKER = ['--docker-host', 'unix:///nonexistent/docker.sock'];
 afterEach(killRunningClis);
 
 const agent = (stateFile: string): Cli =>

@@ -6,6 +6,12 @@ import { eventually } from './eventually.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
+/**
+ * Arguments that point the agent at a socket with no engine behind it: it serves what is
+ * registered over HTTP and keeps retrying the engine, for tests of the command line itself.
+ */
+export const NO_DOCKER = ['--docker-host', 'unix:///nonexistent/docker.sock'] as const;
+
 /** The real command line (`src/main.ts` through tsx, as `npm start` runs the built one). */
 export type Cli = ChildProcessWithoutNullStreams & { output: () => string };
 
