@@ -2,11 +2,9 @@ import { performance } from 'node:perf_hooks';
 
 import * as grpc from '@grpc/grpc-js';
 
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE_URL as ENDPOINTS_TYPE_URL } from '../../src/core/type-urls.js';
 import { loadEnvoyProtos, XDS_PROTO_FILES } from '../../src/transports/grpc/load-envoy-protos.js';
-import {
-  ENDPOINTS_TYPE_URL,
-  toServiceDefinition,
-} from '../../src/transports/grpc/start-grpc-server.js';
+import { toServiceDefinition } from '../../src/transports/grpc/start-grpc-server.js';
 
 /** The first endpoint of a changed assignment is `10.9.<generation / 250>.<generation % 250>`. */
 export const markerAddress = (generation: number) =>

@@ -1,21 +1,9 @@
-import type { ServiceOptions } from './service-options.js';
-
-/** The type URL of an Envoy v3 `Cluster`. */
-export const CLUSTER_TYPE_URL = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
-
-/** Envoy's load-balancing policies a label may choose (`eds.lb_policy`). */
-export const LB_POLICIES = [
-  'ROUND_ROBIN',
-  'LEAST_REQUEST',
-  'RANDOM',
-  'RING_HASH',
-  'MAGLEV',
-] as const;
-export type LbPolicy = (typeof LB_POLICIES)[number];
-
-export const DEFAULT_LB_POLICY: LbPolicy = 'ROUND_ROBIN';
-/** How long Envoy waits for a connection to an endpoint, unless a label says otherwise. */
-export const DEFAULT_CONNECT_TIMEOUT = '1s';
+import {
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_LB_POLICY,
+  type LbPolicy,
+  type ServiceOptions,
+} from './service-options.js';
 
 /** An Envoy v3 `Cluster` in proto3 JSON, as the agent serves it. */
 export interface ClusterJson {

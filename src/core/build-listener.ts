@@ -1,11 +1,5 @@
 import { toGrpcRouteConfigName } from './build-route-configuration.js';
-
-/** The type URL of an Envoy v3 `Listener`. */
-export const LISTENER_TYPE_URL = 'type.googleapis.com/envoy.config.listener.v3.Listener';
-
-const HTTP_CONNECTION_MANAGER_TYPE_URL =
-  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const ROUTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+import { HTTP_CONNECTION_MANAGER_TYPE_URL, ROUTER_TYPE_URL } from './type-urls.js';
 
 /** An Envoy v3 `Listener` holding an API listener, in proto3 JSON. */
 export interface ListenerJson {

@@ -1,8 +1,5 @@
 import type { ServiceOptions } from './service-options.js';
-
-/** The type URL of an Envoy v3 `RouteConfiguration`. */
-export const ROUTE_CONFIGURATION_TYPE_URL =
-  'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+import { PREVIOUS_HOSTS_PREDICATE_TYPE_URL } from './type-urls.js';
 
 /** The name of the route configuration Envoy's listener asks for, unless `--route-config-name` says otherwise. */
 export const DEFAULT_ROUTE_CONFIG_NAME = 'eds-agent';
@@ -48,8 +45,7 @@ const RETRY_POLICY = {
     {
       name: 'envoy.retry_host_predicates.previous_hosts',
       typed_config: {
-        '@type':
-          'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
+        '@type': PREVIOUS_HOSTS_PREDICATE_TYPE_URL,
       },
     },
   ],

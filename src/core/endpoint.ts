@@ -1,4 +1,3 @@
-import type { Locality } from './parse-service-labels.js';
 import type { ServiceOptions } from './service-options.js';
 
 /** Where an endpoint came from: a Docker container, or a registration through the HTTP API. */
@@ -6,6 +5,13 @@ export type EndpointSource = 'docker' | 'api';
 
 /** Whether an endpoint should get new traffic (`healthy`) or only finish what it has (`draining`). */
 export type EndpointHealth = 'healthy' | 'draining';
+
+/** Where an endpoint sits in Envoy's locality tree; empty strings mean "not set". */
+export interface Locality {
+  readonly region: string;
+  readonly zone: string;
+  readonly subZone: string;
+}
 
 /**
  * One address that serves one cluster, in our own words. `build-cluster-load-assignment.ts`

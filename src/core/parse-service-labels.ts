@@ -1,3 +1,4 @@
+import type { Locality } from './endpoint.js';
 import { parseClusterName } from './parse-cluster-name.js';
 import {
   parseBoolean,
@@ -11,13 +12,6 @@ import {
 import { fail, ok, type Result } from './result.js';
 import { quote } from './quote.js';
 import type { ServiceOptions } from './service-options.js';
-
-/** Where an endpoint sits in Envoy's locality tree; empty strings mean "not set". */
-export interface Locality {
-  readonly region: string;
-  readonly zone: string;
-  readonly subZone: string;
-}
 
 /**
  * One cluster a container serves, as its labels describe it. Values not given are `undefined`

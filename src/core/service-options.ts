@@ -1,5 +1,17 @@
-import type { LbPolicy } from './build-cluster.js';
-import type { Endpoint } from './endpoint.js';
+/** Envoy's load-balancing policies a label may choose (`eds.lb_policy`). */
+export const LB_POLICIES = [
+  'ROUND_ROBIN',
+  'LEAST_REQUEST',
+  'RANDOM',
+  'RING_HASH',
+  'MAGLEV',
+] as const;
+export type LbPolicy = (typeof LB_POLICIES)[number];
+
+/** A cluster's load-balancing policy unless a label says otherwise. */
+export const DEFAULT_LB_POLICY: LbPolicy = 'ROUND_ROBIN';
+/** How long Envoy waits for a connection to an endpoint, unless a label says otherwise. */
+export const DEFAULT_CONNECT_TIMEOUT = '1s';
 
 /**
  * How a container's labels tune its service: the Envoy cluster (`lb_policy`,
@@ -31,71 +43,4 @@ export interface OptionConflict {
   /** Its short id, when the endpoint has one. */
   readonly containerId: string | undefined;
   readonly message: string;
-}
-
-const LABELS: Readonly<Record<keyof ServiceOptions, string>> = {
-  lbPolicy: 'lb_policy',
-  connectTimeout: 'connect_timeout',
-  domains: 'domains',
-  pathPrefix: 'path_prefix',
-};
-
-/**
- * The options of a service, from what its endpoints' labels say. When they disagree, the value
- * set by the most endpoints wins, and between equally many the first in sort order; each
- * container whose value lost is named in `conflicts`, once per option. Pure and deterministic:
- * the endpoints' order does not matter.
- */
-export function resolveServiceOptions(endpoints: readonly Endpoint[]): {
-  options: ServiceOptions;
-  conflicts: OptionConflict[];
-} {
-  const conflicts: OptionConflict[] = [];
-  const resolve = <K extends keyof ServiceOptions>(key: K): ServiceOptions[K] => {
-    const byText = new Map<string, { value: ServiceOptions[K]; containers: Endpoint[] }>();
-    for (const endpoint of endpoints) {
-      const value = endpoint.serviceOptions?.[key];
-      if (value === undefined) continue;
-      const text = Array.isArray(value) ? value.join(',') : String(value);
-      const entry = byText.get(text) ?? { value, containers: [] };
-      entry.containers.push(endpoint);
-      byText.set(text, entry);
-    }
-    const ranked = [...byText].sort(
-      ([a, x], [b, y]) => y.containers.length - x.containers.length || (a < b ? -1 : 1),
-    );
-    const [winner, ...losers] = ranked;
-    if (winner === undefined) return undefined;
-    const tally = ranked.map(([text, { containers }]) => `"${text}" on ${containers.length}`);
-    for (const [text, { containers }] of losers) {
-      for (const endpoint of [...containers].sort((a, b) => (a.hostname < b.hostname ? -1 : 1))) {
-        conflicts.push({
-          container: endpoint.hostname,
-          containerId: endpoint.containerId,
-          message: `${LABELS[key]} "${text}" is not used: the containers of this service disagree (${tally.join(', ')}); using "${winner[0]}"`,
-        });
-      }
-    }
-    return winner[1].value;
-  };
-  return {
-    options: {
-      lbPolicy: resolve('lbPolicy'),
-      connectTimeout: resolve('connectTimeout'),
-      domains: resolve('domains'),
-      pathPrefix: resolve('pathPrefix'),
-    },
-    conflicts,
-  };
-}
-
-/** True when both set every option alike. */
-export function sameServiceOptions(a: ServiceOptions, b: ServiceOptions): boolean {
-  return (
-    a.lbPolicy === b.lbPolicy &&
-    a.connectTimeout === b.connectTimeout &&
-    a.pathPrefix === b.pathPrefix &&
-    (a.domains ?? []).join(',') === (b.domains ?? []).join(',') &&
-    (a.domains === undefined) === (b.domains === undefined)
-  );
 }

@@ -13,12 +13,8 @@ import {
 } from './build-route-configuration.js';
 import { computeVersion } from './compute-version.js';
 import type { Endpoint } from './endpoint.js';
-import {
-  resolveServiceOptions,
-  sameServiceOptions,
-  type OptionConflict,
-  type ServiceOptions,
-} from './service-options.js';
+import { resolveServiceOptions, sameServiceOptions } from './resolve-service-options.js';
+import type { OptionConflict, ServiceOptions } from './service-options.js';
 
 /** A resource and its content-derived version. Immutable; a new version is a new object. */
 export interface Versioned<T> {

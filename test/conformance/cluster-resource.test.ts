@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildCluster, CLUSTER_TYPE_URL, LB_POLICIES } from '../../src/core/build-cluster.js';
-import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/service-options.js';
+import { buildCluster } from '../../src/core/build-cluster.js';
+import { DEFAULT_SERVICE_OPTIONS, LB_POLICIES } from '../../src/core/service-options.js';
+import { CLUSTER_TYPE_URL } from '../../src/core/type-urls.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ENDPOINTS_TYPE_URL } from '../../src/transports/grpc/create-xds-resources.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE_URL as ENDPOINTS_TYPE_URL } from '../../src/core/type-urls.js';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';

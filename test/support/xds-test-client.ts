@@ -3,13 +3,15 @@ import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 
-import { CLUSTER_TYPE_URL } from '../../src/core/build-cluster.js';
-import { LISTENER_TYPE_URL } from '../../src/core/build-listener.js';
-import { ROUTE_CONFIGURATION_TYPE_URL } from '../../src/core/build-route-configuration.js';
+import {
+  CLUSTER_LOAD_ASSIGNMENT_TYPE_URL as EDS,
+  CLUSTER_TYPE_URL,
+  LISTENER_TYPE_URL,
+  ROUTE_CONFIGURATION_TYPE_URL,
+} from '../../src/core/type-urls.js';
 import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
 import { loadEnvoyProtos, XDS_PROTO_FILES } from '../../src/transports/grpc/load-envoy-protos.js';
 import {
-  ENDPOINTS_TYPE_URL as EDS,
   startGrpcServer,
   toServiceDefinition,
   type GrpcServer,

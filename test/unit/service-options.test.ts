@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { buildCluster } from '../../src/core/build-cluster.js';
+import { resolveServiceOptions } from '../../src/core/resolve-service-options.js';
 import {
   DEFAULT_SERVICE_OPTIONS as NONE,
-  resolveServiceOptions,
   type ServiceOptions,
 } from '../../src/core/service-options.js';
 import { anEndpoint } from '../support/records.js';

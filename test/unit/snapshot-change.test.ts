@@ -3,19 +3,19 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
-import { CLUSTER_TYPE_URL } from '../../src/core/build-cluster.js';
-import { LISTENER_TYPE_URL } from '../../src/core/build-listener.js';
-import { ROUTE_CONFIGURATION_TYPE_URL } from '../../src/core/build-route-configuration.js';
 import {
   DEFAULT_SERVICE_OPTIONS as NONE,
   type ServiceOptions,
 } from '../../src/core/service-options.js';
 import { applyClusterEndpoints, EMPTY_SNAPSHOT, type Snapshot } from '../../src/core/snapshot.js';
-import { createSnapshotStore } from '../../src/snapshot-store.js';
 import {
-  ENDPOINTS_TYPE_URL,
-  toResourceChanges,
-} from '../../src/transports/grpc/create-xds-resources.js';
+  CLUSTER_LOAD_ASSIGNMENT_TYPE_URL as ENDPOINTS_TYPE_URL,
+  CLUSTER_TYPE_URL,
+  LISTENER_TYPE_URL,
+  ROUTE_CONFIGURATION_TYPE_URL,
+} from '../../src/core/type-urls.js';
+import { createSnapshotStore } from '../../src/snapshot-store.js';
+import { toResourceChanges } from '../../src/transports/grpc/create-xds-resources.js';
 import { anEndpoint } from '../support/records.js';
 
 const web = (address: string, options?: Partial<ServiceOptions>) =>

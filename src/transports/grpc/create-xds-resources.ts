@@ -1,8 +1,5 @@
 import type protobuf from 'protobufjs';
 
-import { CLUSTER_TYPE_URL } from '../../core/build-cluster.js';
-import { LISTENER_TYPE_URL } from '../../core/build-listener.js';
-import { ROUTE_CONFIGURATION_TYPE_URL } from '../../core/build-route-configuration.js';
 import {
   toClusterResource,
   type ClusterResource,
@@ -10,23 +7,14 @@ import {
   type SnapshotChange,
   type Versioned,
 } from '../../core/snapshot.js';
-import { packAny, type AnyMessage } from './encode-proto3-json.js';
-import type { XdsResources } from './sotw-stream.js';
-
-/** The type URL of an Envoy v3 `ClusterLoadAssignment`. */
-export const ENDPOINTS_TYPE_URL =
-  'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
-
-/** Every type the server serves, in the order a change is pushed that removes nothing. */
-export const XDS_TYPE_URLS = [
+import {
+  CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
   CLUSTER_TYPE_URL,
-  ENDPOINTS_TYPE_URL,
   LISTENER_TYPE_URL,
   ROUTE_CONFIGURATION_TYPE_URL,
-] as const;
-
-/** Changed resource names per type URL, in the order they must be pushed. */
-export type ResourceChanges = readonly (readonly [typeUrl: string, names: readonly string[]])[];
+} from '../../core/type-urls.js';
+import { packAny, type AnyMessage } from './encode-proto3-json.js';
+import type { ResourceChanges, XdsResources } from './xds-protocol.js';
 
 /**
  * The snapshot's change as names per type URL, ordered so that a client never holds a
@@ -37,7 +25,7 @@ export type ResourceChanges = readonly (readonly [typeUrl: string, names: readon
 export function toResourceChanges(change: SnapshotChange, after: Snapshot): ResourceChanges {
   const byType: [string, readonly string[]][] = [
     [CLUSTER_TYPE_URL, change.services],
-    [ENDPOINTS_TYPE_URL, change.assignments],
+    [CLUSTER_LOAD_ASSIGNMENT_TYPE_URL, change.assignments],
     [LISTENER_TYPE_URL, change.services],
     [ROUTE_CONFIGURATION_TYPE_URL, change.routeConfigurations],
   ];
@@ -75,7 +63,7 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
     ready: () => current().awaiting.length === 0,
     names(typeUrl) {
       const snapshot = current();
-      if (typeUrl === ENDPOINTS_TYPE_URL) return namesOf(snapshot.clusters);
+      if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE_URL) return namesOf(snapshot.clusters);
       if (typeUrl === ROUTE_CONFIGURATION_TYPE_URL) {
         return [
           snapshot.routes.json.name,
@@ -88,7 +76,7 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
     },
     has(typeUrl, name) {
       const snapshot = current();
-      if (typeUrl === ENDPOINTS_TYPE_URL) return snapshot.clusters.has(name);
+      if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE_URL) return snapshot.clusters.has(name);
       if (typeUrl === ROUTE_CONFIGURATION_TYPE_URL)
         return this.resource(typeUrl, name) !== undefined;
       return snapshot.services.has(name);
@@ -96,7 +84,7 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
     resource(typeUrl, name) {
       const snapshot = current();
       switch (typeUrl) {
-        case ENDPOINTS_TYPE_URL: {
+        case CLUSTER_LOAD_ASSIGNMENT_TYPE_URL: {
           const resource: ClusterResource = toClusterResource(snapshot, name);
           return { version: resource.version, any: pack(resource, typeUrl, resource.assignment) };
         }

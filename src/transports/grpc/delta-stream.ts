@@ -1,44 +1,21 @@
-import type { AnyMessage } from './encode-proto3-json.js';
-import type { ClientReply, XdsResources } from './sotw-stream.js';
-
-/** The fields of a `DeltaDiscoveryRequest` the server reads. */
-export interface DeltaRequestFields {
-  readonly node?: { readonly id?: string } | null;
-  readonly type_url?: string;
-  readonly resource_names_subscribe?: readonly string[];
-  readonly resource_names_unsubscribe?: readonly string[];
-  readonly initial_resource_versions?: Readonly<Record<string, string>>;
-  readonly response_nonce?: string;
-  readonly error_detail?: { readonly code?: number; readonly message?: string } | null;
-}
-
-/** A `DeltaDiscoveryResponse`, resources already packed. */
-export interface DeltaResponse {
-  readonly system_version_info: string;
-  readonly resources: readonly { name: string; version: string; resource: AnyMessage }[];
-  readonly type_url: string;
-  readonly removed_resources: readonly string[];
-  readonly nonce: string;
-}
-
-interface DeltaSubscription {
-  wildcard: boolean;
-  names: Set<string>;
-  /** What the client holds: resource name → version (from `initial_resource_versions`, then what it was sent). */
-  readonly known: Map<string, string>;
-  nonce: string | undefined;
-  nackedNonce: string | undefined;
-}
+import { Subscription } from './subscription.js';
+import type {
+  DeltaRequestFields,
+  DeltaResponse,
+  ResourceChanges,
+  XdsStream,
+  XdsStreamOptions,
+} from './xds-protocol.js';
 
 /**
- * One incremental (delta) xDS stream: per type, what the client subscribed to and which
- * version of each resource it holds, so only what differs is sent, and what is gone is
- * named in `removed_resources`. Follows the protocol:
+ * One incremental (delta) xDS stream: per type (a `Subscription`), what the client subscribed
+ * to and which version of each resource it holds, so only what differs is sent, and what is
+ * gone is named in `removed_resources`. Follows the protocol:
  * - `resource_names_subscribe`/`_unsubscribe` change the subscription whatever the nonce;
- *   a first request with no names (or `*`) subscribes to every resource of the type;
  * - `initial_resource_versions` (a reconnecting client) is what the client holds already:
  *   an unchanged resource is not sent again, one that is gone is removed;
- * - a request carrying the latest nonce is an ACK, or with `error_detail` a NACK (reported once);
+ * - a request carrying the latest nonce is an ACK, or with `error_detail` a NACK (reported
+ *   once); delta responses have no version, so the nonce stands for it;
  * - the first request of a type is always answered (an empty response lets a client with
  *   nothing to receive finish its initialisation); later ones only when there is news;
  * - a subscribed endpoint name with no endpoints is sent as an empty assignment;
@@ -48,70 +25,41 @@ interface DeltaSubscription {
  * - while the client does not read (`send` returned false), nothing is built; what changed
  *   meanwhile is diffed and sent at `onDrain`, so memory stays bounded.
  */
-export class DeltaStream {
-  readonly #subscriptions = new Map<string, DeltaSubscription>();
+export class DeltaStream implements XdsStream {
+  readonly #subscriptions = new Map<string, Subscription>();
   #nonce = 0;
   #nodeId = '';
   #blocked = false;
 
-  constructor(
-    private readonly resources: XdsResources,
-    private readonly served: ReadonlySet<string>,
-    /** Writes a response; false when the client's buffer is full (then wait for `onDrain`). */
-    private readonly send: (response: DeltaResponse) => boolean,
-    /** Every ACK, and each NACK once; delta has no response version, so `version` is the nonce. */
-    private readonly onReply: (reply: ClientReply) => void,
-  ) {}
+  constructor(private readonly options: XdsStreamOptions<DeltaResponse>) {}
 
   onRequest(request: DeltaRequestFields, defaultTypeUrl?: string): void {
     if (request.node?.id) this.#nodeId = request.node.id;
     const typeUrl = request.type_url || defaultTypeUrl || '';
-    if (!this.served.has(typeUrl)) return;
+    if (!this.options.served.has(typeUrl)) return;
     const subscribe = request.resource_names_subscribe ?? [];
     const unsubscribe = request.resource_names_unsubscribe ?? [];
     let subscription = this.#subscriptions.get(typeUrl);
-    if (!subscription) {
-      subscription = {
-        wildcard: subscribe.length === 0,
-        names: new Set(),
-        known: new Map(Object.entries(request.initial_resource_versions ?? {})),
-        nonce: undefined,
-        nackedNonce: undefined,
-      };
+    if (subscription) {
+      const reply = subscription.readReply(request.response_nonce ?? '', request.error_detail);
+      if (reply) this.options.onReply({ ...reply, nodeId: this.#nodeId, typeUrl });
+      subscription.updateNames(subscribe, unsubscribe);
+    } else {
+      subscription = Subscription.delta(
+        subscribe,
+        unsubscribe,
+        request.initial_resource_versions ?? {},
+      );
       this.#subscriptions.set(typeUrl, subscription);
-    }
-    const nonce = request.response_nonce ?? '';
-    if (nonce !== '' && nonce === subscription.nonce) {
-      const nack = request.error_detail;
-      if (!nack || subscription.nackedNonce !== nonce) {
-        if (nack) subscription.nackedNonce = nonce;
-        this.onReply({
-          kind: nack ? 'nack' : 'ack',
-          nodeId: this.#nodeId,
-          typeUrl,
-          version: nonce,
-          message: nack?.message ?? '',
-        });
-      }
-    }
-    for (const name of subscribe) {
-      if (name === '*') subscription.wildcard = true;
-      else subscription.names.add(name);
-    }
-    for (const name of unsubscribe) {
-      if (name === '*') subscription.wildcard = false;
-      subscription.names.delete(name);
-      subscription.known.delete(name);
     }
     this.#push(typeUrl);
   }
 
   /**
-   * Pushes what changed in the snapshot, type by type in the order given, to the subscriptions
-   * of a changed name. Types never answered (subscribed before the snapshot was ready) are
-   * answered first, in full.
+   * Diffs each changed name for the subscriptions it concerns. Types never answered
+   * (subscribed before the snapshot was ready) are answered first, in full.
    */
-  onChange(changes: readonly (readonly [typeUrl: string, names: readonly string[]])[]): void {
+  onChange(changes: ResourceChanges): void {
     for (const [typeUrl, subscription] of this.#subscriptions) {
       if (subscription.nonce === undefined) this.#push(typeUrl);
     }
@@ -120,23 +68,17 @@ export class DeltaStream {
       if (!subscription || subscription.nonce === undefined) continue;
       const touched = names.filter(
         (name) =>
-          subscription.wildcard || subscription.names.has(name) || subscription.known.has(name),
+          subscription.wildcard || subscription.names.has(name) || subscription.returned.has(name),
       );
       if (touched.length > 0) this.#push(typeUrl, touched);
     }
   }
 
-  /** Per type, the names subscribed to (`*` for a wildcard subscription, beside any named). */
   subscriptions(): Map<string, string[]> {
-    return new Map(
-      [...this.#subscriptions].map(([typeUrl, s]) => [
-        typeUrl,
-        [...(s.wildcard ? ['*'] : []), ...s.names],
-      ]),
-    );
+    return new Map([...this.#subscriptions].map(([typeUrl, s]) => [typeUrl, s.list()]));
   }
 
-  /** The client reads again: sends what differs now. */
+  /** Sends what differs now. */
   onDrain(): void {
     this.#blocked = false;
     for (const typeUrl of this.#subscriptions.keys()) this.#push(typeUrl);
@@ -147,41 +89,43 @@ export class DeltaStream {
    * name it wants or holds, or over `only` those.
    */
   #push(typeUrl: string, only?: readonly string[]): void {
+    const { resources } = this.options;
     const subscription = this.#subscriptions.get(typeUrl);
-    if (!subscription || !this.resources.ready() || this.#blocked) return;
+    if (!subscription || !resources.ready() || this.#blocked) return;
     const wants = (name: string) =>
-      subscription.names.has(name) || (subscription.wildcard && this.resources.has(typeUrl, name));
+      subscription.names.has(name) || (subscription.wildcard && resources.has(typeUrl, name));
     let candidates: string[];
     if (only) {
       candidates = [...only];
     } else {
-      const all = new Set([...subscription.names, ...subscription.known.keys()]);
-      if (subscription.wildcard) for (const name of this.resources.names(typeUrl)) all.add(name);
+      const all = new Set([...subscription.names, ...subscription.returned.keys()]);
+      if (subscription.wildcard) for (const name of resources.names(typeUrl)) all.add(name);
       candidates = [...all];
     }
-    const resources: DeltaResponse['resources'][number][] = [];
+    const sent: DeltaResponse['resources'][number][] = [];
     const removed: string[] = [];
     for (const name of candidates.sort()) {
-      const resource = wants(name) ? this.resources.resource(typeUrl, name) : undefined;
+      const resource = wants(name) ? resources.resource(typeUrl, name) : undefined;
       if (!resource) {
-        if (subscription.known.has(name)) removed.push(name);
+        if (subscription.returned.has(name)) removed.push(name);
         continue;
       }
-      if (subscription.known.get(name) !== resource.version)
-        resources.push({ name, version: resource.version, resource: resource.any });
+      if (subscription.returned.get(name) !== resource.version)
+        sent.push({ name, version: resource.version, resource: resource.any });
     }
     const answered = subscription.nonce !== undefined;
-    if (resources.length === 0 && removed.length === 0 && answered) return;
-    for (const { name, version } of resources) subscription.known.set(name, version);
-    for (const name of removed) subscription.known.delete(name);
+    if (sent.length === 0 && removed.length === 0 && answered) return;
+    for (const { name, version } of sent) subscription.returned.set(name, version);
+    for (const name of removed) subscription.returned.delete(name);
     this.#nonce += 1;
-    subscription.nonce = String(this.#nonce);
-    const written = this.send({
+    const nonce = String(this.#nonce);
+    subscription.onSent(nonce, nonce);
+    const written = this.options.send({
       system_version_info: '',
-      resources,
+      resources: sent,
       type_url: typeUrl,
       removed_resources: removed,
-      nonce: subscription.nonce,
+      nonce,
     });
     if (!written) this.#blocked = true;
   }

@@ -2,31 +2,30 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type protobuf from 'protobufjs';
 
-import { CLUSTER_TYPE_URL } from '../../core/build-cluster.js';
-import { LISTENER_TYPE_URL } from '../../core/build-listener.js';
-import { ROUTE_CONFIGURATION_TYPE_URL } from '../../core/build-route-configuration.js';
 import { fail, ok, type Result } from '../../core/result.js';
+import {
+  CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
+  CLUSTER_TYPE_URL,
+  LISTENER_TYPE_URL,
+  ROUTE_CONFIGURATION_TYPE_URL,
+  XDS_RESOURCE_TYPE_URLS,
+} from '../../core/type-urls.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
-import {
-  createXdsResources,
-  ENDPOINTS_TYPE_URL,
-  toResourceChanges,
-  XDS_TYPE_URLS,
-} from './create-xds-resources.js';
+import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
+import { DeltaStream } from './delta-stream.js';
 import { loadEnvoyProtos, XDS_PROTO_FILES } from './load-envoy-protos.js';
-import { DeltaStream, type DeltaResponse } from './delta-stream.js';
-import { SotwStream, type ClientReply, type SotwResponse } from './sotw-stream.js';
+import { SotwStream } from './sotw-stream.js';
 import { StreamRecord, type GrpcStreamStatus } from './stream-record.js';
-
-export { ENDPOINTS_TYPE_URL } from './create-xds-resources.js';
+import type {
+  ClientReply,
+  DeltaResponse,
+  SotwResponse,
+  XdsStream,
+  XdsStreamOptions,
+} from './xds-protocol.js';
 
 const DEFAULT_MAX_STREAMS = 10_000;
-
-/** State-of-the-world responses of these types hold every subscribed resource. */
-const WHOLE_SET_TYPES: ReadonlySet<string> = new Set([CLUSTER_TYPE_URL, LISTENER_TYPE_URL]);
-/** After clusters are sent, Envoy asks for their endpoints again and waits for them. */
-const OWED_AFTER: ReadonlyMap<string, string> = new Map([[CLUSTER_TYPE_URL, ENDPOINTS_TYPE_URL]]);
 
 /**
  * The services, each with its method's path, the types it serves, and its protocol: state of
@@ -34,8 +33,18 @@ const OWED_AFTER: ReadonlyMap<string, string> = new Map([[CLUSTER_TYPE_URL, ENDP
  */
 const SERVICES = [
   ...[
-    ['ads', 'discovery.v3.AggregatedDiscoveryService', 'AggregatedResources', XDS_TYPE_URLS],
-    ['eds', 'endpoint.v3.EndpointDiscoveryService', 'Endpoints', [ENDPOINTS_TYPE_URL]],
+    [
+      'ads',
+      'discovery.v3.AggregatedDiscoveryService',
+      'AggregatedResources',
+      XDS_RESOURCE_TYPE_URLS,
+    ],
+    [
+      'eds',
+      'endpoint.v3.EndpointDiscoveryService',
+      'Endpoints',
+      [CLUSTER_LOAD_ASSIGNMENT_TYPE_URL],
+    ],
     ['cds', 'cluster.v3.ClusterDiscoveryService', 'Clusters', [CLUSTER_TYPE_URL]],
     ['lds', 'listener.v3.ListenerDiscoveryService', 'Listeners', [LISTENER_TYPE_URL]],
     ['rds', 'route.v3.RouteDiscoveryService', 'Routes', [ROUTE_CONFIGURATION_TYPE_URL]],
@@ -51,14 +60,6 @@ const SERVICES = [
   readonly types: readonly string[];
   readonly kind: 'sotw' | 'delta';
 }[];
-
-/** The protocol of one stream, whichever its kind. */
-interface XdsStream {
-  onRequest(request: object, defaultTypeUrl?: string): void;
-  onChange(changes: ReturnType<typeof toResourceChanges>): void;
-  onDrain(): void;
-  subscriptions(): ReadonlyMap<string, readonly string[]>;
-}
 
 export interface GrpcServerOptions {
   readonly store: SnapshotStore;
@@ -150,17 +151,14 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
         const reply = (answer: ClientReply) => {
           onReply(record, answer);
         };
+        const options: XdsStreamOptions<SotwResponse | DeltaResponse> = {
+          resources,
+          served,
+          send,
+          onReply: reply,
+        };
         const stream: XdsStream =
-          service.kind === 'sotw'
-            ? new SotwStream({
-                resources,
-                served,
-                wholeSetTypes: WHOLE_SET_TYPES,
-                owedAfter: OWED_AFTER,
-                send,
-                onReply: reply,
-              })
-            : new DeltaStream(resources, served, send, reply);
+          service.kind === 'sotw' ? new SotwStream(options) : new DeltaStream(options);
         streams.set(stream, record);
         calls.add(call);
         const done = () => {

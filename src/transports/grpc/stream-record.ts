@@ -1,4 +1,4 @@
-import type { ClientReply } from './sotw-stream.js';
+import type { ClientReply } from './xds-protocol.js';
 
 /** Most names a stream's status lists per type; the rest are counted. */
 const MAX_LISTED_NAMES = 20;

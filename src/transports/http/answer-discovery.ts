@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-
+import { combineVersions } from '../../core/compute-version.js';
 import { toClusterResource, type ClusterResource, type Snapshot } from '../../core/snapshot.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE, type DiscoveryApi } from './discovery-api.js';
 import type { DiscoveryRequest } from './parse-discovery-request.js';
@@ -32,7 +31,7 @@ export function answerDiscovery(
       : [...snapshot.clusters.keys()].sort();
   const resources = names.map((name) => toClusterResource(snapshot, name));
   const [single] = resources;
-  const version = resources.length === 1 && single ? single.version : combinedVersion(resources);
+  const version = resources.length === 1 && single ? single.version : combineVersions(resources);
   if (request.versionInfo === version) return { kind: 'not-modified', version };
   const body =
     resources.length === 1 && single
@@ -67,11 +66,4 @@ function serializeResponse(
     type_url: typeUrl,
   });
   return Buffer.from(json, 'utf8');
-}
-
-/** For multi-name or wildcard polls (not Envoy's, but valid xDS): a hash of each name's version. */
-function combinedVersion(resources: readonly ClusterResource[]): string {
-  const hash = createHash('sha256');
-  for (const resource of resources) hash.update(`${resource.name}=${resource.version}\n`);
-  return hash.digest('hex').slice(0, 16);
 }

@@ -1,0 +1,131 @@
+import {
+  CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
+  CLUSTER_TYPE_URL,
+  LISTENER_TYPE_URL,
+} from '../../core/type-urls.js';
+import type { AnyMessage } from './encode-proto3-json.js';
+
+// The xDS protocol as the streams speak it: the messages (the fields the server reads and
+// writes), what a stream reads resources from, and the protocol facts both variants share.
+
+/** The fields of a state-of-the-world `DiscoveryRequest` the server reads. */
+export interface DiscoveryRequestFields {
+  readonly version_info?: string;
+  readonly node?: { readonly id?: string } | null;
+  readonly resource_names?: readonly string[];
+  readonly type_url?: string;
+  readonly response_nonce?: string;
+  readonly error_detail?: ErrorDetail | null;
+}
+
+/** A state-of-the-world `DiscoveryResponse`, resources already packed. */
+export interface SotwResponse {
+  readonly version_info: string;
+  readonly resources: readonly AnyMessage[];
+  readonly type_url: string;
+  readonly nonce: string;
+}
+
+/** The fields of a `DeltaDiscoveryRequest` the server reads. */
+export interface DeltaRequestFields {
+  readonly node?: { readonly id?: string } | null;
+  readonly type_url?: string;
+  readonly resource_names_subscribe?: readonly string[];
+  readonly resource_names_unsubscribe?: readonly string[];
+  readonly initial_resource_versions?: Readonly<Record<string, string>>;
+  readonly response_nonce?: string;
+  readonly error_detail?: ErrorDetail | null;
+}
+
+/** A `DeltaDiscoveryResponse`, resources already packed. */
+export interface DeltaResponse {
+  readonly system_version_info: string;
+  readonly resources: readonly { name: string; version: string; resource: AnyMessage }[];
+  readonly type_url: string;
+  readonly removed_resources: readonly string[];
+  readonly nonce: string;
+}
+
+/** A NACK's `error_detail` (a `google.rpc.Status`). */
+export interface ErrorDetail {
+  readonly code?: number;
+  readonly message?: string;
+}
+
+/** What a stream serves, read from the current snapshot at the moment of each response. */
+export interface XdsResources {
+  /** False until every source has been read once: nothing may be sent before (see `Snapshot.awaiting`). */
+  ready(): boolean;
+  /** The names of every resource of `typeUrl` there is now (a wildcard subscription's set), sorted. */
+  names(typeUrl: string): readonly string[];
+  /** Whether `name` is among `names(typeUrl)`. */
+  has(typeUrl: string, name: string): boolean;
+  /**
+   * The resource `name` of `typeUrl` and its content version; `undefined` when there is no
+   * such resource and none is sent (an EDS name always has one: an empty assignment).
+   */
+  resource(typeUrl: string, name: string): { version: string; any: AnyMessage } | undefined;
+}
+
+/** Changed resource names per type URL, in the order they must be pushed. */
+export type ResourceChanges = readonly (readonly [typeUrl: string, names: readonly string[]])[];
+
+/**
+ * What a client said of the last response of a type: it accepted (`ack`) or refused (`nack`,
+ * with the client's `message`) the response of `version` (delta, which has no response
+ * version: its nonce).
+ */
+export interface ClientReply {
+  readonly kind: 'ack' | 'nack';
+  readonly nodeId: string;
+  readonly typeUrl: string;
+  readonly version: string;
+  readonly message: string;
+}
+
+/** What a stream of either variant is given. */
+export interface XdsStreamOptions<Response> {
+  readonly resources: XdsResources;
+  /** Type URLs this stream serves (ADS: all; a type's own service: that one). */
+  readonly served: ReadonlySet<string>;
+  /** Writes a response; false when the client's buffer is full (then wait for `onDrain`). */
+  readonly send: (response: Response) => boolean;
+  /** Every ACK, and each NACK once per refused response. */
+  readonly onReply: (reply: ClientReply) => void;
+}
+
+/** One xDS stream's protocol state, whichever its variant (state of the world or delta). */
+export interface XdsStream {
+  /**
+   * Handles one request from the client; `defaultTypeUrl` stands for an empty `type_url` on
+   * a service that serves one type.
+   */
+  onRequest(request: object, defaultTypeUrl?: string): void;
+  /** Pushes what changed in the snapshot to the subscribers of a changed name, type by type in the order given. */
+  onChange(changes: ResourceChanges): void;
+  /** The client reads again: sends what changed while it did not. */
+  onDrain(): void;
+  /** Per type, the names subscribed to (`*` for a wildcard subscription, beside any named). */
+  subscriptions(): ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * State-of-the-world responses of these types hold every subscribed resource: a resource
+ * missing from one is deleted (clusters and listeners). The others hold a subset.
+ */
+export const WHOLE_SET_TYPE_URLS: ReadonlySet<string> = new Set([
+  CLUSTER_TYPE_URL,
+  LISTENER_TYPE_URL,
+]);
+
+/**
+ * After a response of the key type, the value type is owed a response at its next request,
+ * changed or not: after new clusters, Envoy asks again for their endpoints and keeps the
+ * clusters warming until it gets them.
+ */
+export const OWED_AFTER: ReadonlyMap<string, string> = new Map([
+  [CLUSTER_TYPE_URL, CLUSTER_LOAD_ASSIGNMENT_TYPE_URL],
+]);
+
+/** The resource name a client subscribes with to every resource of a type. */
+export const WILDCARD = '*';
