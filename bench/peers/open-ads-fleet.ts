@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE_URL as ENDPOINTS_TYPE_URL } from '../../src/core/type-urls.js';
-import { loadEnvoyProtos, XDS_PROTO_FILES } from '../../src/transports/grpc/load-envoy-protos.js';
+import { loadEnvoyProtos } from '../../src/transports/grpc/load-envoy-protos.js';
 import { toServiceDefinition } from '../../src/transports/grpc/start-grpc-server.js';
 
 /** The first endpoint of a changed assignment is `10.9.<generation / 250>.<generation % 250>`. */
@@ -68,7 +68,7 @@ export function openAdsFleet(options: {
   protocol: 'sotw' | 'delta';
   subscriptionOf: (stream: number) => string[];
 }): AdsFleet {
-  const root = loadEnvoyProtos(XDS_PROTO_FILES);
+  const root = loadEnvoyProtos();
   const method =
     options.protocol === 'sotw' ? 'StreamAggregatedResources' : 'DeltaAggregatedResources';
   const Client = grpc.makeGenericClientConstructor(

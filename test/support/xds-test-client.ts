@@ -10,7 +10,7 @@ import {
   ROUTE_CONFIGURATION_TYPE_URL,
 } from '../../src/core/type-urls.js';
 import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
-import { loadEnvoyProtos, XDS_PROTO_FILES } from '../../src/transports/grpc/load-envoy-protos.js';
+import { loadEnvoyProtos } from '../../src/transports/grpc/load-envoy-protos.js';
 import {
   startGrpcServer,
   toServiceDefinition,
@@ -26,7 +26,7 @@ export const RDS = ROUTE_CONFIGURATION_TYPE_URL;
 
 // A gRPC client written in the tests, from the same protos: the server's own encoding is not
 // trusted to decode what it sent.
-const root = loadEnvoyProtos(XDS_PROTO_FILES);
+const root = loadEnvoyProtos();
 const ADS = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
 const clients = {
   sotw: grpc.makeGenericClientConstructor(

@@ -33,7 +33,7 @@ const shortName = (typeUrl: string) =>
 
 /** A snapshot to serve from: per type, name → version. */
 function fakeResources(initial: Partial<Record<Type, Record<string, string>>>) {
-  const versions = new Map(
+  const versions = new Map<string, Map<string, string>>(
     (Object.keys(TYPES) as Type[]).map((type) => [
       TYPES[type],
       new Map(Object.entries(initial[type] ?? {})),
@@ -48,12 +48,9 @@ function fakeResources(initial: Partial<Record<Type, Record<string, string>>>) {
       const version =
         versions.get(typeUrl)?.get(name) ??
         (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE_URL ? 'empty' : undefined);
-      return (
-        version && {
-          version,
-          any: { type_url: typeUrl, value: Buffer.from(`${name}@${version}`) },
-        }
-      );
+      return version === undefined
+        ? undefined
+        : { version, any: { type_url: typeUrl, value: Buffer.from(`${name}@${version}`) } };
     },
   };
   return {

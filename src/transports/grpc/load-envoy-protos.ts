@@ -1,59 +1,38 @@
-import { accessSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-
 import protobuf from 'protobufjs';
 
-const require = createRequire(import.meta.url);
-const XDS = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
+import { EMBEDDED_TYPE_URLS, toMessageName, XDS_RESOURCE_TYPE_URLS } from '../../core/type-urls.js';
+import descriptor from './envoy-protos.json' with { type: 'json' };
+
+/** The request and response messages of each protocol variant. */
+export const DISCOVERY_MESSAGES = {
+  sotw: {
+    request: 'envoy.service.discovery.v3.DiscoveryRequest',
+    response: 'envoy.service.discovery.v3.DiscoveryResponse',
+  },
+  delta: {
+    request: 'envoy.service.discovery.v3.DeltaDiscoveryRequest',
+    response: 'envoy.service.discovery.v3.DeltaDiscoveryResponse',
+  },
+} as const;
+
 /**
- * Where imports are looked up, as protoc's -I: Envoy's API and its dependencies as shipped by
- * @grpc/grpc-js-xds, and protobufjs's copy of descriptor.proto.
+ * The proto set: the messages the server reads and writes. `npm run gen:protos` writes
+ * `envoy-protos.json` with these and every type they refer to, from Envoy's own `.proto`
+ * files, and a test fails when the file differs from what it would write.
  */
-const INCLUDE = [
-  ...['envoy-api', 'googleapis', 'protoc-gen-validate', 'xds'].map((d) => join(XDS, d)),
-  dirname(require.resolve('protobufjs/package.json')),
+export const ENVOY_PROTO_MESSAGES: readonly string[] = [
+  ...Object.values(DISCOVERY_MESSAGES).flatMap(({ request, response }) => [request, response]),
+  ...[...XDS_RESOURCE_TYPE_URLS, ...EMBEDDED_TYPE_URLS].map(toMessageName),
 ];
 
-/**
- * The files the xDS server needs: the discovery services, the resources it serves, and the
- * extensions those resources hold in an `Any` (the HTTP connection manager of an API listener,
- * its router filter, the retry host predicate of a route).
- */
-export const XDS_PROTO_FILES = [
-  'envoy/service/discovery/v3/ads.proto',
-  'envoy/service/endpoint/v3/eds.proto',
-  'envoy/service/cluster/v3/cds.proto',
-  'envoy/service/listener/v3/lds.proto',
-  'envoy/service/route/v3/rds.proto',
-  'envoy/config/cluster/v3/cluster.proto',
-  'envoy/config/endpoint/v3/endpoint.proto',
-  'envoy/config/listener/v3/listener.proto',
-  'envoy/config/route/v3/route.proto',
-  'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
-  'envoy/extensions/filters/http/router/v3/router.proto',
-  'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
-] as const;
+let root: protobuf.Root | undefined;
 
 /**
- * Loads Envoy's own `.proto` files (as @grpc/grpc-js-xds ships them, field names as written,
- * options kept) into one resolved protobufjs Root. Google's well-known types that no include
- * folder holds come from protobufjs's bundled definitions.
+ * Envoy's message definitions the server needs (the proto set, field names as Envoy writes
+ * them), from the descriptor generated into `envoy-protos.json`: no `.proto` file is read at
+ * run time. Built once; the root is only read afterwards.
  */
-export function loadEnvoyProtos(files: readonly string[]): protobuf.Root {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => {
-    for (const dir of INCLUDE) {
-      try {
-        accessSync(join(dir, target));
-        return join(dir, target);
-      } catch {
-        continue;
-      }
-    }
-    return target;
-  };
-  root.loadSync([...files], { keepCase: true });
-  root.resolveAll();
+export function loadEnvoyProtos(): protobuf.Root {
+  root ??= protobuf.Root.fromJSON(descriptor);
   return root;
 }

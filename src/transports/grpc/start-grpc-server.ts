@@ -14,7 +14,7 @@ import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { DeltaStream } from './delta-stream.js';
-import { loadEnvoyProtos, XDS_PROTO_FILES } from './load-envoy-protos.js';
+import { DISCOVERY_MESSAGES, loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
 import { StreamRecord, type GrpcStreamStatus } from './stream-record.js';
 import type {
@@ -96,7 +96,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   const { store, logger, metrics } = options;
   const now = options.now ?? Date.now;
   const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
-  const root = loadEnvoyProtos(XDS_PROTO_FILES);
+  const root = loadEnvoyProtos();
   const resources = createXdsResources(root, () => store.current());
   const streams = new Map<XdsStream, StreamRecord>();
   const calls = new Set<grpc.ServerDuplexStream<object, object>>();
@@ -247,9 +247,8 @@ export function toServiceDefinition(
   method: string,
   kind: 'sotw' | 'delta',
 ): grpc.ServiceDefinition {
-  const prefix = kind === 'sotw' ? '' : 'Delta';
-  const request = root.lookupType(`envoy.service.discovery.v3.${prefix}DiscoveryRequest`);
-  const response = root.lookupType(`envoy.service.discovery.v3.${prefix}DiscoveryResponse`);
+  const request = root.lookupType(DISCOVERY_MESSAGES[kind].request);
+  const response = root.lookupType(DISCOVERY_MESSAGES[kind].response);
   const toObject = { longs: String, enums: String, defaults: false, arrays: true } as const;
   return {
     [method]: {

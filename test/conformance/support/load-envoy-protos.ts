@@ -1,6 +1,6 @@
 import type protobuf from 'protobufjs';
 
-import { loadEnvoyProtos as loadProtos } from '../../../src/transports/grpc/load-envoy-protos.js';
+import { loadEnvoyProtoFiles } from '../../../scripts/load-envoy-proto-files.js';
 
 let root: protobuf.Root | undefined;
 
@@ -10,7 +10,7 @@ let root: protobuf.Root | undefined;
  */
 export function loadEnvoyProtos(): protobuf.Root {
   if (root) return root;
-  const loaded = loadProtos([
+  const loaded = loadEnvoyProtoFiles([
     'envoy/service/discovery/v3/discovery.proto',
     'envoy/config/endpoint/v3/endpoint.proto',
     'envoy/config/cluster/v3/cluster.proto',
