@@ -4,7 +4,8 @@
 // or the machine leaves the agent unable to work (one line per problem on stderr), 1 on a bug.
 import { isatty } from 'node:tty';
 
-import { formatHelp, type Config } from './config/config.js';
+import type { Config } from './config/config.js';
+import { formatHelp } from './config/format-help.js';
 import { parseConfig } from './config/parse-config.js';
 import { createLogger } from './create-logger.js';
 import { DockerUnusableError } from './sources/docker/docker-client.js';

@@ -1,24 +1,11 @@
-import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_ROUTE_CONFIG_NAME } from '../core/build-route-configuration.js';
-import { parseClusterName } from '../core/parse-cluster-name.js';
 import { fail, ok, type Result } from '../core/result.js';
-import {
-  FLAGS,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  toEnvName,
-  type Config,
-  type FlagName,
-  type LogFormat,
-  type LogLevel,
-} from './config.js';
-import {
-  parseDockerHost,
-  resolveDockerEndpoint,
-  type EndpointSettings,
-} from './parse-docker-host.js';
+import type { Config } from './config.js';
+import { FLAGS, type FlagName, type FlagValue } from './flags.js';
+import type { Env, Raw, RawFlag } from './parse-flag-values.js';
+import { resolveDockerEndpoint, type EndpointSettings } from './parse-docker-host.js';
+import { toEnvName } from './to-env-name.js';
 
 /**
  * What the command line asks for: run with a config (and warnings to log once the logger
@@ -29,25 +16,23 @@ export type Invocation =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
 
-const LABEL_PREFIX = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*$/;
+/** Every flag's value, and where each came from (for messages that name it). */
+type FlagValues = { readonly [K in FlagName]: FlagValue<K> };
 
 /**
  * Reads flags, then `EDS_AGENT_*` variables, then defaults, and validates every value.
  * Fails with every problem at once, each naming the flag or variable it came from.
  */
-export function parseConfig(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): Result<Invocation> {
-  let flags: Partial<Record<FlagName | 'help' | 'version', string | boolean>>;
+export function parseConfig(argv: readonly string[], env: Env): Result<Invocation> {
+  let given: Partial<Record<FlagName | 'help' | 'version', string | boolean>>;
   try {
-    flags = parseArgs({
+    given = parseArgs({
       args: attachDashValues(argv),
       options: {
         ...Object.fromEntries(
-          FLAGS.map((flag) => [
-            flag.name,
-            { type: 'boolean' in flag ? ('boolean' as const) : ('string' as const) },
+          flagNames().map((name) => [
+            name,
+            { type: 'switch' in FLAGS[name] ? ('boolean' as const) : ('string' as const) },
           ]),
         ),
         help: { type: 'boolean', short: 'h' },
@@ -59,125 +44,91 @@ export function parseConfig(
   } catch (error) {
     return fail([error instanceof Error ? error.message : String(error)]);
   }
-  if (flags.help === true) return ok({ kind: 'help' });
-  if (flags.version === true) return ok({ kind: 'version' });
+  if (given.help === true) return ok({ kind: 'help' });
+  if (given.version === true) return ok({ kind: 'version' });
 
   const problems: string[] = [];
-  /**
-   * The raw value and where it came from, for messages: the flag, else its variable (an empty
-   * one counts as unset), else `fallback`, a value with the name of its own source.
-   */
-  const read = (name: FlagName, fallback: Raw | string): Raw & { given: boolean } => {
-    const flag = flags[name];
-    if (typeof flag === 'string') return { value: flag, path: `--${name}`, given: true };
-    if (flag === true) return { value: 'true', path: `--${name}`, given: true };
-    const fromEnv = env[toEnvName(name)];
-    if (fromEnv !== undefined && fromEnv !== '')
-      return { value: fromEnv, path: toEnvName(name), given: true };
-    const other = typeof fallback === 'string' ? undefined : fallback;
-    return other
-      ? { ...other, given: false }
-      : { value: fallback as string, path: `--${name} (default)`, given: false };
-  };
-  const check = <T>(result: Result<T>, fallback: T): T => {
-    if (result.ok) return result.value;
-    problems.push(...result.problems);
-    return fallback;
-  };
+  const raws = new Map(flagNames().map((name) => [name, readRaw(name, given[name], env)]));
+  const values = Object.fromEntries(
+    flagNames().map((name) => {
+      const parsed = FLAGS[name].parse(raws.get(name) as RawFlag, env);
+      if (!parsed.ok) problems.push(...parsed.problems);
+      return [name, parsed.ok ? parsed.value : undefined];
+    }),
+  ) as FlagValues;
 
-  const port = check(parsePort(read('port', '8080')), 0);
-  const grpcPortText = read('grpc-port', '18000');
-  const grpcPort = grpcPortText.value === 'off' ? undefined : check(parsePort(grpcPortText), 0);
-  const bind = check(parseIp(read('bind', '0.0.0.0')), '');
-  const dockerHostUrl = read(
-    'docker-host',
-    env.DOCKER_HOST
-      ? { value: env.DOCKER_HOST, path: 'DOCKER_HOST' }
-      : 'unix:///var/run/docker.sock',
-  );
   const home = env.HOME ?? '';
-  const optional = (name: FlagName): string | undefined => {
-    const raw = read(name, '');
-    return raw.given && raw.value !== '' ? raw.value : undefined;
-  };
-  /** A switch that Docker's own variable (any non-empty value, as the Docker CLI reads it) can turn on. */
-  const dockerSwitch = (name: FlagName, dockerVariable: string): boolean =>
-    check(
-      parseSwitch(
-        read(name, env[dockerVariable] ? { value: 'true', path: dockerVariable } : 'false'),
-      ),
-      false,
-    );
-  const settings = {
-    tls: dockerSwitch('tls', 'DOCKER_TLS'),
-    tlsVerify: dockerSwitch('tlsverify', 'DOCKER_TLS_VERIFY'),
-    tlsFiles: Object.fromEntries(
-      (['ca', 'cert', 'key'] as const).flatMap((file) => {
-        const path = optional(`tls${file === 'ca' ? 'cacert' : file}`);
-        return path === undefined ? [] : [[file, path]];
-      }),
-    ) as EndpointSettings['tlsFiles'],
+  const settings: EndpointSettings = {
+    tls: values.tls,
+    tlsVerify: values.tlsverify,
+    tlsFiles: {
+      ...(values.tlscacert !== undefined ? { ca: values.tlscacert } : {}),
+      ...(values.tlscert !== undefined ? { cert: values.tlscert } : {}),
+      ...(values.tlskey !== undefined ? { key: values.tlskey } : {}),
+    },
     certDir: env.DOCKER_CERT_PATH || `${home}/.docker`,
-    sshIdentity: optional('ssh-identity'),
-    sshKnownHosts: optional('ssh-known-hosts'),
+    sshIdentity: values['ssh-identity'],
+    sshKnownHosts: values['ssh-known-hosts'],
     sshAgentSocket: env.SSH_AUTH_SOCK || undefined,
     user: env.USER || env.LOGNAME || 'root',
     home,
   };
-  const hostUrl = check(parseDockerHost(dockerHostUrl.value, dockerHostUrl.path), undefined);
-  const dockerHost = hostUrl
-    ? check(resolveDockerEndpoint(hostUrl, settings, dockerHostUrl.path), undefined)
-    : undefined;
-  const labelPrefix = check(parseLabelPrefix(read('label-prefix', 'eds')), '');
-  const addressMode = check(parseAddressMode(read('address-mode', 'container')), 'container');
-  const hostIp = check(parseIp(read('host-ip', '127.0.0.1')), '');
-  const network = read('network', '').value;
-  const logLevel = check(parseLogLevel(read('log-level', 'info')), 'info');
-  const stateFile = read('state-file', '').value;
-  const adminToken = check(parseAdminToken(read('admin-token', ''), env), undefined);
-  const readOnly = check(parseSwitch(read('read-only', 'false')), false);
-  const protectStatus = check(parseSwitch(read('protect-status', 'false')), false);
-  if (protectStatus && adminToken === undefined) {
+  const hostFlag = values['docker-host'] as FlagValue<'docker-host'> | undefined;
+  const dockerHost = hostFlag && resolveDockerEndpoint(hostFlag.url, settings, hostFlag.path);
+  if (dockerHost && !dockerHost.ok) problems.push(...dockerHost.problems);
+  if (values['protect-status'] && values['admin-token'] === undefined) {
     problems.push(
-      `${read('protect-status', '').path}: protects /status and /metrics with the admin token, so it needs --admin-token (EDS_AGENT_ADMIN_TOKEN)`,
+      `${raws.get('protect-status')?.path ?? ''}: protects /status and /metrics with the admin token, so it needs --admin-token (${toEnvName('admin-token')})`,
     );
   }
-  const metricsClusterLabels = check(parseSwitch(read('metrics-cluster-labels', 'false')), false);
-  const logFormatText = read('log-format', '');
-  const logFormat = logFormatText.given
-    ? check(parseLogFormat(logFormatText), undefined)
-    : undefined;
-  const routeConfigName = check(
-    parseRouteConfigName(read('route-config-name', DEFAULT_ROUTE_CONFIG_NAME)),
-    '',
-  );
 
-  if (problems.length > 0 || dockerHost === undefined) return fail(problems);
+  if (problems.length > 0 || !hostFlag || !dockerHost?.ok) return fail(problems);
   return ok({
     kind: 'run',
     config: {
-      port,
-      grpcPort,
-      bind,
-      dockerHost,
-      dockerHostUrl: dockerHostUrl.value,
+      port: values.port,
+      grpcPort: values['grpc-port'],
+      bind: values.bind,
+      dockerHost: dockerHost.value,
+      dockerHostUrl: hostFlag.text,
       address: {
-        addressMode,
-        hostIp,
-        network: network === '' ? undefined : network,
-        labelPrefix,
+        addressMode: values['address-mode'],
+        hostIp: values['host-ip'],
+        network: values.network,
+        labelPrefix: values['label-prefix'],
       },
-      logLevel,
-      stateFile: stateFile === '' ? undefined : stateFile,
-      adminToken,
-      readOnly,
-      routeConfigName,
-      protectStatus,
-      metricsClusterLabels,
-      logFormat,
+      logLevel: values['log-level'],
+      stateFile: values['state-file'],
+      adminToken: values['admin-token'],
+      readOnly: values['read-only'],
+      routeConfigName: values['route-config-name'],
+      protectStatus: values['protect-status'],
+      metricsClusterLabels: values['metrics-cluster-labels'],
+      logFormat: values['log-format'],
     },
     warnings: findUnknownVariables(env),
   });
+}
+
+function flagNames(): FlagName[] {
+  return Object.keys(FLAGS) as FlagName[];
+}
+
+/**
+ * A flag's raw value and where it came from: the flag, else its variable (an empty one counts
+ * as unset), else its default, which may come from another variable (`DOCKER_HOST`).
+ */
+function readRaw(name: FlagName, flag: string | boolean | undefined, env: Env): RawFlag {
+  if (typeof flag === 'string') return { value: flag, path: `--${name}`, given: true };
+  if (flag === true) return { value: 'true', path: `--${name}`, given: true };
+  const fromEnv = env[toEnvName(name)];
+  if (fromEnv !== undefined && fromEnv !== '')
+    return { value: fromEnv, path: toEnvName(name), given: true };
+  const fallback = FLAGS[name].default;
+  const raw: Raw | string = typeof fallback === 'string' ? fallback : fallback(env);
+  return typeof raw === 'string'
+    ? { value: raw, path: `--${name} (default)`, given: false }
+    : { ...raw, given: false };
 }
 
 /**
@@ -187,10 +138,12 @@ export function parseConfig(
  */
 function attachDashValues(argv: readonly string[]): string[] {
   const valued = new Set<string>(
-    FLAGS.filter((flag) => !('boolean' in flag)).map((flag) => `--${flag.name}`),
+    flagNames()
+      .filter((name) => !('switch' in FLAGS[name]))
+      .map((name) => `--${name}`),
   );
   const known = new Set<string>([
-    ...FLAGS.map((flag) => `--${flag.name}`),
+    ...flagNames().map((name) => `--${name}`),
     '--help',
     '-h',
     '--version',
@@ -211,8 +164,8 @@ function attachDashValues(argv: readonly string[]): string[] {
  * One warning per `EDS_AGENT_*` variable that is no flag's, naming the closest one (a typo,
  * usually). `EDS_AGENT_TEST_*` belongs to the test suite (`EDS_AGENT_TEST_ENVOY`).
  */
-function findUnknownVariables(env: Readonly<Record<string, string | undefined>>): string[] {
-  const known = FLAGS.map((flag) => toEnvName(flag.name));
+function findUnknownVariables(env: Env): string[] {
+  const known = flagNames().map(toEnvName);
   return Object.keys(env)
     .filter(
       (name) =>
@@ -243,83 +196,4 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? 0;
-}
-
-type Raw = { value: string; path: string };
-
-function parsePort({ value, path }: Raw): Result<number> {
-  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  return port >= 0 && port <= 65535
-    ? ok(port)
-    : fail([`${path}: expected a port 0-65535, got ${JSON.stringify(value)}`]);
-}
-
-function parseIp({ value, path }: Raw): Result<string> {
-  return isIP(value) !== 0
-    ? ok(value)
-    : fail([
-        `${path}: expected an IP address such as 127.0.0.1 or ::1, got ${JSON.stringify(value)}`,
-      ]);
-}
-
-function parseLabelPrefix({ value, path }: Raw): Result<string> {
-  return LABEL_PREFIX.test(value)
-    ? ok(value)
-    : fail([
-        `${path}: expected lowercase dot-separated words such as eds or com.example.eds, got ${JSON.stringify(value)}`,
-      ]);
-}
-
-function parseAddressMode({ value, path }: Raw): Result<'container' | 'host'> {
-  return value === 'container' || value === 'host'
-    ? ok(value)
-    : fail([`${path}: expected container or host, got ${JSON.stringify(value)}`]);
-}
-
-function parseLogFormat({ value, path }: Raw): Result<LogFormat> {
-  const format = LOG_FORMATS.find((candidate) => candidate === value);
-  return format !== undefined
-    ? ok(format)
-    : fail([`${path}: expected one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(value)}`]);
-}
-
-function parseLogLevel({ value, path }: Raw): Result<LogLevel> {
-  const level = LOG_LEVELS.find((candidate) => candidate === value);
-  return level !== undefined
-    ? ok(level)
-    : fail([`${path}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`]);
-}
-
-/**
- * An admin token must not be empty or blank: `--admin-token ""` (or an empty variable set on
- * purpose) would otherwise leave the registration API open while looking protected.
- */
-function parseAdminToken(
-  raw: Raw & { given: boolean },
-  env: Readonly<Record<string, string | undefined>>,
-): Result<string | undefined> {
-  const setButEmpty = !raw.given && env[toEnvName('admin-token')] !== undefined;
-  if (setButEmpty || (raw.given && raw.value.trim() === '')) {
-    const path = raw.given ? raw.path : toEnvName('admin-token');
-    return fail([
-      `${path}: an admin token must not be empty; leave it unset to run without one (and see --read-only)`,
-    ]);
-  }
-  return ok(raw.given ? raw.value : undefined);
-}
-
-/** A cluster name's characters, so that it can never be one of the per-service `grpc/<service>` names. */
-function parseRouteConfigName({ value, path }: Raw): Result<string> {
-  return parseClusterName(value, path).ok
-    ? ok(value)
-    : fail([
-        `${path}: expected a name of 1-255 of A-Z a-z 0-9 _ . : - (starting with a letter, digit or _), got ${JSON.stringify(value)}`,
-      ]);
-}
-
-function parseSwitch({ value, path }: Raw): Result<boolean> {
-  const lower = value.toLowerCase();
-  if (lower === 'true' || lower === '1') return ok(true);
-  if (lower === 'false' || lower === '0') return ok(false);
-  return fail([`${path}: expected true or false, got ${JSON.stringify(value)}`]);
 }

@@ -1,4 +1,4 @@
-import type { ServiceOptions } from './service-options.js';
+import { DEFAULT_PATH_PREFIX, type ServiceOptions } from './service-options.js';
 import { PREVIOUS_HOSTS_PREDICATE_TYPE_URL } from './type-urls.js';
 
 /** The name of the route configuration Envoy's listener asks for, unless `--route-config-name` says otherwise. */
@@ -75,7 +75,7 @@ export function buildRouteConfiguration(
   const conflicts: RouteConflict[] = [];
   for (const [service, options] of sorted) {
     const explicit = options.domains !== undefined;
-    const pathPrefix = options.pathPrefix ?? '/';
+    const pathPrefix = options.pathPrefix ?? DEFAULT_PATH_PREFIX;
     for (const domain of options.domains ?? defaultDomains(service)) {
       const key = `${domain} ${pathPrefix}`;
       const held = claims.get(key);
@@ -83,7 +83,8 @@ export function buildRouteConfiguration(
       if (held !== undefined) {
         const [winner, loser] = wins ? [service, held.service] : [held.service, service];
         const byLabel = explicit !== held.explicit;
-        const where = pathPrefix === '/' ? domain : `${domain} with path prefix ${pathPrefix}`;
+        const where =
+          pathPrefix === DEFAULT_PATH_PREFIX ? domain : `${domain} with path prefix ${pathPrefix}`;
         conflicts.push({
           service: loser,
           winner,
@@ -101,7 +102,7 @@ export function buildRouteConfiguration(
   for (const [key, { service }] of claims) {
     const domain = key.slice(0, key.indexOf(' '));
     const routes = routesByDomain.get(domain) ?? [];
-    routes.push({ pathPrefix: prefixes.get(service) ?? '/', service });
+    routes.push({ pathPrefix: prefixes.get(service) ?? DEFAULT_PATH_PREFIX, service });
     routesByDomain.set(domain, routes);
   }
   // Domains with the same routes share one virtual host, named after the services it routes to.
@@ -132,7 +133,10 @@ export function buildRouteConfiguration(
 function toRoute({ pathPrefix, service }: { pathPrefix: string; service: string }): RouteJson {
   return {
     name: service,
-    match: pathPrefix === '/' ? { prefix: '/' } : { path_separated_prefix: pathPrefix },
+    match:
+      pathPrefix === DEFAULT_PATH_PREFIX
+        ? { prefix: DEFAULT_PATH_PREFIX }
+        : { path_separated_prefix: pathPrefix },
     route: { cluster: service },
   };
 }

@@ -24,6 +24,11 @@ export function parseBoolean(value: string, path: string): Result<boolean> {
   return fail([`${path}: expected true or false, got ${quote(value)}`]);
 }
 
+/** Any text, as given (a locality's region, zone or sub-zone). */
+export function parseText(value: string): Result<string> {
+  return ok(value);
+}
+
 /** Any non-blank name; whether the network exists is the container's business. */
 export function parseNetworkName(value: string, path: string): Result<string> {
   if (value.trim() !== '') return ok(value);

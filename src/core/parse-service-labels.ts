@@ -1,16 +1,8 @@
 import type { Locality } from './endpoint.js';
+import { labelKeys, LABELS, type LabelKey, type LabelValue } from './labels.js';
 import { parseClusterName } from './parse-cluster-name.js';
-import {
-  parseBoolean,
-  parseConnectTimeout,
-  parseDomains,
-  parseInteger,
-  parseLbPolicy,
-  parseNetworkName,
-  parsePathPrefix,
-} from './parse-label-values.js';
-import { fail, ok, type Result } from './result.js';
 import { quote } from './quote.js';
+import { fail, ok, type Result } from './result.js';
 import type { ServiceOptions } from './service-options.js';
 
 /**
@@ -36,25 +28,9 @@ export interface ServiceBinding {
  * Keys that describe an endpoint or tune its cluster; valid both at top level (`eds.port`) and
  * per service (`eds.services.api.port`).
  */
-const ENDPOINT_KEYS = [
-  'port',
-  'weight',
-  'priority',
-  'region',
-  'zone',
-  'subzone',
-  'canary',
-  'network',
-  'lb_policy',
-  'connect_timeout',
-  'domains',
-  'path_prefix',
-] as const;
-type EndpointKey = (typeof ENDPOINT_KEYS)[number];
-const CONTAINER_KEYS = ['service', 'enable'] as const;
-
-const MAX_WEIGHT = 1_000_000;
-const MAX_PRIORITY = 128;
+const ENDPOINT_KEYS = labelKeys('service');
+type EndpointKey = LabelKey;
+const CONTAINER_KEYS = labelKeys('container');
 
 /** True when any label starts with `<prefix>.`: the container is one the agent should look at. */
 export function hasPrefixedLabels(
@@ -117,7 +93,7 @@ export function parseServiceLabels(
 
   const enable = top.get('enable');
   if (enable !== undefined) {
-    const parsed = parseBoolean(enable, labelPath(`${prefix}.enable`));
+    const parsed = LABELS.enable.parse(enable, labelPath(`${prefix}.enable`));
     if (!parsed.ok) problems.push(...parsed.problems);
     else if (!parsed.value) return ok([]); // disabled: nothing else about it matters
   }
@@ -159,13 +135,11 @@ function toBinding(
   const before = problems.length;
   const source = (key: EndpointKey): string =>
     own.has(key) ? `${ownPrefix}${key}` : `${prefix}.${key}`;
-  const raw = (key: EndpointKey): string | undefined => own.get(key) ?? top.get(key);
-  const read = <T>(
-    key: EndpointKey,
-    parse: (v: string, path: string) => Result<T>,
-  ): T | undefined => {
-    const value = raw(key);
+  /** The label's parsed value, from the cluster's own label, else the top-level one. */
+  const read = <K extends EndpointKey>(key: K): LabelValue<K> | undefined => {
+    const value = own.get(key) ?? top.get(key);
     if (value === undefined) return undefined;
+    const parse = LABELS[key].parse as (value: string, path: string) => Result<LabelValue<K>>;
     const parsed = parse(value, labelPath(source(key)));
     if (parsed.ok) return parsed.value;
     problems.push(...parsed.problems);
@@ -174,21 +148,21 @@ function toBinding(
 
   const binding: ServiceBinding = {
     cluster,
-    port: read('port', (v, p) => parseInteger(v, p, 1, 65535)),
-    weight: read('weight', (v, p) => parseInteger(v, p, 1, MAX_WEIGHT)),
-    priority: read('priority', (v, p) => parseInteger(v, p, 0, MAX_PRIORITY)) ?? 0,
+    port: read('port'),
+    weight: read('weight'),
+    priority: read('priority') ?? LABELS.priority.default,
     locality: {
-      region: raw('region') ?? '',
-      zone: raw('zone') ?? '',
-      subZone: raw('subzone') ?? '',
+      region: read('region') ?? LABELS.region.default,
+      zone: read('zone') ?? LABELS.zone.default,
+      subZone: read('subzone') ?? LABELS.subzone.default,
     },
-    canary: read('canary', parseBoolean),
-    network: read('network', parseNetworkName),
+    canary: read('canary'),
+    network: read('network'),
     serviceOptions: toServiceOptions({
-      lbPolicy: read('lb_policy', parseLbPolicy),
-      connectTimeout: read('connect_timeout', parseConnectTimeout),
-      domains: read('domains', parseDomains),
-      pathPrefix: read('path_prefix', parsePathPrefix),
+      lbPolicy: read('lb_policy'),
+      connectTimeout: read('connect_timeout'),
+      domains: read('domains'),
+      pathPrefix: read('path_prefix'),
     }),
     portLabel: source('port'),
     networkLabel: source('network'),

@@ -1,7 +1,9 @@
 import type { Endpoint } from './endpoint.js';
+import type { LabelKey } from './labels.js';
 import type { OptionConflict, ServiceOptions } from './service-options.js';
 
-const LABELS: Readonly<Record<keyof ServiceOptions, string>> = {
+/** The label that sets each option. */
+const OPTION_LABELS: Readonly<Record<keyof ServiceOptions, LabelKey>> = {
   lbPolicy: 'lb_policy',
   connectTimeout: 'connect_timeout',
   domains: 'domains',
@@ -40,7 +42,7 @@ export function resolveServiceOptions(endpoints: readonly Endpoint[]): {
         conflicts.push({
           container: endpoint.hostname,
           containerId: endpoint.containerId,
-          message: `${LABELS[key]} "${text}" is not used: the containers of this service disagree (${tally.join(', ')}); using "${winner[0]}"`,
+          message: `${OPTION_LABELS[key]} "${text}" is not used: the containers of this service disagree (${tally.join(', ')}); using "${winner[0]}"`,
         });
       }
     }

@@ -12,6 +12,8 @@ export type LbPolicy = (typeof LB_POLICIES)[number];
 export const DEFAULT_LB_POLICY: LbPolicy = 'ROUND_ROBIN';
 /** How long Envoy waits for a connection to an endpoint, unless a label says otherwise. */
 export const DEFAULT_CONNECT_TIMEOUT = '1s';
+/** The path prefix a service's route matches unless a label says otherwise: every path. */
+export const DEFAULT_PATH_PREFIX = '/';
 
 /**
  * How a container's labels tune its service: the Envoy cluster (`lb_policy`,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { FLAGS, formatHelp, toEnvName } from '../../src/config/config.js';
+import { FLAGS, type FlagName } from '../../src/config/flags.js';
+import { formatHelp } from '../../src/config/format-help.js';
+import { toEnvName } from '../../src/config/to-env-name.js';
 import { parseConfig } from '../../src/config/parse-config.js';
 
 const run = (argv: string[], env: Record<string, string> = {}) => {
@@ -90,12 +92,13 @@ describe('parseConfig', () => {
     });
   });
 
-  it('refuses --protect-status without an admin token, and a log format it does not know', () => {
+  it('refuses a log format it does not know, and then --protect-status without an admin token', () => {
+    // Each flag's own problems come first, in --help order; then those between flags.
     expect(parseConfig(['--protect-status', '--log-format', 'xml'], {})).toEqual({
       ok: false,
       problems: [
-        '--protect-status: protects /status and /metrics with the admin token, so it needs --admin-token (EDS_AGENT_ADMIN_TOKEN)',
         '--log-format: expected one of json, pretty, got "xml"',
+        '--protect-status: protects /status and /metrics with the admin token, so it needs --admin-token (EDS_AGENT_ADMIN_TOKEN)',
       ],
     });
   });
@@ -171,9 +174,9 @@ describe('parseConfig', () => {
 
   it('documents every flag and its variable in --help', () => {
     const help = formatHelp();
-    for (const flag of FLAGS) {
-      expect(help).toContain(`--${flag.name}`);
-      expect(help).toContain(toEnvName(flag.name));
+    for (const name of Object.keys(FLAGS) as FlagName[]) {
+      expect(help).toContain(`--${name}`);
+      expect(help).toContain(toEnvName(name));
     }
   });
 

@@ -1,0 +1,228 @@
+import { DEFAULT_ROUTE_CONFIG_NAME } from '../core/build-route-configuration.js';
+import type { Result } from '../core/result.js';
+import { LOG_FORMATS, LOG_LEVELS } from './config.js';
+import {
+  parseAddressMode,
+  parseAdminToken,
+  parseGrpcPort,
+  parseIp,
+  parseLabelPrefix,
+  parseLogFormat,
+  parseLogLevel,
+  parseOptionalText,
+  parsePort,
+  parseRouteConfigName,
+  parseSwitch,
+  type Env,
+  type Raw,
+  type RawFlag,
+} from './parse-flag-values.js';
+import { parseDockerHostFlag } from './parse-docker-host.js';
+
+/**
+ * One command-line flag, also read from the environment as `EDS_AGENT_<NAME>` (a flag wins
+ * over its variable). Its declaration is all there is of it: `parseConfig` reads it with
+ * `default` and `parse`, and `--help` and the README's table are generated from it (a test
+ * fails when the README's table differs).
+ */
+export interface FlagSpec<T> {
+  /** What follows the flag in `--help`, e.g. `<port>`; none for a switch. */
+  readonly value: string;
+  /** A switch: `--read-only` alone, or its variable set to true or false. */
+  readonly switch?: true;
+  /**
+   * The raw value when neither the flag nor its variable is set: a fixed text (`''`: unset),
+   * or one read from another variable (Docker's own, such as `DOCKER_HOST`).
+   */
+  readonly default: string | ((env: Env) => Raw | string);
+  /** How the default is worked out, when it is not just `default` (Markdown). */
+  readonly defaultDoc?: string;
+  /** Checks the raw value; a problem names the flag or variable it came from. */
+  readonly parse: (raw: RawFlag, env: Env) => Result<T>;
+  /** What the flag does (Markdown). */
+  readonly doc: string;
+}
+
+/** Declares a flag, keeping the type its parser gives. */
+function flag<Spec extends FlagSpec<unknown>>(spec: Spec): Spec {
+  return spec;
+}
+
+/** Where the Docker CLI finds the engine when nothing says otherwise. */
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+/** A switch that one of Docker's own variables turns on (any non-empty value, as the Docker CLI reads it). */
+const dockerSwitch =
+  (variable: string) =>
+  (env: Env): Raw | string =>
+    env[variable] ? { value: 'true', path: variable } : 'false';
+
+/** The flags, in `--help` order. */
+export const FLAGS = {
+  port: flag({
+    value: '<port>',
+    default: '8080',
+    parse: parsePort,
+    doc: 'HTTP port of the REST EDS server, the registration API and the status page (`0` picks a free one).',
+  }),
+  'grpc-port': flag({
+    value: '<port>|off',
+    default: '18000',
+    parse: parseGrpcPort,
+    doc: 'Port of the gRPC xDS server: ADS, EDS, CDS, LDS and RDS (`0` picks a free one; `off` disables it).',
+  }),
+  bind: flag({
+    value: '<ip>',
+    default: '0.0.0.0',
+    parse: parseIp,
+    doc: 'Address both servers listen on (an IP literal).',
+  }),
+  'docker-host': flag({
+    value: '<url>',
+    default: (env) =>
+      env.DOCKER_HOST ? { value: env.DOCKER_HOST, path: 'DOCKER_HOST' } : DEFAULT_DOCKER_HOST,
+    defaultDoc: `\`$DOCKER_HOST\`, else \`${DEFAULT_DOCKER_HOST}\``,
+    parse: parseDockerHostFlag,
+    doc: 'Docker engine to watch: `unix:///path`, `tcp://host:port` (port 2376 with TLS, 2375 without) or `ssh://user@host[:port]`.',
+  }),
+  tls: flag({
+    value: '',
+    switch: true,
+    default: dockerSwitch('DOCKER_TLS'),
+    defaultDoc: '`false`, or `true` if `$DOCKER_TLS` is set',
+    parse: parseSwitch,
+    doc: 'TLS to a `tcp://` engine (implied by `--tlsverify`).',
+  }),
+  tlsverify: flag({
+    value: '',
+    switch: true,
+    default: dockerSwitch('DOCKER_TLS_VERIFY'),
+    defaultDoc: '`false`, or `true` if `$DOCKER_TLS_VERIFY` is set',
+    parse: parseSwitch,
+    doc: "TLS to a `tcp://` engine, verifying the engine's certificate against the CA.",
+  }),
+  tlscacert: flag({
+    value: '<path>',
+    default: '',
+    defaultDoc: '`$DOCKER_CERT_PATH/ca.pem`, else `~/.docker/ca.pem`',
+    parse: parseOptionalText,
+    doc: "CA certificate the engine's certificate must be signed by.",
+  }),
+  tlscert: flag({
+    value: '<path>',
+    default: '',
+    defaultDoc: '`$DOCKER_CERT_PATH/cert.pem`, else `~/.docker/cert.pem`',
+    parse: parseOptionalText,
+    doc: 'Client certificate shown to the engine.',
+  }),
+  tlskey: flag({
+    value: '<path>',
+    default: '',
+    defaultDoc: '`$DOCKER_CERT_PATH/key.pem`, else `~/.docker/key.pem`',
+    parse: parseOptionalText,
+    doc: "The client certificate's private key.",
+  }),
+  'ssh-identity': flag({
+    value: '<path>',
+    default: '',
+    defaultDoc: '`$SSH_AUTH_SOCK` agent, else `~/.ssh/id_ed25519`, `id_ecdsa` or `id_rsa`',
+    parse: parseOptionalText,
+    doc: 'Private key for an `ssh://` engine host.',
+  }),
+  'ssh-known-hosts': flag({
+    value: '<path>',
+    default: '',
+    defaultDoc: '`~/.ssh/known_hosts`',
+    parse: parseOptionalText,
+    doc: "File that must list an `ssh://` engine host's key; an unknown or different key is refused.",
+  }),
+  'route-config-name': flag({
+    value: '<name>',
+    default: DEFAULT_ROUTE_CONFIG_NAME,
+    parse: parseRouteConfigName,
+    doc: "Name of the route configuration (RDS, over gRPC) that routes each service at its domains; Envoy's listener asks for it by this name. 1–255 of `A-Z a-z 0-9 _ . : -`.",
+  }),
+  'label-prefix': flag({
+    value: '<prefix>',
+    default: 'eds',
+    parse: parseLabelPrefix,
+    doc: 'Prefix of every label the agent reads: lowercase dot-separated words, e.g. `com.example.eds`.',
+  }),
+  'address-mode': flag({
+    value: 'container|host',
+    default: 'container',
+    parse: parseAddressMode,
+    doc: "`container`: the container's IP on its network, and the container port. `host`: the port Docker published on the host, at the host IP Docker reports.",
+  }),
+  'host-ip': flag({
+    value: '<ip>',
+    default: '127.0.0.1',
+    parse: parseIp,
+    doc: 'IP advertised in `host` mode for ports Docker published on all interfaces (`0.0.0.0` or `::`).',
+  }),
+  network: flag({
+    value: '<name>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'Docker network whose IP is used in `container` mode, unless a container sets `eds.network`.',
+  }),
+  'log-level': flag({
+    value: '<level>',
+    default: 'info',
+    parse: parseLogLevel,
+    doc: `One of ${LOG_LEVELS.map((level) => `\`${level}\``).join(', ')}.`,
+  }),
+  'log-format': flag({
+    value: LOG_FORMATS.join('|'),
+    default: '',
+    defaultDoc: '`pretty` on a terminal, else `json`',
+    parse: parseLogFormat,
+    doc: '`json`: one JSON object per line on stdout; `pretty`: one readable line each.',
+  }),
+  'state-file': flag({
+    value: '<path>',
+    default: '',
+    defaultDoc: 'none: registrations live in memory',
+    parse: parseOptionalText,
+    doc: 'File where registrations made through `/edsservice` survive restarts (its folder must exist).',
+  }),
+  'admin-token': flag({
+    value: '<token>',
+    default: '',
+    parse: parseAdminToken,
+    doc: 'When set, every mutating `/edsservice` call needs `Authorization: Bearer <token>` (401 otherwise). An empty token is refused.',
+  }),
+  'read-only': flag({
+    value: '',
+    switch: true,
+    default: 'false',
+    parse: parseSwitch,
+    doc: 'Refuse every mutating `/edsservice` call (405): Docker is the only source.',
+  }),
+  'protect-status': flag({
+    value: '',
+    switch: true,
+    default: 'false',
+    parse: parseSwitch,
+    doc: '`/status` and `/metrics` need the admin token too (`Authorization: Bearer <token>`); needs `--admin-token`. The page `/` asks for it.',
+  }),
+  'metrics-cluster-labels': flag({
+    value: '',
+    switch: true,
+    default: 'false',
+    parse: parseSwitch,
+    doc: 'Add `eds_agent_cluster_endpoints{cluster,health}`: cluster names as label values, one series per cluster and health.',
+  }),
+} as const;
+
+/** A flag's name, without its dashes. */
+export type FlagName = keyof typeof FLAGS;
+
+/** The value a flag's parser gives. */
+export type FlagValue<K extends FlagName> = (typeof FLAGS)[K] extends FlagSpec<infer T> ? T : never;
+
+/** The default as the reference states it: `defaultDoc`, else the fixed value in code, else none. */
+export function describeFlagDefault(spec: FlagSpec<unknown>): string {
+  if (spec.defaultDoc !== undefined) return spec.defaultDoc;
+  return typeof spec.default === 'string' && spec.default !== '' ? `\`${spec.default}\`` : 'none';
+}

@@ -1,0 +1,111 @@
+import { isIP } from 'node:net';
+
+import { parseClusterName } from '../core/parse-cluster-name.js';
+import { fail, ok, type Result } from '../core/result.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './config.js';
+import { toEnvName } from './to-env-name.js';
+
+// The value parsers of the flags: each takes the raw text and where it came from, to name in
+// a problem (`--port`, `EDS_AGENT_PORT`, `DOCKER_HOST`, `--port (default)`).
+
+/** The environment, as `process.env` gives it. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A raw value and where it came from. */
+export interface Raw {
+  readonly value: string;
+  readonly path: string;
+}
+
+/** A flag's raw value: `given` when the flag or its own variable set it, not its default. */
+export interface RawFlag extends Raw {
+  readonly given: boolean;
+}
+
+const LABEL_PREFIX = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*$/;
+
+export function parsePort({ value, path }: Raw): Result<number> {
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  return port >= 0 && port <= 65535
+    ? ok(port)
+    : fail([`${path}: expected a port 0-65535, got ${JSON.stringify(value)}`]);
+}
+
+/** A port, or `off`: undefined. */
+export function parseGrpcPort(raw: Raw): Result<number | undefined> {
+  return raw.value === 'off' ? ok(undefined) : parsePort(raw);
+}
+
+export function parseIp({ value, path }: Raw): Result<string> {
+  return isIP(value) !== 0
+    ? ok(value)
+    : fail([
+        `${path}: expected an IP address such as 127.0.0.1 or ::1, got ${JSON.stringify(value)}`,
+      ]);
+}
+
+export function parseLabelPrefix({ value, path }: Raw): Result<string> {
+  return LABEL_PREFIX.test(value)
+    ? ok(value)
+    : fail([
+        `${path}: expected lowercase dot-separated words such as eds or com.example.eds, got ${JSON.stringify(value)}`,
+      ]);
+}
+
+export function parseAddressMode({ value, path }: Raw): Result<'container' | 'host'> {
+  return value === 'container' || value === 'host'
+    ? ok(value)
+    : fail([`${path}: expected container or host, got ${JSON.stringify(value)}`]);
+}
+
+/** Undefined unless given: then the agent chooses by whether stdout is a terminal. */
+export function parseLogFormat({ value, path, given }: RawFlag): Result<LogFormat | undefined> {
+  if (!given) return ok(undefined);
+  const format = LOG_FORMATS.find((candidate) => candidate === value);
+  return format !== undefined
+    ? ok(format)
+    : fail([`${path}: expected one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(value)}`]);
+}
+
+export function parseLogLevel({ value, path }: Raw): Result<LogLevel> {
+  const level = LOG_LEVELS.find((candidate) => candidate === value);
+  return level !== undefined
+    ? ok(level)
+    : fail([`${path}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`]);
+}
+
+/** Any text; empty is unset. */
+export function parseOptionalText({ value }: Raw): Result<string | undefined> {
+  return ok(value === '' ? undefined : value);
+}
+
+/**
+ * An admin token must not be empty or blank: `--admin-token ""` (or an empty variable set on
+ * purpose) would otherwise leave the registration API open while looking protected.
+ */
+export function parseAdminToken(raw: RawFlag, env: Env): Result<string | undefined> {
+  const setButEmpty = !raw.given && env[toEnvName('admin-token')] !== undefined;
+  if (setButEmpty || (raw.given && raw.value.trim() === '')) {
+    const path = raw.given ? raw.path : toEnvName('admin-token');
+    return fail([
+      `${path}: an admin token must not be empty; leave it unset to run without one (and see --read-only)`,
+    ]);
+  }
+  return ok(raw.given ? raw.value : undefined);
+}
+
+/** A cluster name's characters, so that it can never be one of the per-service `grpc/<service>` names. */
+export function parseRouteConfigName({ value, path }: Raw): Result<string> {
+  return parseClusterName(value, path).ok
+    ? ok(value)
+    : fail([
+        `${path}: expected a name of 1-255 of A-Z a-z 0-9 _ . : - (starting with a letter, digit or _), got ${JSON.stringify(value)}`,
+      ]);
+}
+
+export function parseSwitch({ value, path }: Raw): Result<boolean> {
+  const lower = value.toLowerCase();
+  if (lower === 'true' || lower === '1') return ok(true);
+  if (lower === 'false' || lower === '0') return ok(false);
+  return fail([`${path}: expected true or false, got ${JSON.stringify(value)}`]);
+}
