@@ -1,5 +1,8 @@
-// Lint rules: typescript-eslint's type-checked set, so floating promises and unsafe `any` are caught.
+// Lint rules: typescript-eslint's type-checked set, so floating promises and unsafe `any` are
+// caught, and imports sorted (`eslint --fix` sorts them). The layering rules are
+// dependency-cruiser's (.dependency-cruiser.cjs), run by `npm run lint` too.
 import js from '@eslint/js';
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -8,10 +11,13 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
+    plugins: { 'simple-import-sort': simpleImportSort },
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
+      'simple-import-sort/imports': 'error',
+      'simple-import-sort/exports': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': [
@@ -21,9 +27,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
     // Plain Node.js programs (the examples): Node's globals, `process` and `console` among them.
     languageOptions: { globals: globals.node },
+  },
+  {
+    // Tools' CommonJS configs (dependency-cruiser's).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
   },
 );

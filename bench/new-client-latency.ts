@@ -7,7 +7,7 @@
 // and this one, which opens a new connection every 250 ms and times its first answer.
 //
 // Usage: npm run bench:new-client   (writes the table into BENCHMARKS.md)
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';

@@ -12,20 +12,20 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { buildClusterLoadAssignment } from '../src/core/build-cluster-load-assignment.js';
 import { buildCluster } from '../src/core/build-cluster.js';
+import { buildClusterLoadAssignment } from '../src/core/build-cluster-load-assignment.js';
 import { toRegisteredEndpoints } from '../src/core/to-registered-endpoints.js';
 import { ENVOY_NODE } from '../test/support/envoy-node.js';
 import { markerAddress, openAdsFleet } from './peers/open-ads-fleet.js';
 import { runWrk, wrkMissing, type WrkResult } from './peers/run-wrk.js';
 import {
   goPeerMissing,
+  type ServerProcess,
   startAgent,
   startCeiling,
   startGoPeer,
-  type ServerProcess,
 } from './peers/server-processes.js';
-import { formatProfile, summarizeCpuProfile, type ProfileLine } from './summarize-cpu-profile.js';
+import { formatProfile, type ProfileLine, summarizeCpuProfile } from './summarize-cpu-profile.js';
 import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const SERVICES = 1000;

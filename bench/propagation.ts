@@ -12,7 +12,7 @@
 //
 // Usage: npm run bench:propagation   (needs what `npm test` needs: a Docker engine, Envoy and a
 //                                     static busybox; writes the table into BENCHMARKS.md)
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -20,25 +20,25 @@ import { fileURLToPath } from 'node:url';
 
 import Dockerode, { type Container } from 'dockerode';
 
-import { startCli, type Cli } from '../test/support/cli.js';
+import { toAdsBootstrap } from '../test/support/ads-bootstrap.js';
+import { type Cli, startCli } from '../test/support/cli.js';
 import {
+  type ContainerSpec,
+  DockerHarness,
   RUN_LABEL,
   serveHostnameDrainingOnTerm,
-  DockerHarness,
-  type ContainerSpec,
 } from '../test/support/docker-harness.js';
 import { requireEnvoy } from '../test/support/envoy-binary.js';
-import { toAdsBootstrap } from '../test/support/ads-bootstrap.js';
 import { toTestBootstrap } from '../test/support/envoy-bootstrap.js';
 import { startEnvoy } from '../test/support/envoy-process.js';
 import { eventually } from '../test/support/eventually.js';
 import { freeLoopbackPort } from '../test/support/free-port.js';
 import {
   answeredBy,
+  type LoadReport,
   sendRequests,
   startLoad,
   wallClockMs,
-  type LoadReport,
 } from '../test/support/http-load.js';
 import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 

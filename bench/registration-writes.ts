@@ -5,20 +5,20 @@
 //
 // Usage: npm run bench:registrations   (writes the table into BENCHMARKS.md)
 import {
+  closeSync,
+  fdatasyncSync,
   mkdtempSync,
   openSync,
-  closeSync,
-  writeSync,
-  fdatasyncSync,
-  statSync,
   rmSync,
+  statSync,
+  writeSync,
 } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { portOf, startCli, type Cli } from '../test/support/cli.js';
+import { type Cli, portOf, startCli } from '../test/support/cli.js';
 import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 
 /** Hosts registered one PUT at a time: many into small services, then fewer into one large one. */

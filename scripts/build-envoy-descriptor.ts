@@ -48,7 +48,7 @@ export function buildEnvoyDescriptor(): string {
     let namespace = json;
     for (const part of path) {
       namespace.nested ??= {};
-      namespace = (namespace.nested[part] ??= {});
+      namespace = namespace.nested[part] ??= {};
     }
     namespace.nested ??= {};
     namespace.nested[name] = stripToEncoding(type.toJSON()) as protobuf.AnyNestedObject;

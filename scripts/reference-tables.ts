@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 
 import * as prettier from 'prettier';
 
-import { describeFlagDefault, FLAGS, type FlagName } from '../src/config/flags.js';
+import { describeFlagDefault, type FlagName, FLAGS } from '../src/config/flags.js';
 import { toEnvName } from '../src/config/to-env-name.js';
-import { describeLabelDefault, labelKeys, LABELS, type LabelKey } from '../src/core/labels.js';
+import { describeLabelDefault, type LabelKey, labelKeys, LABELS } from '../src/core/labels.js';
 
 /** The README, whose reference tables are generated between `<!-- <name>:start -->` and `<!-- <name>:end -->`. */
 export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url));

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 
 import type { LogFormat, LogLevel } from './config/config.js';

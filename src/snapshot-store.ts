@@ -7,9 +7,9 @@ import {
   applyClusterEndpoints,
   applySourceSynced,
   NO_CHANGE,
-  toAwaitingSnapshot,
   type Snapshot,
   type SnapshotChange,
+  toAwaitingSnapshot,
 } from './core/snapshot.js';
 
 /** One member's new contribution: `[member, endpoints]`, where `[]` withdraws the member. */

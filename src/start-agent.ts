@@ -10,21 +10,21 @@ import { createDockerodeClient } from './sources/docker/create-dockerode-client.
 import type { DockerClient } from './sources/docker/docker-client.js';
 import {
   DOCKER_SOURCE,
-  startDockerSource,
   type DockerSource,
   type DockerSourceStatus,
   type DockerSourceTiming,
+  startDockerSource,
 } from './sources/docker/start-docker-source.js';
 import {
   REGISTRATION_SOURCE,
   startRegistrationSource,
 } from './sources/registrations/start-registration-source.js';
 import { buildStatus } from './status/build-status.js';
-import { startGrpcServer, type GrpcServer } from './transports/grpc/start-grpc-server.js';
+import { type GrpcServer, startGrpcServer } from './transports/grpc/start-grpc-server.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
 import { createRestPollers } from './transports/http/create-rest-pollers.js';
-import { VERSION } from './version.js';
 import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
+import { VERSION } from './version.js';
 
 /** How long a stop lets in-flight HTTP requests finish before cutting their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;

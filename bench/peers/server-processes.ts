@@ -1,7 +1,7 @@
 // The servers the peer comparison measures, each in a process of its own so that its memory and
 // CPU time can be read from /proc: the agent (its production build, as `npm start` runs it), the
 // go-control-plane peer, and the bare node:http ceiling.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

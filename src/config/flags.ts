@@ -2,8 +2,10 @@ import { DEFAULT_ROUTE_CONFIG_NAME } from '../core/build-route-configuration.js'
 import type { Result } from '../core/result.js';
 import { LOG_FORMATS, LOG_LEVELS } from './config.js';
 import {
+  type Env,
   parseAddressMode,
   parseAdminToken,
+  parseDockerHostFlag,
   parseGrpcPort,
   parseIp,
   parseLabelPrefix,
@@ -13,11 +15,9 @@ import {
   parsePort,
   parseRouteConfigName,
   parseSwitch,
-  type Env,
   type Raw,
   type RawFlag,
 } from './parse-flag-values.js';
-import { parseDockerHostFlag } from './parse-docker-host.js';
 
 /**
  * One command-line flag, also read from the environment as `EDS_AGENT_<NAME>` (a flag wins

@@ -1,5 +1,5 @@
 import { labelKeys } from '../core/labels.js';
-import { describeFlagDefault, FLAGS, type FlagName } from './flags.js';
+import { describeFlagDefault, type FlagName, FLAGS } from './flags.js';
 import { toEnvName } from './to-env-name.js';
 
 /** Where each flag's text starts in `--help`, and how wide its lines may be. */

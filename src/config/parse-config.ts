@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 
 import { fail, ok, type Result } from '../core/result.js';
 import type { Config } from './config.js';
-import { FLAGS, type FlagName, type FlagValue } from './flags.js';
+import { type FlagName, FLAGS, type FlagValue } from './flags.js';
+import { type EndpointSettings, resolveDockerEndpoint } from './parse-docker-host.js';
 import type { Env, Raw, RawFlag } from './parse-flag-values.js';
-import { resolveDockerEndpoint, type EndpointSettings } from './parse-docker-host.js';
 import { toEnvName } from './to-env-name.js';
 
 /**

@@ -1,5 +1,4 @@
 import { fail, ok, type Result } from '../core/result.js';
-import type { Raw } from './parse-flag-values.js';
 
 /** Where the Docker engine listens, and how to reach it. */
 export type DockerEndpoint =
@@ -93,19 +92,6 @@ export function parseDockerHost(value: string, path: string): Result<DockerHostU
   return fail([
     `${path}: expected unix:///path/to/docker.sock, tcp://host:port or ssh://user@host, got ${JSON.stringify(value)}`,
   ]);
-}
-
-/** The `--docker-host` value: its URL, with the text as given and where it came from, for logs and messages. */
-export interface DockerHostFlag {
-  readonly url: DockerHostUrl;
-  readonly text: string;
-  readonly path: string;
-}
-
-/** Parses `--docker-host` (see `parseDockerHost`), keeping the text and where it came from. */
-export function parseDockerHostFlag({ value, path }: Raw): Result<DockerHostFlag> {
-  const url = parseDockerHost(value, path);
-  return url.ok ? ok({ url: url.value, text: value, path }) : url;
 }
 
 /** The settings besides the URL that decide how to reach the engine, as read from flags and variables. */

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { parseClusterName } from '../core/parse-cluster-name.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './config.js';
+import { type DockerHostUrl, parseDockerHost } from './parse-docker-host.js';
 import { toEnvName } from './to-env-name.js';
 
 // The value parsers of the flags: each takes the raw text and where it came from, to name in
@@ -108,4 +109,17 @@ export function parseSwitch({ value, path }: Raw): Result<boolean> {
   if (lower === 'true' || lower === '1') return ok(true);
   if (lower === 'false' || lower === '0') return ok(false);
   return fail([`${path}: expected true or false, got ${JSON.stringify(value)}`]);
+}
+
+/** The `--docker-host` value: its URL, with the text as given and where it came from, for logs and messages. */
+export interface DockerHostFlag {
+  readonly url: DockerHostUrl;
+  readonly text: string;
+  readonly path: string;
+}
+
+/** Parses `--docker-host` (see `parseDockerHost`), keeping the text and where it came from. */
+export function parseDockerHostFlag({ value, path }: Raw): Result<DockerHostFlag> {
+  const url = parseDockerHost(value, path);
+  return url.ok ? ok({ url: url.value, text: value, path }) : url;
 }

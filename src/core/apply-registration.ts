@@ -28,6 +28,14 @@ export type RegistrationOutcome =
   | { readonly ok: false; readonly reason: 'exists' | 'no-such-service' | 'no-such-host' };
 
 /**
+ * What applying a change through the registration source gives: the outcome, or `not-saved`
+ * when the state file could not keep it (then nothing was applied; the message says why).
+ */
+export type RegistrationResult =
+  | RegistrationOutcome
+  | { readonly ok: false; readonly reason: 'not-saved'; readonly message: string };
+
+/**
  * Applies one change to the registrations, with the tutorial server's semantics: create fails
  * on an existing service, replace and delete on an unknown one. Putting one host creates its
  * service if needed and replaces a host at the same address. Pure: the input is not modified.

@@ -1,4 +1,4 @@
-import type { Endpoint, EndpointSource } from './endpoint.js';
+import type { Endpoint, EndpointHealth, EndpointSource } from './endpoint.js';
 
 /** Envoy's `envoy.config.endpoint.v3.ClusterLoadAssignment` in proto3 JSON (snake_case, defaults omitted). */
 export interface ClusterLoadAssignment {
@@ -49,6 +49,17 @@ export function buildClusterLoadAssignment(
   clusterName: string,
   endpoints: readonly Endpoint[],
 ): ClusterLoadAssignment {
+  return buildServedAssignment(clusterName, endpoints).assignment;
+}
+
+/**
+ * `buildClusterLoadAssignment`, with the endpoints it serves (each address once) in the order
+ * it lists them: what `/status`, the metrics and the v1 SDS read describe, in our own words.
+ */
+export function buildServedAssignment(
+  clusterName: string,
+  endpoints: readonly Endpoint[],
+): { assignment: ClusterLoadAssignment; served: readonly Endpoint[] } {
   const seen = new Set<string>();
   const groups = new Map<
     string,
@@ -68,7 +79,7 @@ export function buildClusterLoadAssignment(
   const ordered = [...groups.values()].sort((a, b) => compareTuples(a.key, b.key));
   const localitiesAt = new Map<number, number>();
   for (const { key } of ordered) localitiesAt.set(key[0], (localitiesAt.get(key[0]) ?? 0) + 1);
-  return {
+  const assignment: ClusterLoadAssignment = {
     cluster_name: clusterName,
     endpoints: ordered.map(({ key: [priority, region, zone, subZone], members }) => ({
       // Always present, even empty: gRPC's xDS client refuses a locality without one.
@@ -82,6 +93,12 @@ export function buildClusterLoadAssignment(
       lb_endpoints: members.map(toLbEndpoint),
     })),
   };
+  return { assignment, served: ordered.flatMap(({ members }) => members) };
+}
+
+/** An endpoint's health in Envoy's words. */
+export function toHealthStatus(health: EndpointHealth): LbEndpoint['health_status'] {
+  return health === 'draining' ? 'DRAINING' : 'HEALTHY';
 }
 
 const UINT32_MAX = 0xffff_ffff;
@@ -92,7 +109,7 @@ function toLbEndpoint(endpoint: Endpoint): LbEndpoint {
       address: { socket_address: { address: endpoint.address, port_value: endpoint.port } },
       ...(endpoint.hostname !== '' ? { hostname: endpoint.hostname } : {}),
     },
-    health_status: endpoint.health === 'draining' ? 'DRAINING' : 'HEALTHY',
+    health_status: toHealthStatus(endpoint.health),
     ...(endpoint.weight !== undefined ? { load_balancing_weight: endpoint.weight } : {}),
     metadata: {
       filter_metadata: {

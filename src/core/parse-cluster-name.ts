@@ -1,5 +1,5 @@
-import { fail, ok, type Result } from './result.js';
 import { quote } from './quote.js';
+import { fail, ok, type Result } from './result.js';
 
 const CLUSTER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,254}$/;
 

@@ -1,5 +1,5 @@
-import { fail, ok, type Result } from './result.js';
 import { quote } from './quote.js';
+import { fail, ok, type Result } from './result.js';
 import { LB_POLICIES, type LbPolicy } from './service-options.js';
 
 // The value parsers of the labels: each takes the raw text and the path to name in a problem.

@@ -1,5 +1,5 @@
 import type { Locality } from './endpoint.js';
-import { labelKeys, LABELS, type LabelKey, type LabelValue } from './labels.js';
+import { type LabelKey, labelKeys, LABELS, type LabelValue } from './labels.js';
 import { parseClusterName } from './parse-cluster-name.js';
 import { quote } from './quote.js';
 import { fail, ok, type Result } from './result.js';

@@ -1,8 +1,8 @@
+import { buildCluster, type ClusterJson } from './build-cluster.js';
 import {
-  buildClusterLoadAssignment,
+  buildServedAssignment,
   type ClusterLoadAssignment,
 } from './build-cluster-load-assignment.js';
-import { buildCluster, type ClusterJson } from './build-cluster.js';
 import { buildApiListener, type ListenerJson } from './build-listener.js';
 import {
   buildGrpcRouteConfiguration,
@@ -28,6 +28,8 @@ export interface ClusterResource {
   /** The assignment's version: the same endpoints, the same version (the options are not in it). */
   readonly version: string;
   readonly assignment: ClusterLoadAssignment;
+  /** The endpoints the assignment serves (each address once), in its order. */
+  readonly endpoints: readonly Endpoint[];
   /** How its containers' labels tune the service (its cluster and routes). */
   readonly options: ServiceOptions;
   /** The containers whose labels for `options` lost to what the others set. */
@@ -111,9 +113,16 @@ export function buildClusterResource(
   name: string,
   endpoints: readonly Endpoint[],
 ): ClusterResource {
-  const assignment = buildClusterLoadAssignment(name, endpoints);
+  const { assignment, served } = buildServedAssignment(name, endpoints);
   const { options, conflicts } = resolveServiceOptions(endpoints);
-  return { name, version: computeVersion(assignment), assignment, options, conflicts };
+  return {
+    name,
+    version: computeVersion(assignment),
+    assignment,
+    endpoints: served,
+    options,
+    conflicts,
+  };
 }
 
 /** A service's Cluster, API listener and gRPC route configuration, from its options. */

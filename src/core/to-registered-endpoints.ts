@@ -1,4 +1,3 @@
-import type { ClusterLoadAssignment } from './build-cluster-load-assignment.js';
 import type { Endpoint } from './endpoint.js';
 import type { HostJson, RegisteredHost, TagValue } from './registered-host.js';
 
@@ -29,25 +28,22 @@ export function toRegisteredEndpoints(
 }
 
 /**
- * A cluster's assignment in the v1 SDS form, `{"hosts": [{"ip_address", "port", "tags"}]}`:
- * every endpoint Envoy is served (Docker's and registered), with the tags Envoy's v1 API knew.
+ * A cluster's endpoints in the v1 SDS form, `{"hosts": [{"ip_address", "port", "tags"}]}`:
+ * every endpoint Envoy is served (Docker's and registered, as `ClusterResource.endpoints` lists
+ * them), with the tags Envoy's v1 API knew.
  */
-export function toSdsHosts(assignment: ClusterLoadAssignment): { hosts: HostJson[] } {
+export function toSdsHosts(endpoints: readonly Endpoint[]): { hosts: HostJson[] } {
   return {
-    hosts: assignment.endpoints.flatMap((locality) =>
-      locality.lb_endpoints.map((lb) => {
-        const tags: Record<string, TagValue> = {};
-        if (locality.locality.zone) tags.az = locality.locality.zone;
-        if (locality.locality.region) tags.region = locality.locality.region;
-        if (locality.locality.sub_zone) tags.sub_zone = locality.locality.sub_zone;
-        const canary = lb.metadata.filter_metadata['envoy.lb']?.canary;
-        if (canary !== undefined) tags.canary = canary;
-        if (lb.load_balancing_weight !== undefined)
-          tags.load_balancing_weight = lb.load_balancing_weight;
-        const { address, port_value } = lb.endpoint.address.socket_address;
-        return { ip_address: address, port: port_value, tags };
-      }),
-    ),
+    hosts: endpoints.map((endpoint) => {
+      const tags: Record<string, TagValue> = {};
+      const { region, zone, subZone } = endpoint.locality;
+      if (zone) tags.az = zone;
+      if (region) tags.region = region;
+      if (subZone) tags.sub_zone = subZone;
+      if (endpoint.canary !== undefined) tags.canary = endpoint.canary;
+      if (endpoint.weight !== undefined) tags.load_balancing_weight = endpoint.weight;
+      return { ip_address: endpoint.address, port: endpoint.port, tags };
+    }),
   };
 }
 

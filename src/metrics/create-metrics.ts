@@ -3,10 +3,11 @@ import {
   Counter,
   Gauge,
   Histogram,
-  Registry,
   type LabelValues,
+  Registry,
 } from 'prom-client';
 
+import { toHealthStatus } from '../core/build-cluster-load-assignment.js';
 import type { ClusterResource, Snapshot } from '../core/snapshot.js';
 import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
 import { EVENT_FILTERS } from '../sources/docker/to-event-hint.js';
@@ -170,9 +171,10 @@ export function createMetrics(options: { clusterLabels?: boolean } = {}): Metric
       function* () {
         for (const resource of readers.snapshot?.().clusters.values() ?? []) {
           const health = new Map<string, number>();
-          for (const locality of resource.assignment.endpoints)
-            for (const lb of locality.lb_endpoints)
-              health.set(lb.health_status, (health.get(lb.health_status) ?? 0) + 1);
+          for (const endpoint of resource.endpoints) {
+            const status = toHealthStatus(endpoint.health);
+            health.set(status, (health.get(status) ?? 0) + 1);
+          }
           for (const [status, count] of health)
             yield [{ cluster: resource.name, health: status }, count];
         }
@@ -278,9 +280,7 @@ export function createMetrics(options: { clusterLabels?: boolean } = {}): Metric
 
 /** The source of each endpoint of a cluster. */
 function sourcesOf(resource: ClusterResource): string[] {
-  return resource.assignment.endpoints.flatMap((locality) =>
-    locality.lb_endpoints.map((lb) => lb.metadata.filter_metadata['eds-agent'].source),
-  );
+  return resource.endpoints.map((endpoint) => endpoint.source);
 }
 
 /** Counts, per source, what `of` finds in each cluster of the snapshot. */

@@ -1,8 +1,8 @@
-import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
-import type { Snapshot } from '../core/snapshot.js';
+import { toHealthStatus } from '../core/build-cluster-load-assignment.js';
 import type { ContainerRecord } from '../core/container-record.js';
-import type { GrpcStreamStatus } from '../transports/grpc/stream-record.js';
-import type { RestPoller } from '../transports/http/create-rest-pollers.js';
+import type { Snapshot } from '../core/snapshot.js';
+import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
+import type { GrpcStreamStatus, RestPoller } from './client-status.js';
 
 /** What `/status` is built from, read at the moment of the request. */
 export interface StatusInputs {
@@ -91,14 +91,12 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
   const clusters = [...inputs.snapshot.clusters.values()]
     .sort((a, b) => compare(a.name, b.name))
     .map((resource) => {
-      const endpoints = resource.assignment.endpoints.flatMap((locality) =>
-        locality.lb_endpoints.map((lb) => ({
-          address: `${lb.endpoint.address.socket_address.address}:${lb.endpoint.address.socket_address.port_value}`,
-          health: lb.health_status,
-          source: lb.metadata.filter_metadata['eds-agent'].source,
-          hostname: lb.endpoint.hostname ?? '',
-        })),
-      );
+      const endpoints = resource.endpoints.map((endpoint) => ({
+        address: `${endpoint.address}:${endpoint.port}`,
+        health: toHealthStatus(endpoint.health),
+        source: endpoint.source,
+        hostname: endpoint.hostname,
+      }));
       return {
         name: resource.name,
         version: resource.version,
@@ -149,7 +147,7 @@ function toContainerStatus(
         endpoints: outcome.endpoints.map((endpoint) => ({
           cluster: endpoint.cluster,
           address: `${endpoint.address}:${endpoint.port}`,
-          health: endpoint.health === 'draining' ? 'DRAINING' : 'HEALTHY',
+          health: toHealthStatus(endpoint.health),
         })),
         notes: outcome.notes.map((note) => note.message),
       };

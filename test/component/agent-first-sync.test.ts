@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { parseConfig } from '../../src/config/parse-config.js';
 import type { DockerSourceTiming } from '../../src/sources/docker/start-docker-source.js';
-import { startAgent, type Agent } from '../../src/start-agent.js';
+import { type Agent, startAgent } from '../../src/start-agent.js';
 import { endpointsOf, pollEds, send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import { FakeDockerEngine } from '../support/fake-docker-engine.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { createDiscoveryFastPath } from '../../src/transports/http/create-discovery-fast-path.js';
 import { createHttpApp } from '../../src/transports/http/create-http-app.js';
-import { startHttpServer, type HttpServer } from '../../src/transports/http/start-http-server.js';
+import { type HttpServer, startHttpServer } from '../../src/transports/http/start-http-server.js';
 import { ENVOY_NODE } from '../support/envoy-node.js';
 import { anEndpoint } from '../support/records.js';
 

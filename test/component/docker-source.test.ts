@@ -6,12 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toClusterResource } from '../../src/core/snapshot.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import {
-  startDockerSource,
   type DockerSource,
   type DockerSourceTiming,
+  startDockerSource,
 } from '../../src/sources/docker/start-docker-source.js';
 import { eventually } from '../support/eventually.js';
-import { FakeDockerEngine, type FakeContainer } from '../support/fake-docker-engine.js';
+import { type FakeContainer, FakeDockerEngine } from '../support/fake-docker-engine.js';
 
 const web = (n: number, overrides: Partial<FakeContainer> = {}): FakeContainer => ({
   id: `${String(n).padStart(12, '0')}${'a'.repeat(52)}`,

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { createHttpApp } from '../../src/transports/http/create-http-app.js';
-import { startHttpServer, type HttpServer } from '../../src/transports/http/start-http-server.js';
+import { type HttpServer, startHttpServer } from '../../src/transports/http/start-http-server.js';
 import { endpointsOf, pollEds, send } from '../support/envoy-rest-client.js';
 import { anEndpoint } from '../support/records.js';
 

@@ -20,7 +20,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
 import { startRegistrationSource } from '../../src/sources/registrations/start-registration-source.js';
 import { createHttpApp } from '../../src/transports/http/create-http-app.js';
-import { startHttpServer, type HttpServer } from '../../src/transports/http/start-http-server.js';
+import { type HttpServer, startHttpServer } from '../../src/transports/http/start-http-server.js';
 import { checkEdsResponse } from '../conformance/support/check-eds-response.js';
 import { endpointsOf, pollEds, send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { createHttpApp } from '../../src/transports/http/create-http-app.js';
-import { startHttpServer, type HttpServer } from '../../src/transports/http/start-http-server.js';
+import { type HttpServer, startHttpServer } from '../../src/transports/http/start-http-server.js';
 
 /**
  * Sends `head` at once, then one byte of `trickle` every 200 ms, and resolves with how long

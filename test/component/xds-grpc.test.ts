@@ -8,9 +8,9 @@ import {
   CDS,
   closeAll,
   EDS,
+  type Response,
   serve,
   startServer,
-  type Response,
 } from '../support/xds-test-client.js';
 
 afterEach(closeAll);

@@ -4,15 +4,15 @@ import { DEFAULT_SERVICE_OPTIONS, type ServiceOptions } from '../../src/core/ser
 import type { SnapshotStore } from '../../src/snapshot-store.js';
 import { anEndpoint } from '../support/records.js';
 import {
+  type AdsStream,
   CDS,
   closeAll,
   EDS,
   LDS,
   RDS,
+  type Response,
   serve,
   startServer,
-  type AdsStream,
-  type Response,
 } from '../support/xds-test-client.js';
 
 afterEach(closeAll);

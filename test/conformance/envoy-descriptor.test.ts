@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 
+import { buildEnvoyDescriptor, DESCRIPTOR_PATH } from '../../scripts/build-envoy-descriptor.js';
 import { buildCluster } from '../../src/core/build-cluster.js';
 import { buildClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
 import { buildApiListener } from '../../src/core/build-listener.js';
@@ -23,7 +24,6 @@ import {
   ENVOY_PROTO_MESSAGES,
   loadEnvoyProtos,
 } from '../../src/transports/grpc/load-envoy-protos.js';
-import { buildEnvoyDescriptor, DESCRIPTOR_PATH } from '../../scripts/build-envoy-descriptor.js';
 import { anEndpoint } from '../support/records.js';
 import { loadEnvoyProtos as loadProtoFiles } from './support/load-envoy-protos.js';
 

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 
 import type { ContainerRecord } from '../../src/core/container-record.js';
 import {
-  toContainerEndpoints,
   type AddressOptions,
+  toContainerEndpoints,
 } from '../../src/core/to-container-endpoints.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { answerDiscovery } from '../../src/transports/http/answer-discovery.js';

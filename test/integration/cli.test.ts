@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { exitOf, killRunningClis, NO_DOCKER, portOf, startCli, type Cli } from '../support/cli.js';
+import { type Cli, exitOf, killRunningClis, NO_DOCKER, portOf, startCli } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
 
 afterAll(killRunningClis);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
-import { compose, findComposes, type Compose } from '../support/compose.js';
+import { type Compose, compose, findComposes } from '../support/compose.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { eventually } from '../support/eventually.js';
 

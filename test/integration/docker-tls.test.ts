@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestAgent } from '../support/agent-harness.js';
-import { exitOf, killRunningClis, portOf, startCli, type Cli } from '../support/cli.js';
+import { type Cli, exitOf, killRunningClis, portOf, startCli } from '../support/cli.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { endpointsOf, pollEds } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';

@@ -2,12 +2,12 @@ import type { Container } from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { toAdsBootstrap } from '../support/ads-bootstrap.js';
+import { type Cli, exitOf, killRunningClis, startCli } from '../support/cli.js';
+import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import { eventually } from '../support/eventually.js';
-import { answeredBy, sendRequests } from '../support/http-load.js';
-import { exitOf, killRunningClis, startCli, type Cli } from '../support/cli.js';
-import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
 import { freeLoopbackPort } from '../support/free-port.js';
+import { answeredBy, sendRequests } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 import { useEnvoys } from '../support/use-envoys.js';

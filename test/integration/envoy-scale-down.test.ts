@@ -5,7 +5,7 @@ import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import { TEST_REFRESH_DELAY_SECONDS } from '../support/envoy-bootstrap.js';
 import { eventually } from '../support/eventually.js';
-import { answeredBy, sendRequests, type LoadReport } from '../support/http-load.js';
+import { answeredBy, type LoadReport, sendRequests } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 

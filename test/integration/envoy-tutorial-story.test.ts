@@ -1,17 +1,17 @@
 import type { Container } from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { exitOf, startCli, type Cli } from '../support/cli.js';
+import { type Cli, exitOf, startCli } from '../support/cli.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { DockerRelay } from '../support/docker-relay.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import { toTestBootstrap } from '../support/envoy-bootstrap.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
-import { useEnvoys } from '../support/use-envoys.js';
 import { eventually } from '../support/eventually.js';
 import { freeLoopbackPort } from '../support/free-port.js';
-import { answeredBy, sendRequests, type RunningLoad } from '../support/http-load.js';
+import { answeredBy, type RunningLoad, sendRequests } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
+import { useEnvoys } from '../support/use-envoys.js';
 
 // The "Try Envoy" REST EDS tutorial's story, with containers instead of curl, through a real
 // Envoy; then the agent is killed and restarted under load. The agent runs as its own process

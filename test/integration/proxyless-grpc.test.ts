@@ -5,11 +5,11 @@ import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import {
+  type Greeter,
+  type GreeterClient,
   killGreeters,
   startGreeter,
   startGreeterClient,
-  type Greeter,
-  type GreeterClient,
 } from '../support/greeter-example.js';
 
 // A gRPC application with no Envoy at all: the example's client dials xds:///<service>, and

@@ -1,15 +1,15 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildImage, dockerfileBaseImages, SYSTEM_CA_BUNDLE } from '../support/agent-image.js';
 import { NO_DOCKER } from '../support/cli.js';
-import { compose, findComposes, type Compose } from '../support/compose.js';
+import { type Compose, compose, findComposes } from '../support/compose.js';
 import { RUN_LABEL } from '../support/docker-harness.js';
 import { hostsOf } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';

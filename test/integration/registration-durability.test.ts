@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { exitOf, killRunningClis, NO_DOCKER, portOf, startCli, type Cli } from '../support/cli.js';
+import { type Cli, exitOf, killRunningClis, NO_DOCKER, portOf, startCli } from '../support/cli.js';
 import { send } from '../support/envoy-rest-client.js';
 
 afterEach(killRunningClis);

@@ -5,9 +5,9 @@ import { pino } from 'pino';
 import { parseConfig } from '../../src/config/parse-config.js';
 import type { DockerClient } from '../../src/sources/docker/docker-client.js';
 import type { DockerSourceTiming } from '../../src/sources/docker/start-docker-source.js';
-import { startAgent, type Agent } from '../../src/start-agent.js';
+import { type Agent, startAgent } from '../../src/start-agent.js';
 import { checkEdsResponse } from '../conformance/support/check-eds-response.js';
-import { endpointsOf, pollEds, send, type EdsReply } from './envoy-rest-client.js';
+import { type EdsReply, endpointsOf, pollEds, send } from './envoy-rest-client.js';
 
 /** One structured log line the agent wrote. */
 export interface LogLine {

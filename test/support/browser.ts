@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 /** Debian's Chromium, which `.ci/run` installs (package `chromium`). */
 const CHROMIUM = process.env.EDS_AGENT_TEST_CHROMIUM ?? '/usr/bin/chromium';

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export async function freeLoopbackPort(): Promise<number> {

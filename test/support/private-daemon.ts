@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +8,8 @@ import Docker from 'dockerode';
 
 import { eventually } from './eventually.js';
 import { freeLoopbackPort } from './free-port.js';
-import type { CertificateFiles } from './test-certificates.js';
 import { rootWithCommands } from './root-with-commands.js';
+import type { CertificateFiles } from './test-certificates.js';
 
 /**
  * A Docker engine owned by one test: its own data and exec roots, socket, and bridge, so it

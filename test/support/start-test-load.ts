@@ -1,6 +1,6 @@
 import { onTestFinished } from 'vitest';
 
-import { startLoad, type RunningLoad } from './http-load.js';
+import { type RunningLoad, startLoad } from './http-load.js';
 
 /**
  * `startLoad` for the running test: the load stops when the test finishes, passed or failed,

@@ -2,7 +2,7 @@ import type { Container } from 'dockerode';
 import { afterAll, beforeAll } from 'vitest';
 
 import { startTestAgent, type TestAgent } from './agent-harness.js';
-import { DockerHarness, type ContainerSpec } from './docker-harness.js';
+import { type ContainerSpec, DockerHarness } from './docker-harness.js';
 import { toTestBootstrap } from './envoy-bootstrap.js';
 import type { EnvoyUnderTest } from './envoy-process.js';
 import { useEnvoys } from './use-envoys.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach } from 'vitest';
 
-import { startEnvoy, type EnvoyUnderTest } from './envoy-process.js';
+import { type EnvoyUnderTest, startEnvoy } from './envoy-process.js';
 
 /**
  * Envoys for the tests of the enclosing `describe`: one started inside a test is stopped

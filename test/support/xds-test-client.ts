@@ -12,9 +12,9 @@ import {
 import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
 import { loadEnvoyProtos } from '../../src/transports/grpc/load-envoy-protos.js';
 import {
+  type GrpcServer,
   startGrpcServer,
   toServiceDefinition,
-  type GrpcServer,
 } from '../../src/transports/grpc/start-grpc-server.js';
 import { anEndpoint } from './records.js';
 

@@ -5,8 +5,8 @@ import {
   expireRegistrations,
   isHeartbeat,
 } from '../../src/core/apply-registration.js';
+import { buildServedAssignment } from '../../src/core/build-cluster-load-assignment.js';
 import type { RegisteredHost, Registrations } from '../../src/core/registered-host.js';
-import { buildClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
 import { toRegisteredEndpoints, toSdsHosts } from '../../src/core/to-registered-endpoints.js';
 import { anEndpoint } from '../support/records.js';
 
@@ -128,13 +128,13 @@ describe('registered hosts as endpoints', () => {
   });
 
   it('gives the v1 SDS form of every endpoint Envoy is served', () => {
-    const assignment = buildClusterLoadAssignment('web', [
+    const { served } = buildServedAssignment('web', [
       ...toRegisteredEndpoints('web', [
         host('172.18.0.3', { tags: { az: 'z1', canary: false, load_balancing_weight: 50 } }),
       ]),
       anEndpoint({ cluster: 'web', address: '172.18.0.9', port: 8000 }),
     ]);
-    expect(toSdsHosts(assignment)).toEqual({
+    expect(toSdsHosts(served)).toEqual({
       hosts: [
         { ip_address: '172.18.0.9', port: 8000, tags: {} },
         {

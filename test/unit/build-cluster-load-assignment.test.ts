@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   buildClusterLoadAssignment,
+  buildServedAssignment,
   findShadowedEndpoints,
 } from '../../src/core/build-cluster-load-assignment.js';
 import { anEndpoint } from '../support/records.js';
@@ -143,5 +144,23 @@ describe('buildClusterLoadAssignment', () => {
 
   it('builds an assignment with no endpoints for an empty cluster (Envoy then empties it)', () => {
     expect(buildClusterLoadAssignment('web', [])).toEqual({ cluster_name: 'web', endpoints: [] });
+  });
+
+  it('names the endpoints it serves in our words, each address once, in the order it lists them', () => {
+    const { assignment, served } = buildServedAssignment('web', [
+      anEndpoint({ address: '10.0.0.9', priority: 1 }),
+      anEndpoint({ address: '10.0.0.2', locality: { region: 'eu', zone: '', subZone: '' } }),
+      anEndpoint({ address: '10.0.0.1', source: 'api', hostname: '' }),
+      anEndpoint({ address: '10.0.0.1' }), // Docker's, which shadows the registration
+    ]);
+    const listed = assignment.endpoints.flatMap((locality) =>
+      locality.lb_endpoints.map((lb) => lb.endpoint.address.socket_address.address),
+    );
+    expect(served.map((endpoint) => endpoint.address)).toEqual(listed);
+    expect(served.map((endpoint) => `${endpoint.address} ${endpoint.source}`)).toEqual([
+      '10.0.0.1 docker',
+      '10.0.0.2 docker',
+      '10.0.0.9 docker',
+    ]);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { createMetrics, toContainerCounts } from '../../src/metrics/create-metrics.js';
 import { applyClusterEndpoints, EMPTY_SNAPSHOT } from '../../src/core/snapshot.js';
+import { toContainerEndpoints } from '../../src/core/to-container-endpoints.js';
+import { createMetrics, toContainerCounts } from '../../src/metrics/create-metrics.js';
 import { anEndpoint } from '../support/records.js';
 import { aContainer } from '../support/records.js';
-import { toContainerEndpoints } from '../../src/core/to-container-endpoints.js';
 
 /** The samples of `name` in the text format, as `labels value` lines. */
 async function samples(metrics: ReturnType<typeof createMetrics>, name: string): Promise<string[]> {

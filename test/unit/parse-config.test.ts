@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { FLAGS, type FlagName } from '../../src/config/flags.js';
+import { type FlagName, FLAGS } from '../../src/config/flags.js';
 import { formatHelp } from '../../src/config/format-help.js';
-import { toEnvName } from '../../src/config/to-env-name.js';
 import { parseConfig } from '../../src/config/parse-config.js';
+import { toEnvName } from '../../src/config/to-env-name.js';
 
 const run = (argv: string[], env: Record<string, string> = {}) => {
   const result = parseConfig(argv, env);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { QUOTE_LIMIT, quote } from '../../src/core/quote.js';
+import { quote, QUOTE_LIMIT } from '../../src/core/quote.js';
 
 describe('quote', () => {
   it('quotes short text whole, as JSON', () => {

@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { ContainerRecord } from '../../core/container-record.js';
 import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
 import {
-  toContainerEndpoints,
   type AddressOptions,
   type ContainerEndpoints,
+  toContainerEndpoints,
 } from '../../core/to-container-endpoints.js';
 import type { MemberChange } from '../../snapshot-store.js';
 

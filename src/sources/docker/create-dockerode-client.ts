@@ -1,4 +1,4 @@
-import { statSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
@@ -7,14 +7,14 @@ import type Docker from 'dockerode';
 import type { DockerEndpoint } from '../../config/parse-docker-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { createDockerodeOptions } from './create-dockerode-options.js';
-import { DockerUnusableError, type DockerClient, type EventStream } from './docker-client.js';
-import { loadDockerode } from './load-dockerode.js';
+import { type DockerClient, DockerUnusableError, type EventStream } from './docker-client.js';
 import type {
   DockerContainerInspect,
   DockerContainerSummary,
   DockerEvent,
   DockerVersion,
 } from './docker-json.js';
+import { loadDockerode } from './load-dockerode.js';
 
 /**
  * A DockerClient over dockerode, for a unix socket, plain or TLS TCP, or ssh. Requests carry

@@ -10,13 +10,13 @@ import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger, type LedgerEntry } from './create-container-ledger.js';
 import { createKeyedCoalescer } from './create-keyed-coalescer.js';
 import {
-  DockerUnusableError,
   type DockerClient,
+  DockerUnusableError,
   type EngineInfo,
   type EventStream,
 } from './docker-client.js';
 import { startEngineWatchdog } from './start-engine-watchdog.js';
-import { toBackoffDelay, type RetryTiming } from './to-backoff-delay.js';
+import { type RetryTiming, toBackoffDelay } from './to-backoff-delay.js';
 import {
   toContainerRecordFromInspect,
   toContainerRecordFromSummary,

@@ -1,4 +1,4 @@
-import { open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import type { Logger } from 'pino';

@@ -5,14 +5,18 @@ import {
   expireRegistrations,
   isHeartbeat,
   type RegistrationChange,
-  type RegistrationOutcome,
+  type RegistrationResult,
 } from '../../core/apply-registration.js';
 import type { Registrations } from '../../core/registered-host.js';
 import { toHostKey } from '../../core/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { toRegisteredEndpoints } from '../../core/to-registered-endpoints.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
-import { createMemoryJournal, openStateJournal } from './open-state-journal.js';
+import {
+  createMemoryJournal,
+  openStateJournal,
+  StateFileWriteError,
+} from './open-state-journal.js';
 import { toChangeLine } from './state-file.js';
 
 /** Most hosts a log line of a change lists by address; the rest are counted. */
@@ -59,9 +63,9 @@ export interface RegistrationSource {
    * Applies one change, in the order called, to the state with every change before it. A
    * successful one is on disk (when there is a state file) before the returned promise
    * resolves, so a caller that answers 2xx afterwards never acknowledges what a crash could
-   * lose; it rejects when the write fails.
+   * lose; when the write fails, the change is not applied and the result is `not-saved`.
    */
-  apply(change: RegistrationChange): Promise<RegistrationOutcome>;
+  apply(change: RegistrationChange): Promise<RegistrationResult>;
   stop(): Promise<void>;
 }
 
@@ -149,7 +153,14 @@ export async function startRegistrationSource(
       const heartbeat = isHeartbeat(journal.latest, change);
       const outcome = applyRegistration(journal.latest, change);
       if (!outcome.ok) return outcome;
-      await journal.record(toChangeLine(change), outcome.state);
+      try {
+        await journal.record(toChangeLine(change), outcome.state);
+      } catch (error) {
+        // Logged once by the journal, for every change of the failed write.
+        if (error instanceof StateFileWriteError)
+          return { ok: false, reason: 'not-saved', message: error.message };
+        throw error;
+      }
       if (!heartbeat) publishSoon(change.service);
       logger[heartbeat ? 'debug' : 'info'](
         {

@@ -1,10 +1,10 @@
 import type protobuf from 'protobufjs';
 
 import {
-  toClusterResource,
   type ClusterResource,
   type Snapshot,
   type SnapshotChange,
+  toClusterResource,
   type Versioned,
 } from '../../core/snapshot.js';
 import {
@@ -13,7 +13,7 @@ import {
   LISTENER_TYPE_URL,
   ROUTE_CONFIGURATION_TYPE_URL,
 } from '../../core/type-urls.js';
-import { packAny, type AnyMessage } from './encode-proto3-json.js';
+import { type AnyMessage, packAny } from './encode-proto3-json.js';
 import type { ResourceChanges, XdsResources } from './xds-protocol.js';
 
 /**

@@ -1,11 +1,11 @@
 import { combineVersions } from '../../core/compute-version.js';
-import { Subscription, type Reply } from './subscription.js';
+import { type Reply, Subscription } from './subscription.js';
 import {
-  OWED_AFTER,
-  WHOLE_SET_TYPE_URLS,
   type DiscoveryRequestFields,
+  OWED_AFTER,
   type ResourceChanges,
   type SotwResponse,
+  WHOLE_SET_TYPE_URLS,
   type XdsStream,
   type XdsStreamOptions,
 } from './xds-protocol.js';

@@ -12,11 +12,12 @@ import {
 } from '../../core/type-urls.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
+import type { GrpcStreamStatus } from '../../status/client-status.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { DeltaStream } from './delta-stream.js';
 import { DISCOVERY_MESSAGES, loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
-import { StreamRecord, type GrpcStreamStatus } from './stream-record.js';
+import { StreamRecord } from './stream-record.js';
 import type {
   ClientReply,
   DeltaResponse,

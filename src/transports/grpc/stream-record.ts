@@ -1,30 +1,8 @@
+import type { GrpcStreamStatus, StreamTypeStatus } from '../../status/client-status.js';
 import type { ClientReply } from './xds-protocol.js';
 
 /** Most names a stream's status lists per type; the rest are counted. */
 const MAX_LISTED_NAMES = 20;
-
-/** What one type of one stream looks like from the outside, for `/status`. */
-export interface StreamTypeStatus {
-  readonly type: string;
-  /** The names subscribed to (`*` for every one), the first 20. */
-  readonly names: readonly string[];
-  readonly namesTotal: number;
-  /** The version (delta: the nonce) of the last response sent, ACKed, and last NACKed. */
-  readonly sent: string | undefined;
-  readonly acked: string | undefined;
-  readonly lastNack:
-    { readonly version: string; readonly message: string; readonly at: string } | undefined;
-}
-
-/** One open gRPC xDS stream, for `/status`. */
-export interface GrpcStreamStatus {
-  readonly node: string;
-  /** `ads`, `eds`, `cds`, `lds` or `rds`. */
-  readonly service: string;
-  readonly protocol: 'sotw' | 'delta';
-  readonly connectedAt: string;
-  readonly types: readonly StreamTypeStatus[];
-}
 
 interface TypeRecord {
   sent?: string;

@@ -1,4 +1,4 @@
-import { WILDCARD, type ErrorDetail } from './xds-protocol.js';
+import { type ErrorDetail, WILDCARD } from './xds-protocol.js';
 
 /** What a request said of the last response: accepted, or refused with the client's message. */
 export interface Reply {

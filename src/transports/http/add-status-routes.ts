@@ -3,7 +3,7 @@ import type express from 'express';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { StatusJson } from '../../status/build-status.js';
 import { createBearerCheck } from './check-bearer-token.js';
-import { route, type Handler } from './route.js';
+import { type Handler, route } from './route.js';
 import { sendOutcome } from './send-outcome.js';
 import { STATUS_PAGE } from './status-page.js';
 

@@ -1,5 +1,5 @@
 import { combineVersions } from '../../core/compute-version.js';
-import { toClusterResource, type ClusterResource, type Snapshot } from '../../core/snapshot.js';
+import { type ClusterResource, type Snapshot, toClusterResource } from '../../core/snapshot.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE, type DiscoveryApi } from './discovery-api.js';
 import type { DiscoveryRequest } from './parse-discovery-request.js';
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { DiscoveryApi } from './discovery-api.js';
-import { toResponseParts, type HttpOutcome } from './send-outcome.js';
+import { type HttpOutcome, toResponseParts } from './send-outcome.js';
 
 const PATHS: ReadonlyMap<string, DiscoveryApi> = new Map([
   ['/v3/discovery:endpoints', 'v3'],

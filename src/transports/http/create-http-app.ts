@@ -8,16 +8,16 @@ import type { Metrics } from '../../metrics/create-metrics.js';
 import { addStatusRoutes, type StatusRoutesOptions } from './add-status-routes.js';
 import { answerDiscovery } from './answer-discovery.js';
 import { createDiscoveryFastPath } from './create-discovery-fast-path.js';
-import type { RestPollers } from './create-rest-pollers.js';
-import type { DiscoveryApi } from './discovery-api.js';
+import { createParseCache } from './create-parse-cache.js';
 import {
   addRegistrationRoutes,
   type RegistrationRoutesOptions,
 } from './create-registration-routes.js';
-import { createParseCache } from './create-parse-cache.js';
+import type { RestPollers } from './create-rest-pollers.js';
 import { createTurnBudget } from './create-turn-budget.js';
-import { route, type Handler } from './route.js';
-import { sendOutcome, toOutcomeFromError, type HttpOutcome } from './send-outcome.js';
+import type { DiscoveryApi } from './discovery-api.js';
+import { type Handler, route } from './route.js';
+import { type HttpOutcome, sendOutcome, toOutcomeFromError } from './send-outcome.js';
 
 /** Why the agent is or is not ready; `/readyz` answers 200 only with no reasons. */
 export interface Readiness {

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 
 import type { Result } from '../../core/result.js';
 import type { DiscoveryApi } from './discovery-api.js';
-import { parseDiscoveryRequest, type DiscoveryRequest } from './parse-discovery-request.js';
+import { type DiscoveryRequest, parseDiscoveryRequest } from './parse-discovery-request.js';
 
 /** Bodies larger than this are parsed every time (an Envoy's poll is 2-10 KB). */
 const MAX_CACHED_BYTES = 16 * 1024;

@@ -1,19 +1,35 @@
 import express, { type Request } from 'express';
 
-import type { RegistrationChange, RegistrationOutcome } from '../../core/apply-registration.js';
+import type {
+  RegistrationChange,
+  RegistrationOutcome,
+  RegistrationResult,
+} from '../../core/apply-registration.js';
 import { parseClusterName } from '../../core/parse-cluster-name.js';
 import { parseHostKey, parseHostsBody, parseHostUpdate } from '../../core/parse-registration.js';
-import { toHostJson, toHostKey, type RegisteredHost } from '../../core/registered-host.js';
+import {
+  type RegisteredHost,
+  type Registrations,
+  toHostJson,
+  toHostKey,
+} from '../../core/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
-import { toClusterResource, type Snapshot } from '../../core/snapshot.js';
+import { type Snapshot, toClusterResource } from '../../core/snapshot.js';
 import { toSdsHosts } from '../../core/to-registered-endpoints.js';
-import type { RegistrationSource } from '../../sources/registrations/start-registration-source.js';
 import { createBearerCheck } from './check-bearer-token.js';
-import { route, type Handler } from './route.js';
-import { sendOutcome, type HttpOutcome } from './send-outcome.js';
+import { type Handler, route } from './route.js';
+import { type HttpOutcome, sendOutcome } from './send-outcome.js';
+
+/** What the routes need of the registrations (the registration source is one). */
+export interface RegistrationBook {
+  /** The registrations, every change of them kept. */
+  current(): Registrations;
+  /** Applies one change, answering once it is kept, or why it is not applied. */
+  apply(change: RegistrationChange): Promise<RegistrationResult>;
+}
 
 export interface RegistrationRoutesOptions {
-  readonly registrations: RegistrationSource;
+  readonly registrations: RegistrationBook;
   readonly snapshot: () => Snapshot;
   /** Every mutating call must carry `Authorization: Bearer <adminToken>` when set. */
   readonly adminToken: string | undefined;
@@ -43,7 +59,7 @@ export function addRegistrationRoutes(
     ok: (result: Applied['result']) => HttpOutcome,
   ): Promise<HttpOutcome> => {
     const outcome = await registrations.apply(change);
-    return outcome.ok ? ok(outcome.result) : refused(change, outcome.reason);
+    return outcome.ok ? ok(outcome.result) : refused(change, outcome);
   };
   /** POST creates, PUT replaces: the same parsing, another change and status. */
   const writeService = (kind: 'create' | 'replace', status: 200 | 201): Handler[] => [
@@ -131,7 +147,7 @@ export function addRegistrationRoutes(
       const current = snapshot();
       if (current.awaiting.length > 0) return { kind: 'not-synced', awaiting: current.awaiting };
       const resource = toClusterResource(current, param(req, 'service'));
-      return { kind: 'json', body: JSON.stringify(toSdsHosts(resource.assignment)) };
+      return { kind: 'json', body: JSON.stringify(toSdsHosts(resource.endpoints)) };
     }),
   });
 }
@@ -195,9 +211,11 @@ function parseJson(req: Request): Result<unknown> {
 
 function refused(
   change: RegistrationChange,
-  reason: 'exists' | 'no-such-service' | 'no-such-host',
+  result: RegistrationResult & { ok: false },
 ): HttpOutcome {
-  switch (reason) {
+  switch (result.reason) {
+    case 'not-saved':
+      return { kind: 'not-saved', message: result.message };
     case 'exists':
       return {
         kind: 'conflict',

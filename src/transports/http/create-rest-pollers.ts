@@ -1,16 +1,4 @@
-/** One Envoy subscription polling over REST, as `/status` shows it. */
-export interface RestPoller {
-  readonly node: string;
-  readonly api: string;
-  /** The clusters the poll asked for, comma-separated (`*` for all). */
-  readonly clusters: string;
-  readonly lastPollAt: string;
-  /** The version the client said it holds (`version_info`); undefined on a first poll. */
-  readonly acceptedVersion: string | undefined;
-  /** What it was answered: a version, `304` or `503`. */
-  readonly answer: string;
-  readonly polls: number;
-}
+import type { RestPoller } from '../../status/client-status.js';
 
 /** The REST pollers seen recently, bounded. */
 export interface RestPollers {

@@ -2,7 +2,6 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 
 import { quote } from '../../core/quote.js';
-import { StateFileWriteError } from '../../sources/registrations/open-state-journal.js';
 
 /** Everything an HTTP handler can answer, in domain terms. `sendOutcome` is the one place that picks statuses. */
 export type HttpOutcome =
@@ -93,8 +92,7 @@ export function sendOutcome(res: Response, outcome: HttpOutcome): void {
  * Maps an error thrown inside express (the router's, the body reader's, or a bug) to an
  * outcome. A client's mistake becomes a 4xx, logged at debug at most: a path whose
  * percent-encoding is malformed, a body that its Content-Encoding cannot decode, and whatever
- * express marks with a 4xx status. A change the state file could not keep is a 503 (try again
- * later). Anything else is logged here, once, and becomes a 500.
+ * express marks with a 4xx status. Anything else is logged here, once, and becomes a 500.
  */
 export function toOutcomeFromError(
   error: unknown,
@@ -106,8 +104,6 @@ export function toOutcomeFromError(
     logger.debug({ err: (error as Error).message }, 'bad request');
     return outcome;
   }
-  // Logged once by the journal, for every change of the failed write.
-  if (error instanceof StateFileWriteError) return { kind: 'not-saved', message: error.message };
   logger.error({ err: error }, 'unexpected error while handling a request');
   return { kind: 'internal' };
 }

@@ -1,5 +1,5 @@
-import { checkEdsResponse } from './check-eds-response.js';
 import { pollEds } from '../../support/envoy-rest-client.js';
+import { checkEdsResponse } from './check-eds-response.js';
 
 /** Counters named as Envoy's subscription stats. */
 export interface PollerStats {

@@ -1,0 +1,120 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+import { cruise, type IConfiguration, type ICruiseResult } from 'dependency-cruiser';
+import extractTsConfig from 'dependency-cruiser/config-utl/extract-ts-config';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { REPO_ROOT } from '../support/repo-files.js';
+
+// The layering rules `npm run lint` enforces (.dependency-cruiser.cjs), each shown failing on
+// a deliberately bad import in a small tree of its own, laid out as src/ is.
+
+const config = createRequire(import.meta.url)(
+  join(REPO_ROOT, '.dependency-cruiser.cjs'),
+) as IConfiguration;
+
+/** The rules each file of `tree` breaks, as `<rule>: <from> → <to>`. */
+async function violationsOf(tree: Record<string, string>): Promise<string[]> {
+  const root = mkdtempSync(join(tmpdir(), 'eds-agent-layering-'));
+  dirs.push(root);
+  const files = {
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true },
+      include: ['src'],
+    }),
+    ...tree,
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  const { output } = await cruise(
+    ['src'],
+    {
+      ...config.options,
+      baseDir: root,
+      ruleSet: { forbidden: config.forbidden ?? [] },
+      validate: true,
+    },
+    undefined,
+    { tsConfig: extractTsConfig(join(root, 'tsconfig.json')) },
+  );
+  return (output as ICruiseResult).summary.violations
+    .map((violation) => `${violation.rule.name}: ${violation.from} → ${violation.to}`)
+    .sort();
+}
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A module that exports `name` and imports each of `imports`. */
+const module = (name: string, ...imports: string[]) =>
+  [...imports.map((path, i) => `import { x${i} } from '${path}';`), `export const ${name} = 1;`]
+    .concat(imports.map((_, i) => `void x${i};`))
+    .join('\n');
+
+describe('the layering rules', () => {
+  it('pass a tree that keeps them', async () => {
+    expect(
+      await violationsOf({
+        'src/core/a.ts': module('x0'),
+        'src/sources/b.ts': module('x0', '../core/a.js'),
+        'src/transports/c.ts': module('x0', '../core/a.js'),
+      }),
+    ).toEqual([]);
+  });
+
+  it.each<[rule: string, tree: Record<string, string>, violation: string]>([
+    [
+      'the core imports nothing of the agent',
+      {
+        'src/core/a.ts': module('x0', '../transports/serve.js'),
+        'src/transports/serve.ts': module('x0'),
+      },
+      'core-is-pure: src/core/a.ts → src/transports/serve.ts',
+    ],
+    [
+      'the core does no I/O',
+      {
+        'src/core/a.ts': "import { readFileSync } from 'node:fs';\nexport const x0 = readFileSync;",
+      },
+      'core-does-no-io: src/core/a.ts → fs',
+    ],
+    [
+      'a source never imports a transport',
+      {
+        'src/sources/docker/watch.ts': module('x0', '../../transports/http/serve.js'),
+        'src/transports/http/serve.ts': module('x0'),
+      },
+      'sources-not-to-transports: src/sources/docker/watch.ts → src/transports/http/serve.ts',
+    ],
+    [
+      'a transport never imports a source',
+      {
+        'src/transports/http/serve.ts': module('x0', '../../sources/docker/watch.js'),
+        'src/sources/docker/watch.ts': module('x0'),
+      },
+      'transports-not-to-sources: src/transports/http/serve.ts → src/sources/docker/watch.ts',
+    ],
+    [
+      'the agent imports nothing of the tests',
+      { 'src/a.ts': module('x0', '../test/support/b.js'), 'test/support/b.ts': module('x0') },
+      'agent-not-to-development: src/a.ts → test/support/b.ts',
+    ],
+  ])('fail when broken: %s', async (_rule, tree, violation) => {
+    expect(await violationsOf(tree)).toEqual([violation]);
+  });
+
+  it('fail on a cycle, even of types only', async () => {
+    expect(
+      await violationsOf({
+        'src/core/a.ts': "import type { B } from './b.js';\nexport type A = { b?: B };",
+        'src/core/b.ts': "import type { A } from './a.js';\nexport type B = { a?: A };",
+      }),
+    ).toEqual(['no-circular: src/core/a.ts → src/core/b.ts']);
+  });
+});
