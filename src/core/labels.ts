@@ -138,6 +138,11 @@ export const LABELS = {
 /** A label's key, e.g. `port`. */
 export type LabelKey = keyof typeof LABELS;
 
+/** The keys of the labels that may be set per cluster too (`eds.services.<cluster>.<key>`). */
+export type ServiceLabelKey = {
+  [K in LabelKey]: (typeof LABELS)[K]['scope'] extends 'service' ? K : never;
+}[LabelKey];
+
 /** The value a label's parser gives. */
 export type LabelValue<K extends LabelKey> =
   (typeof LABELS)[K] extends LabelSpec<infer T> ? T : never;

@@ -1,5 +1,5 @@
 import type { Locality } from './endpoint.js';
-import { type LabelKey, labelKeys, LABELS, type LabelValue } from './labels.js';
+import { labelKeys, LABELS, type LabelValue, type ServiceLabelKey } from './labels.js';
 import { parseClusterName } from './parse-cluster-name.js';
 import { quote } from './quote.js';
 import { fail, ok, type Result } from './result.js';
@@ -28,8 +28,8 @@ export interface ServiceBinding {
  * Keys that describe an endpoint or tune its cluster; valid both at top level (`eds.port`) and
  * per service (`eds.services.api.port`).
  */
-const ENDPOINT_KEYS = labelKeys('service');
-type EndpointKey = LabelKey;
+const ENDPOINT_KEYS = labelKeys('service') as readonly ServiceLabelKey[];
+type EndpointKey = ServiceLabelKey;
 const CONTAINER_KEYS = labelKeys('container');
 
 /** True when any label starts with `<prefix>.`: the container is one the agent should look at. */

@@ -1,9 +1,9 @@
 import type { Endpoint } from './endpoint.js';
-import type { LabelKey } from './labels.js';
+import type { ServiceLabelKey } from './labels.js';
 import type { OptionConflict, ServiceOptions } from './service-options.js';
 
 /** The label that sets each option. */
-const OPTION_LABELS: Readonly<Record<keyof ServiceOptions, LabelKey>> = {
+const OPTION_LABELS: Readonly<Record<keyof ServiceOptions, ServiceLabelKey>> = {
   lbPolicy: 'lb_policy',
   connectTimeout: 'connect_timeout',
   domains: 'domains',

@@ -10,6 +10,7 @@ import {
 import { toHealthStatus } from '../core/build-cluster-load-assignment.js';
 import type { ClusterResource, Snapshot } from '../core/snapshot.js';
 import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
+import { toShortTypeName } from '../core/type-urls.js';
 import { EVENT_FILTERS } from '../sources/docker/to-event-hint.js';
 
 /** How many containers the Docker source holds in each state (`withheld` by its reason). */
@@ -76,9 +77,9 @@ export interface Metrics {
 const KNOWN_ACTIONS = new Set<string>(EVENT_FILTERS.event);
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
 
-/** `type.googleapis.com/envoy.config.cluster.v3.Cluster` → `Cluster`. */
+/** `type.googleapis.com/envoy.config.cluster.v3.Cluster` → `Cluster`; `other` for what is no type name. */
 function typeName(typeUrl: string): string {
-  const name = typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
+  const name = toShortTypeName(typeUrl);
   return /^[A-Za-z]{1,40}$/.test(name) ? name : 'other';
 }
 

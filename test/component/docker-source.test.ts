@@ -97,14 +97,23 @@ describe('the Docker source', () => {
     engine.add(web(1));
     const { source } = start(engine);
     await source.firstSync;
+    const releaseFirst = engine.holdInspects();
     for (let i = 0; i < 20; i++) engine.emit(web(1).id, 'health_status: healthy');
     await eventually(
-      're-read',
-      () => engine.inspected.length,
-      (n) => n > 0,
+      'the whole burst is taken while its first re-read is in flight',
+      () => [engine.eventsTaken, engine.inspected.length],
+      ([taken, inspected]) => taken === 20 && inspected === 1,
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(engine.inspected.length).toBeLessThanOrEqual(2);
+    const releaseSecond = engine.holdInspects();
+    releaseFirst();
+    await eventually(
+      'one more re-read, for the rest of the burst',
+      () => engine.inspected.length,
+      (n) => n === 2,
+    );
+    releaseSecond();
+    await source.stop(); // waits for every re-read in flight or queued
+    expect(engine.inspected).toHaveLength(2);
   });
 
   it('drains on a SIGTERM kill event and forgets it when the container starts again', async () => {
@@ -122,7 +131,7 @@ describe('the Docker source', () => {
   it('keeps the last endpoints while the engine is down, then resyncs what changed meanwhile', async () => {
     const engine = new FakeDockerEngine();
     engine.add(web(1));
-    const { addresses, source } = start(engine);
+    const { addresses, source, logs } = start(engine);
     await source.firstSync;
 
     engine.goDown();
@@ -133,7 +142,13 @@ describe('the Docker source', () => {
     );
     engine.containers.delete(web(1).id);
     engine.add(web(2));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const retries = () => logs.filter((log) => log.msg.startsWith('Docker engine unreachable'));
+    const before = retries().length;
+    await eventually(
+      'two more attempts to reconnect fail',
+      () => retries().length,
+      (n) => n >= before + 2,
+    );
     expect(addresses()).toEqual(['10.0.0.1 HEALTHY']);
 
     engine.down = false;
@@ -144,12 +159,16 @@ describe('the Docker source', () => {
   it('survives a failed re-read, and the next event repairs the container', async () => {
     const engine = new FakeDockerEngine();
     engine.add(web(1));
-    const { addresses, source } = start(engine);
+    const { addresses, source, logs } = start(engine);
     await source.firstSync;
     engine.failInspect = true;
     engine.add(web(2));
     engine.emit(web(2).id, 'start');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await eventually(
+      'the re-read of web-2 failed',
+      () => logs.filter((log) => log.msg === 'could not re-read container').length,
+      (n) => n === 1,
+    );
     expect(addresses()).toEqual(['10.0.0.1 HEALTHY']);
     engine.failInspect = false;
     engine.emit(web(2).id, 'start');

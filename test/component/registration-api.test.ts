@@ -43,6 +43,8 @@ async function start(
     readOnly?: boolean;
     stateFile?: string;
     compactAfterBytes?: number;
+    /** The clock of TTLs (ms since the epoch); the real one by default. */
+    now?: () => number;
   } = {},
 ): Promise<Started> {
   const logs: Started['logs'] = [];
@@ -63,6 +65,7 @@ async function start(
     stateFile: options.stateFile,
     compactAfterBytes: options.compactAfterBytes,
     sweepIntervalMs: 50,
+    ...(options.now ? { now: options.now } : {}),
   });
   if (!registrations.ok) throw new Error(registrations.problems.join());
   const app = createHttpApp({
@@ -73,6 +76,7 @@ async function start(
       registrations: registrations.value,
       adminToken: options.adminToken,
       readOnly: options.readOnly ?? false,
+      ...(options.now ? { now: options.now } : {}),
     },
   });
   const server: HttpServer = await startHttpServer(app, '127.0.0.1', 0);
@@ -278,24 +282,34 @@ describe('the registration API, call by call', () => {
   });
 
   it('expires a TTL host unless it is put again', async () => {
-    const { port } = await start();
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { port } = await start({ now: () => clock });
+    const served = async () =>
+      endpointsOf(await pollEds(port, 'hb'))
+        .sort()
+        .join(', ');
     await call(port, 'PUT', '/edsservice/hb/hosts/10.2.0.1:9000', { ttl_seconds: 1 });
     await call(port, 'PUT', '/edsservice/hb/hosts/10.2.0.2:9000', {});
-    expect(endpointsOf(await pollEds(port, 'hb'))).toHaveLength(2);
+    // A witness, never renewed: once it is gone, a sweep has run past its deadline.
+    await call(port, 'PUT', '/edsservice/hb/hosts/10.2.0.3:9000', { ttl_seconds: 1 });
+    expect(await served()).toBe(
+      '10.2.0.1:9000 HEALTHY, 10.2.0.2:9000 HEALTHY, 10.2.0.3:9000 HEALTHY',
+    );
     // Heartbeats keep it alive past its first deadline...
     for (let i = 0; i < 4; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      clock += 400;
       expect(
         (await call(port, 'PUT', '/edsservice/hb/hosts/10.2.0.1:9000', { ttl_seconds: 1 })).status,
       ).toBe(200);
     }
-    expect(endpointsOf(await pollEds(port, 'hb'))).toHaveLength(2);
-    // ...and without them it goes.
     await eventually(
-      'the TTL host expired',
-      async () => endpointsOf(await pollEds(port, 'hb')),
-      (e) => e.join() === '10.2.0.2:9000 HEALTHY',
+      'the witness expired, and the renewed host did not',
+      served,
+      (hosts) => hosts === '10.2.0.1:9000 HEALTHY, 10.2.0.2:9000 HEALTHY',
     );
+    // ...and without them it goes.
+    clock += 1001;
+    await eventually('the TTL host expired', served, (hosts) => hosts === '10.2.0.2:9000 HEALTHY');
   });
 
   it('needs the admin token for every mutating call, and only for those', async () => {

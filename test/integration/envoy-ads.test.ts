@@ -7,7 +7,7 @@ import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import { eventually } from '../support/eventually.js';
 import { freeLoopbackPort } from '../support/free-port.js';
-import { answeredBy, sendRequests } from '../support/http-load.js';
+import { answeredBy, sendRequests, sentMore } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 import { useEnvoys } from '../support/use-envoys.js';
@@ -89,14 +89,14 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN).each(['GRPC', 'DELTA_GRPC'] as const)(
         (n) => n === 3,
       );
       const load = startTestLoad(envoy.url, { headers: { 'x-service': service } });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sentMore(load, 20);
       await Promise.all([replicas[0]?.stop(), replicas[1]?.stop()]);
       await eventually(
         'Envoy holds one',
         async () => (await envoy.hosts(service)).length,
         (n) => n === 1,
       );
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sentMore(load, 20);
       const report = await load.stop();
       expect(report.failures).toEqual([]);
       expect(report.sent).toBeGreaterThan(50);
@@ -134,8 +134,12 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN).each(['GRPC', 'DELTA_GRPC'] as const)(
 
       agent.kill('SIGKILL');
       await exitOf(agent);
-      await new Promise((resolve) => setTimeout(resolve, 1000)); // routing on, agent gone
-      expect(await envoy.stat('control_plane.connected_state')).toBe(0);
+      await eventually(
+        'Envoy sees the agent gone',
+        () => envoy.stat('control_plane.connected_state'),
+        (state) => state === 0,
+      );
+      await sentMore(load, 20); // routing on, agent gone
       agent = startCli(args);
       try {
         await listening(agent);
@@ -145,7 +149,7 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN).each(['GRPC', 'DELTA_GRPC'] as const)(
           (state) => state === 1,
           { timeoutMs: 15_000 },
         );
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await sentMore(load, 20);
         const report = await load.stop();
         expect(report.failures).toEqual([]);
         expect(answeredBy(report)).toEqual(replicas.map(idOf).sort());

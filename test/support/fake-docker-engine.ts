@@ -35,12 +35,21 @@ export class FakeDockerEngine implements DockerClient {
   #hung: { promise: Promise<void>; release: () => void } | undefined;
   /** When set, list calls take their snapshot at once but return only after it resolves. */
   listGate: Promise<void> | undefined;
-  /** The same for inspect calls. */
+  /** The same for inspect calls (each is counted in `inspected` before it waits). */
   inspectGate: Promise<void> | undefined;
+  /** Events the source has taken from its streams and handled. */
+  eventsTaken = 0;
   #streams = new Set<{ push: (event: DockerEvent | null) => void }>();
 
   add(container: FakeContainer): void {
     this.containers.set(container.id, container);
+  }
+
+  /** Holds every inspect from now on until the returned function is called. */
+  holdInspects(): () => void {
+    let release = (): void => undefined;
+    this.inspectGate = new Promise<void>((resolve) => (release = resolve));
+    return release;
   }
 
   /** The engine stops answering; connections stay open. */
@@ -58,19 +67,7 @@ export class FakeDockerEngine implements DockerClient {
 
   /** Waits while hung; rejects as a real request does when `signal` aborts meanwhile. */
   async #answer(signal: AbortSignal | undefined): Promise<void> {
-    const hung = this.#hung;
-    if (!hung) return;
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        reject(new Error('The operation was aborted'));
-      };
-      if (signal?.aborted) onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      void hung.promise.then(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-    });
+    await waitFor(this.#hung?.promise, signal);
   }
 
   async ping(signal?: AbortSignal): Promise<void> {
@@ -102,7 +99,7 @@ export class FakeDockerEngine implements DockerClient {
     await this.#answer(signal);
     if (this.down) throw new Error('connect ECONNREFUSED');
     const snapshot = [...this.containers.values()].filter((c) => c.running).map(toSummary);
-    await this.listGate;
+    await waitFor(this.listGate, signal);
     return snapshot;
   }
 
@@ -117,7 +114,7 @@ export class FakeDockerEngine implements DockerClient {
     this.inspected.push(id);
     const container = this.containers.get(id);
     const snapshot = container && toInspect(container);
-    await this.inspectGate;
+    await waitFor(this.inspectGate, signal);
     return snapshot;
   }
 
@@ -138,6 +135,7 @@ export class FakeDockerEngine implements DockerClient {
     };
     this.#streams.add(stream);
     const streams = this.#streams;
+    const taken = () => (this.eventsTaken += 1);
     return {
       close: () => {
         stream.push(null);
@@ -147,8 +145,10 @@ export class FakeDockerEngine implements DockerClient {
           for (;;) {
             const event = queue.shift();
             if (event === null) return;
-            if (event) yield event;
-            else await new Promise<void>((resolve) => (wake = resolve));
+            if (event) {
+              yield event;
+              taken(); // the consumer asks for the next one once it has handled this one
+            } else await new Promise<void>((resolve) => (wake = resolve));
           }
         } finally {
           streams.delete(stream);
@@ -200,4 +200,20 @@ function toInspect(c: FakeContainer): DockerContainerInspect {
     Config: { Labels: c.labels, ExposedPorts: { '8080/tcp': {} } },
     NetworkSettings: { Networks: { bridge: { IPAddress: c.ip } }, Ports: {} },
   };
+}
+
+/** Waits for `gate` (if any); rejects as a real request does when `signal` aborts meanwhile. */
+async function waitFor(gate: Promise<void> | undefined, signal: AbortSignal | undefined) {
+  if (!gate) return;
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      reject(new Error('The operation was aborted'));
+    };
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void gate.then(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

@@ -1,5 +1,7 @@
 import { Agent, request } from 'node:http';
 
+import { eventually } from './eventually.js';
+
 /** What a load run saw. Test upstreams answer with their hostname, so a body names a container. */
 export interface LoadReport {
   readonly sent: number;
@@ -52,6 +54,19 @@ export function startLoad(
       return freeze(seen);
     },
   };
+}
+
+/**
+ * Waits until `load` has sent `count` more requests than when called: it ran for that many
+ * requests, however fast this machine is today.
+ */
+export async function sentMore(load: RunningLoad, count: number): Promise<void> {
+  const from = load.report().sent;
+  await eventually(
+    `the load sends ${count} more requests`,
+    () => load.report().sent,
+    (sent) => sent >= from + count,
+  );
 }
 
 /** Sends `count` requests (with `headers`) one after another and reports. */

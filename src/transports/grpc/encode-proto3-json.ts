@@ -1,5 +1,7 @@
 import protobuf from 'protobufjs';
 
+import { toMessageName } from '../../core/type-urls.js';
+
 /**
  * Encodes a message given in proto3 JSON form (the form the REST API serves: snake_case field
  * names, enums by name, `"1s"` durations, wrapper types as bare values, `Struct` as a JSON
@@ -14,7 +16,7 @@ export function encodeProto3Json(type: protobuf.Type, json: unknown): Uint8Array
 export function packAny(root: protobuf.Root, json: Record<string, unknown>): AnyMessage {
   const { '@type': typeUrl, ...fields } = json;
   if (typeof typeUrl !== 'string') throw new Error('an Any needs an "@type"');
-  const type = root.lookupType(typeUrl.slice(typeUrl.lastIndexOf('/') + 1));
+  const type = root.lookupType(toMessageName(typeUrl));
   return { type_url: typeUrl, value: encodeProto3Json(type, fields) };
 }
 

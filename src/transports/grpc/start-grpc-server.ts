@@ -28,39 +28,56 @@ import type {
 
 const DEFAULT_MAX_STREAMS = 10_000;
 
-/**
- * The services, each with its method's path, the types it serves, and its protocol: state of
- * the world (`sotw`) or incremental (`delta`).
- */
-const SERVICES = [
-  ...[
-    [
-      'ads',
-      'discovery.v3.AggregatedDiscoveryService',
-      'AggregatedResources',
-      XDS_RESOURCE_TYPE_URLS,
-    ],
-    [
-      'eds',
-      'endpoint.v3.EndpointDiscoveryService',
-      'Endpoints',
-      [CLUSTER_LOAD_ASSIGNMENT_TYPE_URL],
-    ],
-    ['cds', 'cluster.v3.ClusterDiscoveryService', 'Clusters', [CLUSTER_TYPE_URL]],
-    ['lds', 'listener.v3.ListenerDiscoveryService', 'Listeners', [LISTENER_TYPE_URL]],
-    ['rds', 'route.v3.RouteDiscoveryService', 'Routes', [ROUTE_CONFIGURATION_TYPE_URL]],
-  ].flatMap(([short, service, resources, types]) => [
-    { short, method: `Stream${String(resources)}`, service, types, kind: 'sotw' },
-    { short, method: `Delta${String(resources)}`, service, types, kind: 'delta' },
-  ]),
-] as {
+/** The xDS services: each serves its types over a state-of-the-world and a delta method. */
+const SERVICES: readonly {
   /** As `/status` and the metrics name it. */
   readonly short: string;
-  readonly method: string;
+  /** Its name under `envoy.service.` */
   readonly service: string;
+  /** Its methods are `Stream<resources>` and `Delta<resources>`. */
+  readonly resources: string;
   readonly types: readonly string[];
-  readonly kind: 'sotw' | 'delta';
-}[];
+}[] = [
+  {
+    short: 'ads',
+    service: 'discovery.v3.AggregatedDiscoveryService',
+    resources: 'AggregatedResources',
+    types: XDS_RESOURCE_TYPE_URLS,
+  },
+  {
+    short: 'eds',
+    service: 'endpoint.v3.EndpointDiscoveryService',
+    resources: 'Endpoints',
+    types: [CLUSTER_LOAD_ASSIGNMENT_TYPE_URL],
+  },
+  {
+    short: 'cds',
+    service: 'cluster.v3.ClusterDiscoveryService',
+    resources: 'Clusters',
+    types: [CLUSTER_TYPE_URL],
+  },
+  {
+    short: 'lds',
+    service: 'listener.v3.ListenerDiscoveryService',
+    resources: 'Listeners',
+    types: [LISTENER_TYPE_URL],
+  },
+  {
+    short: 'rds',
+    service: 'route.v3.RouteDiscoveryService',
+    resources: 'Routes',
+    types: [ROUTE_CONFIGURATION_TYPE_URL],
+  },
+];
+
+/** Every method served: two per service, one per protocol variant. */
+const METHODS = SERVICES.flatMap((service) =>
+  (['sotw', 'delta'] as const).map((kind) => ({
+    ...service,
+    kind,
+    method: `${kind === 'sotw' ? 'Stream' : 'Delta'}${service.resources}`,
+  })),
+);
 
 export interface GrpcServerOptions {
   readonly store: SnapshotStore;
@@ -126,7 +143,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  for (const service of SERVICES) {
+  for (const service of METHODS) {
     const path = `/envoy.service.${service.service}/${service.method}`;
     const definition = toServiceDefinition(root, path, service.method, service.kind);
     const defaultType = service.types.length === 1 ? service.types[0] : undefined;

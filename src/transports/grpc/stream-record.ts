@@ -1,3 +1,4 @@
+import { toShortTypeName } from '../../core/type-urls.js';
 import type { GrpcStreamStatus, StreamTypeStatus } from '../../status/client-status.js';
 import type { ClientReply } from './xds-protocol.js';
 
@@ -59,7 +60,7 @@ export class StreamRecord {
         const names = subscriptions.get(typeUrl) ?? [];
         const record = this.#types.get(typeUrl) ?? {};
         return {
-          type: typeUrl.slice(typeUrl.lastIndexOf('.') + 1),
+          type: toShortTypeName(typeUrl),
           names: names.slice(0, MAX_LISTED_NAMES),
           namesTotal: names.length,
           sent: record.sent,
