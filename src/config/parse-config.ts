@@ -16,7 +16,7 @@ export type Invocation =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
 
-/** Every flag's value, and where each came from (for messages that name it). */
+/** Every flag's value, as its parser gave it. */
 type FlagValues = { readonly [K in FlagName]: FlagValue<K> };
 
 /**
