@@ -141,7 +141,14 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   const grpc =
     config.grpcPort === undefined
       ? ok(undefined)
-      : await startGrpcServer({ store, logger, metrics, bind: config.bind, port: config.grpcPort });
+      : await startGrpcServer({
+          store,
+          logger,
+          metrics,
+          bind: config.bind,
+          port: config.grpcPort,
+          limits: config.grpcLimits,
+        });
   if (!grpc.ok) {
     await server.close();
     await registrations.value.stop();

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE_URL as ENDPOINTS_TYPE_URL } from '../../src/core/type-urls.js';
 import { loadEnvoyProtos } from '../../src/transports/grpc/load-envoy-protos.js';
-import { toServiceDefinition } from '../../src/transports/grpc/start-grpc-server.js';
+import { toServiceDefinition } from '../../src/transports/grpc/to-service-definition.js';
 
 /** The first endpoint of a changed assignment is `10.9.<generation / 250>.<generation % 250>`. */
 export const markerAddress = (generation: number) =>

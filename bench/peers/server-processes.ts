@@ -92,6 +92,8 @@ export async function startAgent(name: string, v8Flags: readonly string[]): Prom
     [
       ...[...v8Flags, `${REPO}/dist/main.js`, '--port', '0', '--grpc-port', '0'],
       ...['--bind', '127.0.0.1', '--log-level', 'info', '--log-format', 'json'],
+      // The fan-out's simulated fleet connects from one address, as no real fleet does.
+      ...['--grpc-max-streams-per-peer', '10000'],
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -1,4 +1,5 @@
 import type { AddressOptions } from '../core/to-container-endpoints.js';
+import type { GrpcLimits } from '../transports/grpc/grpc-limits.js';
 import type { DockerEndpoint } from './parse-docker-host.js';
 
 /** Everything the agent is configured with, validated. Built only by `parseConfig`. */
@@ -6,6 +7,8 @@ export interface Config {
   readonly port: number;
   /** Port of the gRPC xDS server (0: a free one); undefined when it is off. */
   readonly grpcPort: number | undefined;
+  /** How much of the gRPC server one client may take. */
+  readonly grpcLimits: GrpcLimits;
   readonly bind: string;
   readonly dockerHost: DockerEndpoint;
   /** As given, for logs. */

@@ -1,10 +1,12 @@
 import { DEFAULT_ROUTE_CONFIG_NAME } from '../core/build-route-configuration.js';
 import type { Result } from '../core/result.js';
+import { DEFAULT_GRPC_LIMITS } from '../transports/grpc/grpc-limits.js';
 import { LOG_FORMATS, LOG_LEVELS } from './config.js';
 import {
   type Env,
   parseAddressMode,
   parseAdminToken,
+  parseCount,
   parseDockerHostFlag,
   parseGrpcPort,
   parseIp,
@@ -70,6 +72,30 @@ export const FLAGS = {
     default: '18000',
     parse: parseGrpcPort,
     doc: 'Port of the gRPC xDS server: ADS, EDS, CDS, LDS and RDS (`0` picks a free one; `off` disables it).',
+  }),
+  'grpc-max-streams': flag({
+    value: '<count>',
+    default: String(DEFAULT_GRPC_LIMITS.maxStreams),
+    parse: parseCount,
+    doc: 'Most gRPC streams open at once; one more is refused with `RESOURCE_EXHAUSTED`.',
+  }),
+  'grpc-max-streams-per-peer': flag({
+    value: '<count>',
+    default: String(DEFAULT_GRPC_LIMITS.maxStreamsPerPeer),
+    parse: parseCount,
+    doc: 'Most gRPC streams open at once from one client address, however many connections it opens, so that one client cannot take them all.',
+  }),
+  'grpc-max-streams-per-connection': flag({
+    value: '<count>',
+    default: String(DEFAULT_GRPC_LIMITS.maxStreamsPerConnection),
+    parse: parseCount,
+    doc: 'Most gRPC streams open at once on one connection.',
+  }),
+  'grpc-max-names': flag({
+    value: '<count>',
+    default: String(DEFAULT_GRPC_LIMITS.maxNames),
+    parse: parseCount,
+    doc: 'Most resource names one gRPC request may list, and one stream subscribe to; more ends the stream with `INVALID_ARGUMENT`.',
   }),
   bind: flag({
     value: '<ip>',

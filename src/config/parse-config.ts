@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { fail, ok, type Result } from '../core/result.js';
+import { DEFAULT_GRPC_LIMITS } from '../transports/grpc/grpc-limits.js';
 import type { Config } from './config.js';
 import { type FlagName, FLAGS, type FlagValue } from './flags.js';
 import { type EndpointSettings, resolveDockerEndpoint } from './parse-docker-host.js';
@@ -88,6 +89,13 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
     config: {
       port: values.port,
       grpcPort: values['grpc-port'],
+      grpcLimits: {
+        ...DEFAULT_GRPC_LIMITS,
+        maxStreams: values['grpc-max-streams'],
+        maxStreamsPerPeer: values['grpc-max-streams-per-peer'],
+        maxStreamsPerConnection: values['grpc-max-streams-per-connection'],
+        maxNames: values['grpc-max-names'],
+      },
       bind: values.bind,
       dockerHost: dockerHost.value,
       dockerHostUrl: hostFlag.text,

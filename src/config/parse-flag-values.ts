@@ -32,6 +32,14 @@ export function parsePort({ value, path }: Raw): Result<number> {
     : fail([`${path}: expected a port 0-65535, got ${JSON.stringify(value)}`]);
 }
 
+/** A whole number from 1 to 1,000,000 (a count of streams or names). */
+export function parseCount({ value, path }: Raw): Result<number> {
+  const count = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+  return count >= 1 && count <= 1_000_000
+    ? ok(count)
+    : fail([`${path}: expected a whole number from 1 to 1000000, got ${JSON.stringify(value)}`]);
+}
+
 /** A port, or `off`: undefined. */
 export function parseGrpcPort(raw: Raw): Result<number | undefined> {
   return raw.value === 'off' ? ok(undefined) : parsePort(raw);

@@ -285,7 +285,7 @@ describe('the gRPC xDS server, incremental (delta) over ADS', () => {
 
 describe('the gRPC xDS server, limits', () => {
   it('refuses a stream beyond its maximum with RESOURCE_EXHAUSTED, and serves the others', async () => {
-    const { store, connect } = await startServer([], 1);
+    const { store, connect } = await startServer([], { maxStreams: 1 });
     serve(store, 'web', '10.0.0.1');
     const first = connect();
     first.send({ type_url: EDS, resource_names: ['web'] });
@@ -298,6 +298,109 @@ describe('the gRPC xDS server, limits', () => {
       (s) => s !== undefined,
     );
     expect(second.status()?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  });
+
+  it('lets no client take every stream: each connection and each address gets a share', async () => {
+    const { store, connect } = await startServer(
+      [],
+      { maxStreams: 10, maxStreamsPerPeer: 3, maxStreamsPerConnection: 2 },
+      '::',
+    );
+    serve(store, 'web', '10.0.0.1');
+    /** `served`, or how the stream was refused. */
+    const outcome = async (stream: ReturnType<typeof connect>) => {
+      stream.send({ type_url: EDS, resource_names: ['web'] });
+      return eventually(
+        'the stream is answered or ended',
+        () => {
+          const status = stream.status();
+          if (status) return `${grpc.status[status.code]}: ${status.details}`;
+          return stream.drained().length > 0 ? 'served' : undefined;
+        },
+        (seen) => seen !== undefined,
+      );
+    };
+    // Clients to one host share one connection, unless they ask for their own.
+    expect(await outcome(connect())).toBe('served');
+    expect(await outcome(connect())).toBe('served');
+    expect(await outcome(connect())).toBe(
+      'RESOURCE_EXHAUSTED: eds-agent serves at most 2 streams per connection',
+    );
+    expect(await outcome(connect({ ownConnection: true }))).toBe('served');
+    expect(await outcome(connect({ ownConnection: true }))).toBe(
+      'RESOURCE_EXHAUSTED: eds-agent serves at most 3 streams per client address (127.0.0.1)',
+    );
+    // Another client address still gets in.
+    expect(await outcome(connect({ host: '::1', ownConnection: true }))).toBe('served');
+  });
+
+  it('refuses a request for more names than its maximum with INVALID_ARGUMENT, costing the others nothing', async () => {
+    const { store, connect, connectDelta } = await startServer();
+    serve(store, 'web', '10.0.0.1');
+    const names = Array.from({ length: 10_001 }, (_, i) => `unknown-${i}`);
+    const sotw = connect();
+    sotw.send({ type_url: EDS, resource_names: names });
+    const delta = connectDelta();
+    delta.send({ type_url: EDS, resource_names_subscribe: names });
+    for (const [stream, field] of [
+      [sotw, 'resource_names'],
+      [delta, 'resource_names_subscribe'],
+    ] as const) {
+      await eventually(
+        'the stream ends',
+        () => stream.status(),
+        (status) => status !== undefined,
+      );
+      expect(stream.status()).toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: `${field}: at most 10000 resource names per request, got 10001`,
+      });
+      expect(stream.drained()).toEqual([]);
+    }
+    const wellBehaved = connect();
+    wellBehaved.send({ type_url: EDS, resource_names: ['web'] });
+    expect((await wellBehaved.next()).resources).toEqual([
+      { name: 'web', addresses: ['10.0.0.1'] },
+    ]);
+  });
+
+  it.each([
+    ['a field of wire type 7', [0x0f]],
+    ['a varint cut short', [0x08, 0xff]],
+    ['a message field longer than what follows', [0x12, 0x05, 0x0a]],
+  ])(
+    'answers a message that does not decode (%s) with INVALID_ARGUMENT, not INTERNAL',
+    async (_what, bytes) => {
+      const { server } = await startServer();
+      const status = await sendRawBytes(server.port, Buffer.from(bytes));
+      expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(status.details).toMatch(/^cannot decode the request: /);
+    },
+  );
+
+  it('keeps at most 256 characters of a node id and 1,024 of a NACK message', async () => {
+    const { store, server, logs, connect } = await startServer();
+    serve(store, 'web', '10.0.0.1');
+    const ads = connect();
+    const node = { id: 'n'.repeat(100_000) };
+    ads.send({ node, type_url: EDS, resource_names: ['web'] });
+    const first = await ads.next();
+    ads.send({
+      node,
+      type_url: EDS,
+      resource_names: ['web'],
+      response_nonce: first.nonce,
+      error_detail: { code: 3, message: 'm'.repeat(100_000) },
+    });
+    await eventually(
+      'the NACK is recorded',
+      () => server.streamStatus()[0]?.types[0]?.lastNack,
+      (nack) => nack !== undefined,
+    );
+    const [stream] = server.streamStatus();
+    expect(stream?.node).toBe('n'.repeat(256));
+    expect(stream?.types[0]?.lastNack?.message).toBe('m'.repeat(1024));
+    expect(logs.find((log) => log.msg.includes('NACK'))?.node).toBe('n'.repeat(256));
   });
 
   it('ends its streams with UNAVAILABLE when it stops, which clients retry', async () => {
@@ -374,3 +477,33 @@ describe('the gRPC xDS server, one type per service', () => {
     expect(caughtUp.length).toBeLessThan(changes * 0.6);
   }, 60_000);
 });
+
+/** Opens an ADS stream, sends `bytes` as its one message (whatever they are), and waits for its end. */
+async function sendRawBytes(port: number, bytes: Buffer): Promise<grpc.StatusObject> {
+  const Raw = grpc.makeGenericClientConstructor(
+    {
+      call: {
+        path: '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: (value: Buffer) => value,
+        requestDeserialize: (value: Buffer) => value,
+        responseSerialize: (value: Buffer) => value,
+        responseDeserialize: (value: Buffer) => value,
+      },
+    },
+    'Raw',
+  );
+  const client = new Raw(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  try {
+    const call = (
+      client as unknown as { call: () => grpc.ClientDuplexStream<Buffer, Buffer> }
+    ).call();
+    call.on('error', () => undefined);
+    const ended = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.write(bytes);
+    return await ended;
+  } finally {
+    client.close();
+  }
+}

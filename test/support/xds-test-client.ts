@@ -10,12 +10,10 @@ import {
   ROUTE_CONFIGURATION_TYPE_URL,
 } from '../../src/core/type-urls.js';
 import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
+import type { GrpcLimits } from '../../src/transports/grpc/grpc-limits.js';
 import { loadEnvoyProtos } from '../../src/transports/grpc/load-envoy-protos.js';
-import {
-  type GrpcServer,
-  startGrpcServer,
-  toServiceDefinition,
-} from '../../src/transports/grpc/start-grpc-server.js';
+import { type GrpcServer, startGrpcServer } from '../../src/transports/grpc/start-grpc-server.js';
+import { toServiceDefinition } from '../../src/transports/grpc/to-service-definition.js';
 import { anEndpoint } from './records.js';
 
 // The four resource types, as the tests name them.
@@ -103,8 +101,20 @@ export async function closeAll(): Promise<void> {
   for (const close of closers.splice(0).reverse()) await close();
 }
 
+/** How a test client reaches the server: where, and on a connection of its own or a shared one. */
+export interface ConnectOptions {
+  /** `127.0.0.1` unless given (`::1` is another client address, for a server bound to `::`). */
+  readonly host?: string;
+  /** A connection of its own; otherwise grpc-js shares one between clients to the same host. */
+  readonly ownConnection?: boolean;
+}
+
 /** A gRPC xDS server on a store of its own, with its log lines kept. */
-export async function startServer(awaiting: string[] = [], maxStreams?: number) {
+export async function startServer(
+  awaiting: string[] = [],
+  limits: Partial<GrpcLimits> = {},
+  bind = '127.0.0.1',
+) {
   const logs: { level: number; msg: string; [key: string]: unknown }[] = [];
   const logger = pino(
     { level: 'debug' },
@@ -120,9 +130,9 @@ export async function startServer(awaiting: string[] = [], maxStreams?: number) 
   const started = await startGrpcServer({
     store,
     logger,
-    bind: '127.0.0.1',
+    bind,
     port: 0,
-    ...(maxStreams === undefined ? {} : { maxStreams }),
+    limits,
   });
   if (!started.ok) throw new Error(started.problems.join());
   const server: GrpcServer = started.value;
@@ -131,15 +141,23 @@ export async function startServer(awaiting: string[] = [], maxStreams?: number) 
     store,
     server,
     logs,
-    connect: () => connectAds(server.port, 'sotw'),
-    connectDelta: () => connectAds(server.port, 'delta'),
+    connect: (options?: ConnectOptions) => connectAds(server.port, 'sotw', options),
+    connectDelta: (options?: ConnectOptions) => connectAds(server.port, 'delta', options),
     connectTo: (service: keyof typeof clients) => connectAds(server.port, service),
   };
 }
 
 /** Opens a stream of `kind` (ADS state of the world or delta, or one type's service) to `port`. */
-export function connectAds(port: number, kind: keyof typeof clients): AdsStream {
-  const client = new clients[kind](`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+export function connectAds(
+  port: number,
+  kind: keyof typeof clients,
+  { host = '127.0.0.1', ownConnection = false }: ConnectOptions = {},
+): AdsStream {
+  const client = new clients[kind](
+    `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    grpc.credentials.createInsecure(),
+    ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {},
+  );
   const methods = client as unknown as { call: () => grpc.ClientDuplexStream<unknown, unknown> };
   const call = methods.call();
   call.on('error', () => undefined);

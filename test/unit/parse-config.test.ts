@@ -17,6 +17,13 @@ describe('parseConfig', () => {
     expect(run([])).toEqual({
       port: 8080,
       grpcPort: 18000,
+      grpcLimits: {
+        maxStreams: 10_000,
+        maxStreamsPerPeer: 256,
+        maxStreamsPerConnection: 100,
+        maxNames: 10_000,
+        maxNameBytes: 4 * 1024 * 1024,
+      },
       bind: '0.0.0.0',
       dockerHost: { kind: 'unix', path: '/var/run/docker.sock' },
       dockerHostUrl: 'unix:///var/run/docker.sock',
@@ -68,10 +75,25 @@ describe('parseConfig', () => {
         '--metrics-cluster-labels',
         '--log-format',
         'pretty',
+        '--grpc-max-streams',
+        '500',
+        '--grpc-max-streams-per-peer',
+        '50',
+        '--grpc-max-streams-per-connection',
+        '5',
+        '--grpc-max-names',
+        '1000',
       ]),
     ).toEqual({
       port: 9000,
       grpcPort: 0,
+      grpcLimits: {
+        maxStreams: 500,
+        maxStreamsPerPeer: 50,
+        maxStreamsPerConnection: 5,
+        maxNames: 1000,
+        maxNameBytes: 4 * 1024 * 1024,
+      },
       bind: '127.0.0.1',
       dockerHost: { kind: 'tcp', host: 'docker.internal', port: 2376, tls: undefined },
       dockerHostUrl: 'tcp://docker.internal:2376',
@@ -191,6 +213,13 @@ describe('parseConfig', () => {
     });
     // A flag after a flag that needs a value is still the missing value it looks like.
     expect(parseConfig(['--port', '--read-only'], {}).ok).toBe(false);
+  });
+
+  it.each(['0', '-1', '1.5', 'many', '1000001'])('refuses %s streams or names', (value) => {
+    expect(parseConfig(['--grpc-max-names', value], {})).toEqual({
+      ok: false,
+      problems: [`--grpc-max-names: expected a whole number from 1 to 1000000, got "${value}"`],
+    });
   });
 
   it('turns the gRPC server off with --grpc-port off, and checks any other value as a port', () => {

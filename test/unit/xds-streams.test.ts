@@ -20,6 +20,7 @@ import type {
 // `send` that records what the client would receive. Each resource is packed as the bytes
 // `<name>@<version>`, so a response reads as `CDS: api@1 web@1` (state of the world) or
 // `CDS: +web@2 -api` (delta: sent and removed); an unknown endpoint name is `<name>@empty`.
+// A stream takes at most 4 names per request and in all, and 40 characters of them in all.
 
 const TYPES = {
   CDS: CLUSTER_TYPE_URL,
@@ -74,6 +75,8 @@ type Step =
       readonly initial?: Record<string, string>;
       /** Carries the nonce of the type's last response (`ack`), with an error (`nack`), or an older one (`stale`). */
       readonly reply?: 'ack' | 'nack' | 'stale';
+      /** Why the stream refuses the request; none when it takes it. */
+      readonly refused?: string;
     }
   /** The snapshot changes: each resource given gets that version (`null`: it is gone). */
   | { readonly change: Type; readonly to: Record<string, string | null> }
@@ -125,6 +128,7 @@ function run({ variant, snapshot, ready, steps }: Scenario): void {
         `${reply.kind} ${shortName(reply.typeUrl)}${reply.message ? `: ${reply.message}` : ''}`,
       );
     },
+    limits: { maxNames: 4, maxNameBytes: 40 },
   };
   const stream: XdsStream = variant === 'sotw' ? new SotwStream(options) : new DeltaStream(options);
   for (const step of steps) {
@@ -132,7 +136,7 @@ function run({ variant, snapshot, ready, steps }: Scenario): void {
       const typeUrl = TYPES[step.ask];
       const nonce =
         step.reply === 'stale' ? 'an-older-nonce' : step.reply ? nonces.get(typeUrl) : undefined;
-      stream.onRequest({
+      const refused = stream.onRequest({
         type_url: typeUrl,
         ...(step.names ? { resource_names: step.names } : {}),
         ...(step.subscribe ? { resource_names_subscribe: step.subscribe } : {}),
@@ -141,6 +145,7 @@ function run({ variant, snapshot, ready, steps }: Scenario): void {
         ...(nonce ? { response_nonce: nonce } : {}),
         ...(step.reply === 'nack' ? { error_detail: { code: 3, message: 'refused' } } : {}),
       });
+      expect(refused).toBe(step.refused);
     } else if ('change' in step) {
       for (const [name, version] of Object.entries(step.to))
         fake.set(step.change, name, version ?? undefined);
@@ -360,6 +365,85 @@ const stateOfTheWorld: Scenario[] = [
   }),
 ];
 
+const limited: Scenario[] = [
+  sotw({
+    title: 'refuses a request naming more than the limit, and sends nothing for it',
+    snapshot: { EDS: { web: '1' } },
+    steps: [
+      {
+        ask: 'EDS',
+        names: ['a', 'b', 'c', 'd', 'e'],
+        refused: 'resource_names: at most 4 resource names per request, got 5',
+      },
+      { receives: [] },
+    ],
+  }),
+  sotw({
+    title: 'refuses names that add up past the limit over the types of one stream',
+    snapshot: { EDS: { web: '1' }, RDS: { routes: '1' } },
+    steps: [
+      { ask: 'EDS', names: ['web', 'api', 'db'] },
+      { receives: ['EDS: api@empty db@empty web@1'] },
+      {
+        ask: 'RDS',
+        names: ['routes', 'grpc/web'],
+        refused: 'at most 4 resource names per stream, got 5',
+      },
+      { receives: [] },
+    ],
+  }),
+  sotw({
+    title: 'counts a state-of-the-world list as the whole subscription: it replaces the last one',
+    snapshot: { EDS: { a: '1', b: '1', c: '1', d: '1', e: '1' } },
+    steps: [
+      { ask: 'EDS', names: ['a', 'b', 'c', 'd'] },
+      { receives: ['EDS: a@1 b@1 c@1 d@1'] },
+      { ask: 'EDS', names: ['b', 'c', 'd', 'e'], reply: 'ack' },
+      { receives: ['EDS: b@1 c@1 d@1 e@1'] },
+    ],
+  }),
+  sotw({
+    title: 'refuses names whose length adds up past the limit',
+    snapshot: {},
+    steps: [
+      {
+        ask: 'EDS',
+        names: ['a'.repeat(30), 'b'.repeat(11)],
+        refused: 'at most 40 bytes of resource names per stream, got 41',
+      },
+    ],
+  }),
+  delta({
+    title: 'refuses a request subscribing to more than the limit at once',
+    snapshot: {},
+    steps: [
+      {
+        ask: 'EDS',
+        subscribe: ['a', 'b', 'c', 'd', 'e'],
+        refused: 'resource_names_subscribe: at most 4 resource names per request, got 5',
+      },
+      { receives: [] },
+    ],
+  }),
+  delta({
+    title: 'refuses subscriptions that add up past the limit, and counts a name once',
+    snapshot: { EDS: { a: '1' } },
+    steps: [
+      { ask: 'EDS', subscribe: ['a', 'b', 'c'] },
+      { receives: ['EDS: +a@1 +b@empty +c@empty'] },
+      { ask: 'EDS', subscribe: ['a', 'c', 'd'], reply: 'ack' },
+      { receives: ['EDS: +d@empty'] },
+      {
+        ask: 'EDS',
+        subscribe: ['e'],
+        reply: 'ack',
+        refused: 'at most 4 resource names per stream, got 5',
+      },
+      { receives: [] },
+    ],
+  }),
+];
+
 const incremental: Scenario[] = [
   delta({
     title: 'legacy wildcard: no names subscribes to every cluster; a change sends what differs',
@@ -436,4 +520,8 @@ describe('a state-of-the-world stream', () => {
 
 describe('a delta stream', () => {
   it.each(incremental)('$title', run);
+});
+
+describe('the bounds of a stream', () => {
+  it.each(limited)('$variant: $title', run);
 });

@@ -1,3 +1,5 @@
+import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
+import { checkRequestNames, checkStreamNames } from './check-name-limits.js';
 import { Subscription } from './subscription.js';
 import type {
   DeltaRequestFields,
@@ -33,26 +35,32 @@ export class DeltaStream implements XdsStream {
 
   constructor(private readonly options: XdsStreamOptions<DeltaResponse>) {}
 
-  onRequest(request: DeltaRequestFields, defaultTypeUrl?: string): void {
-    if (request.node?.id) this.#nodeId = request.node.id;
-    const typeUrl = request.type_url || defaultTypeUrl || '';
-    if (!this.options.served.has(typeUrl)) return;
+  onRequest(request: DeltaRequestFields, defaultTypeUrl?: string): string | undefined {
+    const { limits } = this.options;
     const subscribe = request.resource_names_subscribe ?? [];
     const unsubscribe = request.resource_names_unsubscribe ?? [];
+    const initial = request.initial_resource_versions ?? {};
+    const tooMany =
+      checkRequestNames('resource_names_subscribe', subscribe.length, limits) ??
+      checkRequestNames('resource_names_unsubscribe', unsubscribe.length, limits) ??
+      checkRequestNames('initial_resource_versions', Object.keys(initial).length, limits);
+    if (tooMany) return tooMany;
+    if (request.node?.id) this.#nodeId = clipText(request.node.id, MAX_NODE_ID_LENGTH);
+    const typeUrl = request.type_url || defaultTypeUrl || '';
+    if (!this.options.served.has(typeUrl)) return undefined;
     let subscription = this.#subscriptions.get(typeUrl);
     if (subscription) {
       const reply = subscription.readReply(request.response_nonce ?? '', request.error_detail);
       if (reply) this.options.onReply({ ...reply, nodeId: this.#nodeId, typeUrl });
       subscription.updateNames(subscribe, unsubscribe);
     } else {
-      subscription = Subscription.delta(
-        subscribe,
-        unsubscribe,
-        request.initial_resource_versions ?? {},
-      );
+      subscription = Subscription.delta(subscribe, unsubscribe, initial);
       this.#subscriptions.set(typeUrl, subscription);
     }
+    const refused = checkStreamNames(this.#subscriptions.values(), limits);
+    if (refused) return refused;
     this.#push(typeUrl);
+    return undefined;
   }
 
   /**

@@ -1,4 +1,6 @@
+import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
 import { combineVersions } from '../../core/compute-version.js';
+import { checkRequestNames, checkStreamNames } from './check-name-limits.js';
 import { type Reply, Subscription } from './subscription.js';
 import {
   type DiscoveryRequestFields,
@@ -38,24 +40,32 @@ export class SotwStream implements XdsStream {
 
   constructor(private readonly options: XdsStreamOptions<SotwResponse>) {}
 
-  onRequest(request: DiscoveryRequestFields, defaultTypeUrl?: string): void {
-    if (request.node?.id) this.#nodeId = request.node.id;
-    const typeUrl = request.type_url || defaultTypeUrl || '';
-    if (!this.options.served.has(typeUrl)) return;
+  onRequest(request: DiscoveryRequestFields, defaultTypeUrl?: string): string | undefined {
+    const { limits } = this.options;
     const names = request.resource_names ?? [];
+    const tooMany = checkRequestNames('resource_names', names.length, limits);
+    if (tooMany) return tooMany;
+    if (request.node?.id) this.#nodeId = clipText(request.node.id, MAX_NODE_ID_LENGTH);
+    const typeUrl = request.type_url || defaultTypeUrl || '';
+    if (!this.options.served.has(typeUrl)) return undefined;
     const subscription = this.#subscriptions.get(typeUrl);
     if (!subscription) {
       this.#subscriptions.set(typeUrl, Subscription.sotw(names));
+      const refused = checkStreamNames(this.#subscriptions.values(), limits);
+      if (refused) return refused;
       this.#respond(typeUrl, undefined);
-      return;
+      return undefined;
     }
     const nonce = request.response_nonce ?? '';
-    if (subscription.isStale(nonce)) return;
+    if (subscription.isStale(nonce)) return undefined;
     this.#report(typeUrl, subscription.readReply(nonce, request.error_detail));
     const changed = subscription.setNames(names);
+    const refused = checkStreamNames(this.#subscriptions.values(), limits);
+    if (refused) return refused;
     const owed = this.#owed.delete(typeUrl);
     if (changed || owed || subscription.version === undefined)
       this.#respond(typeUrl, undefined, changed || owed);
+    return undefined;
   }
 
   /**

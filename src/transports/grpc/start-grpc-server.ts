@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type protobuf from 'protobufjs';
 
 import { fail, ok, type Result } from '../../core/result.js';
 import {
@@ -13,11 +12,14 @@ import {
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import type { GrpcStreamStatus } from '../../status/client-status.js';
+import { createStreamLimits } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { DeltaStream } from './delta-stream.js';
-import { DISCOVERY_MESSAGES, loadEnvoyProtos } from './load-envoy-protos.js';
+import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_REQUEST_BYTES } from './grpc-limits.js';
+import { loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
 import { StreamRecord } from './stream-record.js';
+import { toServiceDefinition } from './to-service-definition.js';
 import type {
   ClientReply,
   DeltaResponse,
@@ -26,7 +28,8 @@ import type {
   XdsStreamOptions,
 } from './xds-protocol.js';
 
-const DEFAULT_MAX_STREAMS = 10_000;
+/** One xDS stream as the server holds it: requests decoded as Results, responses as objects. */
+type XdsCall = grpc.ServerDuplexStream<Result<object>, object>;
 
 /** The xDS services: each serves its types over a state-of-the-world and a delta method. */
 const SERVICES: readonly {
@@ -85,8 +88,8 @@ export interface GrpcServerOptions {
   readonly bind: string;
   /** 0 picks a free port. */
   readonly port: number;
-  /** Streams open at once; one more is refused with RESOURCE_EXHAUSTED. Default 10,000. */
-  readonly maxStreams?: number;
+  /** How much one client may take; `DEFAULT_GRPC_LIMITS` for what is not given. */
+  readonly limits?: Partial<GrpcLimits>;
   /** Counts responses, ACKs and NACKs when given. */
   readonly metrics?: Metrics;
   readonly now?: () => number;
@@ -113,11 +116,16 @@ export interface GrpcServer {
 export async function startGrpcServer(options: GrpcServerOptions): Promise<Result<GrpcServer>> {
   const { store, logger, metrics } = options;
   const now = options.now ?? Date.now;
-  const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
+  const limits: GrpcLimits = { ...DEFAULT_GRPC_LIMITS, ...options.limits };
+  const admission = createStreamLimits({
+    max: limits.maxStreams,
+    perPeer: limits.maxStreamsPerPeer,
+    perConnection: limits.maxStreamsPerConnection,
+  });
   const root = loadEnvoyProtos();
   const resources = createXdsResources(root, () => store.current());
   const streams = new Map<XdsStream, StreamRecord>();
-  const calls = new Set<grpc.ServerDuplexStream<object, object>>();
+  const calls = new Set<XdsCall>();
   let nacks = 0;
   const onReply = (record: StreamRecord, reply: ClientReply) => {
     record.onReply(reply, now());
@@ -139,6 +147,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   });
 
   const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
@@ -149,14 +158,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     const defaultType = service.types.length === 1 ? service.types[0] : undefined;
     const served = new Set(service.types);
     server.addService(definition, {
-      [service.method]: (call: grpc.ServerDuplexStream<object, object>) => {
-        if (streams.size >= maxStreams) {
-          call.emit('error', {
-            code: grpc.status.RESOURCE_EXHAUSTED,
-            details: `eds-agent serves at most ${maxStreams} streams at once`,
-          });
+      [service.method]: (call: XdsCall) => {
+        const admitted = admission.admit(call.getPeer());
+        if (!admitted.ok) {
+          endCall(call, grpc.status.RESOURCE_EXHAUSTED, admitted.problems.join('; '));
           return;
         }
+        const release = admitted.value;
         const record = new StreamRecord(service.short, service.kind, now());
         const send = (response: SotwResponse | DeltaResponse) => {
           record.onSent(
@@ -174,6 +182,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
           served,
           send,
           onReply: reply,
+          limits,
         };
         const stream: XdsStream =
           service.kind === 'sotw' ? new SotwStream(options) : new DeltaStream(options);
@@ -182,10 +191,23 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
         const done = () => {
           streams.delete(stream);
           calls.delete(call);
+          release();
         };
-        call.on('data', (request: object) => {
-          record.onRequest(request);
-          stream.onRequest(request, defaultType);
+        /** Ends the stream for the client's mistake: nothing more of it is read or sent. */
+        const refuse = (problem: string) => {
+          logger.debug({ node: record.node, problem }, 'refused a gRPC request');
+          done();
+          endCall(call, grpc.status.INVALID_ARGUMENT, problem);
+        };
+        call.on('data', (decoded: Result<object>) => {
+          if (!streams.has(stream)) return;
+          if (!decoded.ok) {
+            refuse(decoded.problems.join('; '));
+            return;
+          }
+          record.onRequest(decoded.value);
+          const refused = stream.onRequest(decoded.value, defaultType);
+          if (refused !== undefined) refuse(refused);
         });
         call.on('drain', () => {
           stream.onDrain();
@@ -239,7 +261,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
       unsubscribe();
       for (const call of calls) {
         // UNAVAILABLE: Envoy and gRPC clients retry, here or at the agent's next start.
-        call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'eds-agent is stopping' });
+        endCall(call, grpc.status.UNAVAILABLE, 'eds-agent is stopping');
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -255,31 +277,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   });
 }
 
-/**
- * A bidirectional-streaming method of Envoy's discovery API, with protobuf (de)serializers:
- * `DiscoveryRequest`/`Response` for `sotw`, `DeltaDiscoveryRequest`/`Response` for `delta`.
- */
-export function toServiceDefinition(
-  root: protobuf.Root,
-  path: string,
-  method: string,
-  kind: 'sotw' | 'delta',
-): grpc.ServiceDefinition {
-  const request = root.lookupType(DISCOVERY_MESSAGES[kind].request);
-  const response = root.lookupType(DISCOVERY_MESSAGES[kind].response);
-  const toObject = { longs: String, enums: String, defaults: false, arrays: true } as const;
-  return {
-    [method]: {
-      path,
-      requestStream: true,
-      responseStream: true,
-      originalName: method,
-      requestSerialize: (value: object) =>
-        Buffer.from(request.encode(request.fromObject(value)).finish()),
-      requestDeserialize: (bytes: Buffer) => request.toObject(request.decode(bytes), toObject),
-      responseSerialize: (value: object) =>
-        Buffer.from(response.encode(response.fromObject(value)).finish()),
-      responseDeserialize: (bytes: Buffer) => response.toObject(response.decode(bytes), toObject),
-    },
-  };
+/** Ends a call with a status the client sees (its `details`, for a person to read). */
+function endCall(call: XdsCall, code: grpc.status, details: string): void {
+  call.emit('error', { code, details });
 }

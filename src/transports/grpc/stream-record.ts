@@ -1,9 +1,13 @@
+import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
 import { toShortTypeName } from '../../core/type-urls.js';
 import type { GrpcStreamStatus, StreamTypeStatus } from '../../status/client-status.js';
 import type { ClientReply } from './xds-protocol.js';
 
-/** Most names a stream's status lists per type; the rest are counted. */
+/** Most names a stream's status lists per type, and their longest shown; the rest are counted. */
 const MAX_LISTED_NAMES = 20;
+const MAX_LISTED_NAME_LENGTH = 256;
+/** The longest NACK message kept (Envoy's name the field and the rule a resource broke). */
+const MAX_NACK_MESSAGE_LENGTH = 1024;
 
 interface TypeRecord {
   sent?: string;
@@ -28,9 +32,15 @@ export class StreamRecord {
     this.#connectedAt = new Date(now).toISOString();
   }
 
+  /** The client's node id, once a request has named it. */
+  get node(): string {
+    return this.#node;
+  }
+
   /** A request arrived; the first with a node id names the client. */
   onRequest(request: { node?: { id?: string } | null }): void {
-    if (this.#node === '' && request.node?.id) this.#node = request.node.id;
+    if (this.#node === '' && request.node?.id)
+      this.#node = clipText(request.node.id, MAX_NODE_ID_LENGTH);
   }
 
   onSent(typeUrl: string, version: string): void {
@@ -43,7 +53,7 @@ export class StreamRecord {
     else
       record.lastNack = {
         version: reply.version,
-        message: reply.message,
+        message: clipText(reply.message, MAX_NACK_MESSAGE_LENGTH),
         at: new Date(now).toISOString(),
       };
   }
@@ -61,7 +71,9 @@ export class StreamRecord {
         const record = this.#types.get(typeUrl) ?? {};
         return {
           type: toShortTypeName(typeUrl),
-          names: names.slice(0, MAX_LISTED_NAMES),
+          names: names
+            .slice(0, MAX_LISTED_NAMES)
+            .map((name) => clipText(name, MAX_LISTED_NAME_LENGTH)),
           namesTotal: names.length,
           sent: record.sent,
           acked: record.acked,

@@ -32,6 +32,7 @@ export class Subscription {
   /** True until the client names a resource: an empty request then still means every one. */
   #legacyWildcard: boolean;
   #names = new Set<string>();
+  #nameBytes = 0;
   /**
    * What the client holds, resource name → version: delta's `initial_resource_versions`,
    * then what it was sent. State of the world does not track it per resource.
@@ -80,6 +81,11 @@ export class Subscription {
     return this.#names;
   }
 
+  /** The length of every name subscribed to, summed (UTF-16 code units). */
+  get nameBytes(): number {
+    return this.#nameBytes;
+  }
+
   /** The subscription as `/status` lists it: `*` first when wildcard, then the names. */
   list(): string[] {
     return [...(this.#wildcard ? [WILDCARD] : []), ...this.#names];
@@ -99,6 +105,8 @@ export class Subscription {
       [...next].some((name) => !this.#names.has(name));
     this.#wildcard = wildcard;
     this.#names = next;
+    this.#nameBytes = 0;
+    for (const name of next) this.#nameBytes += name.length;
     return changed;
   }
 
@@ -107,7 +115,10 @@ export class Subscription {
     if (subscribe.length > 0) this.#legacyWildcard = false;
     for (const name of subscribe) {
       if (name === WILDCARD) this.#wildcard = true;
-      else this.#names.add(name);
+      else if (!this.#names.has(name)) {
+        this.#names.add(name);
+        this.#nameBytes += name.length;
+      }
     }
     for (const name of unsubscribe) {
       if (name === WILDCARD) {
@@ -117,7 +128,7 @@ export class Subscription {
       // Still covered by the wildcard: the client must learn again whether it exists.
       if (this.#wildcard && this.#names.has(name)) this.returned.set(name, '');
       else this.returned.delete(name);
-      this.#names.delete(name);
+      if (this.#names.delete(name)) this.#nameBytes -= name.length;
     }
   }
 

@@ -83,6 +83,14 @@ export interface ClientReply {
   readonly message: string;
 }
 
+/** How many resource names a client may ask for, per request and in all on one stream. */
+export interface NameLimits {
+  /** Names in one request's list, and names subscribed on one stream. */
+  readonly maxNames: number;
+  /** Bytes (UTF-16 code units) of the names subscribed on one stream. */
+  readonly maxNameBytes: number;
+}
+
 /** What a stream of either variant is given. */
 export interface XdsStreamOptions<Response> {
   readonly resources: XdsResources;
@@ -92,15 +100,18 @@ export interface XdsStreamOptions<Response> {
   readonly send: (response: Response) => boolean;
   /** Every ACK, and each NACK once per refused response. */
   readonly onReply: (reply: ClientReply) => void;
+  /** How many names a request, and the stream, may hold. */
+  readonly limits: NameLimits;
 }
 
 /** One xDS stream's protocol state, whichever its variant (state of the world or delta). */
 export interface XdsStream {
   /**
    * Handles one request from the client; `defaultTypeUrl` stands for an empty `type_url` on
-   * a service that serves one type.
+   * a service that serves one type. Returns why the request is refused (it asks for more
+   * names than `limits` allow; nothing is sent for it, and the stream must end), or nothing.
    */
-  onRequest(request: object, defaultTypeUrl?: string): void;
+  onRequest(request: object, defaultTypeUrl?: string): string | undefined;
   /** Pushes what changed in the snapshot to the subscribers of a changed name, type by type in the order given. */
   onChange(changes: ResourceChanges): void;
   /** The client reads again: sends what changed while it did not. */

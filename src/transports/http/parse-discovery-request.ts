@@ -1,3 +1,4 @@
+import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE, type DiscoveryApi } from './discovery-api.js';
 
@@ -16,9 +17,6 @@ export interface DiscoveryRequest {
  * a small request from costing a large answer (each name gets a resource, even unknown ones).
  */
 export const MAX_RESOURCE_NAMES = 100;
-
-/** Longest node id kept (Envoy's are short; one is shown on `/status`). */
-const MAX_NODE_ID_LENGTH = 256;
 
 /** Most problems one answer lists; the rest are counted. */
 const MAX_PROBLEMS = 20;
@@ -95,7 +93,7 @@ export function parseDiscoveryRequest(
   return ok({
     versionInfo: version as string | undefined,
     resourceNames,
-    nodeId: typeof id === 'string' ? id.slice(0, MAX_NODE_ID_LENGTH) : '',
+    nodeId: typeof id === 'string' ? clipText(id, MAX_NODE_ID_LENGTH) : '',
   });
 }
 
