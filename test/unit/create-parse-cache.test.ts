@@ -33,15 +33,25 @@ describe('the discovery parse cache', () => {
     expect(parse(large, 'v3')).not.toBe(parse(large, 'v3'));
   });
 
-  it('holds at most `size` bodies, forgetting the least recently used', () => {
-    const parse = createParseCache(2);
+  it('holds at most `maxBytes` of bodies, forgetting the least recently used', () => {
+    const size = poll(['a']).length;
+    const parse = createParseCache({ maxBytes: 2 * size });
     const a = parse(poll(['a']), 'v3');
     parse(poll(['b']), 'v3');
     expect(parse(poll(['a']), 'v3')).toBe(a); // a is now the most recent
     parse(poll(['c']), 'v3'); // b goes
+    expect(parse.retainedBytes).toBe(2 * size);
     expect(parse(poll(['a']), 'v3')).toBe(a);
     const b = parse(poll(['b']), 'v3');
     expect(parse(poll(['b']), 'v3')).toBe(b);
     expect(parse(poll(['c']), 'v3')).not.toBe(undefined);
+  });
+
+  it('stays within its bytes whatever the bodies: many distinct polls of the largest it keeps', () => {
+    const parse = createParseCache({ maxBytes: 64 * 1024, maxEntryBytes: 16 * 1024 });
+    for (let i = 0; i < 200; i++)
+      parse(poll(['web'], { node: { id: `${i}`.padEnd(16_000, 'x') } }), 'v3');
+    expect(parse.retainedBytes).toBeGreaterThan(48 * 1024);
+    expect(parse.retainedBytes).toBeLessThanOrEqual(64 * 1024);
   });
 });

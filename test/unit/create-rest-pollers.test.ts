@@ -36,4 +36,12 @@ describe('the REST pollers the status shows', () => {
     now += 4500; // b polled 5.5 s ago, c 4.5 s ago
     expect(pollers.list().map((p) => p.node)).toEqual(['c']);
   });
+
+  it('keep of a client at most 1,024 characters of its clusters and 64 of the version it claims', () => {
+    const pollers = createRestPollers();
+    pollers.record({ ...poll('envoy-1', 'c'.repeat(5000)), acceptedVersion: 'v'.repeat(5000) });
+    const [kept] = pollers.list();
+    expect(kept?.clusters).toBe('c'.repeat(1024));
+    expect(kept?.acceptedVersion).toBe('v'.repeat(64));
+  });
 });

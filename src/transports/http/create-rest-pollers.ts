@@ -1,3 +1,4 @@
+import { clipText } from '../../core/clip-text.js';
 import type { RestPoller } from '../../status/client-status.js';
 
 /** The REST pollers seen recently, bounded. */
@@ -7,10 +8,16 @@ export interface RestPollers {
   list(): RestPoller[];
 }
 
+/** The longest list of clusters and the longest claimed version a record keeps. */
+const MAX_CLUSTERS_LENGTH = 1024;
+const MAX_VERSION_LENGTH = 64;
+
 /**
  * Remembers each (node, API, clusters) subscription's last poll: at most `max` of them (the
- * least recently seen go first), and none not seen for `forgetAfterMs`, so a flood of made-up
- * node ids costs a bounded amount of memory.
+ * least recently seen go first), and none not seen for `forgetAfterMs`. What a record keeps of
+ * the client is clipped (its node id to 256 characters by the parser, its clusters to 1,024,
+ * the version it claims to 64), so a flood of made-up or oversized polls costs at most about
+ * 1.5 KB a record, 1.5 MB in all.
  */
 export function createRestPollers({
   max = 1000,
@@ -25,7 +32,15 @@ export function createRestPollers({
   }
   const pollers = new Map<string, Entry>();
   return {
-    record(poll) {
+    record(given) {
+      const poll = {
+        ...given,
+        clusters: clipText(given.clusters, MAX_CLUSTERS_LENGTH),
+        acceptedVersion:
+          given.acceptedVersion === undefined
+            ? undefined
+            : clipText(given.acceptedVersion, MAX_VERSION_LENGTH),
+      };
       const key = `${poll.node}\0${poll.api}\0${poll.clusters}`;
       const entry = pollers.get(key) ?? { poll, at: 0, polls: 0 };
       pollers.delete(key); // re-inserted last: the Map's order is the order of recency

@@ -60,6 +60,12 @@ export async function startHttpServer(
     },
     app,
   );
+  // A client that sends its request and then closes its side (a half-close) still gets its
+  // answer: by default Node ends the connection at the client's FIN, and an answer that is not
+  // ready by then (a body still being decoded, a poll waiting its turn) was never written.
+  // Node reads this switch (an own property since v0.x, not in its documentation); a test
+  // fails if it stops honouring it.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.listen(port, host);
   await Promise.race([
     once(server, 'listening'),
