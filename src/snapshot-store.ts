@@ -1,15 +1,17 @@
 import type { Logger } from 'pino';
 
-import { findShadowedEndpoints } from './core/build-cluster-load-assignment.js';
+import { ClusterIndex, type ServedEndpoints } from './core/cluster-index.js';
 import type { Endpoint } from './core/endpoint.js';
-import { Registry } from './core/registry.js';
+import { type ClusterDelta, Registry } from './core/registry.js';
 import {
-  applyClusterEndpoints,
+  applyClusterResources,
   applySourceSynced,
+  type ClusterResource,
   NO_CHANGE,
   type Snapshot,
   type SnapshotChange,
   toAwaitingSnapshot,
+  toClusterResourceOf,
 } from './core/snapshot.js';
 
 /** One member's new contribution: `[member, endpoints]`, where `[]` withdraws the member. */
@@ -17,7 +19,8 @@ export type MemberChange = readonly [member: string, endpoints: readonly Endpoin
 
 /**
  * The one mutable cell: sources write member changes, transports read the current snapshot.
- * A batch rebuilds each touched cluster once, however many members of it changed.
+ * A batch updates each touched cluster once, however many members of it changed, and at the
+ * cost of what changed (each cluster's `ClusterIndex`), not of the cluster's size.
  */
 export interface SnapshotStore {
   current(): Snapshot;
@@ -55,6 +58,8 @@ export interface SnapshotStoreOptions {
 export function createSnapshotStore(options: SnapshotStoreOptions = {}): SnapshotStore {
   const { logger } = options;
   const registry = new Registry();
+  /** One per cluster with endpoints: what keeps its resource up to date change by change. */
+  const indexes = new Map<string, ClusterIndex>();
   let snapshot = toAwaitingSnapshot(options.awaiting ?? [], options.routeConfigName);
   const listeners = new Set<(change: SnapshotChange) => void>();
   const notify = (change: SnapshotChange) => {
@@ -73,18 +78,24 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
       if (snapshot !== before) notify(NO_CHANGE);
     },
     apply(changes) {
-      const touched = new Set<string>();
-      for (const [member, endpoints] of changes) {
-        for (const cluster of registry.apply(member, endpoints)) touched.add(cluster);
+      const deltas = new Map<string, ClusterDelta>();
+      for (const [member, endpoints] of changes) registry.apply(member, endpoints, deltas);
+      const served = new Map<string, ServedEndpoints>();
+      const resources: [string, ClusterResource | undefined][] = [];
+      for (const [cluster, { added, removed }] of deltas) {
+        if (added.size === 0 && removed.size === 0) continue;
+        const index = indexes.get(cluster) ?? new ClusterIndex(cluster);
+        const now = index.apply([...added], [...removed]);
+        served.set(cluster, now);
+        if (now.size === 0) indexes.delete(cluster);
+        else indexes.set(cluster, index);
+        resources.push([cluster, now.size === 0 ? undefined : toClusterResourceOf(cluster, now)]);
       }
-      const updates = new Map(
-        [...touched].map((cluster) => [cluster, registry.endpointsOf(cluster)]),
-      );
       const before = snapshot;
-      const { snapshot: after, change } = applyClusterEndpoints(snapshot, updates);
+      const { snapshot: after, change } = applyClusterResources(snapshot, resources);
       snapshot = after;
+      conflicts?.report(before, after, served, (cluster) => registry.endpointsOf(cluster));
       if (after === before) return [];
-      conflicts?.report(before, after, updates, (cluster) => registry.endpointsOf(cluster));
       notify(change);
       return [...new Set([...change.assignments, ...change.services])].sort();
     },
@@ -117,15 +128,15 @@ function createConflictLog(logger: Logger) {
     report(
       before: Snapshot,
       after: Snapshot,
-      updates: ReadonlyMap<string, readonly Endpoint[]>,
+      served: ReadonlyMap<string, ServedEndpoints>,
       endpointsOf: (cluster: string) => readonly Endpoint[],
     ): void {
-      for (const [cluster, endpoints] of updates) {
-        const options = (after.clusters.get(cluster)?.conflicts ?? []).map((conflict) => ({
+      for (const [cluster, now] of served) {
+        const options = now.resolved.conflicts.map((conflict) => ({
           fields: { container: conflict.containerId, containerName: conflict.container },
           message: `service options: ${conflict.message}`,
         }));
-        const shadowed = findShadowedEndpoints(endpoints).map((endpoint) => ({
+        const shadowed = now.shadowed.map((endpoint) => ({
           fields: { address: `${endpoint.address}:${endpoint.port}` },
           message: 'registered host has the address of a Docker container; serving the container',
         }));

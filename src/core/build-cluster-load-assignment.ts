@@ -1,4 +1,6 @@
 import type { Endpoint, EndpointHealth, EndpointSource } from './endpoint.js';
+import { groupServedEndpoints } from './group-served-endpoints.js';
+import type { LocalityGroup } from './locality-group.js';
 
 /** Envoy's `envoy.config.endpoint.v3.ClusterLoadAssignment` in proto3 JSON (snake_case, defaults omitted). */
 export interface ClusterLoadAssignment {
@@ -36,64 +38,89 @@ export interface LbEndpoint {
 }
 
 /**
- * Builds the ClusterLoadAssignment Envoy receives for `clusterName`, the one place where our
- * endpoints become Envoy's words. Deterministic: the same endpoints in any order give the same
- * JSON (localities by priority then name, endpoints by address), so versions do not flap.
- * An address listed twice is kept once, Docker's before a registration's (Envoy would keep
- * only the first anyway; `findShadowedEndpoints` names the ones dropped).
- * No endpoints gives an assignment with no endpoints, which empties the cluster in Envoy.
- * Each locality weighs as much as its endpoints together, so a client that balances between
- * localities (gRPC) gives every endpoint the share Envoy gives it by default.
+ * The one place where our endpoints become Envoy's words: the ClusterLoadAssignment Envoy
+ * receives for `clusterName`, from its locality groups (`groupServedEndpoints`, or a
+ * `ClusterIndex` kept up to date). No group gives an assignment with no endpoints, which
+ * empties the cluster in Envoy.
  */
+export function toClusterLoadAssignment(
+  clusterName: string,
+  groups: readonly LocalityGroup[],
+): ClusterLoadAssignment {
+  return {
+    cluster_name: clusterName,
+    endpoints: groups.map((group) => toLocalityLbEndpoints(group)),
+  };
+}
+
+/** `toClusterLoadAssignment` of the endpoints given, grouped from scratch. */
 export function buildClusterLoadAssignment(
   clusterName: string,
   endpoints: readonly Endpoint[],
 ): ClusterLoadAssignment {
-  return buildServedAssignment(clusterName, endpoints).assignment;
+  return toClusterLoadAssignment(clusterName, groupServedEndpoints(endpoints));
 }
 
+const groupTexts = new WeakMap<LocalityGroup, string>();
+const chunkTexts = new WeakMap<readonly Endpoint[], string>();
+const endpointTexts = new WeakMap<Endpoint, string>();
+
 /**
- * `buildClusterLoadAssignment`, with the endpoints it serves (each address once) in the order
- * it lists them: what `/status`, the metrics and the v1 SDS read describe, in our own words.
+ * `JSON.stringify(toClusterLoadAssignment(clusterName, groups))`, the same text, assembled from
+ * the text of each group, chunk of endpoints and endpoint, kept for as long as they live: a new
+ * version of a large cluster joins again only the chunks that changed, and stringifies only
+ * the endpoints that are new.
  */
-export function buildServedAssignment(
+export function toClusterLoadAssignmentJson(
   clusterName: string,
-  endpoints: readonly Endpoint[],
-): { assignment: ClusterLoadAssignment; served: readonly Endpoint[] } {
-  const seen = new Set<string>();
-  const groups = new Map<
-    string,
-    { key: readonly [number, string, string, string]; members: Endpoint[] }
-  >();
-  for (const endpoint of [...endpoints].sort(compareEndpoints)) {
-    const address = addressKey(endpoint);
-    if (seen.has(address)) continue;
-    seen.add(address);
-    const { region, zone, subZone } = endpoint.locality;
-    const key = [endpoint.priority, region, zone, subZone] as const;
-    const id = JSON.stringify(key);
-    const group = groups.get(id) ?? { key, members: [] };
-    group.members.push(endpoint);
-    groups.set(id, group);
+  groups: readonly LocalityGroup[],
+): string {
+  return `{"cluster_name":${JSON.stringify(clusterName)},"endpoints":[${groups.map(toGroupJson).join(',')}]}`;
+}
+
+function toGroupJson(group: LocalityGroup): string {
+  let text = groupTexts.get(group);
+  if (text === undefined) {
+    const { lb_endpoints: _members, ...fields } = toLocalityLbEndpoints(group, []);
+    const members = group.chunks.map(toChunkJson).join(',');
+    text = `${JSON.stringify(fields).slice(0, -1)},"lb_endpoints":[${members}]}`;
+    groupTexts.set(group, text);
   }
-  const ordered = [...groups.values()].sort((a, b) => compareTuples(a.key, b.key));
-  const localitiesAt = new Map<number, number>();
-  for (const { key } of ordered) localitiesAt.set(key[0], (localitiesAt.get(key[0]) ?? 0) + 1);
-  const assignment: ClusterLoadAssignment = {
-    cluster_name: clusterName,
-    endpoints: ordered.map(({ key: [priority, region, zone, subZone], members }) => ({
-      // Always present, even empty: gRPC's xDS client refuses a locality without one.
-      locality: omitEmpty({ region, zone, sub_zone: subZone }),
-      ...(priority !== 0 ? { priority } : {}),
-      // The weights of one priority must add up to at most 2^32 - 1, in Envoy and in gRPC.
-      load_balancing_weight: Math.min(
-        members.reduce((sum, member) => sum + (member.weight ?? 1), 0),
-        Math.floor(UINT32_MAX / (localitiesAt.get(priority) ?? 1)),
-      ),
-      lb_endpoints: members.map(toLbEndpoint),
-    })),
+  return text;
+}
+
+function toChunkJson(chunk: readonly Endpoint[]): string {
+  let text = chunkTexts.get(chunk);
+  if (text === undefined) {
+    text = chunk.map(toLbEndpointJson).join(',');
+    chunkTexts.set(chunk, text);
+  }
+  return text;
+}
+
+/** `JSON.stringify(toLbEndpoint(endpoint))`, kept for as long as the endpoint lives. */
+export function toLbEndpointJson(endpoint: Endpoint): string {
+  let text = endpointTexts.get(endpoint);
+  if (text === undefined) {
+    text = JSON.stringify(toLbEndpoint(endpoint));
+    endpointTexts.set(endpoint, text);
+  }
+  return text;
+}
+
+/** One locality group as Envoy's `LocalityLbEndpoints` (with `members`, its own by default). */
+export function toLocalityLbEndpoints(
+  group: LocalityGroup,
+  members: readonly Endpoint[] = group.members,
+): LocalityLbEndpoints {
+  const { region, zone, subZone } = group.locality;
+  return {
+    // Always present, even empty: gRPC's xDS client refuses a locality without one.
+    locality: omitEmpty({ region, zone, sub_zone: subZone }),
+    ...(group.priority !== 0 ? { priority: group.priority } : {}),
+    load_balancing_weight: group.weight,
+    lb_endpoints: members.map(toLbEndpoint),
   };
-  return { assignment, served: ordered.flatMap(({ members }) => members) };
 }
 
 /** An endpoint's health in Envoy's words. */
@@ -101,9 +128,8 @@ export function toHealthStatus(health: EndpointHealth): LbEndpoint['health_statu
   return health === 'draining' ? 'DRAINING' : 'HEALTHY';
 }
 
-const UINT32_MAX = 0xffff_ffff;
-
-function toLbEndpoint(endpoint: Endpoint): LbEndpoint {
+/** One endpoint as Envoy's `LbEndpoint`, its source in its metadata. */
+export function toLbEndpoint(endpoint: Endpoint): LbEndpoint {
   return {
     endpoint: {
       address: { socket_address: { address: endpoint.address, port_value: endpoint.port } },
@@ -124,49 +150,4 @@ function omitEmpty<T extends Record<string, string>>(fields: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(fields).filter(([, value]) => value !== ''),
   ) as Partial<T>;
-}
-
-/** What makes two endpoints the same to Envoy: address and port. */
-function addressKey(endpoint: Endpoint): string {
-  return `${endpoint.address}|${endpoint.port}`;
-}
-
-/** Docker's endpoint sorts before a registration's at the same address, so it is the one kept. */
-const SOURCE_RANK: Readonly<Record<EndpointSource, number>> = { docker: 0, api: 1 };
-
-function sortKey(e: Endpoint): (string | number)[] {
-  const { region, zone, subZone } = e.locality;
-  return [
-    e.address,
-    e.port,
-    SOURCE_RANK[e.source],
-    e.hostname,
-    e.health,
-    e.weight ?? 0,
-    String(e.canary),
-    e.priority,
-    region,
-    zone,
-    subZone,
-  ];
-}
-
-function compareEndpoints(a: Endpoint, b: Endpoint): number {
-  return compareTuples(sortKey(a), sortKey(b));
-}
-
-/** Registered endpoints dropped because a Docker container has the same address and port. */
-export function findShadowedEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
-  const docker = new Set(endpoints.filter((e) => e.source === 'docker').map(addressKey));
-  return endpoints.filter((e) => e.source === 'api' && docker.has(addressKey(e)));
-}
-
-function compareTuples(a: readonly (string | number)[], b: readonly (string | number)[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? '';
-    const y = b[i] ?? '';
-    if (x < y) return -1;
-    if (x > y) return 1;
-  }
-  return 0;
 }

@@ -1,3 +1,5 @@
+import { OrderedMap } from 'immutable';
+
 /** A tag value as the tutorial's API accepts it. */
 export type TagValue = string | number | boolean;
 
@@ -15,8 +17,35 @@ export interface RegisteredHost {
   readonly expiresAt: number | undefined;
 }
 
-/** Every registered service and its hosts, in registration order. Immutable. */
-export type Registrations = ReadonlyMap<string, readonly RegisteredHost[]>;
+/** A service's hosts by `toHostKey`, in registration order. */
+export type ServiceHosts = OrderedMap<string, RegisteredHost>;
+
+/**
+ * Every registered service and its hosts, in registration order. Immutable and persistent
+ * (immutable-js): a change returns a new value sharing everything it did not change, so one
+ * host of a service of n costs O(log n), and every state a change was made from stays as it
+ * was (the state file's journal keeps the last one on disk while the next is written).
+ */
+export type Registrations = OrderedMap<string, ServiceHosts>;
+
+/** No service registered. */
+export const NO_REGISTRATIONS: Registrations = OrderedMap();
+
+/** A service's hosts from a list; a host at an address listed earlier replaces the earlier one in place. */
+export function toServiceHosts(hosts: Iterable<RegisteredHost>): ServiceHosts {
+  return OrderedMap<string, RegisteredHost>().withMutations((table) => {
+    for (const host of hosts) table.set(toHostKey(host), host);
+  });
+}
+
+/** Registrations from services and their hosts, in the order given. */
+export function toRegistrations(
+  services: Iterable<readonly [service: string, hosts: Iterable<RegisteredHost>]>,
+): Registrations {
+  return OrderedMap<string, ServiceHosts>().withMutations((state) => {
+    for (const [service, hosts] of services) state.set(service, toServiceHosts(hosts));
+  });
+}
 
 /** The wire form of a host, as the tutorial's server spoke it. */
 export interface HostJson {

@@ -9,6 +9,13 @@ const OPTION_LABELS: Readonly<Record<keyof ServiceOptions, ServiceLabelKey>> = {
   domains: 'domains',
   pathPrefix: 'path_prefix',
 };
+const OPTION_KEYS = Object.keys(OPTION_LABELS) as (keyof ServiceOptions)[];
+
+/** A service's options, and the containers whose labels for them lost. */
+export interface ResolvedOptions {
+  readonly options: ServiceOptions;
+  readonly conflicts: readonly OptionConflict[];
+}
 
 /**
  * The options of a service, from what its endpoints' labels say. When they disagree, the value
@@ -16,29 +23,80 @@ const OPTION_LABELS: Readonly<Record<keyof ServiceOptions, ServiceLabelKey>> = {
  * container whose value lost is named in `conflicts`, once per option. Pure and deterministic:
  * the endpoints' order does not matter.
  */
-export function resolveServiceOptions(endpoints: readonly Endpoint[]): {
-  options: ServiceOptions;
-  conflicts: OptionConflict[];
-} {
-  const conflicts: OptionConflict[] = [];
-  const resolve = <K extends keyof ServiceOptions>(key: K): ServiceOptions[K] => {
-    const byText = new Map<string, { value: ServiceOptions[K]; containers: Endpoint[] }>();
-    for (const endpoint of endpoints) {
-      const value = endpoint.serviceOptions?.[key];
+export function resolveServiceOptions(endpoints: readonly Endpoint[]): ResolvedOptions {
+  const tally = new OptionTally();
+  for (const endpoint of endpoints) tally.add(endpoint);
+  return tally.resolve();
+}
+
+interface Votes {
+  readonly value: unknown;
+  readonly endpoints: Set<Endpoint>;
+}
+
+/**
+ * The votes of a service's endpoints for each option, kept as endpoints come and go, so that
+ * resolving costs the number of distinct values set, not the number of endpoints.
+ */
+export class OptionTally {
+  readonly #votes = new Map<keyof ServiceOptions, Map<string, Votes>>(
+    OPTION_KEYS.map((key) => [key, new Map()]),
+  );
+  #resolved: ResolvedOptions | undefined;
+
+  /** Counts what `endpoint`'s labels set. */
+  add(endpoint: Endpoint): void {
+    this.#each(endpoint, (byText, text, value) => {
+      const votes = byText.get(text) ?? { value, endpoints: new Set<Endpoint>() };
+      votes.endpoints.add(endpoint);
+      byText.set(text, votes);
+    });
+  }
+
+  /** Takes back what `add(endpoint)` counted. */
+  remove(endpoint: Endpoint): void {
+    this.#each(endpoint, (byText, text) => {
+      const votes = byText.get(text);
+      votes?.endpoints.delete(endpoint);
+      if (votes?.endpoints.size === 0) byText.delete(text);
+    });
+  }
+
+  /** The options now, and who lost (see `resolveServiceOptions`); unchanged between changes. */
+  resolve(): ResolvedOptions {
+    if (this.#resolved) return this.#resolved;
+    const conflicts: OptionConflict[] = [];
+    const options = Object.fromEntries(
+      OPTION_KEYS.map((key) => [key, this.#winner(key, conflicts)]),
+    ) as unknown as ServiceOptions;
+    this.#resolved = { options, conflicts };
+    return this.#resolved;
+  }
+
+  #each(
+    endpoint: Endpoint,
+    visit: (byText: Map<string, Votes>, text: string, value: unknown) => void,
+  ): void {
+    const set = endpoint.serviceOptions;
+    if (!set) return;
+    for (const key of OPTION_KEYS) {
+      const value = set[key];
       if (value === undefined) continue;
       const text = Array.isArray(value) ? value.join(',') : String(value);
-      const entry = byText.get(text) ?? { value, containers: [] };
-      entry.containers.push(endpoint);
-      byText.set(text, entry);
+      visit(this.#votes.get(key) as Map<string, Votes>, text, value);
+      this.#resolved = undefined;
     }
-    const ranked = [...byText].sort(
-      ([a, x], [b, y]) => y.containers.length - x.containers.length || (a < b ? -1 : 1),
+  }
+
+  #winner(key: keyof ServiceOptions, conflicts: OptionConflict[]): unknown {
+    const ranked = [...(this.#votes.get(key) ?? [])].sort(
+      ([a, x], [b, y]) => y.endpoints.size - x.endpoints.size || (a < b ? -1 : 1),
     );
     const [winner, ...losers] = ranked;
     if (winner === undefined) return undefined;
-    const tally = ranked.map(([text, { containers }]) => `"${text}" on ${containers.length}`);
-    for (const [text, { containers }] of losers) {
-      for (const endpoint of [...containers].sort((a, b) => (a.hostname < b.hostname ? -1 : 1))) {
+    const tally = ranked.map(([text, { endpoints }]) => `"${text}" on ${endpoints.size}`);
+    for (const [text, { endpoints }] of losers) {
+      for (const endpoint of [...endpoints].sort(byContainer)) {
         conflicts.push({
           container: endpoint.hostname,
           containerId: endpoint.containerId,
@@ -47,16 +105,19 @@ export function resolveServiceOptions(endpoints: readonly Endpoint[]): {
       }
     }
     return winner[1].value;
-  };
-  return {
-    options: {
-      lbPolicy: resolve('lbPolicy'),
-      connectTimeout: resolve('connectTimeout'),
-      domains: resolve('domains'),
-      pathPrefix: resolve('pathPrefix'),
-    },
-    conflicts,
-  };
+  }
+}
+
+/** By container name, then id, then address: a total order, so conflicts come out the same. */
+function byContainer(a: Endpoint, b: Endpoint): number {
+  const x = [a.hostname, a.containerId ?? '', a.address, a.port];
+  const y = [b.hostname, b.containerId ?? '', b.address, b.port];
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i] ?? '';
+    const q = y[i] ?? '';
+    if (p !== q) return p < q ? -1 : 1;
+  }
+  return 0;
 }
 
 /** True when both set every option alike. */

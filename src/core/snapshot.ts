@@ -1,7 +1,7 @@
 import { buildCluster, type ClusterJson } from './build-cluster.js';
 import {
-  buildServedAssignment,
   type ClusterLoadAssignment,
+  toClusterLoadAssignment,
 } from './build-cluster-load-assignment.js';
 import { buildApiListener, type ListenerJson } from './build-listener.js';
 import {
@@ -11,10 +11,16 @@ import {
   type RouteConfigurationJson,
   type RouteConflict,
 } from './build-route-configuration.js';
+import { ClusterIndex, type ServedEndpoints, toClusterVersion } from './cluster-index.js';
 import { computeVersion } from './compute-version.js';
 import type { Endpoint } from './endpoint.js';
-import { resolveServiceOptions, sameServiceOptions } from './resolve-service-options.js';
-import type { OptionConflict, ServiceOptions } from './service-options.js';
+import type { LocalityGroup } from './locality-group.js';
+import { sameServiceOptions } from './resolve-service-options.js';
+import {
+  DEFAULT_SERVICE_OPTIONS,
+  type OptionConflict,
+  type ServiceOptions,
+} from './service-options.js';
 
 /** A resource and its content-derived version. Immutable; a new version is a new object. */
 export interface Versioned<T> {
@@ -27,13 +33,18 @@ export interface ClusterResource {
   readonly name: string;
   /** The assignment's version: the same endpoints, the same version (the options are not in it). */
   readonly version: string;
+  /** What it serves, grouped as the assignment lists it. */
+  readonly localities: readonly LocalityGroup[];
+  /** The assignment in Envoy's words (built when first read). */
   readonly assignment: ClusterLoadAssignment;
-  /** The endpoints the assignment serves (each address once), in its order. */
+  /** The endpoints the assignment serves (each address once), in its order (built when first read). */
   readonly endpoints: readonly Endpoint[];
   /** How its containers' labels tune the service (its cluster and routes). */
   readonly options: ServiceOptions;
   /** The containers whose labels for `options` lost to what the others set. */
   readonly conflicts: readonly OptionConflict[];
+  /** Registered endpoints not served because a Docker container has their address. */
+  readonly shadowed: readonly Endpoint[];
 }
 
 /** What a service is besides its endpoints, each resource with its own version. */
@@ -113,16 +124,41 @@ export function buildClusterResource(
   name: string,
   endpoints: readonly Endpoint[],
 ): ClusterResource {
-  const { assignment, served } = buildServedAssignment(name, endpoints);
-  const { options, conflicts } = resolveServiceOptions(endpoints);
+  return endpoints.length === 0
+    ? emptyClusterResource(name)
+    : toClusterResourceOf(name, new ClusterIndex(name).apply(endpoints, []));
+}
+
+/** A cluster's resource from what its `ClusterIndex` says it serves. */
+export function toClusterResourceOf(name: string, served: ServedEndpoints): ClusterResource {
+  let assignment: ClusterLoadAssignment | undefined;
+  let endpoints: readonly Endpoint[] | undefined;
+  const { localities } = served;
   return {
     name,
-    version: computeVersion(assignment),
-    assignment,
-    endpoints: served,
-    options,
-    conflicts,
+    version: served.version,
+    localities,
+    get assignment() {
+      return (assignment ??= toClusterLoadAssignment(name, localities));
+    },
+    get endpoints() {
+      return (endpoints ??= localities.flatMap((group) => group.members));
+    },
+    options: served.resolved.options,
+    conflicts: served.resolved.conflicts,
+    shadowed: served.shadowed,
   };
+}
+
+/** A cluster with no endpoints: an assignment that empties it, versioned as if it had been emptied. */
+function emptyClusterResource(name: string): ClusterResource {
+  return toClusterResourceOf(name, {
+    version: toClusterVersion(name, 0n),
+    localities: [],
+    resolved: { options: DEFAULT_SERVICE_OPTIONS, conflicts: [] },
+    shadowed: [],
+    size: 0,
+  });
 }
 
 /** A service's Cluster, API listener and gRPC route configuration, from its options. */
@@ -142,29 +178,43 @@ export function toClusterResource(snapshot: Snapshot, name: string): ClusterReso
   return snapshot.clusters.get(name) ?? buildClusterResource(name, []);
 }
 
-/**
- * Returns a snapshot with each given cluster's endpoints replaced. A cluster whose content is
- * unchanged keeps its resource objects; one left with no endpoints is dropped, with its
- * service's resources. The route configuration is rebuilt when a service came, went or changed
- * its options. Returns `snapshot` itself, and no change, when nothing changed.
- */
+/** `applyClusterResources` with each cluster built from scratch from its endpoints. */
 export function applyClusterEndpoints(
   snapshot: Snapshot,
   updates: Iterable<readonly [cluster: string, endpoints: readonly Endpoint[]]>,
+): { snapshot: Snapshot; change: SnapshotChange } {
+  return applyClusterResources(
+    snapshot,
+    [...updates].map(
+      ([name, endpoints]) =>
+        [name, endpoints.length === 0 ? undefined : buildClusterResource(name, endpoints)] as const,
+    ),
+  );
+}
+
+/**
+ * Returns a snapshot with each given cluster's resource replaced (`undefined`: it has no
+ * endpoints any more). A cluster whose content is unchanged keeps its resource objects; one
+ * left with no endpoints is dropped, with its service's resources. The route configuration is
+ * rebuilt when a service came, went or changed its options. Returns `snapshot` itself, and no
+ * change, when nothing changed.
+ */
+export function applyClusterResources(
+  snapshot: Snapshot,
+  updates: Iterable<readonly [cluster: string, resource: ClusterResource | undefined]>,
 ): { snapshot: Snapshot; change: SnapshotChange } {
   const clusters = new Map(snapshot.clusters);
   const services = new Map(snapshot.services);
   const assignments: string[] = [];
   /** Services that came, went or changed their options. */
   const touched: string[] = [];
-  for (const [name, endpoints] of updates) {
+  for (const [name, after] of updates) {
     const before = snapshot.clusters.get(name);
-    if (endpoints.length === 0) {
+    if (after === undefined) {
       if (clusters.delete(name)) assignments.push(name);
       if (services.delete(name)) touched.push(name);
       continue;
     }
-    const after = buildClusterResource(name, endpoints);
     const sameOptions = before !== undefined && sameServiceOptions(before.options, after.options);
     if (before?.version === after.version && sameOptions) continue;
     clusters.set(name, after);

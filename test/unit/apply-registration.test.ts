@@ -5,8 +5,13 @@ import {
   expireRegistrations,
   isHeartbeat,
 } from '../../src/core/apply-registration.js';
-import { buildServedAssignment } from '../../src/core/build-cluster-load-assignment.js';
-import type { RegisteredHost, Registrations } from '../../src/core/registered-host.js';
+import {
+  NO_REGISTRATIONS,
+  type RegisteredHost,
+  type Registrations,
+  toRegistrations,
+} from '../../src/core/registered-host.js';
+import { buildClusterResource } from '../../src/core/snapshot.js';
 import { toRegisteredEndpoints, toSdsHosts } from '../../src/core/to-registered-endpoints.js';
 import { anEndpoint } from '../support/records.js';
 
@@ -18,8 +23,12 @@ const host = (ip: string, overrides: Partial<RegisteredHost> = {}): RegisteredHo
   expiresAt: undefined,
   ...overrides,
 });
-const empty: Registrations = new Map();
-const withWeb: Registrations = new Map([['web', [host('10.0.0.1')]]]);
+const empty: Registrations = NO_REGISTRATIONS;
+const withWeb: Registrations = toRegistrations([['web', [host('10.0.0.1')]]]);
+/** A service's hosts in registration order (none for an unknown service). */
+const hostsOf = (state: Registrations, service: string) => [
+  ...(state.get(service)?.values() ?? []),
+];
 
 describe('applyRegistration', () => {
   it('creates a service once; a second create conflicts', () => {
@@ -45,7 +54,7 @@ describe('applyRegistration', () => {
       reason: 'no-such-service',
     });
     const replaced = applyRegistration(withWeb, { kind: 'replace', service: 'web', hosts: [] });
-    expect(replaced.ok && replaced.state.get('web')).toEqual([]);
+    expect(replaced.ok && hostsOf(replaced.state, 'web')).toEqual([]);
     const deleted = applyRegistration(withWeb, { kind: 'delete', service: 'web' });
     expect(deleted.ok && deleted.state.has('web')).toBe(false);
   });
@@ -65,7 +74,9 @@ describe('applyRegistration', () => {
         })
       : first;
     expect(again.ok && again.result).toBe('updated');
-    expect(again.ok && again.state.get('hb')).toEqual([host('10.0.0.9', { tags: { az: 'z' } })]);
+    expect(again.ok && hostsOf(again.state, 'hb')).toEqual([
+      host('10.0.0.9', { tags: { az: 'z' } }),
+    ]);
   });
 
   it('deletes one host, or says which is missing', () => {
@@ -83,18 +94,18 @@ describe('applyRegistration', () => {
       ipAddress: '10.0.0.1',
       port: 8081,
     });
-    expect(deleted.ok && deleted.state.get('web')).toEqual([]);
+    expect(deleted.ok && hostsOf(deleted.state, 'web')).toEqual([]);
   });
 });
 
 describe('expireRegistrations', () => {
   it('drops TTL hosts whose time is up and keeps the rest', () => {
-    const state: Registrations = new Map([
+    const state: Registrations = toRegistrations([
       ['hb', [host('10.0.0.1', { ttlSeconds: 5, expiresAt: 100 }), host('10.0.0.2')]],
     ]);
     expect(expireRegistrations(state, 99).state).toBe(state);
     const { state: next, expired } = expireRegistrations(state, 100);
-    expect(next.get('hb')).toEqual([host('10.0.0.2')]);
+    expect(hostsOf(next, 'hb')).toEqual([host('10.0.0.2')]);
     expect(expired.map((e) => e.host.ipAddress)).toEqual(['10.0.0.1']);
   });
 });
@@ -128,7 +139,7 @@ describe('registered hosts as endpoints', () => {
   });
 
   it('gives the v1 SDS form of every endpoint Envoy is served', () => {
-    const { served } = buildServedAssignment('web', [
+    const { endpoints: served } = buildClusterResource('web', [
       ...toRegisteredEndpoints('web', [
         host('172.18.0.3', { tags: { az: 'z1', canary: false, load_balancing_weight: 50 } }),
       ]),
@@ -150,7 +161,7 @@ describe('registered hosts as endpoints', () => {
 describe('isHeartbeat', () => {
   const ttl = (ip: string, tags: RegisteredHost['tags'] = { az: 'a' }) =>
     host(ip, { ttlSeconds: 30, expiresAt: 1000, tags });
-  const state: Registrations = new Map([['web', [ttl('10.0.0.1')]]]);
+  const state: Registrations = toRegistrations([['web', [ttl('10.0.0.1')]]]);
   const put = (h: RegisteredHost) => ({ kind: 'put-host' as const, service: 'web', host: h });
 
   it('is a put of a known host with the same tags and TTL: only its deadline moves', () => {

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  buildClusterLoadAssignment,
-  buildServedAssignment,
-  findShadowedEndpoints,
-} from '../../src/core/build-cluster-load-assignment.js';
+import { buildClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
+import { findShadowedEndpoints } from '../../src/core/group-served-endpoints.js';
+import { buildClusterResource } from '../../src/core/snapshot.js';
 import { anEndpoint } from '../support/records.js';
 
 describe('buildClusterLoadAssignment', () => {
@@ -147,7 +145,7 @@ describe('buildClusterLoadAssignment', () => {
   });
 
   it('names the endpoints it serves in our words, each address once, in the order it lists them', () => {
-    const { assignment, served } = buildServedAssignment('web', [
+    const { assignment, endpoints: served } = buildClusterResource('web', [
       anEndpoint({ address: '10.0.0.9', priority: 1 }),
       anEndpoint({ address: '10.0.0.2', locality: { region: 'eu', zone: '', subZone: '' } }),
       anEndpoint({ address: '10.0.0.1', source: 'api', hostname: '' }),

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import type { RegistrationChange } from '../../src/core/apply-registration.js';
-import type { RegisteredHost, Registrations } from '../../src/core/registered-host.js';
+import {
+  NO_REGISTRATIONS,
+  type RegisteredHost,
+  type Registrations,
+  toRegistrations,
+} from '../../src/core/registered-host.js';
 import {
   parseStateFile,
   toChangeLine,
@@ -22,15 +27,18 @@ const host = (ip: string, overrides: Partial<RegisteredHost> = {}): RegisteredHo
 const fileOf = (start: Registrations, changes: RegistrationChange[]) =>
   toSnapshotLine(start) + changes.map(toChangeLine).join('');
 
+/** What a state file parses to, its registrations as a plain Map of arrays, easy to compare. */
 const parsed = (text: string) => {
   const result = parseStateFile(text, 'state.json', NOW);
   if (!result.ok) throw new Error(result.problems.join('\n'));
-  return result.value;
+  return { ...result.value, registrations: plain(result.value.registrations) };
 };
+const plain = (state: Registrations) =>
+  new Map([...state].map(([service, hosts]) => [service, [...hosts.values()]]));
 
 describe('the state file: a snapshot line, then one line per change', () => {
   it('replays every kind of change in order onto the snapshot', () => {
-    const text = fileOf(new Map([['web', [host('10.0.0.1')]]]), [
+    const text = fileOf(toRegistrations([['web', [host('10.0.0.1')]]]), [
       { kind: 'put-host', service: 'web', host: host('10.0.0.2', { tags: { az: 'a' } }) },
       { kind: 'create', service: 'api', hosts: [host('10.0.1.1'), host('10.0.1.2')] },
       { kind: 'delete-host', service: 'web', ipAddress: '10.0.0.1', port: 80 },
@@ -52,7 +60,7 @@ describe('the state file: a snapshot line, then one line per change', () => {
       ['__proto__', 'kept'],
       ['constructor', 1],
     ]) as RegisteredHost['tags'];
-    const text = fileOf(new Map([['__proto__', [host('10.0.0.1', { tags })]]]), [
+    const text = fileOf(toRegistrations([['__proto__', [host('10.0.0.1', { tags })]]]), [
       { kind: 'put-host', service: 'constructor', host: host('10.0.0.2', { tags }) },
     ]);
     const { registrations } = parsed(text);
@@ -65,7 +73,7 @@ describe('the state file: a snapshot line, then one line per change', () => {
   });
 
   it('keeps TTL deadlines, and drops hosts whose deadline passed while stopped', () => {
-    const text = fileOf(new Map(), [
+    const text = fileOf(NO_REGISTRATIONS, [
       {
         kind: 'put-host',
         service: 'web',
@@ -83,7 +91,7 @@ describe('the state file: a snapshot line, then one line per change', () => {
   });
 
   it('leaves out an unfinished last line: a crash mid-write, never acknowledged', () => {
-    const whole = fileOf(new Map(), [
+    const whole = fileOf(NO_REGISTRATIONS, [
       { kind: 'put-host', service: 'web', host: host('10.0.0.1') },
       { kind: 'put-host', service: 'web', host: host('10.0.0.2') },
     ]);
@@ -95,7 +103,7 @@ describe('the state file: a snapshot line, then one line per change', () => {
   });
 
   it('refuses, naming the line, a broken line or a change that cannot be replayed', () => {
-    const snapshot = toSnapshotLine(new Map());
+    const snapshot = toSnapshotLine(NO_REGISTRATIONS);
     const problems = (text: string) => {
       const result = parseStateFile(text, 'state.json', NOW);
       return result.ok ? [] : result.problems;

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 
 import type { Logger } from 'pino';
 
-import type { Registrations } from '../../core/registered-host.js';
+import { NO_REGISTRATIONS, type Registrations } from '../../core/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { parseStateFile, toSnapshotLine } from './state-file.js';
 
@@ -60,7 +60,7 @@ const DEFAULT_COMPACT_AFTER_BYTES = 1024 * 1024;
 
 /** A journal that keeps nothing on disk (every change is durable at once): no `--state-file`. */
 export function createMemoryJournal(logger: Logger): StateJournal {
-  return createJournal(undefined, new Map(), logger);
+  return createJournal(undefined, NO_REGISTRATIONS, logger);
 }
 
 /**

@@ -10,8 +10,8 @@ import {
 import type { Registrations } from '../../core/registered-host.js';
 import { toHostKey } from '../../core/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
-import { toRegisteredEndpoints } from '../../core/to-registered-endpoints.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
+import { createRegistrationPublisher } from './create-registration-publisher.js';
 import {
   createMemoryJournal,
   openStateJournal,
@@ -38,6 +38,13 @@ function toHostFields(change: RegistrationChange): Record<string, unknown> {
     case 'delete':
       return {};
   }
+}
+
+/** The host a change is about; none for a change of a whole service. */
+function hostKeyOf(change: RegistrationChange): string | undefined {
+  if (change.kind === 'put-host') return toHostKey(change.host);
+  if (change.kind === 'delete-host') return toHostKey(change);
+  return undefined;
 }
 
 /** The name under which this source marks the store synced (see `Snapshot.awaiting`). */
@@ -95,33 +102,8 @@ export async function startRegistrationSource(
     for (const file of opened.value.removedTemporaryFiles)
       logger.info({ file }, 'removed a temporary file left by an earlier run');
   }
-  const member = (service: string) => `api:${service}`;
-  /** Serves what is on disk for `services`, now. */
-  const publish = (services: Iterable<string>) =>
-    store.apply(
-      [...services].map(
-        (service) =>
-          [
-            member(service),
-            toRegisteredEndpoints(service, journal.durable.get(service) ?? []),
-          ] as const,
-      ),
-    );
-  publish(journal.durable.keys());
-  /**
-   * Serves `service` at the end of this event-loop turn, once for all the changes of the turn
-   * (a group-committed write acknowledges many): rebuilding a cluster costs O(its endpoints).
-   * A request read after an acknowledgement is handled in a later turn, so it sees the change.
-   */
-  const unpublished = new Set<string>();
-  const publishSoon = (service: string) => {
-    if (unpublished.size === 0)
-      setImmediate(() => {
-        publish(unpublished);
-        unpublished.clear();
-      });
-    unpublished.add(service);
-  };
+  const publisher = createRegistrationPublisher(store, () => journal.durable);
+  publisher.publishAll();
   store.markSynced(REGISTRATION_SOURCE);
   if (journal.durable.size > 0)
     logger.info({ services: journal.durable.size, stateFile }, 'registrations loaded');
@@ -134,7 +116,7 @@ export async function startRegistrationSource(
     );
     journal.record(lines.join(''), next).then(
       () => {
-        for (const { service } of expired) publishSoon(service);
+        for (const { service, host } of expired) publisher.publishSoon(service, toHostKey(host));
         for (const { service, host } of expired) {
           logger.info(
             { service, host: toHostKey(host) },
@@ -161,7 +143,7 @@ export async function startRegistrationSource(
           return { ok: false, reason: 'not-saved', message: error.message };
         throw error;
       }
-      if (!heartbeat) publishSoon(change.service);
+      if (!heartbeat) publisher.publishSoon(change.service, hostKeyOf(change));
       logger[heartbeat ? 'debug' : 'info'](
         {
           service: change.service,

@@ -5,8 +5,14 @@ import {
 } from '../../core/apply-registration.js';
 import { parseClusterName } from '../../core/parse-cluster-name.js';
 import { parseHostJson } from '../../core/parse-registration.js';
-import type { HostJson, RegisteredHost, Registrations } from '../../core/registered-host.js';
-import { toHostJson } from '../../core/registered-host.js';
+import {
+  type HostJson,
+  NO_REGISTRATIONS,
+  type RegisteredHost,
+  type Registrations,
+  toHostJson,
+  toRegistrations,
+} from '../../core/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 
 // The state file is a journal, one JSON document per line:
@@ -43,7 +49,7 @@ export interface ParsedStateFile {
 export function toSnapshotLine(state: Registrations): string {
   const services = [...state].map(([service, hosts]) => ({
     service,
-    hosts: hosts.map(toStoredHost),
+    hosts: [...hosts.values()].map(toStoredHost),
   }));
   return `${JSON.stringify({ version: 2, services })}\n`;
 }
@@ -73,7 +79,7 @@ export function toChangeLine(change: RegistrationChange): string {
  * less than it acknowledged. Hosts whose TTL ran out by `now` are dropped. Pure.
  */
 export function parseStateFile(text: string, path: string, now: number): Result<ParsedStateFile> {
-  if (text === '') return ok({ registrations: new Map(), droppedUnfinishedLine: false });
+  if (text === '') return ok({ registrations: NO_REGISTRATIONS, droppedUnfinishedLine: false });
   const legacy = parseVersion1(text, path, now);
   if (legacy !== undefined) return legacy;
 
@@ -127,13 +133,14 @@ function parseVersion1(
   if (file?.version !== 1) return undefined;
   if (!isObject(file.services)) return fail([notStateFile(path)]);
   const problems: string[] = [];
-  const state = new Map<string, readonly RegisteredHost[]>();
+  const services: [string, RegisteredHost[]][] = [];
   for (const [service, entry] of Object.entries(file.services)) {
     checkService(service, `${path}: services`, problems);
     const hosts = parseHosts(entry, `${path}: services.${service}`, now, problems);
-    if (hosts) state.set(service, hosts);
+    if (hosts) services.push([service, hosts]);
   }
   if (problems.length > 0) return fail(problems);
+  const state = toRegistrations(services);
   return ok({ registrations: expireRegistrations(state, now).state, droppedUnfinishedLine: false });
 }
 
@@ -147,7 +154,7 @@ function parseSnapshot(line: string, path: string, now: number): Result<Registra
   const file = json as { version?: unknown; services?: unknown } | null;
   if (file?.version !== 2 || !Array.isArray(file.services)) return fail([notStateFile(path)]);
   const problems: string[] = [];
-  const state = new Map<string, readonly RegisteredHost[]>();
+  const services: [string, RegisteredHost[]][] = [];
   file.services.forEach((entry: unknown, index) => {
     const where = `${path}: services[${index}]`;
     const service = checkService(
@@ -156,9 +163,9 @@ function parseSnapshot(line: string, path: string, now: number): Result<Registra
       problems,
     );
     const hosts = parseHosts(entry, where, now, problems);
-    if (hosts) state.set(service, hosts);
+    if (hosts) services.push([service, hosts]);
   });
-  return problems.length > 0 ? fail(problems) : ok(state);
+  return problems.length > 0 ? fail(problems) : ok(toRegistrations(services));
 }
 
 function parseChangeLine(text: string, where: string, now: number): Result<RegistrationChange> {

@@ -13,6 +13,7 @@ import {
   LISTENER_TYPE_URL,
   ROUTE_CONFIGURATION_TYPE_URL,
 } from '../../core/type-urls.js';
+import { createAssignmentEncoder } from './encode-cluster-load-assignment.js';
 import { type AnyMessage, packAny } from './encode-proto3-json.js';
 import type { ResourceChanges, XdsResources } from './xds-protocol.js';
 
@@ -39,6 +40,7 @@ export function toResourceChanges(change: SnapshotChange, after: Snapshot): Reso
  */
 export function createXdsResources(root: protobuf.Root, current: () => Snapshot): XdsResources {
   const packed = new WeakMap<object, AnyMessage>();
+  const encodeAssignment = createAssignmentEncoder(root);
   const pack = (key: object, typeUrl: string, json: object): AnyMessage => {
     let any = packed.get(key);
     if (!any) {
@@ -86,7 +88,12 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
       switch (typeUrl) {
         case CLUSTER_LOAD_ASSIGNMENT_TYPE_URL: {
           const resource: ClusterResource = toClusterResource(snapshot, name);
-          return { version: resource.version, any: pack(resource, typeUrl, resource.assignment) };
+          let any = packed.get(resource);
+          if (!any) {
+            any = { type_url: typeUrl, value: encodeAssignment(name, resource.localities) };
+            packed.set(resource, any);
+          }
+          return { version: resource.version, any };
         }
         case CLUSTER_TYPE_URL:
           return versioned(typeUrl, snapshot.services.get(name)?.cluster);

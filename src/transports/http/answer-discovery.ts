@@ -1,3 +1,4 @@
+import { toClusterLoadAssignmentJson } from '../../core/build-cluster-load-assignment.js';
 import { combineVersions } from '../../core/compute-version.js';
 import { type ClusterResource, type Snapshot, toClusterResource } from '../../core/snapshot.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE, type DiscoveryApi } from './discovery-api.js';
@@ -59,11 +60,12 @@ function serializeResponse(
   version: string,
   api: DiscoveryApi,
 ): Buffer {
-  const typeUrl = CLUSTER_LOAD_ASSIGNMENT_TYPE[api];
-  const json = JSON.stringify({
-    version_info: version,
-    resources: resources.map((resource) => ({ '@type': typeUrl, ...resource.assignment })),
-    type_url: typeUrl,
-  });
+  // The text JSON.stringify would give, assembled from each resource's cached assignment text.
+  const typeUrl = JSON.stringify(CLUSTER_LOAD_ASSIGNMENT_TYPE[api]);
+  const items = resources.map(
+    (resource) =>
+      `{"@type":${typeUrl},${toClusterLoadAssignmentJson(resource.name, resource.localities).slice(1)}`,
+  );
+  const json = `{"version_info":${JSON.stringify(version)},"resources":[${items.join(',')}],"type_url":${typeUrl}}`;
   return Buffer.from(json, 'utf8');
 }

@@ -8,8 +8,10 @@ import type {
 import { parseClusterName } from '../../core/parse-cluster-name.js';
 import { parseHostKey, parseHostsBody, parseHostUpdate } from '../../core/parse-registration.js';
 import {
+  type HostJson,
   type RegisteredHost,
   type Registrations,
+  type ServiceHosts,
   toHostJson,
   toHostKey,
 } from '../../core/registered-host.js';
@@ -76,14 +78,14 @@ export function addRegistrationRoutes(
     }),
   ];
   const hostsOf = (service: string): string =>
-    JSON.stringify({ hosts: (registrations.current().get(service) ?? []).map(toHostJson) });
+    JSON.stringify({ hosts: toHostsJson(registrations.current().get(service)) });
 
   route(app, '/edsservice', {
     get: answer(() => {
       const services = Object.fromEntries(
         [...registrations.current()].map(([service, hosts]) => [
           service,
-          { hosts: hosts.map(toHostJson) },
+          { hosts: toHostsJson(hosts) },
         ]),
       );
       return { kind: 'json', body: JSON.stringify({ services }) };
@@ -229,6 +231,11 @@ function refused(
         message: `service ${JSON.stringify(change.service)} has no host ${change.kind === 'delete-host' ? toHostKey(change) : ''}`,
       };
   }
+}
+
+/** A service's hosts in the API's form, in registration order (none for an unknown service). */
+function toHostsJson(hosts: ServiceHosts | undefined): HostJson[] {
+  return hosts ? [...hosts.values()].map(toHostJson) : [];
 }
 
 function noSuchService(service: string): HttpOutcome {
