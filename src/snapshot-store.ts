@@ -25,13 +25,20 @@ export type MemberChange = readonly [member: string, endpoints: readonly Endpoin
 export interface SnapshotStore {
   current(): Snapshot;
   /**
-   * Applies a batch and returns the names of the clusters whose assignment, Cluster or API
-   * listener changed (a change of routes alone returns none).
+   * Applies a batch now, after whatever `applySoon` queued, and returns the names of the
+   * clusters whose assignment, Cluster or API listener changed (a change of routes alone
+   * returns none).
    */
   apply(changes: readonly MemberChange[]): string[];
   /**
-   * Records that `source` has applied its first full read. Call it right after that read's
-   * `apply`, in the same synchronous step, so no reader sees one without the other.
+   * Queues a batch, applied with every other queued in this event-loop turn as one, at the end
+   * of the turn: a burst of events updates each cluster once, and pushes one new version.
+   */
+  applySoon(changes: readonly MemberChange[]): void;
+  /**
+   * Records that `source` has applied its first full read (what is queued is applied first).
+   * Call it right after that read's `apply`, in the same synchronous step, so no reader sees
+   * one without the other.
    */
   markSynced(source: string): void;
   /**
@@ -60,24 +67,28 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
   const registry = new Registry();
   /** One per cluster with endpoints: what keeps its resource up to date change by change. */
   const indexes = new Map<string, ClusterIndex>();
+  /** What `applySoon` queued in this turn. */
+  const queued: MemberChange[] = [];
   let snapshot = toAwaitingSnapshot(options.awaiting ?? [], options.routeConfigName);
   const listeners = new Set<(change: SnapshotChange) => void>();
   const notify = (change: SnapshotChange) => {
     for (const listener of listeners) listener(change);
   };
   const conflicts = logger ? createConflictLog(logger) : undefined;
-  return {
+  const store: SnapshotStore = {
     current: () => snapshot,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     markSynced(source) {
+      if (queued.length > 0) store.apply([]);
       const before = snapshot;
       snapshot = applySourceSynced(snapshot, source);
       if (snapshot !== before) notify(NO_CHANGE);
     },
-    apply(changes) {
+    apply(given) {
+      const changes = queued.length > 0 ? [...queued.splice(0), ...given] : given;
       const deltas = new Map<string, ClusterDelta>();
       for (const [member, endpoints] of changes) registry.apply(member, endpoints, deltas);
       const served = new Map<string, ServedEndpoints>();
@@ -99,7 +110,15 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
       notify(change);
       return [...new Set([...change.assignments, ...change.services])].sort();
     },
+    applySoon(changes) {
+      if (queued.length === 0)
+        setImmediate(() => {
+          if (queued.length > 0) store.apply([]);
+        });
+      queued.push(...changes);
+    },
   };
+  return store;
 }
 
 /**

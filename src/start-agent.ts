@@ -23,6 +23,7 @@ import { buildStatus } from './status/build-status.js';
 import { type GrpcServer, startGrpcServer } from './transports/grpc/start-grpc-server.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
 import { createRestPollers } from './transports/http/create-rest-pollers.js';
+import { createTurnBudget, TURN_BUDGET_MS } from './transports/http/create-turn-budget.js';
 import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
 import { VERSION } from './version.js';
 
@@ -92,7 +93,10 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   let source: DockerSource | undefined = undefined;
   let grpcServer: GrpcServer | undefined = undefined;
   const notReadyReasons = () => toNotReadyReasons(source?.status());
+  // REST answers and gRPC responses share one budget of work per event-loop turn.
+  const turns = createTurnBudget(TURN_BUDGET_MS);
   const app = createHttpApp({
+    turns,
     snapshot: () => store.current(),
     readiness: () => ({ notReadyReasons: notReadyReasons() }),
     metrics,
@@ -148,6 +152,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
           bind: config.bind,
           port: config.grpcPort,
           limits: config.grpcLimits,
+          turns,
         });
   if (!grpc.ok) {
     await server.close();

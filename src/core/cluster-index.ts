@@ -172,8 +172,12 @@ export class ClusterIndex {
   }
 }
 
+/** The version of every cluster that serves nothing: its content, the same for all. */
+export const EMPTY_CLUSTER_VERSION = '0000000000000000';
+
 /** A cluster's version from the sum of its served endpoints' digests (`0n`: none served). */
 export function toClusterVersion(name: string, digestSum: bigint): string {
+  if (digestSum === 0n) return EMPTY_CLUSTER_VERSION;
   return hash('sha256', `${name}\0${digestSum.toString(16)}`).slice(0, 16);
 }
 

@@ -11,7 +11,7 @@ import {
   type RouteConfigurationJson,
   type RouteConflict,
 } from './build-route-configuration.js';
-import { ClusterIndex, type ServedEndpoints, toClusterVersion } from './cluster-index.js';
+import { ClusterIndex, EMPTY_CLUSTER_VERSION, type ServedEndpoints } from './cluster-index.js';
 import { computeVersion } from './compute-version.js';
 import type { Endpoint } from './endpoint.js';
 import type { LocalityGroup } from './locality-group.js';
@@ -150,15 +150,21 @@ export function toClusterResourceOf(name: string, served: ServedEndpoints): Clus
   };
 }
 
-/** A cluster with no endpoints: an assignment that empties it, versioned as if it had been emptied. */
+/**
+ * A cluster with no endpoints: an assignment that empties it, versioned as one that was
+ * emptied is. Cheap: a client may name thousands of clusters that do not exist.
+ */
 function emptyClusterResource(name: string): ClusterResource {
-  return toClusterResourceOf(name, {
-    version: toClusterVersion(name, 0n),
+  return {
+    name,
+    version: EMPTY_CLUSTER_VERSION,
     localities: [],
-    resolved: { options: DEFAULT_SERVICE_OPTIONS, conflicts: [] },
+    assignment: { cluster_name: name, endpoints: [] },
+    endpoints: [],
+    options: DEFAULT_SERVICE_OPTIONS,
+    conflicts: [],
     shadowed: [],
-    size: 0,
-  });
+  };
 }
 
 /** A service's Cluster, API listener and gRPC route configuration, from its options. */

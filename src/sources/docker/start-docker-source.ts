@@ -131,7 +131,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
       const inspect = await client.inspectContainer(id, deadline());
       if (started.session !== session || started.generation !== (generations.get(id) ?? 0)) return;
       const record = inspect && toContainerRecordFromInspect(inspect, stopping.has(id));
-      store.apply([apply(id, record)]);
+      store.applySoon([apply(id, record)]);
     } catch (error) {
       // The engine is likely going away; the next session's full sync repairs this container.
       const level = connected && started.session === session ? 'warn' : 'debug';
@@ -153,7 +153,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     const last = ledger.lastRecord(id);
     if (hint.ended && last !== undefined) {
       generations.set(id, (generations.get(id) ?? 0) + 1);
-      store.apply([apply(id, { ...last, state: 'not-running', stopping: false })]);
+      store.applySoon([apply(id, { ...last, state: 'not-running', stopping: false })]);
     }
     reread.schedule(id);
   }

@@ -1,12 +1,15 @@
 import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
 import { checkRequestNames, checkStreamNames } from './check-name-limits.js';
+import { PendingResponses } from './pending-responses.js';
 import { Subscription } from './subscription.js';
-import type {
-  DeltaRequestFields,
-  DeltaResponse,
-  ResourceChanges,
-  XdsStream,
-  XdsStreamOptions,
+import {
+  BUILD_SLICE,
+  type DeltaRequestFields,
+  type DeltaResponse,
+  type ResourceChanges,
+  RUN_AT_ONCE,
+  type XdsStream,
+  type XdsStreamOptions,
 } from './xds-protocol.js';
 
 /**
@@ -24,6 +27,8 @@ import type {
  * - nothing is sent until `resources.ready()`;
  * - a snapshot change is diffed over the names it changed only, so a change costs each stream
  *   what it touches, not what the stream holds;
+ * - a response is built in slices (`options.schedule`), and one type's at a time: what asks
+ *   for the type meanwhile is diffed next, in the state it has then;
  * - while the client does not read (`send` returned false), nothing is built; what changed
  *   meanwhile is diffed and sent at `onDrain`, so memory stays bounded.
  */
@@ -32,6 +37,11 @@ export class DeltaStream implements XdsStream {
   #nonce = 0;
   #nodeId = '';
   #blocked = false;
+  #closed = false;
+  /** Types whose response is being built. */
+  readonly #building = new Set<string>();
+  /** What types are owed while blocked, or while their response is being built. */
+  readonly #pending = new PendingResponses();
 
   constructor(private readonly options: XdsStreamOptions<DeltaResponse>) {}
 
@@ -86,10 +96,14 @@ export class DeltaStream implements XdsStream {
     return new Map([...this.#subscriptions].map(([typeUrl, s]) => [typeUrl, s.list()]));
   }
 
-  /** Sends what differs now. */
+  /** Sends what changed while the client did not read. */
   onDrain(): void {
     this.#blocked = false;
-    for (const typeUrl of this.#subscriptions.keys()) this.#push(typeUrl);
+    for (const typeUrl of this.#pending.types()) this.#resume(typeUrl);
+  }
+
+  close(): void {
+    this.#closed = true;
   }
 
   /**
@@ -97,44 +111,74 @@ export class DeltaStream implements XdsStream {
    * name it wants or holds, or over `only` those.
    */
   #push(typeUrl: string, only?: readonly string[]): void {
-    const { resources } = this.options;
     const subscription = this.#subscriptions.get(typeUrl);
-    if (!subscription || !resources.ready() || this.#blocked) return;
-    const wants = (name: string) =>
-      subscription.names.has(name) || (subscription.wildcard && resources.has(typeUrl, name));
-    let candidates: string[];
-    if (only) {
-      candidates = [...only];
-    } else {
-      const all = new Set([...subscription.names, ...subscription.returned.keys()]);
-      if (subscription.wildcard) for (const name of resources.names(typeUrl)) all.add(name);
-      candidates = [...all];
+    if (!subscription || !this.options.resources.ready() || this.#closed) return;
+    if (this.#blocked || this.#building.has(typeUrl)) {
+      this.#pending.defer(typeUrl, only, false);
+      return;
     }
-    const sent: DeltaResponse['resources'][number][] = [];
-    const removed: string[] = [];
-    for (const name of candidates.sort()) {
-      const resource = wants(name) ? resources.resource(typeUrl, name) : undefined;
-      if (!resource) {
-        if (subscription.returned.has(name)) removed.push(name);
-        continue;
+    this.#building.add(typeUrl);
+    (this.options.schedule ?? RUN_AT_ONCE)(this.#build(typeUrl, subscription, only));
+  }
+
+  /** Diffs what `typeUrl` is owed, if it can be now. */
+  #resume(typeUrl: string): void {
+    if (this.#blocked || this.#building.has(typeUrl)) return;
+    const pending = this.#pending.take(typeUrl);
+    if (pending) this.#push(typeUrl, pending.only && [...pending.only]);
+  }
+
+  *#build(
+    typeUrl: string,
+    subscription: Subscription,
+    only: readonly string[] | undefined,
+  ): Generator<void, void> {
+    try {
+      const { resources } = this.options;
+      const wants = (name: string) =>
+        subscription.names.has(name) || (subscription.wildcard && resources.has(typeUrl, name));
+      let candidates: string[];
+      if (only) {
+        candidates = [...only];
+      } else {
+        const all = new Set([...subscription.names, ...subscription.returned.keys()]);
+        if (subscription.wildcard) for (const name of resources.names(typeUrl)) all.add(name);
+        candidates = [...all];
       }
-      if (subscription.returned.get(name) !== resource.version)
-        sent.push({ name, version: resource.version, resource: resource.any });
+      candidates.sort();
+      const sent: DeltaResponse['resources'][number][] = [];
+      const removed: string[] = [];
+      for (let from = 0; from < candidates.length; from += BUILD_SLICE) {
+        if (from > 0) yield;
+        if (this.#closed) return;
+        for (const name of candidates.slice(from, from + BUILD_SLICE)) {
+          const resource = wants(name) ? resources.resource(typeUrl, name) : undefined;
+          if (!resource) {
+            if (subscription.returned.has(name)) removed.push(name);
+            continue;
+          }
+          if (subscription.returned.get(name) !== resource.version)
+            sent.push({ name, version: resource.version, resource: resource.any });
+        }
+      }
+      const answered = subscription.nonce !== undefined;
+      if (sent.length === 0 && removed.length === 0 && answered) return;
+      for (const { name, version } of sent) subscription.returned.set(name, version);
+      for (const name of removed) subscription.returned.delete(name);
+      this.#nonce += 1;
+      const nonce = String(this.#nonce);
+      subscription.onSent(nonce, nonce);
+      const written = this.options.send({
+        system_version_info: '',
+        resources: sent,
+        type_url: typeUrl,
+        removed_resources: removed,
+        nonce,
+      });
+      if (!written) this.#blocked = true;
+    } finally {
+      this.#building.delete(typeUrl);
+      if (!this.#closed) this.#resume(typeUrl);
     }
-    const answered = subscription.nonce !== undefined;
-    if (sent.length === 0 && removed.length === 0 && answered) return;
-    for (const { name, version } of sent) subscription.returned.set(name, version);
-    for (const name of removed) subscription.returned.delete(name);
-    this.#nonce += 1;
-    const nonce = String(this.#nonce);
-    subscription.onSent(nonce, nonce);
-    const written = this.options.send({
-      system_version_info: '',
-      resources: sent,
-      type_url: typeUrl,
-      removed_resources: removed,
-      nonce,
-    });
-    if (!written) this.#blocked = true;
   }
 }

@@ -60,11 +60,11 @@ export function createAssignmentEncoder(
     }
     return bytes;
   };
-  return (clusterName, groups) =>
-    concat([
-      protobuf.Writer.create().uint32(CLUSTER_NAME_FIELD).string(clusterName).finish(),
-      ...groups.flatMap((group) => framed(encodeGroup(group))),
-    ]);
+  return (clusterName, groups) => {
+    const name = protobuf.Writer.create().uint32(CLUSTER_NAME_FIELD).string(clusterName).finish();
+    if (groups.length === 0) return name; // an empty assignment: its name alone
+    return concat([name, ...groups.flatMap((group) => framed(encodeGroup(group)))]);
+  };
 }
 
 /** An item of a repeated message field 2: its tag and length, then itself. */

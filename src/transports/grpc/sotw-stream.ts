@@ -1,11 +1,15 @@
 import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
 import { combineVersions } from '../../core/compute-version.js';
 import { checkRequestNames, checkStreamNames } from './check-name-limits.js';
+import type { AnyMessage } from './encode-proto3-json.js';
+import { PendingResponses } from './pending-responses.js';
 import { type Reply, Subscription } from './subscription.js';
 import {
+  BUILD_SLICE,
   type DiscoveryRequestFields,
   OWED_AFTER,
   type ResourceChanges,
+  RUN_AT_ONCE,
   type SotwResponse,
   WHOLE_SET_TYPE_URLS,
   type XdsStream,
@@ -25,6 +29,8 @@ import {
  *   name gets an empty assignment); on a change, only the changed ones; whole-set types
  *   (clusters, listeners) always as the whole set;
  * - nothing is sent until `resources.ready()`;
+ * - a response is built in slices (`options.schedule`), and one type's at a time: what asks
+ *   for the type meanwhile is answered next, in the state it has then;
  * - while the client does not read (`send` returned false), nothing is built: the types that
  *   changed meanwhile are sent in their latest state at `onDrain`, so memory stays bounded.
  */
@@ -35,8 +41,11 @@ export class SotwStream implements XdsStream {
   /** Types owed a response at their next request (see `OWED_AFTER`). */
   readonly #owed = new Set<string>();
   #blocked = false;
-  /** Types that changed while blocked: sent whole at the next drain. */
-  readonly #pending = new Set<string>();
+  #closed = false;
+  /** Types whose response is being built. */
+  readonly #building = new Set<string>();
+  /** What types are owed while blocked, or while their response is being built. */
+  readonly #pending = new PendingResponses();
 
   constructor(private readonly options: XdsStreamOptions<SotwResponse>) {}
 
@@ -92,12 +101,14 @@ export class SotwStream implements XdsStream {
     return new Map([...this.#subscriptions].map(([typeUrl, s]) => [typeUrl, s.list()]));
   }
 
-  /** Sends, whole, what changed while the client did not read. */
+  /** Sends what changed while the client did not read, in its latest state. */
   onDrain(): void {
     this.#blocked = false;
-    const pending = [...this.#pending];
-    this.#pending.clear();
-    for (const typeUrl of pending) this.#respond(typeUrl, undefined);
+    for (const typeUrl of this.#pending.types()) this.#resume(typeUrl);
+  }
+
+  close(): void {
+    this.#closed = true;
   }
 
   #report(typeUrl: string, reply: Reply | undefined): void {
@@ -109,37 +120,64 @@ export class SotwStream implements XdsStream {
    * when `force`d by a new subscription, unless the client refused this very version.
    */
   #respond(typeUrl: string, only: readonly string[] | undefined, force = false): void {
-    const { resources } = this.options;
     const subscription = this.#subscriptions.get(typeUrl);
-    if (!subscription || !resources.ready()) return;
-    if (this.#blocked) {
-      this.#pending.add(typeUrl);
+    if (!subscription || !this.options.resources.ready() || this.#closed) return;
+    if (this.#blocked || this.#building.has(typeUrl)) {
+      this.#pending.defer(typeUrl, only, force);
       return;
     }
-    const subscribed = subscription.wildcard
-      ? resources.names(typeUrl)
-      : [...subscription.names].sort();
-    const all = subscribed.flatMap((name) => {
-      const resource = resources.resource(typeUrl, name);
-      return resource ? [{ name, ...resource }] : [];
-    });
-    const version = combineVersions(all);
-    // Nothing new: the client holds this version already (sent, or refused and not resent).
-    if (only === undefined && version === subscription.version && !force) return;
-    if (version === subscription.refused) return;
-    const wanted = only && new Set(only);
-    const included = wanted ? all.filter((item) => wanted.has(item.name)) : all;
-    this.#nonce += 1;
-    const nonce = String(this.#nonce);
-    subscription.onSent(nonce, version);
-    const owes = OWED_AFTER.get(typeUrl);
-    if (owes !== undefined && this.#subscriptions.has(owes)) this.#owed.add(owes);
-    const written = this.options.send({
-      version_info: version,
-      resources: included.map((item) => item.any),
-      type_url: typeUrl,
-      nonce,
-    });
-    if (!written) this.#blocked = true;
+    this.#building.add(typeUrl);
+    (this.options.schedule ?? RUN_AT_ONCE)(this.#build(typeUrl, subscription, only, force));
+  }
+
+  /** Answers what `typeUrl` is owed, if it can be now. */
+  #resume(typeUrl: string): void {
+    if (this.#blocked || this.#building.has(typeUrl)) return;
+    const pending = this.#pending.take(typeUrl);
+    if (pending) this.#respond(typeUrl, pending.only && [...pending.only], pending.force);
+  }
+
+  *#build(
+    typeUrl: string,
+    subscription: Subscription,
+    only: readonly string[] | undefined,
+    force: boolean,
+  ): Generator<void, void> {
+    try {
+      const { resources } = this.options;
+      const subscribed = subscription.wildcard
+        ? resources.names(typeUrl)
+        : [...subscription.names].sort();
+      const all: { name: string; version: string; any: AnyMessage }[] = [];
+      for (let from = 0; from < subscribed.length; from += BUILD_SLICE) {
+        if (from > 0) yield;
+        if (this.#closed) return;
+        for (const name of subscribed.slice(from, from + BUILD_SLICE)) {
+          const resource = resources.resource(typeUrl, name);
+          if (resource) all.push({ name, version: resource.version, any: resource.any });
+        }
+      }
+      const version = combineVersions(all);
+      // Nothing new: the client holds this version already (sent, or refused and not resent).
+      if (only === undefined && version === subscription.version && !force) return;
+      if (version === subscription.refused) return;
+      const wanted = only && new Set(only);
+      const included = wanted ? all.filter((item) => wanted.has(item.name)) : all;
+      this.#nonce += 1;
+      const nonce = String(this.#nonce);
+      subscription.onSent(nonce, version);
+      const owes = OWED_AFTER.get(typeUrl);
+      if (owes !== undefined && this.#subscriptions.has(owes)) this.#owed.add(owes);
+      const written = this.options.send({
+        version_info: version,
+        resources: included.map((item) => item.any),
+        type_url: typeUrl,
+        nonce,
+      });
+      if (!written) this.#blocked = true;
+    } finally {
+      this.#building.delete(typeUrl);
+      if (!this.#closed) this.#resume(typeUrl);
+    }
   }
 }

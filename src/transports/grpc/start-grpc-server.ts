@@ -12,6 +12,7 @@ import {
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import type { GrpcStreamStatus } from '../../status/client-status.js';
+import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../http/create-turn-budget.js';
 import { createStreamLimits } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { DeltaStream } from './delta-stream.js';
@@ -21,6 +22,7 @@ import { SotwStream } from './sotw-stream.js';
 import { StreamRecord } from './stream-record.js';
 import { toServiceDefinition } from './to-service-definition.js';
 import type {
+  BuildScheduler,
   ClientReply,
   DeltaResponse,
   SotwResponse,
@@ -90,6 +92,11 @@ export interface GrpcServerOptions {
   readonly port: number;
   /** How much one client may take; `DEFAULT_GRPC_LIMITS` for what is not given. */
   readonly limits?: Partial<GrpcLimits>;
+  /**
+   * The turn budget responses are built in, a slice at a time, round robin between streams
+   * (shared with the REST polls); one of its own by default.
+   */
+  readonly turns?: TurnBudget;
   /** Counts responses, ACKs and NACKs when given. */
   readonly metrics?: Metrics;
   readonly now?: () => number;
@@ -122,6 +129,14 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     perPeer: limits.maxStreamsPerPeer,
     perConnection: limits.maxStreamsPerConnection,
   });
+  const turns = options.turns ?? createTurnBudget(TURN_BUDGET_MS);
+  /** Runs a build a slice per queued step: other builds, and polls, take their turns between. */
+  const schedule: BuildScheduler = (build) => {
+    const step = () => {
+      if (build.next().done !== true) turns.run(step);
+    };
+    turns.run(step);
+  };
   const root = loadEnvoyProtos();
   const resources = createXdsResources(root, () => store.current());
   const streams = new Map<XdsStream, StreamRecord>();
@@ -183,14 +198,16 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
           send,
           onReply: reply,
           limits,
+          schedule,
         };
         const stream: XdsStream =
           service.kind === 'sotw' ? new SotwStream(options) : new DeltaStream(options);
         streams.set(stream, record);
         calls.add(call);
         const done = () => {
-          streams.delete(stream);
+          if (!streams.delete(stream)) return;
           calls.delete(call);
+          stream.close();
           release();
         };
         /** Ends the stream for the client's mistake: nothing more of it is read or sent. */

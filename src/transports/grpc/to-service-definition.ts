@@ -34,8 +34,9 @@ export function toServiceDefinition(
           return fail([`cannot decode the request: ${(error as Error).message}`]);
         }
       },
-      responseSerialize: (value: object) =>
-        Buffer.from(response.encode(response.fromObject(value)).finish()),
+      // The server's responses are built with each field's own type (strings, byte arrays), so
+      // they are encoded as they are, without a conversion pass over every resource.
+      responseSerialize: (value: object) => Buffer.from(response.encode(value).finish()),
       responseDeserialize: (bytes: Buffer) => response.toObject(response.decode(bytes), toObject),
     },
   };

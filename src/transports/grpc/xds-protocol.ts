@@ -102,7 +102,24 @@ export interface XdsStreamOptions<Response> {
   readonly onReply: (reply: ClientReply) => void;
   /** How many names a request, and the stream, may hold. */
   readonly limits: NameLimits;
+  /** Runs each response's build; `RUN_AT_ONCE` unless given (the server spreads them over turns). */
+  readonly schedule?: BuildScheduler;
 }
+
+/**
+ * Runs a response's build: a generator that yields after each slice of its work
+ * (`BUILD_SLICE` names), so that builds of many streams, and a large one, can share the event
+ * loop with everything else a turn at a time.
+ */
+export type BuildScheduler = (build: Iterator<unknown>) => void;
+
+/** Runs a build to its end at once. */
+export const RUN_AT_ONCE: BuildScheduler = (build) => {
+  while (build.next().done !== true);
+};
+
+/** Names a build handles between two yields. */
+export const BUILD_SLICE = 256;
 
 /** One xDS stream's protocol state, whichever its variant (state of the world or delta). */
 export interface XdsStream {
@@ -118,6 +135,8 @@ export interface XdsStream {
   onDrain(): void;
   /** Per type, the names subscribed to (`*` for a wildcard subscription, beside any named). */
   subscriptions(): ReadonlyMap<string, readonly string[]>;
+  /** The stream ended: builds under way stop, and nothing more is sent. */
+  close(): void;
 }
 
 /**

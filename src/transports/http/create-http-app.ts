@@ -14,7 +14,7 @@ import {
   type RegistrationRoutesOptions,
 } from './create-registration-routes.js';
 import type { RestPollers } from './create-rest-pollers.js';
-import { createTurnBudget } from './create-turn-budget.js';
+import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from './create-turn-budget.js';
 import type { DiscoveryApi } from './discovery-api.js';
 import { type Handler, route } from './route.js';
 import { type HttpOutcome, sendOutcome, toOutcomeFromError } from './send-outcome.js';
@@ -39,9 +39,12 @@ export interface HttpAppOptions {
   readonly restPollers?: RestPollers;
   /**
    * Most milliseconds of discovery answers per event-loop turn (see `createTurnBudget`).
-   * Defaults to 10; 0 answers at once, which the new-client benchmark compares against.
+   * Defaults to `TURN_BUDGET_MS`; 0 answers at once, which the new-client benchmark compares
+   * against.
    */
   readonly turnBudgetMs?: number;
+  /** The turn budget to share (with the gRPC server's responses); one of its own by default. */
+  readonly turns?: TurnBudget;
 }
 
 /** Largest request body accepted (1 MiB); Envoy's requests are a few KB. */
@@ -61,7 +64,8 @@ export function createHttpApp({
   status,
   metrics,
   restPollers,
-  turnBudgetMs = 10,
+  turnBudgetMs = TURN_BUDGET_MS,
+  turns = createTurnBudget(turnBudgetMs),
 }: HttpAppOptions): RequestListener {
   const app = express();
   app.disable('x-powered-by');
@@ -69,7 +73,6 @@ export function createHttpApp({
 
   const readBody = express.raw({ type: () => true, limit: BODY_LIMIT_BYTES });
   // Answers wait their turn, in arrival order, so a busy server keeps accepting new clients.
-  const turns = createTurnBudget(turnBudgetMs);
   const inTurn: Handler = (_req, _res, next) => {
     if (turnBudgetMs === 0) next();
     else turns.run(next);

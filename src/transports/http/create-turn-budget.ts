@@ -1,3 +1,6 @@
+/** Milliseconds of answers per event-loop turn, REST polls and gRPC responses together. */
+export const TURN_BUDGET_MS = 10;
+
 /** Runs work in arrival order, a bounded amount per event-loop turn. */
 export interface TurnBudget {
   /** Queues `work`; it runs in a later turn, after everything queued before it. */
