@@ -1,6 +1,6 @@
 import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
 import { checkRequestNames, checkStreamNames } from './check-name-limits.js';
-import { PendingResponses } from './pending-responses.js';
+import { ResponseGate } from './response-gate.js';
 import { Subscription } from './subscription.js';
 import {
   BUILD_SLICE,
@@ -36,14 +36,13 @@ export class DeltaStream implements XdsStream {
   readonly #subscriptions = new Map<string, Subscription>();
   #nonce = 0;
   #nodeId = '';
-  #blocked = false;
-  #closed = false;
-  /** Types whose response is being built. */
-  readonly #building = new Set<string>();
-  /** What types are owed while blocked, or while their response is being built. */
-  readonly #pending = new PendingResponses();
+  readonly #gate: ResponseGate;
 
-  constructor(private readonly options: XdsStreamOptions<DeltaResponse>) {}
+  constructor(private readonly options: XdsStreamOptions<DeltaResponse>) {
+    this.#gate = new ResponseGate(options.schedule ?? RUN_AT_ONCE, (typeUrl, only) => {
+      this.#push(typeUrl, only);
+    });
+  }
 
   onRequest(request: DeltaRequestFields, defaultTypeUrl?: string): string | undefined {
     const { limits } = this.options;
@@ -98,12 +97,11 @@ export class DeltaStream implements XdsStream {
 
   /** Sends what changed while the client did not read. */
   onDrain(): void {
-    this.#blocked = false;
-    for (const typeUrl of this.#pending.types()) this.#resume(typeUrl);
+    this.#gate.drain();
   }
 
   close(): void {
-    this.#closed = true;
+    this.#gate.close();
   }
 
   /**
@@ -112,20 +110,8 @@ export class DeltaStream implements XdsStream {
    */
   #push(typeUrl: string, only?: readonly string[]): void {
     const subscription = this.#subscriptions.get(typeUrl);
-    if (!subscription || !this.options.resources.ready() || this.#closed) return;
-    if (this.#blocked || this.#building.has(typeUrl)) {
-      this.#pending.defer(typeUrl, only, false);
-      return;
-    }
-    this.#building.add(typeUrl);
-    (this.options.schedule ?? RUN_AT_ONCE)(this.#build(typeUrl, subscription, only));
-  }
-
-  /** Diffs what `typeUrl` is owed, if it can be now. */
-  #resume(typeUrl: string): void {
-    if (this.#blocked || this.#building.has(typeUrl)) return;
-    const pending = this.#pending.take(typeUrl);
-    if (pending) this.#push(typeUrl, pending.only && [...pending.only]);
+    if (!subscription || !this.options.resources.ready()) return;
+    this.#gate.run(typeUrl, only, false, () => this.#build(typeUrl, subscription, only));
   }
 
   *#build(
@@ -133,52 +119,47 @@ export class DeltaStream implements XdsStream {
     subscription: Subscription,
     only: readonly string[] | undefined,
   ): Generator<void, void> {
-    try {
-      const { resources } = this.options;
-      const wants = (name: string) =>
-        subscription.names.has(name) || (subscription.wildcard && resources.has(typeUrl, name));
-      let candidates: string[];
-      if (only) {
-        candidates = [...only];
-      } else {
-        const all = new Set([...subscription.names, ...subscription.returned.keys()]);
-        if (subscription.wildcard) for (const name of resources.names(typeUrl)) all.add(name);
-        candidates = [...all];
-      }
-      candidates.sort();
-      const sent: DeltaResponse['resources'][number][] = [];
-      const removed: string[] = [];
-      for (let from = 0; from < candidates.length; from += BUILD_SLICE) {
-        if (from > 0) yield;
-        if (this.#closed) return;
-        for (const name of candidates.slice(from, from + BUILD_SLICE)) {
-          const resource = wants(name) ? resources.resource(typeUrl, name) : undefined;
-          if (!resource) {
-            if (subscription.returned.has(name)) removed.push(name);
-            continue;
-          }
-          if (subscription.returned.get(name) !== resource.version)
-            sent.push({ name, version: resource.version, resource: resource.any });
-        }
-      }
-      const answered = subscription.nonce !== undefined;
-      if (sent.length === 0 && removed.length === 0 && answered) return;
-      for (const { name, version } of sent) subscription.returned.set(name, version);
-      for (const name of removed) subscription.returned.delete(name);
-      this.#nonce += 1;
-      const nonce = String(this.#nonce);
-      subscription.onSent(nonce, nonce);
-      const written = this.options.send({
-        system_version_info: '',
-        resources: sent,
-        type_url: typeUrl,
-        removed_resources: removed,
-        nonce,
-      });
-      if (!written) this.#blocked = true;
-    } finally {
-      this.#building.delete(typeUrl);
-      if (!this.#closed) this.#resume(typeUrl);
+    const { resources } = this.options;
+    const wants = (name: string) =>
+      subscription.names.has(name) || (subscription.wildcard && resources.has(typeUrl, name));
+    let candidates: string[];
+    if (only) {
+      candidates = [...only];
+    } else {
+      const all = new Set([...subscription.names, ...subscription.returned.keys()]);
+      if (subscription.wildcard) for (const name of resources.names(typeUrl)) all.add(name);
+      candidates = [...all];
     }
+    candidates.sort();
+    const sent: DeltaResponse['resources'][number][] = [];
+    const removed: string[] = [];
+    for (let from = 0; from < candidates.length; from += BUILD_SLICE) {
+      if (from > 0) yield;
+      if (this.#gate.closed) return;
+      for (const name of candidates.slice(from, from + BUILD_SLICE)) {
+        const resource = wants(name) ? resources.resource(typeUrl, name) : undefined;
+        if (!resource) {
+          if (subscription.returned.has(name)) removed.push(name);
+          continue;
+        }
+        if (subscription.returned.get(name) !== resource.version)
+          sent.push({ name, version: resource.version, resource: resource.any });
+      }
+    }
+    const answered = subscription.nonce !== undefined;
+    if (sent.length === 0 && removed.length === 0 && answered) return;
+    for (const { name, version } of sent) subscription.returned.set(name, version);
+    for (const name of removed) subscription.returned.delete(name);
+    this.#nonce += 1;
+    const nonce = String(this.#nonce);
+    subscription.onSent(nonce, nonce);
+    const written = this.options.send({
+      system_version_info: '',
+      resources: sent,
+      type_url: typeUrl,
+      removed_resources: removed,
+      nonce,
+    });
+    if (!written) this.#gate.block();
   }
 }

@@ -2,7 +2,7 @@ import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
 import { combineVersions } from '../../core/compute-version.js';
 import { checkRequestNames, checkStreamNames } from './check-name-limits.js';
 import type { AnyMessage } from './encode-proto3-json.js';
-import { PendingResponses } from './pending-responses.js';
+import { ResponseGate } from './response-gate.js';
 import { type Reply, Subscription } from './subscription.js';
 import {
   BUILD_SLICE,
@@ -40,14 +40,13 @@ export class SotwStream implements XdsStream {
   #nodeId = '';
   /** Types owed a response at their next request (see `OWED_AFTER`). */
   readonly #owed = new Set<string>();
-  #blocked = false;
-  #closed = false;
-  /** Types whose response is being built. */
-  readonly #building = new Set<string>();
-  /** What types are owed while blocked, or while their response is being built. */
-  readonly #pending = new PendingResponses();
+  readonly #gate: ResponseGate;
 
-  constructor(private readonly options: XdsStreamOptions<SotwResponse>) {}
+  constructor(private readonly options: XdsStreamOptions<SotwResponse>) {
+    this.#gate = new ResponseGate(options.schedule ?? RUN_AT_ONCE, (typeUrl, only, force) => {
+      this.#respond(typeUrl, only, force);
+    });
+  }
 
   onRequest(request: DiscoveryRequestFields, defaultTypeUrl?: string): string | undefined {
     const { limits } = this.options;
@@ -103,12 +102,11 @@ export class SotwStream implements XdsStream {
 
   /** Sends what changed while the client did not read, in its latest state. */
   onDrain(): void {
-    this.#blocked = false;
-    for (const typeUrl of this.#pending.types()) this.#resume(typeUrl);
+    this.#gate.drain();
   }
 
   close(): void {
-    this.#closed = true;
+    this.#gate.close();
   }
 
   #report(typeUrl: string, reply: Reply | undefined): void {
@@ -121,20 +119,8 @@ export class SotwStream implements XdsStream {
    */
   #respond(typeUrl: string, only: readonly string[] | undefined, force = false): void {
     const subscription = this.#subscriptions.get(typeUrl);
-    if (!subscription || !this.options.resources.ready() || this.#closed) return;
-    if (this.#blocked || this.#building.has(typeUrl)) {
-      this.#pending.defer(typeUrl, only, force);
-      return;
-    }
-    this.#building.add(typeUrl);
-    (this.options.schedule ?? RUN_AT_ONCE)(this.#build(typeUrl, subscription, only, force));
-  }
-
-  /** Answers what `typeUrl` is owed, if it can be now. */
-  #resume(typeUrl: string): void {
-    if (this.#blocked || this.#building.has(typeUrl)) return;
-    const pending = this.#pending.take(typeUrl);
-    if (pending) this.#respond(typeUrl, pending.only && [...pending.only], pending.force);
+    if (!subscription || !this.options.resources.ready()) return;
+    this.#gate.run(typeUrl, only, force, () => this.#build(typeUrl, subscription, only, force));
   }
 
   *#build(
@@ -143,41 +129,36 @@ export class SotwStream implements XdsStream {
     only: readonly string[] | undefined,
     force: boolean,
   ): Generator<void, void> {
-    try {
-      const { resources } = this.options;
-      const subscribed = subscription.wildcard
-        ? resources.names(typeUrl)
-        : [...subscription.names].sort();
-      const all: { name: string; version: string; any: AnyMessage }[] = [];
-      for (let from = 0; from < subscribed.length; from += BUILD_SLICE) {
-        if (from > 0) yield;
-        if (this.#closed) return;
-        for (const name of subscribed.slice(from, from + BUILD_SLICE)) {
-          const resource = resources.resource(typeUrl, name);
-          if (resource) all.push({ name, version: resource.version, any: resource.any });
-        }
+    const { resources } = this.options;
+    const subscribed = subscription.wildcard
+      ? resources.names(typeUrl)
+      : [...subscription.names].sort();
+    const all: { name: string; version: string; any: AnyMessage }[] = [];
+    for (let from = 0; from < subscribed.length; from += BUILD_SLICE) {
+      if (from > 0) yield;
+      if (this.#gate.closed) return;
+      for (const name of subscribed.slice(from, from + BUILD_SLICE)) {
+        const resource = resources.resource(typeUrl, name);
+        if (resource) all.push({ name, version: resource.version, any: resource.any });
       }
-      const version = combineVersions(all);
-      // Nothing new: the client holds this version already (sent, or refused and not resent).
-      if (only === undefined && version === subscription.version && !force) return;
-      if (version === subscription.refused) return;
-      const wanted = only && new Set(only);
-      const included = wanted ? all.filter((item) => wanted.has(item.name)) : all;
-      this.#nonce += 1;
-      const nonce = String(this.#nonce);
-      subscription.onSent(nonce, version);
-      const owes = OWED_AFTER.get(typeUrl);
-      if (owes !== undefined && this.#subscriptions.has(owes)) this.#owed.add(owes);
-      const written = this.options.send({
-        version_info: version,
-        resources: included.map((item) => item.any),
-        type_url: typeUrl,
-        nonce,
-      });
-      if (!written) this.#blocked = true;
-    } finally {
-      this.#building.delete(typeUrl);
-      if (!this.#closed) this.#resume(typeUrl);
     }
+    const version = combineVersions(all);
+    // Nothing new: the client holds this version already (sent, or refused and not resent).
+    if (only === undefined && version === subscription.version && !force) return;
+    if (version === subscription.refused) return;
+    const wanted = only && new Set(only);
+    const included = wanted ? all.filter((item) => wanted.has(item.name)) : all;
+    this.#nonce += 1;
+    const nonce = String(this.#nonce);
+    subscription.onSent(nonce, version);
+    const owes = OWED_AFTER.get(typeUrl);
+    if (owes !== undefined && this.#subscriptions.has(owes)) this.#owed.add(owes);
+    const written = this.options.send({
+      version_info: version,
+      resources: included.map((item) => item.any),
+      type_url: typeUrl,
+      nonce,
+    });
+    if (!written) this.#gate.block();
   }
 }
