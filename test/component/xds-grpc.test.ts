@@ -321,17 +321,36 @@ describe('the gRPC xDS server, limits', () => {
       );
     };
     // Clients to one host share one connection, unless they ask for their own.
-    expect(await outcome(connect())).toBe('served');
+    const first = connect();
+    expect(await outcome(first)).toBe('served');
     expect(await outcome(connect())).toBe('served');
     expect(await outcome(connect())).toBe(
       'RESOURCE_EXHAUSTED: eds-agent serves at most 2 streams per connection',
     );
-    expect(await outcome(connect({ ownConnection: true }))).toBe('served');
+    const own = connect({ ownConnection: true });
+    expect(await outcome(own)).toBe('served');
     expect(await outcome(connect({ ownConnection: true }))).toBe(
       'RESOURCE_EXHAUSTED: eds-agent serves at most 3 streams per client address (127.0.0.1)',
     );
     // Another client address still gets in.
     expect(await outcome(connect({ host: '::1', ownConnection: true }))).toBe('served');
+    // A stream that ends gives its place back, to its connection and to its address.
+    first.cancel();
+    own.cancel();
+    expect(
+      await eventually(
+        'a place on the shared connection',
+        () => outcome(connect()),
+        (seen) => seen === 'served',
+      ),
+    ).toBe('served');
+    expect(
+      await eventually(
+        'a place for another connection of this address',
+        () => outcome(connect({ ownConnection: true })),
+        (seen) => seen === 'served',
+      ),
+    ).toBe('served');
   });
 
   it('refuses a request for more names than its maximum with INVALID_ARGUMENT, costing the others nothing', async () => {

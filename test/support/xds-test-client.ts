@@ -88,6 +88,8 @@ export interface AdsStream {
   quietFor(ms: number): Promise<boolean>;
   /** How the stream ended, once it has. */
   status(): grpc.StatusObject | undefined;
+  /** Drops the stream, as a client going away does. */
+  cancel(): void;
   /** Stops reading (as a stuck client), and reads again. */
   pause(): void;
   resume(): void;
@@ -213,6 +215,9 @@ export function connectAds(
         });
       }),
     status: () => status,
+    cancel: () => {
+      call.cancel();
+    },
     pause: () => call.pause(),
     resume: () => call.resume(),
     drained: () => received.splice(0),

@@ -16,6 +16,8 @@ export type HttpOutcome =
   | { readonly kind: 'unsupported-media-type'; readonly message: string }
   | { readonly kind: 'payload-too-large'; readonly limitBytes: number }
   | { readonly kind: 'not-found'; readonly path: string }
+  | { readonly kind: 'request-timeout' }
+  | { readonly kind: 'headers-too-large' }
   | { readonly kind: 'method-not-allowed'; readonly allow: readonly string[] }
   | { readonly kind: 'unavailable'; readonly body: string }
   | { readonly kind: 'not-synced'; readonly awaiting: readonly string[] }
@@ -62,6 +64,10 @@ export function toResponseParts(outcome: HttpOutcome): ResponseParts {
       return error(413, `request body is over the ${outcome.limitBytes}-byte limit`);
     case 'not-found':
       return error(404, `no such path: ${outcome.path}`);
+    case 'request-timeout':
+      return error(408, 'the request did not arrive in time');
+    case 'headers-too-large':
+      return error(431, 'the request headers are too large');
     case 'method-not-allowed':
       return error(405, `method not allowed; use ${outcome.allow.join(' or ')}`, undefined, {
         Allow: outcome.allow.join(', '),

@@ -1,6 +1,9 @@
 import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+import { type HttpOutcome, toResponseParts } from './send-outcome.js';
 
 /** A listening server. */
 export interface HttpServer {
@@ -66,6 +69,7 @@ export async function startHttpServer(
   // Node reads this switch (an own property since v0.x, not in its documentation); a test
   // fails if it stops honouring it.
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  server.on('clientError', answerClientError);
   server.listen(port, host);
   await Promise.race([
     once(server, 'listening'),
@@ -88,4 +92,46 @@ export async function startHttpServer(
       clearTimeout(timer);
     },
   };
+}
+
+/** How long a client that sent what Node cannot parse has to read its answer and close. */
+const LINGER_MS = 1000;
+
+/**
+ * Answers a request Node's parser refuses (an unknown method, a malformed header, headers
+ * too large, a request too slow): 400, 431 or 408 in the agent's JSON error form, then closes
+ * gracefully. Node's own answer destroys the socket at once, which, with the rest of the
+ * request still unread, resets the connection, and the client may never see the answer: here
+ * what it goes on sending is read and dropped, for a second at most.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // As Node's own handler does: a request whose answer has begun cannot be answered again.
+  const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || answering?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const outcome: HttpOutcome =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? { kind: 'headers-too-large' }
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? { kind: 'request-timeout' }
+        : {
+            kind: 'bad-request',
+            problems: [`request: cannot be parsed (${error.code ?? error.message})`],
+          };
+  const { status, headers, body } = toResponseParts(outcome);
+  const text = typeof body === 'string' ? body : (body?.toString() ?? '');
+  const head = Object.entries({ ...headers, 'Content-Length': String(Buffer.byteLength(text)) })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  const answer = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n${head}\r\n${text}`;
+  // A client too slow for its request timeout gets no more time.
+  if (outcome.kind === 'request-timeout') {
+    socket.end(answer, () => socket.destroy());
+    return;
+  }
+  socket.end(answer);
+  socket.resume();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }

@@ -1,0 +1,91 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { type Cli, exitOf, portOf, startCli } from './cli.js';
+import { eventually } from './eventually.js';
+import type { RawHttpRequest } from './fuzz-inputs.js';
+
+/** The real command line, synced with this machine's Docker engine, to fuzz. */
+export interface FuzzTarget {
+  readonly cli: Cli;
+  readonly port: number;
+  readonly grpcPort: number;
+  /** Still running (not crashed). */
+  alive(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the agent as a user runs it, with a state file (so registrations reach the disk) and
+ * a label prefix of its own (so its sync with the engine finds no container of other tests),
+ * and waits until it is ready: discovery then answers 200, so any 5xx is a fault.
+ */
+export async function startFuzzTarget(): Promise<FuzzTarget> {
+  const dir = mkdtempSync(join(tmpdir(), 'eds-agent-fuzz-'));
+  const cli = startCli([
+    ...['--port', '0', '--bind', '127.0.0.1', '--log-level', 'info'],
+    ...['--label-prefix', `fuzz${process.pid}`, '--state-file', join(dir, 'state.json')],
+  ]);
+  const port = await portOf(cli);
+  const grpcPort = Number(
+    await eventually(
+      'the agent logs its gRPC port',
+      () => /"grpcPort":(\d+)/.exec(cli.output())?.[1],
+      (found) => found !== undefined,
+    ),
+  );
+  await eventually(
+    'the agent is ready (synced with Docker)',
+    () => fetch(`http://127.0.0.1:${port}/readyz`).then((reply) => reply.status),
+    (status) => status === 200,
+  );
+  return {
+    cli,
+    port,
+    grpcPort,
+    alive: () => cli.exitCode === null && cli.signalCode === null,
+    async stop() {
+      cli.kill('SIGTERM');
+      await exitOf(cli);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Sends `request` on a connection of its own (`Connection: close`), half-closing it after the
+ * body when asked, and resolves with the status of the answer, or `undefined` when none came
+ * within `timeoutMs`.
+ */
+export async function sendRawHttp(
+  port: number,
+  request: RawHttpRequest,
+  timeoutMs = 10_000,
+): Promise<number | undefined> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => {
+    if (received.length < 64) received += chunk.toString('latin1');
+  });
+  const closed = once(socket, 'close');
+  const head = [
+    `${request.method} ${request.path} HTTP/1.1`,
+    'Host: eds-agent',
+    'Connection: close',
+    `Content-Length: ${request.body.length}`,
+    ...request.headers.map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.write(`${head.join('\r\n')}\r\n\r\n`);
+  socket.write(request.body);
+  if (request.halfClose) socket.end();
+  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  await closed;
+  clearTimeout(timer);
+  const status = /^HTTP\/1\.1 (\d{3})/.exec(received)?.[1];
+  return status === undefined ? undefined : Number(status);
+}
