@@ -89,7 +89,7 @@ export const FLAGS = {
     value: '<count>',
     default: String(DEFAULT_GRPC_LIMITS.maxStreamsPerConnection),
     parse: parseCount,
-    doc: 'Most gRPC streams open at once on one connection.',
+    doc: "Most gRPC streams open at once on one connection, as HTTP/2's `SETTINGS_MAX_CONCURRENT_STREAMS`: a client opens more only as others end.",
   }),
   'grpc-max-names': flag({
     value: '<count>',

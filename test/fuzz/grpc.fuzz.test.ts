@@ -13,7 +13,7 @@ import {
   GRPC_METHODS,
   type GrpcMessage,
 } from '../support/fuzz-inputs.js';
-import { type FuzzTarget, startFuzzTarget } from '../support/fuzz-target.js';
+import { type FuzzTarget, openRawGrpcStream, startFuzzTarget } from '../support/fuzz-target.js';
 import { EDS } from '../support/xds-test-client.js';
 
 // Seeded, so a failure replays exactly. Every stream the fuzzer ends is answered with a status
@@ -144,14 +144,7 @@ describe('the gRPC xDS server, fuzzed', () => {
     const cutOff = new Promise<number>((resolve) => session.on('goaway', resolve));
     session.on('error', () => undefined);
     for (let i = 0; i < 5000 && !session.closed && !session.destroyed; i++) {
-      const stream = session.request({
-        ':method': 'POST',
-        ':path': ADS_PATH,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
-      stream.on('error', () => undefined);
-      stream.close(http2.constants.NGHTTP2_CANCEL);
+      openRawGrpcStream(session, ADS_PATH).close(http2.constants.NGHTTP2_CANCEL);
     }
     expect(await cutOff).toBe(http2.constants.NGHTTP2_INTERNAL_ERROR);
     session.destroy();

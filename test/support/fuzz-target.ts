@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type * as http2 from 'node:http2';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,4 +89,23 @@ export async function sendRawHttp(
   clearTimeout(timer);
   const status = /^HTTP\/1\.1 (\d{3})/.exec(received)?.[1];
   return status === undefined ? undefined : Number(status);
+}
+
+/**
+ * Opens a gRPC stream to `path` on `session` with nothing sent on it yet, reading whatever
+ * comes back: what a raw HTTP/2 client, not a gRPC library, does with the server.
+ */
+export function openRawGrpcStream(
+  session: http2.ClientHttp2Session,
+  path: string,
+): http2.ClientHttp2Stream {
+  const stream = session.request({
+    ':method': 'POST',
+    ':path': path,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  });
+  stream.on('error', () => undefined);
+  stream.resume();
+  return stream;
 }

@@ -6,19 +6,16 @@ import {
 } from '../../src/transports/grpc/create-stream-limits.js';
 
 describe('the stream limits', () => {
-  const limits = () => createStreamLimits({ max: 5, perPeer: 3, perConnection: 2 });
+  const limits = () => createStreamLimits({ max: 5, perPeer: 3 });
   const admit = (streams: ReturnType<typeof limits>, peer: string) => {
     const admitted = streams.admit(peer);
     return admitted.ok ? 'admitted' : admitted.problems.join();
   };
 
-  it('refuse a connection its third stream, and an address its fourth, saying which limit', () => {
+  it('refuse an address its fourth stream, over any connections, saying which limit', () => {
     const streams = limits();
     expect(admit(streams, 'ipv4:10.0.0.5:1000')).toBe('admitted');
     expect(admit(streams, 'ipv4:10.0.0.5:1000')).toBe('admitted');
-    expect(admit(streams, 'ipv4:10.0.0.5:1000')).toBe(
-      'eds-agent serves at most 2 streams per connection',
-    );
     expect(admit(streams, 'ipv4:10.0.0.5:1001')).toBe('admitted');
     expect(admit(streams, 'ipv4:10.0.0.5:1002')).toBe(
       'eds-agent serves at most 3 streams per client address (10.0.0.5)',
@@ -37,13 +34,14 @@ describe('the stream limits', () => {
     const streams = limits();
     const first = streams.admit('ipv4:10.0.0.5:1');
     streams.admit('ipv4:10.0.0.5:1');
+    streams.admit('ipv4:10.0.0.5:1');
     if (!first.ok) throw new Error('not admitted');
     first.value();
     first.value();
-    expect(streams.open).toBe(1);
+    expect(streams.open).toBe(2);
     expect(admit(streams, 'ipv4:10.0.0.5:1')).toBe('admitted');
     expect(admit(streams, 'ipv4:10.0.0.5:1')).toBe(
-      'eds-agent serves at most 2 streams per connection',
+      'eds-agent serves at most 3 streams per client address (10.0.0.5)',
     );
   });
 

@@ -20,7 +20,7 @@ describe('parseConfig', () => {
       grpcLimits: {
         maxStreams: 10_000,
         maxStreamsPerPeer: 256,
-        maxStreamsPerConnection: 100,
+        maxStreamsPerConnection: 16,
         maxNames: 10_000,
         maxNameBytes: 4 * 1024 * 1024,
       },

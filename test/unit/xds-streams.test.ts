@@ -7,6 +7,7 @@ import {
   ROUTE_CONFIGURATION_TYPE_URL,
 } from '../../src/core/type-urls.js';
 import { DeltaStream } from '../../src/transports/grpc/delta-stream.js';
+import { toAnyMessage } from '../../src/transports/grpc/encode-discovery-response.js';
 import { SotwStream } from '../../src/transports/grpc/sotw-stream.js';
 import type {
   ClientReply,
@@ -51,7 +52,7 @@ function fakeResources(initial: Partial<Record<Type, Record<string, string>>>) {
         (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE_URL ? 'empty' : undefined);
       return version === undefined
         ? undefined
-        : { version, any: { type_url: typeUrl, value: Buffer.from(`${name}@${version}`) } };
+        : { version, any: toAnyMessage(typeUrl, Buffer.from(`${name}@${version}`)) };
     },
   };
   return {

@@ -1,10 +1,12 @@
 import { fail, ok, type Result } from '../../core/result.js';
 
-/** How many streams may be open at once: in all, per client address, per connection. */
+/**
+ * How many streams may be open at once: in all, and per client address. (Per connection, the
+ * server's HTTP/2 settings say: a client waits for a stream to end before it opens one more.)
+ */
 export interface StreamLimitOptions {
   readonly max: number;
   readonly perPeer: number;
-  readonly perConnection: number;
 }
 
 /** The open streams, counted so that no one client can take them all. */
@@ -19,14 +21,12 @@ export interface StreamLimits {
 }
 
 /**
- * Counts open streams in all, per client address (the peer without its port) and per
- * connection (the peer with it), and refuses one more beyond any of the three, saying which:
- * one client opening streams on many connections still gets no more than its address's share,
- * so a new client always finds room.
+ * Counts open streams in all and per client address (the peer without its port), and refuses
+ * one more beyond either, saying which: one client opening streams on many connections still
+ * gets no more than its address's share, so a new client always finds room.
  */
 export function createStreamLimits(limits: StreamLimitOptions): StreamLimits {
   const byAddress = new Map<string, number>();
-  const byConnection = new Map<string, number>();
   let open = 0;
   const add = (map: Map<string, number>, key: string, delta: number) => {
     const count = (map.get(key) ?? 0) + delta;
@@ -42,18 +42,14 @@ export function createStreamLimits(limits: StreamLimitOptions): StreamLimits {
         return fail([
           `eds-agent serves at most ${limits.perPeer} streams per client address (${address})`,
         ]);
-      if ((byConnection.get(peer) ?? 0) >= limits.perConnection)
-        return fail([`eds-agent serves at most ${limits.perConnection} streams per connection`]);
       open += 1;
       add(byAddress, address, 1);
-      add(byConnection, peer, 1);
       let released = false;
       return ok(() => {
         if (released) return;
         released = true;
         open -= 1;
         add(byAddress, address, -1);
-        add(byConnection, peer, -1);
       });
     },
     get open() {

@@ -14,8 +14,9 @@ import {
   ROUTE_CONFIGURATION_TYPE_URL,
 } from '../../core/type-urls.js';
 import { createAssignmentEncoder } from './encode-cluster-load-assignment.js';
-import { type AnyMessage, packAny } from './encode-proto3-json.js';
-import type { ResourceChanges, XdsResources } from './xds-protocol.js';
+import { toAnyMessage } from './encode-discovery-response.js';
+import { packAny } from './encode-proto3-json.js';
+import type { AnyMessage, ResourceChanges, XdsResources } from './xds-protocol.js';
 
 /**
  * The snapshot's change as names per type URL, ordered so that a client never holds a
@@ -90,8 +91,10 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
           const resource: ClusterResource = toClusterResource(snapshot, name);
           let any = packed.get(resource);
           if (!any) {
-            any = { type_url: typeUrl, value: encodeAssignment(name, resource.localities) };
-            packed.set(resource, any);
+            any = toAnyMessage(typeUrl, encodeAssignment(name, resource.localities));
+            // A name no cluster has (a client may name thousands) gets a new empty resource
+            // each time: remembering it would only make work for the garbage collector.
+            if (snapshot.clusters.has(name)) packed.set(resource, any);
           }
           return { version: resource.version, any };
         }

@@ -1,6 +1,8 @@
 import protobuf from 'protobufjs';
 
 import { toMessageName } from '../../core/type-urls.js';
+import { toAnyMessage } from './encode-discovery-response.js';
+import type { AnyMessage } from './xds-protocol.js';
 
 /**
  * Encodes a message given in proto3 JSON form (the form the REST API serves: snake_case field
@@ -17,13 +19,7 @@ export function packAny(root: protobuf.Root, json: Record<string, unknown>): Any
   const { '@type': typeUrl, ...fields } = json;
   if (typeof typeUrl !== 'string') throw new Error('an Any needs an "@type"');
   const type = root.lookupType(toMessageName(typeUrl));
-  return { type_url: typeUrl, value: encodeProto3Json(type, fields) };
-}
-
-/** `google.protobuf.Any` as protobufjs takes it. */
-export interface AnyMessage {
-  readonly type_url: string;
-  readonly value: Uint8Array;
+  return toAnyMessage(typeUrl, encodeProto3Json(type, fields));
 }
 
 const WRAPPERS = new Set(

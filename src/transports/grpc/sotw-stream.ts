@@ -1,10 +1,10 @@
 import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
 import { combineVersions } from '../../core/compute-version.js';
 import { checkRequestNames, checkStreamNames } from './check-name-limits.js';
-import type { AnyMessage } from './encode-proto3-json.js';
 import { ResponseGate } from './response-gate.js';
 import { type Reply, Subscription } from './subscription.js';
 import {
+  type AnyMessage,
   BUILD_SLICE,
   type DiscoveryRequestFields,
   OWED_AFTER,

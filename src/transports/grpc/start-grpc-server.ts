@@ -15,6 +15,7 @@ import type { GrpcStreamStatus } from '../../status/client-status.js';
 import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../http/create-turn-budget.js';
 import { createStreamLimits } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
+import { createRequestDecoder } from './decode-discovery-request.js';
 import { DeltaStream } from './delta-stream.js';
 import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_REQUEST_BYTES } from './grpc-limits.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
@@ -30,8 +31,8 @@ import type {
   XdsStreamOptions,
 } from './xds-protocol.js';
 
-/** One xDS stream as the server holds it: requests decoded as Results, responses as objects. */
-type XdsCall = grpc.ServerDuplexStream<Result<object>, object>;
+/** One xDS stream as the server holds it: requests as their bytes, responses as objects. */
+type XdsCall = grpc.ServerDuplexStream<Buffer, object>;
 
 /** The xDS services: each serves its types over a state-of-the-world and a delta method. */
 const SERVICES: readonly {
@@ -127,15 +128,18 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   const admission = createStreamLimits({
     max: limits.maxStreams,
     perPeer: limits.maxStreamsPerPeer,
-    perConnection: limits.maxStreamsPerConnection,
   });
   const turns = options.turns ?? createTurnBudget(TURN_BUDGET_MS);
-  /** Runs a build a slice per queued step: other builds, and polls, take their turns between. */
+  /**
+   * Runs a build a slice per step: its first slice at once when a request's handling started
+   * it (a small answer is done in it), else as new work; the rest as bulk work, taking turns
+   * with other builds, polls and requests first.
+   */
   const schedule: BuildScheduler = (build) => {
     const step = () => {
-      if (build.next().done !== true) turns.run(step);
+      if (build.next().done !== true) turns.continue(step);
     };
-    turns.run(step);
+    turns.runInThisTurn(step);
   };
   const root = loadEnvoyProtos();
   const resources = createXdsResources(root, () => store.current());
@@ -163,13 +167,20 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
 
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+    // HTTP/2's own stream limit (SETTINGS_MAX_CONCURRENT_STREAMS): a client queues what is over
+    // it, and one that does not is refused by the HTTP/2 layer, before any of its streams
+    // costs a handler (10,000 streams at once refused one by one stalled the server for 0.8 s).
+    'grpc.max_concurrent_streams': limits.maxStreamsPerConnection,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
+    // Nothing reads grpc-js's channel tracing; it would cost every stream a little more.
+    'grpc.enable_channelz': 0,
   });
   for (const service of METHODS) {
     const path = `/envoy.service.${service.service}/${service.method}`;
     const definition = toServiceDefinition(root, path, service.method, service.kind);
+    const decode = createRequestDecoder(root, service.kind, limits);
     const defaultType = service.types.length === 1 ? service.types[0] : undefined;
     const served = new Set(service.types);
     server.addService(definition, {
@@ -216,15 +227,23 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
           done();
           endCall(call, grpc.status.INVALID_ARGUMENT, problem);
         };
-        call.on('data', (decoded: Result<object>) => {
-          if (!streams.has(stream)) return;
-          if (!decoded.ok) {
-            refuse(decoded.problems.join('; '));
-            return;
-          }
-          record.onRequest(decoded.value);
-          const refused = stream.onRequest(decoded.value, defaultType);
-          if (refused !== undefined) refuse(refused);
+        // A request is decoded and handled in its turn, as a REST poll is, a large one (10,000
+        // names take milliseconds) as bulk work. The stream reads nothing more meanwhile (its
+        // half-close included), so its requests keep their order and no client queues more.
+        call.on('data', (bytes: Buffer) => {
+          call.pause();
+          turns.run(() => {
+            call.resume();
+            if (!streams.has(stream)) return;
+            const decoded = decode(bytes);
+            if (!decoded.ok) {
+              refuse(decoded.problems.join('; '));
+              return;
+            }
+            record.onRequest(decoded.value);
+            const refused = stream.onRequest(decoded.value, defaultType);
+            if (refused !== undefined) refuse(refused);
+          }, bytes.length);
         });
         call.on('drain', () => {
           stream.onDrain();

@@ -1,14 +1,14 @@
 import type * as grpc from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 
-import { fail, ok, type Result } from '../../core/result.js';
+import { encodeDeltaResponse, encodeSotwResponse } from './encode-discovery-response.js';
 import { DISCOVERY_MESSAGES } from './load-envoy-protos.js';
 
 /**
- * A bidirectional-streaming method of Envoy's discovery API, with protobuf (de)serializers:
+ * A bidirectional-streaming method of Envoy's discovery API, with protobuf serializers:
  * `DiscoveryRequest`/`Response` for `sotw`, `DeltaDiscoveryRequest`/`Response` for `delta`.
- * The server reads each request as a Result: bytes that do not decode are the client's
- * mistake (INVALID_ARGUMENT), not an exception inside grpc-js (INTERNAL).
+ * A server is handed each request as its bytes, to decode in its own time
+ * (`createRequestDecoder`): grpc-js would decode it the moment it arrives, however large.
  */
 export function toServiceDefinition(
   root: protobuf.Root,
@@ -27,16 +27,9 @@ export function toServiceDefinition(
       originalName: method,
       requestSerialize: (value: object) =>
         Buffer.from(request.encode(request.fromObject(value)).finish()),
-      requestDeserialize: (bytes: Buffer): Result<object> => {
-        try {
-          return ok(request.toObject(request.decode(bytes), toObject));
-        } catch (error) {
-          return fail([`cannot decode the request: ${(error as Error).message}`]);
-        }
-      },
-      // The server's responses are built with each field's own type (strings, byte arrays), so
-      // they are encoded as they are, without a conversion pass over every resource.
-      responseSerialize: (value: object) => Buffer.from(response.encode(value).finish()),
+      requestDeserialize: (bytes: Buffer) => bytes,
+      // The server's responses are written from their resources' bytes, encoded before.
+      responseSerialize: kind === 'sotw' ? encodeSotwResponse : encodeDeltaResponse,
       responseDeserialize: (bytes: Buffer) => response.toObject(response.decode(bytes), toObject),
     },
   };

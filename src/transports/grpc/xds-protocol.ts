@@ -3,10 +3,17 @@ import {
   CLUSTER_TYPE_URL,
   LISTENER_TYPE_URL,
 } from '../../core/type-urls.js';
-import type { AnyMessage } from './encode-proto3-json.js';
 
 // The xDS protocol as the streams speak it: the messages (the fields the server reads and
 // writes), what a stream reads resources from, and the protocol facts both variants share.
+
+/** `google.protobuf.Any`, with its own encoding made once: what every response copies. */
+export interface AnyMessage {
+  readonly type_url: string;
+  readonly value: Uint8Array;
+  /** The `Any` message itself, encoded (`type_url`, then `value`). */
+  readonly bytes: Uint8Array;
+}
 
 /** The fields of a state-of-the-world `DiscoveryRequest` the server reads. */
 export interface DiscoveryRequestFields {

@@ -13,8 +13,8 @@ export interface FastPathOptions {
   readonly answer: (api: DiscoveryApi, body: Buffer) => HttpOutcome;
   /** Bodies over this go the slow way (express answers 413). */
   readonly limitBytes: number;
-  /** Runs the answer in its turn (see `createTurnBudget`); at once when undefined. */
-  readonly inTurn: ((work: () => void) => void) | undefined;
+  /** Runs the answer to a body of `bytes` in its turn (see `createTurnBudget`); at once when undefined. */
+  readonly inTurn: ((work: () => void, bytes: number) => void) | undefined;
   /** Told each answer's status and how long it took, from the request's arrival. */
   readonly onAnswered?: (api: DiscoveryApi, status: number, seconds: number) => void;
 }
@@ -47,7 +47,7 @@ export function createDiscoveryFastPath(
         res.writeHead(status, headers).end(answer);
         options.onAnswered?.(api, status, (performance.now() - arrived) / 1000);
       };
-      if (options.inTurn) options.inTurn(respond);
+      if (options.inTurn) options.inTurn(respond, body.length);
       else respond();
     });
     return true;

@@ -180,8 +180,8 @@ export function createHttpApp({
     inTurn:
       turnBudgetMs === 0
         ? undefined
-        : (work) => {
-            turns.run(work);
+        : (work, bytes) => {
+            turns.run(work, bytes);
           },
     ...(metrics
       ? {
