@@ -41,6 +41,10 @@ EXPOSE 8080
 # Node has fetch built in, so the check needs no curl in the image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.EDS_AGENT_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# As `npm start` runs it. glibc's malloc keeps what Node's HTTP/2, zlib and buffers freed (one
+# arena per thread, and a threshold for returning memory that grows with each large free): two
+# arenas and fixed thresholds give most of it back after a burst (BENCHMARKS.md, hostile input).
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 # --optimize-for-size: V8 keeps the heap small (about 100 MB of RSS at 10,000 endpoints instead
-# of 130-170 MB) for a fifth of the throughput; see BENCHMARKS.md.
+# of 130-170 MB, and under hostile input too) for less throughput; see BENCHMARKS.md.
 ENTRYPOINT ["node", "--optimize-for-size", "dist/main.js"]

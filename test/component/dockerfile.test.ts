@@ -78,12 +78,18 @@ describe('the Dockerfile', () => {
     expect(await check(server.port)).toBe(1);
   });
 
-  it('starts the compiled entry point that `npm run build` produces, with the V8 flag `npm start` gives', () => {
-    expect(final?.lines).toContain('ENTRYPOINT ["node", "--optimize-for-size", "dist/main.js"]');
+  it('starts the compiled entry point that `npm run build` produces, as `npm start` does: its Node flags and malloc settings', () => {
     const { scripts } = JSON.parse(
       readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
     ) as { scripts: { start: string } };
-    expect(scripts.start).toBe('node --optimize-for-size dist/main.js');
+    const start = /^((?:\w+=\S+ )*)node (.*)$/.exec(scripts.start);
+    const [env = '', command = ''] = start?.slice(1) ?? [];
+    expect(command).toBe('--optimize-for-size dist/main.js');
+    expect(final?.lines).toContain(
+      `ENTRYPOINT ${JSON.stringify(['node', ...command.split(' ')]).replaceAll(',', ', ')}`,
+    );
+    expect(env).toMatch(/^MALLOC_ARENA_MAX=2 /);
+    expect(final?.lines).toContain(`ENV ${env.trim()}`);
     const build = JSON.parse(
       readFileSync(new URL('../../tsconfig.build.json', import.meta.url), 'utf8'),
     ) as {
