@@ -21,6 +21,7 @@ import { startHttpServer } from '../src/transports/http/start-http-server.js';
 import { ENVOY_NODE } from '../test/support/envoy-node.js';
 import { anEndpoint } from '../test/support/records.js';
 import { postDiscovery } from './post-discovery.js';
+import { percentile } from './support/percentile.js';
 import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const POLLERS = 1000;
@@ -155,11 +156,6 @@ async function measure(scenario: Scenario): Promise<Measured> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 async function main(): Promise<void> {
   const results = new Map<Scenario, Measured>();

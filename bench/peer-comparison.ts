@@ -18,14 +18,15 @@ import { toRegisteredEndpoints } from '../src/core/to-registered-endpoints.js';
 import { ENVOY_NODE } from '../test/support/envoy-node.js';
 import { markerAddress, openAdsFleet } from './peers/open-ads-fleet.js';
 import { runWrk, wrkMissing, type WrkResult } from './peers/run-wrk.js';
+import { formatProfile, type ProfileLine, summarizeCpuProfile } from './summarize-cpu-profile.js';
+import { median, percentile } from './support/percentile.js';
 import {
   goPeerMissing,
   type ServerProcess,
   startAgent,
   startCeiling,
   startGoPeer,
-} from './peers/server-processes.js';
-import { formatProfile, type ProfileLine, summarizeCpuProfile } from './summarize-cpu-profile.js';
+} from './support/server-processes.js';
 import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const SERVICES = 1000;
@@ -157,12 +158,8 @@ async function eventLoopDelay(server: ServerProcess): Promise<{ p99Ms: number; m
   };
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-};
+/** The fan-out's simulated fleet connects from one address, as no real fleet does. */
+const FLEET_FROM_ONE_ADDRESS = ['--grpc-max-streams-per-peer', '10000'];
 const subscriptionOf = (stream: number) =>
   Array.from({ length: PER_STREAM }, (_, k) => `svc-${(stream + k * 10) % FANOUT_CLUSTERS}`);
 const subscribersOf = (cluster: string) =>
@@ -188,7 +185,8 @@ async function fanOut(
   const fleet = openAdsFleet({
     port: server.grpcPort ?? 0,
     streams: STREAMS,
-    channels: 10,
+    // 10 streams a connection: within the agent's HTTP/2 limit of 16, as Envoys are.
+    channels: STREAMS / 10,
     protocol,
     subscriptionOf,
   });
@@ -268,9 +266,9 @@ async function main(): Promise<void> {
     progress(`starting ${name} with 10,000 endpoints`);
     const server =
       name === AGENT
-        ? await startAgent(name, ['--optimize-for-size'])
+        ? await startAgent(name, ['--optimize-for-size'], { args: FLEET_FROM_ONE_ADDRESS })
         : name === AGENT_DEFAULT_FLAGS
-          ? await startAgent(name, [])
+          ? await startAgent(name, [], { args: FLEET_FROM_ONE_ADDRESS })
           : await startGoPeer(file);
     if (server.name.startsWith(AGENT))
       for (let s = 0; s < SERVICES; s++) await setHosts(server, `svc-${s}`, hostsOf(s), true);
@@ -359,11 +357,11 @@ async function main(): Promise<void> {
   // Where the time goes in the agent under 1,000 pollers: a CPU profile of one more run.
   progress('profiling the agent under 1,000 pollers');
   const profileDir = join(dir, 'profile');
-  const profiled = await startAgent(AGENT, [
-    '--optimize-for-size',
-    '--cpu-prof',
-    `--cpu-prof-dir=${profileDir}`,
-  ]);
+  const profiled = await startAgent(
+    AGENT,
+    ['--optimize-for-size', '--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    { args: FLEET_FROM_ONE_ADDRESS },
+  );
   await setHosts(profiled, 'small', manyHosts(20), true);
   await runWrk(
     `http://127.0.0.1:${profiled.restPort}/v3/discovery:endpoints`,
@@ -429,7 +427,7 @@ function report({ rest, delays, memory, fanouts, missingGo, profile }: Measured)
       if (!f) return [];
       const perStreamKb = ((f.rssWithStreamsMb - f.rssBeforeMb) * 1024) / STREAMS;
       return [
-        `| ${name} | ${protocol === 'sotw' ? 'state of the world' : 'delta'} | ${ms(quantile(f.each, 0.5))} / ${ms(quantile(f.each, 0.99))} | ${ms(quantile(f.slowest, 0.5))} / ${ms(quantile(f.slowest, 0.99))} | ${ms(quantile(f.burst, 0.5))} / ${ms(quantile(f.burst, 0.99))} | ${f.cpuMsPer1000Pushes.toFixed(0)} ms | ${f.rssWithStreamsMb.toFixed(0)} MB (${perStreamKb.toFixed(0)} KB a stream) | ${ms(f.openedMs)} ms |`,
+        `| ${name} | ${protocol === 'sotw' ? 'state of the world' : 'delta'} | ${ms(percentile(f.each, 50))} / ${ms(percentile(f.each, 99))} | ${ms(percentile(f.slowest, 50))} / ${ms(percentile(f.slowest, 99))} | ${ms(percentile(f.burst, 50))} / ${ms(percentile(f.burst, 99))} | ${f.cpuMsPer1000Pushes.toFixed(0)} ms | ${f.rssWithStreamsMb.toFixed(0)} MB (${perStreamKb.toFixed(0)} KB a stream) | ${ms(f.openedMs)} ms |`,
       ];
     }),
   );
@@ -468,7 +466,7 @@ function report({ rest, delays, memory, fanouts, missingGo, profile }: Measured)
     (v) => `${v.toFixed(1)} ms`,
   ]);
   for (const protocol of ['sotw', 'delta'] as const) {
-    const p99 = (name: string) => quantile(fanouts.get(`${name} ${protocol}`)?.slowest ?? [], 0.99);
+    const p99 = (name: string) => percentile(fanouts.get(`${name} ${protocol}`)?.slowest ?? [], 99);
     targets.push([
       `ADS fan-out (${protocol}), all subscribers have it, p99: agent / go-control-plane`,
       p99(AGENT) / p99(PEER),

@@ -40,6 +40,7 @@ import {
   startLoad,
   wallClockMs,
 } from '../test/support/http-load.js';
+import { percentile } from './support/percentile.js';
 import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const CONTAINERS = 20;
@@ -283,12 +284,6 @@ async function measure(
 function envoyVersion(): string {
   const output = execFileSync(requireEnvoy(), ['--version'], { encoding: 'utf8' });
   return /version: \S+?\/(\d+\.\d+\.\d+)\//.exec(output)?.[1] ?? output.trim();
-}
-
-/** Nearest-rank percentile of `values` (ms). */
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 function toTable(runs: Run[]): string {

@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { type Cli, portOf, startCli } from '../test/support/cli.js';
+import { percentile } from './support/percentile.js';
+import { ipOf, putHost } from './support/registration-client.js';
 import { describeMachine, writeBenchmarksSection } from './write-benchmarks-section.js';
 
 /** Hosts registered one PUT at a time: many into small services, then fewer into one large one. */
@@ -47,43 +49,6 @@ interface Row {
   readonly heartbeats: Heartbeats;
   readonly fileBytes: number | undefined;
 }
-
-/** One PUT of a host; resolves with its status (0: no answer) and duration. */
-function putHost(
-  port: number,
-  agent: Agent,
-  service: string,
-  ip: string,
-  body: string,
-): Promise<{ status: number; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'PUT',
-        path: `/edsservice/${service}/hosts/${ip}:8080`,
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, ms: performance.now() - started });
-        });
-      },
-    );
-    req.on('error', () => {
-      resolve({ status: 0, ms: performance.now() - started });
-    });
-    req.end(body);
-  });
-}
-
-/** A distinct address per index: 10.x.y.1-250. */
-const ipOf = (index: number) =>
-  `10.${Math.floor(index / 62_500)}.${Math.floor(index / 250) % 250}.${(index % 250) + 1}`;
 
 /** Registers `hosts` new hosts round-robin into `services` services, one PUT at a time; seconds. */
 async function oneAtATime(
@@ -138,16 +103,13 @@ async function heartbeats(port: number): Promise<Heartbeats> {
     }).end();
   });
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   return {
     sent: total,
     failed,
     perSecond: latencies.length / seconds,
-    p50: at(0.5),
-    p99: at(0.99),
-    max: latencies[latencies.length - 1] ?? NaN,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: percentile(latencies, 100),
     served,
   };
 }

@@ -10,9 +10,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { productionCommand } from './production-command.js';
+
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const PEER_DIR = fileURLToPath(new URL('go-control-plane/', import.meta.url));
+const PEER_DIR = fileURLToPath(new URL('../peers/go-control-plane/', import.meta.url));
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Every server started, so none outlives a benchmark that fails halfway. */
@@ -33,6 +35,8 @@ export interface ServerProcess {
   /** CPU time used so far (user + system), from /proc. */
   cpuMs(): number;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: nothing the server has not yet written survives. */
+  kill(): Promise<void>;
 }
 
 function fromProc(name: string, child: ChildProcess, restPort: number, grpcPort?: number) {
@@ -55,8 +59,13 @@ function fromProc(name: string, child: ChildProcess, restPort: number, grpcPort?
       return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
       await once(child, 'exit');
     },
   } satisfies ServerProcess;
@@ -80,22 +89,37 @@ async function firstLine<T>(
   throw new Error('the server exited before it said it listens');
 }
 
+/** How to run the agent: which checkout, with which flags of its own. */
+export interface AgentProcessOptions {
+  /** A checkout already built (bench/support/checkouts.ts); this one, built first, by default. */
+  readonly dir?: string;
+  /** Flags after the defaults (loopback, free ports, JSON logs at info). */
+  readonly args?: readonly string[];
+}
+
 /**
- * The agent's production build (built first), on loopback, following the local Docker engine
- * (where no container is labelled for it): what `npm start` runs, with Node's `v8Flags`
- * (`npm start` and the image give `--optimize-for-size`).
+ * The agent's production build on loopback, following the local Docker engine (where no
+ * container is labelled for it unless `args` say otherwise): what `npm start` runs, in the
+ * environment it sets, with Node's `v8Flags` (`npm start` and the image give
+ * `--optimize-for-size`; see `productionCommand`).
  */
-export async function startAgent(name: string, v8Flags: readonly string[]): Promise<ServerProcess> {
-  await run('npm', ['run', 'build', '--silent'], { cwd: REPO });
+export async function startAgent(
+  name: string,
+  v8Flags: readonly string[],
+  { dir, args = [] }: AgentProcessOptions = {},
+): Promise<ServerProcess> {
+  if (dir === undefined) await run('npm', ['run', 'build', '--silent'], { cwd: REPO });
   const child = spawn(
     process.execPath,
     [
-      ...[...v8Flags, `${REPO}/dist/main.js`, '--port', '0', '--grpc-port', '0'],
+      ...[...v8Flags, join(dir ?? REPO, 'dist/main.js'), '--port', '0', '--grpc-port', '0'],
       ...['--bind', '127.0.0.1', '--log-level', 'info', '--log-format', 'json'],
-      // The fan-out's simulated fleet connects from one address, as no real fleet does.
-      ...['--grpc-max-streams-per-peer', '10000'],
+      ...args,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...productionCommand(dir ?? REPO).env },
+    },
   );
   const ports = await firstLine(child, (line) =>
     line.includes('eds-agent listening')
@@ -104,6 +128,19 @@ export async function startAgent(name: string, v8Flags: readonly string[]): Prom
   );
   child.stdout.resume();
   return fromProc(name, child, ports.port, ports.grpcPort);
+}
+
+/** Resolves once the agent has synced with Docker (its discovery answers from then on). */
+export async function untilReady(agent: ServerProcess): Promise<void> {
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    const status = await fetch(`http://127.0.0.1:${agent.restPort}/readyz`).then(
+      (reply) => reply.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${agent.name}: not ready within 30 s`);
 }
 
 /** Why the Go peer cannot run here, or undefined when it can. */
