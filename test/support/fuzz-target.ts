@@ -30,29 +30,38 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     ...['--port', '0', '--bind', '127.0.0.1', '--log-level', 'info'],
     ...['--label-prefix', `fuzz${process.pid}`, '--state-file', join(dir, 'state.json')],
   ]);
-  const port = await portOf(cli);
-  const grpcPort = Number(
+  const stop = async () => {
+    cli.kill('SIGTERM');
+    await exitOf(cli);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let port: number;
+  let grpcPort: number;
+  try {
+    port = await portOf(cli);
+    grpcPort = Number(
+      await eventually(
+        'the agent logs its gRPC port',
+        () => /"grpcPort":(\d+)/.exec(cli.output())?.[1],
+        (found) => found !== undefined,
+      ),
+    );
     await eventually(
-      'the agent logs its gRPC port',
-      () => /"grpcPort":(\d+)/.exec(cli.output())?.[1],
-      (found) => found !== undefined,
-    ),
-  );
-  await eventually(
-    'the agent is ready (synced with Docker)',
-    () => fetch(`http://127.0.0.1:${port}/readyz`).then((reply) => reply.status),
-    (status) => status === 200,
-  );
+      'the agent is ready (synced with Docker)',
+      () => fetch(`http://127.0.0.1:${port}/readyz`).then((reply) => reply.status),
+      (status) => status === 200,
+    );
+  } catch (error) {
+    // A start that fails leaves no agent behind: the test file's afterAll has none to stop.
+    await stop();
+    throw error;
+  }
   return {
     cli,
     port,
     grpcPort,
     alive: () => cli.exitCode === null && cli.signalCode === null,
-    async stop() {
-      cli.kill('SIGTERM');
-      await exitOf(cli);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 
