@@ -19,6 +19,12 @@ import {
   REGISTRATION_SOURCE,
   startRegistrationSource,
 } from './sources/registrations/start-registration-source.js';
+import {
+  startSwarmSource,
+  SWARM_SOURCE,
+  type SwarmSource,
+  type SwarmSourceStatus,
+} from './sources/swarm/start-swarm-source.js';
 import { buildStatus } from './status/build-status.js';
 import { type GrpcServer, startGrpcServer } from './transports/grpc/start-grpc-server.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
@@ -69,7 +75,11 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   // Until both sources have read everything once, discovery answers 503, never a partial set.
   const store = createSnapshotStore({
     logger,
-    awaiting: [REGISTRATION_SOURCE, DOCKER_SOURCE],
+    awaiting: [
+      REGISTRATION_SOURCE,
+      DOCKER_SOURCE,
+      ...(config.swarm.mode === 'off' ? [] : [SWARM_SOURCE]),
+    ],
     routeConfigName: config.routeConfigName,
   });
   const registrations = await startRegistrationSource({
@@ -91,8 +101,11 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
 
   // Started once the address is ours; until then /readyz says "starting".
   let source: DockerSource | undefined = undefined;
+  let swarm: SwarmSource | undefined = undefined;
   let grpcServer: GrpcServer | undefined = undefined;
-  const notReadyReasons = () => toNotReadyReasons(source?.status());
+  const notReadyReasons = () => toNotReadyReasons(source?.status(), swarm?.status());
+  /** Containers, then Swarm tasks, each with what was decided for it. */
+  const watched = () => [...(source?.containers() ?? []), ...(swarm?.tasks() ?? [])];
   // REST answers and gRPC responses share one budget of work per event-loop turn.
   const turns = createTurnBudget(TURN_BUDGET_MS);
   const app = createHttpApp({
@@ -119,7 +132,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
             responsive: docker?.responsive ?? false,
             engine: docker?.engine,
           },
-          containers: source?.containers() ?? [],
+          containers: watched(),
           restPollers: restPollers.list(),
           grpcStreams: grpcServer?.streamStatus() ?? [],
         });
@@ -167,7 +180,19 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     address: config.address,
     logger,
     ...(deps.timing ? { timing: deps.timing } : {}),
+    skipSwarmTasks: config.swarm.mode !== 'off',
   });
+  swarm =
+    config.swarm.mode === 'off'
+      ? undefined
+      : startSwarmSource({
+          client: instrumentDockerClient(client.value, metrics),
+          store,
+          address: config.address,
+          logger,
+          mode: config.swarm.mode,
+          timing: { resyncMs: config.swarm.resyncMs },
+        });
   if (config.adminToken === undefined && !config.readOnly && !isLoopback(config.bind)) {
     logger.warn(
       { bind: config.bind },
@@ -183,34 +208,40 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       ...config.address,
       stateFile: config.stateFile ?? '(memory only)',
       readOnly: config.readOnly,
+      swarm: config.swarm.mode,
     },
     'eds-agent listening',
   );
   const running = source;
+  const following = swarm;
   metrics.read({
     snapshot: () => store.current(),
-    containers: () => toContainerCounts(running.containers()),
+    containers: () => toContainerCounts(watched()),
     docker: () => running.status(),
     grpcStreams: () => grpc.value?.streamCounts() ?? [],
   });
   return ok({
     port: server.port,
     grpcPort: grpc.value?.port,
-    firstSync: running.firstSync,
-    done: running.done,
+    firstSync: Promise.all([running.firstSync, following?.firstSync]).then(() => undefined),
+    done: Promise.all([running.done, following?.done]).then(() => undefined),
     async stop() {
       await grpc.value?.close();
       await server.close(SHUTDOWN_GRACE_MS);
-      await running.stop();
+      await Promise.all([running.stop(), following?.stop()]);
       await registrations.value.stop();
     },
   });
 }
 
 /** Why `/readyz` says not ready; none once synced and following a responsive engine. */
-function toNotReadyReasons(status: DockerSourceStatus | undefined): string[] {
+function toNotReadyReasons(
+  status: DockerSourceStatus | undefined,
+  swarm: SwarmSourceStatus | undefined,
+): string[] {
   if (status === undefined) return ['starting'];
   if (!status.synced) return ['first sync with Docker not done yet'];
+  if (swarm?.synced === false) return ['first read of the Swarm not done yet'];
   if (!status.responsive)
     return ['Docker engine not answering pings; serving last known endpoints'];
   if (!status.connected) return ['Docker engine unreachable; serving last known endpoints'];

@@ -14,6 +14,8 @@ export interface Config {
   /** As given, for logs. */
   readonly dockerHostUrl: string;
   readonly address: AddressOptions;
+  /** Whether and how often the engine's Swarm is followed. */
+  readonly swarm: { readonly mode: 'auto' | 'on' | 'off'; readonly resyncMs: number };
   readonly logLevel: LogLevel;
   /** Registrations survive restarts in this file; in memory only when absent. */
   readonly stateFile: string | undefined;

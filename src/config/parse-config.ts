@@ -105,6 +105,7 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         network: values.network,
         labelPrefix: values['label-prefix'],
       },
+      swarm: { mode: values.swarm, resyncMs: values['swarm-resync'] },
       logLevel: values['log-level'],
       stateFile: values['state-file'],
       adminToken: values['admin-token'],

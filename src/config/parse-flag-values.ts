@@ -61,6 +61,26 @@ export function parseLabelPrefix({ value, path }: Raw): Result<string> {
       ]);
 }
 
+/** `auto`, `on` or `off`: whether the agent follows the engine's Swarm. */
+export function parseSwarmMode({ value, path }: Raw): Result<SwarmModeFlag> {
+  return value === 'auto' || value === 'on' || value === 'off'
+    ? ok(value)
+    : fail([`${path}: expected auto, on or off, got ${JSON.stringify(value)}`]);
+}
+
+export type SwarmModeFlag = 'auto' | 'on' | 'off';
+
+/** `250ms`, `5s` or `1m`, from 100 ms to 1 hour; in milliseconds. */
+export function parseInterval({ value, path }: Raw): Result<number> {
+  const match = /^(\d{1,7})(ms|s|m)$/.exec(value);
+  const ms = match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms'] : NaN;
+  return ms >= 100 && ms <= 3_600_000
+    ? ok(ms)
+    : fail([
+        `${path}: expected a duration from 100ms to 60m (e.g. 250ms, 5s, 1m), got ${JSON.stringify(value)}`,
+      ]);
+}
+
 export function parseAddressMode({ value, path }: Raw): Result<'container' | 'host'> {
   return value === 'container' || value === 'host'
     ? ok(value)

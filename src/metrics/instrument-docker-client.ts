@@ -24,6 +24,10 @@ export function instrumentDockerClient(client: DockerClient, metrics: Metrics): 
     listContainers: (signal) => counted('list', client.listContainers(signal)),
     inspectContainer: (id, signal) => counted('inspect', client.inspectContainer(id, signal)),
     listNetworkNames: (signal) => counted('networks', client.listNetworkNames(signal)),
+    describeSwarm: (signal) => counted('info', client.describeSwarm(signal)),
+    listServices: (signal) => counted('services', client.listServices(signal)),
+    listTasks: (signal) => counted('tasks', client.listTasks(signal)),
+    listNodes: (signal) => counted('nodes', client.listNodes(signal)),
     async openEvents(filters, signal) {
       const stream = await counted('events', client.openEvents(filters, signal));
       metrics.dockerSession();

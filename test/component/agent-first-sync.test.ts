@@ -61,7 +61,7 @@ describe('an agent that has not synced with Docker yet', () => {
         const reply = await pollEds(port, cluster, undefined, { api });
         expect(reply.status).toBe(503);
         expect(JSON.parse(reply.text)).toEqual({
-          error: 'not synced yet: waiting for the first full read of docker',
+          error: 'not synced yet: waiting for the first full read of docker and swarm',
         });
       }
     }

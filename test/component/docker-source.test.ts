@@ -34,6 +34,7 @@ describe('the Docker source', () => {
     engine: FakeDockerEngine,
     timing: Partial<DockerSourceTiming> = {},
     network?: string,
+    skipSwarmTasks = false,
   ) => {
     const store = createSnapshotStore();
     const logs: { msg: string; retryInMs?: number }[] = [];
@@ -55,6 +56,7 @@ describe('the Docker source', () => {
       },
       logger: pino({ level: 'debug' }, sink),
       timing: { retry: { minTimeout: 10, maxTimeout: 20 }, ...timing },
+      skipSwarmTasks,
     });
     const addresses = () =>
       toClusterResource(store.current(), 'web')
@@ -292,5 +294,37 @@ describe('the Docker source', () => {
       () => logs.map((line) => line.msg),
       (msgs) => msgs.includes('--network shop_default now exists'),
     );
+  });
+
+  it('leaves the containers of Swarm tasks to the Swarm source when told to, at sync and on events', async () => {
+    const engine = new FakeDockerEngine();
+    const taskLabels = {
+      'com.docker.swarm.task.id': 'abc',
+      'eds.service': 'web',
+      'eds.port': '8080',
+    };
+    engine.add(web(1));
+    engine.add(web(2, { labels: taskLabels }));
+    const { addresses, source } = start(engine, {}, undefined, true);
+    await source.firstSync;
+    expect(addresses()).toEqual(['10.0.0.1 HEALTHY']);
+    engine.add(web(3, { labels: taskLabels }));
+    engine.emit(web(3).id, 'start');
+    engine.add(web(4));
+    engine.emit(web(4).id, 'start');
+    await eventually('the plain container is served', addresses, (a) => a.length === 2);
+    expect(addresses()).toEqual(['10.0.0.1 HEALTHY', '10.0.0.4 HEALTHY']);
+  });
+
+  it('serves them as any container otherwise (--swarm off)', async () => {
+    const engine = new FakeDockerEngine();
+    engine.add(
+      web(2, {
+        labels: { 'com.docker.swarm.task.id': 'abc', 'eds.service': 'web', 'eds.port': '8080' },
+      }),
+    );
+    const { addresses, source } = start(engine);
+    await source.firstSync;
+    expect(addresses()).toEqual(['10.0.0.2 HEALTHY']);
   });
 });

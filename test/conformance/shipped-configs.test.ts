@@ -218,3 +218,30 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN)(
     });
   },
 );
+
+describe('the Swarm stack (examples/swarm/stack.yml)', () => {
+  interface StackService {
+    image: string;
+    volumes?: string[];
+    networks?: string[];
+    configs?: { source: string; target: string }[];
+    deploy?: { labels?: Record<string, string>; placement?: { constraints?: string[] } };
+  }
+  const stack = readYaml('examples/swarm/stack.yml') as {
+    services: Record<string, StackService>;
+    configs: Record<string, { file: string }>;
+  };
+
+  it('runs the agent on a manager, with the socket, beside Envoy on the same overlay network', () => {
+    const agent = stack.services['eds-agent'];
+    expect(agent?.deploy?.placement?.constraints).toEqual(['node.role == manager']);
+    expect(agent?.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock:ro');
+    expect(agent?.networks).toEqual(stack.services.envoy?.networks);
+  });
+
+  it("labels the service itself, and gives Envoy the ADS example's config, which exists", () => {
+    expect(stack.services.web?.deploy?.labels).toEqual({ 'eds.service': 'web', 'eds.port': '80' });
+    const config = stack.configs[stack.services.envoy?.configs?.[0]?.source ?? ''];
+    expect(ADS_CONFIGS).toContain(join('examples/swarm', config?.file ?? '').replaceAll('\\', '/'));
+  });
+});

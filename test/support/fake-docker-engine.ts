@@ -2,11 +2,15 @@ import type {
   DockerClient,
   EngineInfo,
   EventStream,
+  SwarmRole,
 } from '../../src/sources/docker/docker-client.js';
 import type {
   DockerContainerInspect,
   DockerContainerSummary,
   DockerEvent,
+  DockerNode,
+  DockerService,
+  DockerTask,
 } from '../../src/sources/docker/docker-json.js';
 
 /** A container as the fake engine keeps it: enough to answer both list and inspect. */
@@ -87,6 +91,50 @@ export class FakeDockerEngine implements DockerClient {
       version: this.product === 'podman' ? '4.3.1' : '20.10.24',
       apiVersion: '1.41',
     };
+  }
+
+  /** The engine's Swarm, when it is a manager of one: what its three list calls answer. */
+  swarm:
+    | { nodeId: string; services: DockerService[]; tasks: DockerTask[]; nodes: DockerNode[] }
+    | undefined;
+  /** Every Swarm call made, by name (`info`, `services`, `tasks`, `nodes`), in order. */
+  readonly swarmCalls: string[] = [];
+
+  async #swarmCall<T>(name: string, signal: AbortSignal | undefined, answer: () => T): Promise<T> {
+    await this.#answer(signal);
+    if (this.down) throw new Error('connect ECONNREFUSED');
+    this.swarmCalls.push(name);
+    return structuredClone(answer());
+  }
+
+  describeSwarm(signal?: AbortSignal): Promise<SwarmRole> {
+    return this.#swarmCall('info', signal, () => ({
+      manager: this.swarm !== undefined,
+      nodeId: this.swarm?.nodeId ?? '',
+    }));
+  }
+
+  listServices(signal?: AbortSignal): Promise<DockerService[]> {
+    return this.#swarmCall('services', signal, () => this.#managed().services);
+  }
+
+  listTasks(signal?: AbortSignal): Promise<DockerTask[]> {
+    return this.#swarmCall('tasks', signal, () => this.#managed().tasks);
+  }
+
+  listNodes(signal?: AbortSignal): Promise<DockerNode[]> {
+    return this.#swarmCall('nodes', signal, () => this.#managed().nodes);
+  }
+
+  #managed() {
+    if (!this.swarm) throw new Error('This node is not a swarm manager.');
+    return this.swarm;
+  }
+
+  /** Delivers a Swarm event (`service` or `node`), as a manager does. */
+  emitSwarm(type: 'service' | 'node', action: string, id: string): void {
+    for (const stream of this.#streams)
+      stream.push({ Type: type, Action: action, Actor: { ID: id, Attributes: {} } });
   }
 
   async listNetworkNames(signal?: AbortSignal): Promise<string[]> {

@@ -33,6 +33,7 @@ describe('parseConfig', () => {
         network: undefined,
         labelPrefix: 'eds',
       },
+      swarm: { mode: 'auto', resyncMs: 5000 },
       logLevel: 'info',
       stateFile: undefined,
       adminToken: undefined,
@@ -83,6 +84,10 @@ describe('parseConfig', () => {
         '5',
         '--grpc-max-names',
         '1000',
+        '--swarm',
+        'on',
+        '--swarm-resync',
+        '1m',
       ]),
     ).toEqual({
       port: 9000,
@@ -103,6 +108,7 @@ describe('parseConfig', () => {
         network: 'shop_default',
         labelPrefix: 'com.example.eds',
       },
+      swarm: { mode: 'on', resyncMs: 60_000 },
       logLevel: 'debug',
       stateFile: '/var/lib/eds-agent/state.json',
       adminToken: 's3cret',
@@ -228,6 +234,20 @@ describe('parseConfig', () => {
     expect(parseConfig(['--grpc-port', 'none'], {})).toEqual({
       ok: false,
       problems: ['--grpc-port: expected a port 0-65535, got "none"'],
+    });
+  });
+
+  it('follows the Swarm when asked, at the resync period asked, and refuses what it cannot read', () => {
+    expect(run([], { EDS_AGENT_SWARM: 'off', EDS_AGENT_SWARM_RESYNC: '250ms' }).swarm).toEqual({
+      mode: 'off',
+      resyncMs: 250,
+    });
+    expect(parseConfig(['--swarm', 'yes', '--swarm-resync', '10ms'], {})).toEqual({
+      ok: false,
+      problems: [
+        '--swarm: expected auto, on or off, got "yes"',
+        '--swarm-resync: expected a duration from 100ms to 60m (e.g. 250ms, 5s, 1m), got "10ms"',
+      ],
     });
   });
 

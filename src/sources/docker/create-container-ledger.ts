@@ -39,9 +39,24 @@ interface Entry extends LedgerEntry {
   readonly warned: string | undefined;
 }
 
-/** An empty ledger for containers labelled under `address.labelPrefix`. */
-export function createContainerLedger(address: AddressOptions, logger: Logger): ContainerLedger {
+/**
+ * What a ledger keeps: Docker's containers (members `docker:<id>`), or a Swarm's tasks
+ * (members `swarm:<task id>`, logged as tasks), which the core sees as containers.
+ */
+export type LedgerKind = 'container' | 'task';
+
+/**
+ * An empty ledger for containers (or tasks) labelled under `address.labelPrefix`. Deciding
+ * what was decided before returns the same endpoint objects, so a full re-read that finds
+ * nothing new changes nothing downstream.
+ */
+export function createContainerLedger(
+  address: AddressOptions,
+  logger: Logger,
+  kind: LedgerKind = 'container',
+): ContainerLedger {
   const entries = new Map<string, Entry>();
+  const member = kind === 'container' ? 'docker' : 'swarm';
 
   /** Logs what changed for one container: once, at the level the change deserves. */
   function logChange(
@@ -50,7 +65,7 @@ export function createContainerLedger(address: AddressOptions, logger: Logger): 
     outcome: ContainerEndpoints,
     previous: Entry | undefined,
   ): void {
-    const fields = { container: id.slice(0, 12), containerName: record?.name };
+    const fields = { [kind]: id.slice(0, 12), [`${kind}Name`]: record?.name };
     const wasServed = previous?.summary.startsWith('served') === true;
     switch (outcome.kind) {
       case 'served':
@@ -63,13 +78,13 @@ export function createContainerLedger(address: AddressOptions, logger: Logger): 
                 `${e.cluster}=${e.address}:${e.port}${e.health === 'draining' ? ' (draining)' : ''}`,
             ),
           },
-          'serving container',
+          `serving ${kind}`,
         );
         return;
       case 'invalid': {
         const problems = outcome.problems.join('; ');
         if (problems !== previous?.warned) {
-          logger.warn({ ...fields, problems: outcome.problems }, `skipping container: ${problems}`);
+          logger.warn({ ...fields, problems: outcome.problems }, `skipping ${kind}: ${problems}`);
         }
         return;
       }
@@ -77,23 +92,25 @@ export function createContainerLedger(address: AddressOptions, logger: Logger): 
         if (wasServed || outcome.reason !== 'not running') {
           logger.info(
             { ...fields, reason: outcome.reason },
-            `withholding container: ${outcome.reason}`,
+            `withholding ${kind}: ${outcome.reason}`,
           );
         }
         return;
       case 'ignored':
-        if (wasServed) logger.info(fields, 'container removed');
+        if (wasServed) logger.info(fields, `${kind} removed`);
         return;
     }
   }
 
   return {
     decide(id, record) {
-      const outcome: ContainerEndpoints =
+      const decided: ContainerEndpoints =
         record === undefined ? { kind: 'ignored' } : toContainerEndpoints(record, address);
       const previous = entries.get(id);
-      const summary = summarize(outcome);
-      if (summary !== previous?.summary) logChange(id, record, outcome, previous);
+      const summary = summarize(decided);
+      const unchanged = previous !== undefined && summary === previous.summary;
+      if (!unchanged) logChange(id, record, decided, previous);
+      const outcome = unchanged ? previous.outcome : decided;
       if (record !== undefined && hasPrefixedLabels(record.labels, address.labelPrefix)) {
         const warned =
           outcome.kind === 'invalid'
@@ -105,7 +122,7 @@ export function createContainerLedger(address: AddressOptions, logger: Logger): 
       } else {
         entries.delete(id);
       }
-      return [`docker:${id}`, outcome.kind === 'served' ? outcome.endpoints : []];
+      return [`${member}:${id}`, outcome.kind === 'served' ? outcome.endpoints : []];
     },
     lastRecord: (id) => entries.get(id)?.record,
     has: (id) => entries.has(id),

@@ -12,6 +12,10 @@ import type {
   DockerContainerInspect,
   DockerContainerSummary,
   DockerEvent,
+  DockerInfo,
+  DockerNode,
+  DockerService,
+  DockerTask,
   DockerVersion,
 } from './docker-json.js';
 import { loadDockerode } from './load-dockerode.js';
@@ -35,6 +39,7 @@ export function createDockerodeClient(endpoint: DockerEndpoint): Result<DockerCl
   const withOptions = docker as unknown as {
     ping(options: { abortSignal: AbortSignal }): Promise<unknown>;
     version(options: { abortSignal: AbortSignal }): Promise<DockerVersion>;
+    info(options: { abortSignal: AbortSignal }): Promise<DockerInfo>;
   };
   /** Runs one call, turning a refusal no retry can fix into a DockerUnusableError. */
   const call = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -78,6 +83,29 @@ export function createDockerodeClient(endpoint: DockerEndpoint): Result<DockerCl
           throw error;
         }
       }),
+    describeSwarm: (signal) =>
+      call(async () => {
+        try {
+          const { Swarm } = await withOptions.info({ abortSignal: signal });
+          return {
+            manager: Swarm?.LocalNodeState === 'active' && Swarm.ControlAvailable === true,
+            nodeId: Swarm?.NodeID ?? '',
+          };
+        } catch (error) {
+          // An engine (or a socket proxy in front of it) that refuses `/info` is no manager
+          // the agent could follow; an unreachable one is retried as any call is.
+          if (isRefused(error)) return { manager: false, nodeId: '' };
+          throw error;
+        }
+      }),
+    listServices: (signal) =>
+      call(async () => (await docker.listServices({ abortSignal: signal })) as DockerService[]),
+    // Unfiltered: a task scaled away is asked to `remove`, which not every engine's
+    // desired-state filter accepts; the history kept besides is a few tasks per slot.
+    listTasks: (signal) =>
+      call(async () => (await docker.listTasks({ abortSignal: signal })) as DockerTask[]),
+    listNodes: (signal) =>
+      call(async () => (await docker.listNodes({ abortSignal: signal })) as DockerNode[]),
     listNetworkNames: (signal) =>
       call(async () => {
         const networks = await docker.listNetworks({ abortSignal: signal });
@@ -200,6 +228,15 @@ function toSocketDenied(path: string): DockerUnusableError {
     group = '; run the agent as a user allowed to open it';
   }
   return new DockerUnusableError(`permission denied on the Docker socket ${path}${group}`);
+}
+
+/** The engine answered with a 4xx status: it will not do this, however often asked. */
+function isRefused(error: unknown): boolean {
+  const status =
+    typeof error === 'object' && error !== null && 'statusCode' in error
+      ? Number(error.statusCode)
+      : 0;
+  return status >= 400 && status < 500;
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,4 +1,11 @@
-import type { DockerContainerInspect, DockerContainerSummary, DockerEvent } from './docker-json.js';
+import type {
+  DockerContainerInspect,
+  DockerContainerSummary,
+  DockerEvent,
+  DockerNode,
+  DockerService,
+  DockerTask,
+} from './docker-json.js';
 
 /**
  * The Docker engine as the source sees it: these calls, nothing else. Implemented over
@@ -18,6 +25,17 @@ export interface DockerClient {
   inspectContainer(id: string, signal: AbortSignal): Promise<DockerContainerInspect | undefined>;
   /** Names of the engine's networks. */
   listNetworkNames(signal: AbortSignal): Promise<string[]>;
+  /** Whether the engine is an active Swarm manager, and which node it is (`GET /info`). */
+  describeSwarm(signal: AbortSignal): Promise<SwarmRole>;
+  /** Every Swarm service, in one call (a manager's). */
+  listServices(signal: AbortSignal): Promise<DockerService[]>;
+  /**
+   * Every task, in one call (a manager's): those running, those being replaced or scaled
+   * away (until they have stopped), and a short history of ended ones.
+   */
+  listTasks(signal: AbortSignal): Promise<DockerTask[]>;
+  /** Every Swarm node, in one call (a manager's). */
+  listNodes(signal: AbortSignal): Promise<DockerNode[]>;
   /**
    * Resolves once the engine has accepted the subscription (`signal` bounds only that wait);
    * iterate it until the engine goes away.
@@ -37,6 +55,14 @@ export interface EngineInfo {
   readonly product: 'docker' | 'podman';
   readonly version: string;
   readonly apiVersion: string;
+}
+
+/** What the engine is in a Swarm. */
+export interface SwarmRole {
+  /** An active manager: it answers `/services`, `/tasks` and `/nodes`, and emits their events. */
+  readonly manager: boolean;
+  /** Its node's id; `''` outside a Swarm. */
+  readonly nodeId: string;
 }
 
 /** An open event subscription. Iteration ends (or throws) when the connection does. */

@@ -65,3 +65,73 @@ export interface DockerVersion {
   readonly ApiVersion?: string;
   readonly Components?: readonly { readonly Name?: string }[] | null;
 }
+
+/** `GET /info`: whether the engine is a Swarm manager, and which node it is. */
+export interface DockerInfo {
+  readonly Swarm?: {
+    readonly NodeID?: string;
+    /** `inactive`, `pending`, `active`, `error` or `locked`. */
+    readonly LocalNodeState?: string;
+    /** True on a manager: it answers `/services`, `/tasks` and `/nodes`. */
+    readonly ControlAvailable?: boolean;
+  } | null;
+}
+
+/** A port of a Swarm service or task: `ingress` (the routing mesh) or `host` (the node's own). */
+export interface DockerSwarmPort {
+  readonly Protocol?: string;
+  readonly TargetPort?: number;
+  readonly PublishedPort?: number;
+  readonly PublishMode?: string;
+}
+
+/** One entry of `GET /services`. */
+export interface DockerService {
+  readonly ID: string;
+  readonly Spec?: {
+    readonly Name?: string;
+    /** The service's own labels (`docker service create --label`). */
+    readonly Labels?: Readonly<Record<string, string>> | null;
+    readonly Mode?: { readonly Replicated?: { readonly Replicas?: number } | null } | null;
+    readonly EndpointSpec?: { readonly Ports?: readonly DockerSwarmPort[] | null } | null;
+  } | null;
+  /** Present once the service was updated: `updating`, `completed`, `paused`, `rollback_*`. */
+  readonly UpdateStatus?: { readonly State?: string } | null;
+}
+
+/** One entry of `GET /tasks`. */
+export interface DockerTask {
+  readonly ID: string;
+  readonly ServiceID?: string;
+  readonly NodeID?: string;
+  readonly Slot?: number;
+  /** `running` while the orchestrator wants it; `shutdown` once it is replaced or scaled away. */
+  readonly DesiredState?: string;
+  readonly Spec?: {
+    readonly ContainerSpec?: {
+      /** Container labels (`--container-label`). */
+      readonly Labels?: Readonly<Record<string, string>> | null;
+    } | null;
+  } | null;
+  readonly Status?: {
+    /** `new` … `running`, then `complete`, `shutdown`, `failed`, `rejected`, `orphaned`. */
+    readonly State?: string;
+    readonly PortStatus?: { readonly Ports?: readonly DockerSwarmPort[] | null } | null;
+  } | null;
+  readonly NetworksAttachments?:
+    | readonly {
+        readonly Network?: { readonly Spec?: { readonly Name?: string } | null } | null;
+        /** CIDR form, e.g. `10.0.1.5/24`. */
+        readonly Addresses?: readonly string[] | null;
+      }[]
+    | null;
+}
+
+/** One entry of `GET /nodes`. */
+export interface DockerNode {
+  readonly ID: string;
+  readonly Description?: { readonly Hostname?: string } | null;
+  readonly Spec?: { readonly Availability?: string } | null;
+  /** `State`: `unknown`, `down`, `ready` or `disconnected`; `Addr`: the node's address. */
+  readonly Status?: { readonly State?: string; readonly Addr?: string } | null;
+}

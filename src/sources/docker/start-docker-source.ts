@@ -1,6 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
-import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 
 import type { ContainerRecord } from '../../core/container-record.js';
@@ -9,14 +6,10 @@ import type { AddressOptions } from '../../core/to-container-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger, type LedgerEntry } from './create-container-ledger.js';
 import { createKeyedCoalescer } from './create-keyed-coalescer.js';
-import {
-  type DockerClient,
-  DockerUnusableError,
-  type EngineInfo,
-  type EventStream,
-} from './docker-client.js';
+import type { DockerClient, EngineInfo, EventStream } from './docker-client.js';
+import { runSessions } from './run-sessions.js';
 import { startEngineWatchdog } from './start-engine-watchdog.js';
-import { type RetryTiming, toBackoffDelay } from './to-backoff-delay.js';
+import type { RetryTiming } from './to-backoff-delay.js';
 import {
   toContainerRecordFromInspect,
   toContainerRecordFromSummary,
@@ -41,7 +34,15 @@ export interface DockerSourceOptions {
   readonly address: AddressOptions;
   readonly logger: Logger;
   readonly timing?: Partial<DockerSourceTiming>;
+  /**
+   * Leave containers of Swarm tasks (label `com.docker.swarm.task.id`) alone: the Swarm
+   * source serves them, with their service's labels, and each is served once.
+   */
+  readonly skipSwarmTasks?: boolean;
 }
+
+/** The label Docker puts on the container of a Swarm task. */
+export const SWARM_TASK_LABEL = 'com.docker.swarm.task.id';
 
 /** What `/readyz` reports about the source. */
 export interface DockerSourceStatus {
@@ -119,8 +120,10 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   const firstSync = new Promise<void>((resolve) => (resolveFirstSync = resolve));
 
   /** Applies one container's new record, forgetting its stop mark once it is no longer watched. */
+  const isSwarmTask = (labels: Readonly<Record<string, string>> | null | undefined) =>
+    options.skipSwarmTasks === true && labels?.[SWARM_TASK_LABEL] !== undefined;
   const apply = (id: string, record: ContainerRecord | undefined): MemberChange => {
-    const change = ledger.decide(id, record);
+    const change = ledger.decide(id, isSwarmTask(record?.labels) ? undefined : record);
     if (!ledger.has(id)) stopping.delete(id);
     return change;
   };
@@ -175,7 +178,9 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     const listed = new Set(summaries.map((summary) => summary.Id));
     const relevant = summaries.filter(
       (summary) =>
-        ledger.has(summary.Id) || hasPrefixedLabels(summary.Labels ?? {}, address.labelPrefix),
+        ledger.has(summary.Id) ||
+        (hasPrefixedLabels(summary.Labels ?? {}, address.labelPrefix) &&
+          !isSwarmTask(summary.Labels)),
     );
     const records: [string, ContainerRecord | undefined][] =
       engine.product === 'podman'
@@ -273,34 +278,23 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     },
   });
 
-  async function run(): Promise<void> {
-    while (!stopped()) {
-      const { ended } = await pRetry(connect, {
-        retries: Number.POSITIVE_INFINITY,
-        // The wait is ours (onFailedAttempt), so that jitter survives at the cap.
-        minTimeout: 0,
-        signal: abort.signal,
-        shouldRetry: ({ error }) => !(error instanceof DockerUnusableError),
-        onFailedAttempt: async ({ error, attemptNumber }) => {
-          if (stopped() || error instanceof DockerUnusableError) return;
-          const retryInMs = toBackoffDelay(attemptNumber, timing.retry, Math.random());
-          logger.warn(
-            { attempt: attemptNumber, retryInMs, err: error.message },
-            'Docker engine unreachable; serving last known endpoints and retrying',
-          );
-          await sleep(retryInMs, undefined, { signal: abort.signal }).catch(() => undefined);
-        },
-      });
-      connected = true;
-      synced = true;
-      resolveFirstSync();
-      await ended;
-      connected = false;
-      if (!stopped()) {
-        logger.warn('Docker event stream ended; serving last known endpoints and reconnecting');
-      }
-    }
-  }
+  const run = () =>
+    runSessions({
+      connect,
+      retry: timing.retry,
+      signal: abort.signal,
+      logger,
+      unreachable: 'Docker engine unreachable; serving last known endpoints and retrying',
+      ended: 'Docker event stream ended; serving last known endpoints and reconnecting',
+      onEstablished() {
+        connected = true;
+        synced = true;
+        resolveFirstSync();
+      },
+      onEnded() {
+        connected = false;
+      },
+    });
 
   const done = run().catch((error: unknown) => {
     if (stopped()) return;

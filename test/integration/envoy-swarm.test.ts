@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { toAdsBootstrap } from '../support/ads-bootstrap.js';
+import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
+import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
+import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
+import type { EnvoyUnderTest } from '../support/envoy-process.js';
+import { eventually } from '../support/eventually.js';
+import { sentMore } from '../support/http-load.js';
+import { PrivateSwarm } from '../support/private-swarm.js';
+import { startTestLoad } from '../support/start-test-load.js';
+import { useEnvoys } from '../support/use-envoys.js';
+
+// Swarm services through a real Envoy fed over ADS: a single-node Swarm on a private engine,
+// the agent following it (`--swarm auto`, in host mode), and requests flowing through Envoy's
+// listener without a pause while Swarm scales and replaces tasks. Each task serves its
+// container's id and keeps serving for a second after SIGTERM, as a server that drains does.
+const canRun = ENVOY_SCENARIOS_RUN && (PrivateSwarm.available() || process.env.CI === 'true');
+
+describe.skipIf(!canRun)('Swarm services through a real Envoy (ADS)', () => {
+  const swarm = new PrivateSwarm();
+  const envoys = useEnvoys();
+  let agent: TestAgent;
+  let envoy: EnvoyUnderTest;
+
+  beforeAll(async () => {
+    await swarm.create();
+    agent = await startTestAgent([
+      ...['--docker-host', `unix://${swarm.daemon.socketPath}`],
+      ...['--address-mode', 'host'],
+    ]);
+    const port = agent.agent.grpcPort;
+    if (port === undefined) throw new Error('the agent runs without its gRPC server');
+    envoy = await envoys.start(toAdsBootstrap(port));
+  }, 180_000);
+  afterAll(async () => {
+    await agent.stop();
+    await swarm.destroy();
+  });
+
+  /** A service of `replicas` tasks labelled for the agent, with a drain of 1 s after SIGTERM. */
+  const createService = (name: string, replicas: number, healthCheck?: string) =>
+    swarm.createService({
+      name,
+      replicas,
+      command: serveHostnameDrainingOnTerm(1),
+      stopGraceSeconds: 5,
+      labels: { 'eds.service': name, 'eds.port': '8000' },
+      ...(healthCheck === undefined ? {} : { healthCheck }),
+    });
+
+  /** The host ports Envoy holds as healthy for `service`, sorted. */
+  const envoyPorts = async (service: string) =>
+    (await envoy.hosts(service))
+      .filter((host) => host.edsHealth === 'HEALTHY')
+      .map((host) => Number(host.address.split(':')[1]))
+      .sort((a, b) => a - b);
+  const taskPorts = async (service: string) =>
+    (await swarm.runningTasks(service)).map((task) => task.hostPort).sort((a, b) => a - b);
+
+  /**
+   * Waits until Envoy's healthy hosts are exactly the running tasks, `count` of them; on a
+   * timeout, prints what the agent serves and what Swarm says.
+   */
+  const untilEnvoyHoldsTasks = async (service: string, count: number) => {
+    try {
+      await eventually(
+        `Envoy holds the ${count} running tasks of ${service}`,
+        async () => ({ envoy: await envoyPorts(service), tasks: await taskPorts(service) }),
+        ({ envoy: held, tasks }) => tasks.length === count && held.join() === tasks.join(),
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+    } catch (error) {
+      // What the agent serves and what Swarm says, to tell which side was wrong.
+      const tasks = (await swarm.docker.listTasks({
+        filters: JSON.stringify({ service: [service] }),
+      })) as { ID: string; DesiredState?: string; Status?: unknown }[];
+      process.stderr.write(
+        `the agent serves ${JSON.stringify(await agent.endpoints(service))}; Swarm's tasks: ${JSON.stringify(
+          tasks.map((task) => [task.ID, task.DesiredState, task.Status]),
+        )}\n`,
+      );
+      throw error;
+    }
+  };
+
+  it('follows `service create` and scaling 3 → 8 → 2 with zero failed requests', async () => {
+    const service = `scale-${swarm.harness.runId}`;
+    await createService(service, 3);
+    await untilEnvoyHoldsTasks(service, 3);
+
+    const load = startTestLoad(envoy.url, { concurrency: 2, headers: { 'x-service': service } });
+    await swarm.scale(service, 8);
+    await untilEnvoyHoldsTasks(service, 8);
+    await swarm.scale(service, 2);
+    await untilEnvoyHoldsTasks(service, 2);
+    await sentMore(load, 200);
+    const report = await load.stop();
+    process.stdout.write(
+      `swarm scale 3 → 8 → 2: ${report.sent} requests, ${report.failures.length} failed\n`,
+    );
+    expect(report.failures).toEqual([]);
+    const survivors = (await swarm.runningTasks(service)).map((task) => task.container);
+    for (const container of survivors) expect(report.answers.get(container)).toBeGreaterThan(0);
+  }, 180_000);
+
+  it.each(['start-first', 'stop-first'] as const)(
+    'replaces every task of `service update --force` (%s) with zero failed requests',
+    async (order) => {
+      const service = `update-${order}-${swarm.harness.runId}`;
+      await createService(service, 3);
+      await untilEnvoyHoldsTasks(service, 3);
+      const before = (await swarm.runningTasks(service)).map((task) => task.id);
+
+      const load = startTestLoad(envoy.url, { concurrency: 2, headers: { 'x-service': service } });
+      await swarm.forceUpdate(service, order);
+      await eventually(
+        'every task replaced',
+        async () => ({
+          done: await swarm.updateDone(service),
+          tasks: (await swarm.runningTasks(service)).map((task) => task.id),
+        }),
+        ({ done, tasks }) =>
+          done && tasks.length === 3 && tasks.every((id) => !before.includes(id)),
+        { timeoutMs: 90_000, intervalMs: 200 },
+      );
+      await untilEnvoyHoldsTasks(service, 3);
+      await sentMore(load, 200);
+      const report = await load.stop();
+      process.stdout.write(
+        `swarm update --force (${order}): ${report.sent} requests, ${report.failures.length} failed\n`,
+      );
+      expect(report.failures).toEqual([]);
+    },
+    180_000,
+  );
+
+  it('withdraws a task that turns unhealthy, and serves its replacement once healthy', async () => {
+    const service = `health-${swarm.harness.runId}`;
+    await createService(service, 2, '[ ! -f /tmp/unhealthy ]');
+    await untilEnvoyHoldsTasks(service, 2);
+    const [sick] = await swarm.runningTasks(service);
+    if (!sick) throw new Error('no task');
+    const exec = await swarm.docker
+      .getContainer(sick.container)
+      .exec({ Cmd: ['touch', '/tmp/unhealthy'] });
+    await exec.start({});
+    await eventually(
+      'Envoy no longer holds the unhealthy task',
+      () => envoyPorts(service),
+      (ports) => !ports.includes(sick.hostPort),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    await eventually(
+      'its replacement, healthy, is served',
+      async () => (await swarm.runningTasks(service)).map((task) => task.id),
+      (ids) => ids.length === 2 && !ids.includes(sick.id),
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    await untilEnvoyHoldsTasks(service, 2);
+  }, 180_000);
+});
