@@ -10,7 +10,7 @@ import type {
 } from '../../src/sources/docker/docker-json.js';
 import {
   ingressPorts,
-  isServiceUpdating,
+  isServiceConverging,
   isTaskConverging,
   keepAddresses,
   type SwarmState,
@@ -165,12 +165,17 @@ describe('Swarm task → ContainerRecord', () => {
     expect(isTaskConverging(byDesire('web', 'remove'))).toBe(true);
     expect(isTaskConverging({ ...task, Status: { State: 'preparing' } })).toBe(true);
     expect(isTaskConverging({ ...task, Status: { State: 'failed' } })).toBe(false);
-    expect(isServiceUpdating(serviceNamed('web'))).toBe(false);
-    expect(isServiceUpdating({ ...serviceNamed('web'), UpdateStatus: { State: 'updating' } })).toBe(
-      true,
-    );
+    // `web` asks for 1 replica, and one task of it runs (the other is asked to go).
+    const web = serviceNamed('web');
+    expect(isServiceConverging(web, tasksOf('web'))).toBe(false);
     expect(
-      isServiceUpdating({ ...serviceNamed('web'), UpdateStatus: { State: 'completed' } }),
+      isServiceConverging({ ...web, UpdateStatus: { State: 'updating' } }, tasksOf('web')),
+    ).toBe(true);
+    expect(
+      isServiceConverging({ ...web, UpdateStatus: { State: 'completed' } }, tasksOf('web')),
     ).toBe(false);
+    // Just scaled to 2: the orchestrator has not created the task yet.
+    const scaled = { ...web, Spec: { ...web.Spec, Mode: { Replicated: { Replicas: 2 } } } };
+    expect(isServiceConverging(scaled, tasksOf('web'))).toBe(true);
   });
 });

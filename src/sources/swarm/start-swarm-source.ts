@@ -7,12 +7,12 @@ import type { AddressOptions } from '../../core/to-container-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger, type LedgerEntry } from '../docker/create-container-ledger.js';
 import type { DockerClient, EventStream } from '../docker/docker-client.js';
-import type { DockerService } from '../docker/docker-json.js';
+import type { DockerService, DockerTask } from '../docker/docker-json.js';
 import { runSessions } from '../docker/run-sessions.js';
 import type { RetryTiming } from '../docker/to-backoff-delay.js';
 import {
   ingressPorts,
-  isServiceUpdating,
+  isServiceConverging,
   isTaskConverging,
   keepAddresses,
   type SwarmState,
@@ -29,6 +29,12 @@ export interface SwarmSourceTiming {
   readonly resyncMs: number;
   /** Between reconciles while a service updates or a task is on its way. Defaults to 250 ms. */
   readonly convergingMs: number;
+  /**
+   * After a reconcile that an event triggered and that found the Swarm on the move, the next
+   * comes this soon: the orchestrator acts on a change a moment after its event (creates the
+   * tasks of a scale-up, asks those of a scale-down to stop). Defaults to 50 ms.
+   */
+  readonly followUpMs: number;
   /** Reconnection backoff. Defaults to 250 ms doubling up to 5 s, with jitter. */
   readonly retry: RetryTiming;
   /** Deadline of each call. Defaults to 10 s. */
@@ -72,6 +78,7 @@ const SWARM_EVENT_FILTERS = { type: ['service', 'node'] } as const;
 const DEFAULT_TIMING: SwarmSourceTiming = {
   resyncMs: 5000,
   convergingMs: 250,
+  followUpMs: 50,
   retry: { minTimeout: 250, maxTimeout: 5000 },
   requestTimeoutMs: 10_000,
 };
@@ -81,8 +88,9 @@ const DEFAULT_TIMING: SwarmSourceTiming = {
  * reads the whole Swarm in three calls (services, tasks, nodes), whatever its size, and makes
  * every running task of a labelled service an endpoint, as a container with the task's and
  * its service's labels would be. Docker sends no task events, so a service or node event
- * triggers a reconcile at once; while anything is on the move (a service updating, a task
- * starting or being stopped) the next comes within `convergingMs`, otherwise within
+ * triggers a reconcile at once, and one more `followUpMs` later if it found anything on the
+ * move; while anything is (a service updating or just scaled, a task starting or being
+ * stopped) the next comes within `convergingMs`, otherwise within
  * `resyncMs`. A task asked to stop is served draining at its first reconcile, which comes
  * before Swarm stops it. Every session (and so every reconnect) starts with a reconcile,
  * since the event buffer replays little. When the engine is not a manager there is nothing to
@@ -137,7 +145,16 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
     };
     const changes: MemberChange[] = [];
     const served = new Set<string>();
-    let converging = services.some((service) => labelled(service) && isServiceUpdating(service));
+    const tasksOf = new Map<string, DockerTask[]>();
+    for (const task of tasks) {
+      const id = task.ServiceID ?? '';
+      const ofService = tasksOf.get(id);
+      if (ofService) ofService.push(task);
+      else tasksOf.set(id, [task]);
+    }
+    let converging = services.some(
+      (service) => labelled(service) && isServiceConverging(service, tasksOf.get(service.ID) ?? []),
+    );
     for (const task of tasks) {
       const service = state.services.get(task.ServiceID ?? '');
       const watched = hasPrefixedLabels(taskLabels(task, service), address.labelPrefix);
@@ -211,12 +228,16 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
       wake?.();
     })();
     let moving = converging;
+    /** The last reconcile came from an event and found the Swarm on the move. */
+    let followUp = false;
     const over = () => stopped() || session.ended;
     while (!over()) {
-      await nap(moving ? timing.convergingMs : timing.resyncMs);
+      await nap(followUp ? timing.followUpMs : moving ? timing.convergingMs : timing.resyncMs);
       if (over()) break;
       try {
+        const byEvent = woken;
         moving = await reconcile(localNodeId);
+        followUp = byEvent && moving;
       } catch (error) {
         // The engine is likely going away: end the session; the next one starts with a reconcile.
         logger.debug({ err: errorMessage(error) }, 'Swarm reconcile failed');

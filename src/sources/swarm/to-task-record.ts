@@ -108,10 +108,20 @@ export function isTaskConverging(task: DockerTask): boolean {
   return state === 'running';
 }
 
-/** Whether `service` is in a rolling update (or its rollback). */
-export function isServiceUpdating(service: DockerService): boolean {
+/**
+ * Whether `service` is on the move: in a rolling update (or its rollback), or, replicated,
+ * with another number of tasks asked to run and running than its replicas (just scaled: the
+ * orchestrator creates or marks tasks a moment after the service's event).
+ */
+export function isServiceConverging(service: DockerService, tasks: readonly DockerTask[]): boolean {
   const state = service.UpdateStatus?.State ?? '';
-  return state === 'updating' || state === 'rollback_started';
+  if (state === 'updating' || state === 'rollback_started') return true;
+  const replicas = service.Spec?.Mode?.Replicated?.Replicas;
+  if (replicas === undefined) return false;
+  const running = tasks.filter(
+    (task) => task.DesiredState === 'running' && task.Status?.State === 'running',
+  ).length;
+  return running !== replicas;
 }
 
 /** Task states on the way to `running`. */
