@@ -174,8 +174,9 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   }
 
   grpcServer = grpc.value;
+  const dockerClient = instrumentDockerClient(client.value, metrics);
   source = startDockerSource({
-    client: instrumentDockerClient(client.value, metrics),
+    client: dockerClient,
     store,
     address: config.address,
     logger,
@@ -186,7 +187,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     config.swarm.mode === 'off'
       ? undefined
       : startSwarmSource({
-          client: instrumentDockerClient(client.value, metrics),
+          client: dockerClient,
           store,
           address: config.address,
           logger,

@@ -105,7 +105,10 @@ export interface DockerTask {
   readonly ServiceID?: string;
   readonly NodeID?: string;
   readonly Slot?: number;
-  /** `running` while the orchestrator wants it; `shutdown` once it is replaced or scaled away. */
+  /**
+   * `running` while the orchestrator wants it; `shutdown` once it is replaced, `remove` once
+   * it is scaled away (it may still run meanwhile).
+   */
   readonly DesiredState?: string;
   readonly Spec?: {
     readonly ContainerSpec?: {

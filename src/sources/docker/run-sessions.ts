@@ -19,8 +19,8 @@ export interface SessionLoopOptions {
   /** Logged (warn) when an established session ends without the loop being stopped, if given. */
   readonly ended?: string;
   /** Called when a session is established, and when it ends. */
-  readonly onEstablished: () => void;
-  readonly onEnded: () => void;
+  readonly onEstablished?: () => void;
+  readonly onEnded?: () => void;
 }
 
 /**
@@ -46,9 +46,9 @@ export async function runSessions(options: SessionLoopOptions): Promise<void> {
         await sleep(retryInMs, undefined, { signal }).catch(() => undefined);
       },
     });
-    options.onEstablished();
+    options.onEstablished?.();
     await ended;
-    options.onEnded();
+    options.onEnded?.();
     if (!stopped() && options.ended !== undefined) logger.warn(options.ended);
   }
 }

@@ -7,6 +7,7 @@ import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger, type LedgerEntry } from './create-container-ledger.js';
 import { createKeyedCoalescer } from './create-keyed-coalescer.js';
 import type { DockerClient, EngineInfo, EventStream } from './docker-client.js';
+import { errorMessage } from './error-message.js';
 import { runSessions } from './run-sessions.js';
 import { startEngineWatchdog } from './start-engine-watchdog.js';
 import type { RetryTiming } from './to-backoff-delay.js';
@@ -313,8 +314,4 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
       await reread.idle();
     },
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -8,6 +8,7 @@ import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger, type LedgerEntry } from '../docker/create-container-ledger.js';
 import type { DockerClient, EventStream } from '../docker/docker-client.js';
 import type { DockerService, DockerTask } from '../docker/docker-json.js';
+import { errorMessage } from '../docker/error-message.js';
 import { runSessions } from '../docker/run-sessions.js';
 import type { RetryTiming } from '../docker/to-backoff-delay.js';
 import {
@@ -288,8 +289,6 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
     signal: abort.signal,
     logger,
     unreachable: 'Swarm unreachable; serving last known tasks and retrying',
-    onEstablished: () => undefined,
-    onEnded: () => undefined,
   }).catch((error: unknown) => {
     if (stopped()) return;
     throw error;
@@ -306,8 +305,4 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
       await done.catch(() => undefined);
     },
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
