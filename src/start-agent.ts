@@ -8,23 +8,17 @@ import { instrumentDockerClient } from './metrics/instrument-docker-client.js';
 import { createSnapshotStore } from './snapshot-store.js';
 import { createDockerodeClient } from './sources/docker/create-dockerode-client.js';
 import type { DockerClient } from './sources/docker/docker-client.js';
-import {
-  DOCKER_SOURCE,
-  type DockerSource,
-  type DockerSourceStatus,
-  type DockerSourceTiming,
-  startDockerSource,
-} from './sources/docker/start-docker-source.js';
+import type { DockerSourceTiming } from './sources/docker/start-docker-source.js';
 import {
   REGISTRATION_SOURCE,
   startRegistrationSource,
 } from './sources/registrations/start-registration-source.js';
 import {
-  startSwarmSource,
-  SWARM_SOURCE,
-  type SwarmSource,
-  type SwarmSourceStatus,
-} from './sources/swarm/start-swarm-source.js';
+  type Engine,
+  type EngineStatus,
+  startEngine,
+  toEngineSourceNames,
+} from './sources/start-engine.js';
 import { buildStatus } from './status/build-status.js';
 import { type GrpcServer, startGrpcServer } from './transports/grpc/start-grpc-server.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
@@ -42,7 +36,10 @@ export interface Agent {
   readonly port: number;
   /** The gRPC xDS server's bound port; undefined when it is off. */
   readonly grpcPort: number | undefined;
-  /** Resolves after the first full sync with Docker. */
+  /**
+   * Resolves after the first full read of every engine (of those of several that were away
+   * at start, once another was read) and of the registrations: discovery then answers.
+   */
   readonly firstSync: Promise<void>;
   /**
    * Rejects when the agent can no longer follow Docker: a `DockerUnusableError` when the engine
@@ -55,8 +52,8 @@ export interface Agent {
 
 export interface AgentDependencies {
   readonly logger: Logger;
-  /** Defaults to dockerode on `config.dockerHost`. */
-  readonly dockerClient?: DockerClient;
+  /** Each engine's client, or one for every engine; defaults to dockerode on the engine's endpoint. */
+  readonly dockerClient?: DockerClient | ((engine: string) => DockerClient);
   readonly timing?: Partial<DockerSourceTiming>;
 }
 
@@ -72,13 +69,16 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   const startedAt = Date.now();
   const metrics = createMetrics({ clusterLabels: config.metricsClusterLabels });
   const restPollers = createRestPollers();
-  // Until both sources have read everything once, discovery answers 503, never a partial set.
+  const several = config.engines.length > 1;
+  // Until every source has read everything once, discovery answers 503, never a partial set.
   const store = createSnapshotStore({
     logger,
     awaiting: [
       REGISTRATION_SOURCE,
-      DOCKER_SOURCE,
-      ...(config.swarm.mode === 'off' ? [] : [SWARM_SOURCE]),
+      ...config.engines.flatMap((engine) => {
+        const names = toEngineSourceNames(engine.name, several);
+        return config.swarm.mode === 'off' ? [names.docker] : [names.docker, names.swarm];
+      }),
     ],
     routeConfigName: config.routeConfigName,
   });
@@ -88,24 +88,42 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     stateFile: config.stateFile,
   });
   if (!registrations.ok) return fail(registrations.problems);
-  const client = deps.dockerClient
-    ? ok(deps.dockerClient)
-    : createDockerodeClient(config.dockerHost);
-  if (!client.ok) {
+  const clients = config.engines.map((engine) => {
+    const given = deps.dockerClient;
+    if (given === undefined) return createDockerodeClient(engine.endpoint);
+    return ok(typeof given === 'function' ? given(engine.name) : given);
+  });
+  const unusable = clients.flatMap((client) => (client.ok ? [] : client.problems));
+  if (unusable.length > 0) {
     await registrations.value.stop();
-    return fail(client.problems);
+    return fail(unusable);
   }
   store.subscribe((change) => {
     if (change !== NO_CHANGE) metrics.snapshotChanged();
   });
+  const firstSync = new Promise<void>((resolve) => {
+    const check = () => {
+      if (store.current().awaiting.length === 0) {
+        unsubscribe();
+        resolve();
+      }
+    };
+    const unsubscribe = store.subscribe(check);
+  });
 
   // Started once the address is ours; until then /readyz says "starting".
-  let source: DockerSource | undefined = undefined;
-  let swarm: SwarmSource | undefined = undefined;
+  let engines: readonly Engine[] | undefined = undefined;
+  /** Engines of several that were away at start, and so not waited for once another was read. */
+  const skipped = new Set<string>();
   let grpcServer: GrpcServer | undefined = undefined;
-  const notReadyReasons = () => toNotReadyReasons(source?.status(), swarm?.status());
-  /** Containers, then Swarm tasks, each with what was decided for it. */
-  const watched = () => [...(source?.containers() ?? []), ...(swarm?.tasks() ?? [])];
+  const statuses = () => engines?.map((engine) => engine.status());
+  const notReadyReasons = () => toNotReadyReasons(statuses(), skipped);
+  /** Every engine's containers, then tasks, each with what was decided for it and its engine. */
+  const watched = function* () {
+    for (const engine of engines ?? [])
+      for (const [id, entry] of engine.watched())
+        yield [id, { ...entry, engine: engine.name }] as const;
+  };
   // REST answers and gRPC responses share one budget of work per event-loop turn.
   const turns = createTurnBudget(TURN_BUDGET_MS);
   const app = createHttpApp({
@@ -117,26 +135,18 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     status: {
       metrics,
       token: config.protectStatus ? config.adminToken : undefined,
-      status: () => {
-        const docker = source?.status();
-        return buildStatus({
+      status: () =>
+        buildStatus({
           version: VERSION,
           startedAt,
           notReadyReasons: notReadyReasons(),
           labelPrefix: config.address.labelPrefix,
           snapshot: store.current(),
-          docker: {
-            host: config.dockerHostUrl,
-            synced: docker?.synced ?? false,
-            connected: docker?.connected ?? false,
-            responsive: docker?.responsive ?? false,
-            engine: docker?.engine,
-          },
+          engines: statuses() ?? [],
           containers: watched(),
           restPollers: restPollers.list(),
           grpcStreams: grpcServer?.streamStatus() ?? [],
-        });
-      },
+        }),
     },
     logger,
     registration: {
@@ -174,26 +184,36 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   }
 
   grpcServer = grpc.value;
-  const dockerClient = instrumentDockerClient(client.value, metrics);
-  source = startDockerSource({
-    client: dockerClient,
-    store,
-    address: config.address,
-    logger,
-    ...(deps.timing ? { timing: deps.timing } : {}),
-    skipSwarmTasks: config.swarm.mode !== 'off',
+  /** Once any engine has been read, one that was away at start is not waited for. */
+  const settleStart = () => {
+    const now = engines?.map((engine) => [engine, engine.status()] as const) ?? [];
+    if (!now.some(([, status]) => status.synced)) return;
+    for (const [engine, status] of now) {
+      if (status.synced || status.awaySince === undefined || skipped.has(engine.name)) continue;
+      skipped.add(engine.name);
+      logger.warn(
+        { engine: engine.name },
+        `engine ${engine.name} is away; serving the other engines without it until it is back`,
+      );
+      engine.skipFirstRead();
+    }
+  };
+  engines = config.engines.map((engine, index) => {
+    const client = clients[index];
+    if (!client?.ok) throw new Error('unreachable: every client was checked');
+    return startEngine({
+      config: engine,
+      client: instrumentDockerClient(client.value, metrics, engine.name),
+      store,
+      address: config.address,
+      logger,
+      swarm: config.swarm,
+      several,
+      graceMs: config.engineGraceMs,
+      ...(deps.timing ? { timing: deps.timing } : {}),
+      onChange: settleStart,
+    });
   });
-  swarm =
-    config.swarm.mode === 'off'
-      ? undefined
-      : startSwarmSource({
-          client: dockerClient,
-          store,
-          address: config.address,
-          logger,
-          mode: config.swarm.mode,
-          timing: { resyncMs: config.swarm.resyncMs },
-        });
   if (config.adminToken === undefined && !config.readOnly && !isLoopback(config.bind)) {
     logger.warn(
       { bind: config.bind },
@@ -205,7 +225,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       port: server.port,
       grpcPort: grpc.value?.port ?? 'off',
       bind: config.bind,
-      docker: config.dockerHostUrl,
+      docker: config.engines.map((engine) => `${engine.name}=${engine.url}`),
       ...config.address,
       stateFile: config.stateFile ?? '(memory only)',
       readOnly: config.readOnly,
@@ -213,39 +233,64 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     },
     'eds-agent listening',
   );
-  const running = source;
-  const following = swarm;
+  const following = engines;
   metrics.read({
     snapshot: () => store.current(),
     containers: () => toContainerCounts(watched()),
-    docker: () => running.status(),
+    engines: () => following.map((engine) => engine.status()),
     grpcStreams: () => grpc.value?.streamCounts() ?? [],
   });
   return ok({
     port: server.port,
     grpcPort: grpc.value?.port,
-    firstSync: Promise.all([running.firstSync, following?.firstSync]).then(() => undefined),
-    done: Promise.all([running.done, following?.done]).then(() => undefined),
+    firstSync,
+    done: Promise.all(following.map((engine) => engine.done)).then(() => undefined),
     async stop() {
       await grpc.value?.close();
       await server.close(SHUTDOWN_GRACE_MS);
-      await Promise.all([running.stop(), following?.stop()]);
+      await Promise.all(following.map((engine) => engine.stop()));
       await registrations.value.stop();
     },
   });
 }
 
-/** Why `/readyz` says not ready; none once synced and following a responsive engine. */
+/**
+ * Why `/readyz` says not ready; none once every engine has been read (or, of several, was
+ * away at start while another was read) and at least one is followed and answering.
+ */
 function toNotReadyReasons(
-  status: DockerSourceStatus | undefined,
-  swarm: SwarmSourceStatus | undefined,
+  engines: readonly EngineStatus[] | undefined,
+  skipped: ReadonlySet<string>,
 ): string[] {
-  if (status === undefined) return ['starting'];
-  if (!status.synced) return ['first sync with Docker not done yet'];
-  if (swarm?.synced === false) return ['first read of the Swarm not done yet'];
-  if (!status.responsive)
+  if (engines === undefined) return ['starting'];
+  const several = engines.length > 1;
+  const reasons: string[] = [];
+  for (const engine of engines) {
+    if (skipped.has(engine.name)) continue;
+    if (!engine.synced)
+      reasons.push(
+        several
+          ? `first sync with engine ${engine.name} not done yet`
+          : 'first sync with Docker not done yet',
+      );
+    else if (engine.swarm?.synced === false)
+      reasons.push(
+        several
+          ? `first read of engine ${engine.name}'s Swarm not done yet`
+          : 'first read of the Swarm not done yet',
+      );
+  }
+  if (reasons.length > 0) return reasons;
+  if (several) {
+    return engines.some((engine) => engine.connected && engine.responsive)
+      ? []
+      : ['no Docker engine followed and answering; serving last known endpoints'];
+  }
+  const [engine] = engines;
+  if (engine !== undefined && !engine.responsive)
     return ['Docker engine not answering pings; serving last known endpoints'];
-  if (!status.connected) return ['Docker engine unreachable; serving last known endpoints'];
+  if (engine !== undefined && !engine.connected)
+    return ['Docker engine unreachable; serving last known endpoints'];
   return [];
 }
 

@@ -10,9 +10,10 @@ export interface Config {
   /** How much of the gRPC server one client may take. */
   readonly grpcLimits: GrpcLimits;
   readonly bind: string;
-  readonly dockerHost: DockerEndpoint;
-  /** As given, for logs. */
-  readonly dockerHostUrl: string;
+  /** The Docker engines followed: at least one, their names unique. */
+  readonly engines: readonly EngineConfig[];
+  /** With several engines, how long one that went away keeps its endpoints served. */
+  readonly engineGraceMs: number;
   readonly address: AddressOptions;
   /** Whether and how often the engine's Swarm is followed. */
   readonly swarm: { readonly mode: 'auto' | 'on' | 'off'; readonly resyncMs: number };
@@ -31,6 +32,17 @@ export interface Config {
   readonly metricsClusterLabels: boolean;
   /** How logs are written; `undefined`: pretty on a terminal, JSON otherwise. */
   readonly logFormat: LogFormat | undefined;
+}
+
+/** One Docker engine of `--docker-host`, with its own settings resolved. */
+export interface EngineConfig {
+  /** Its name: in logs, `/status`, metrics, and (with several engines) its endpoints' zone. */
+  readonly name: string;
+  readonly endpoint: DockerEndpoint;
+  /** Its URL as given, without settings, for logs and `/status`. */
+  readonly url: string;
+  /** Advertised in `host` mode for the ports it published on all interfaces (`--host-ip`). */
+  readonly hostIp: string;
 }
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;

@@ -34,6 +34,8 @@ export interface FlagSpec<T> {
   readonly value: string;
   /** A switch: `--read-only` alone, or its variable set to true or false. */
   readonly switch?: true;
+  /** May be given more than once: the values are joined with commas, as its variable lists them. */
+  readonly repeatable?: true;
   /**
    * The raw value when neither the flag nor its variable is set: a fixed text (`''`: unset),
    * or one read from another variable (Docker's own, such as `DOCKER_HOST`).
@@ -60,6 +62,21 @@ const dockerSwitch =
   (variable: string) =>
   (env: Env): Raw | string =>
     env[variable] ? { value: 'true', path: variable } : 'false';
+
+/**
+ * The flags one engine of `--docker-host` may set for itself in its query
+ * (`tcp://10.0.0.5:2376?tlsverify&host-ip=10.0.0.5`); the flags are every engine's default.
+ */
+export const ENGINE_SETTINGS = [
+  'tls',
+  'tlsverify',
+  'tlscacert',
+  'tlscert',
+  'tlskey',
+  'ssh-identity',
+  'ssh-known-hosts',
+  'host-ip',
+] as const;
 
 /** The flags, in `--help` order. */
 export const FLAGS = {
@@ -107,11 +124,18 @@ export const FLAGS = {
   }),
   'docker-host': flag({
     value: '<url>',
+    repeatable: true,
     default: (env) =>
       env.DOCKER_HOST ? { value: env.DOCKER_HOST, path: 'DOCKER_HOST' } : DEFAULT_DOCKER_HOST,
     defaultDoc: `\`$DOCKER_HOST\`, else \`${DEFAULT_DOCKER_HOST}\``,
     parse: parseDockerHostFlag,
-    doc: 'Docker engine to watch: `unix:///path`, `tcp://host:port` (port 2376 with TLS, 2375 without) or `ssh://user@host[:port]`.',
+    doc: `Docker engine to watch: \`unix:///path\`, \`tcp://host:port\` (2376 with TLS, else 2375) or \`ssh://user@host[:port]\`. Repeat it (or list with commas) for several, each \`[name=]url[?setting&…]\` with settings among ${ENGINE_SETTINGS.map((name) => `\`${name}\``).join(', ')} (see Several engines).`,
+  }),
+  'engine-grace': flag({
+    value: '<duration>',
+    default: '60s',
+    parse: parseInterval,
+    doc: 'With several engines, how long one that went away keeps its last endpoints served; then they are withdrawn until it is back. One engine keeps them.',
   }),
   tls: flag({
     value: '',
@@ -257,6 +281,8 @@ export const FLAGS = {
 
 /** A flag's name, without its dashes. */
 export type FlagName = keyof typeof FLAGS;
+
+export type EngineSetting = (typeof ENGINE_SETTINGS)[number];
 
 /** The value a flag's parser gives. */
 export type FlagValue<K extends FlagName> = (typeof FLAGS)[K] extends FlagSpec<infer T> ? T : never;

@@ -2,10 +2,17 @@ import { parseArgs } from 'node:util';
 
 import { fail, ok, type Result } from '../core/result.js';
 import { DEFAULT_GRPC_LIMITS } from '../transports/grpc/grpc-limits.js';
-import type { Config } from './config.js';
-import { type FlagName, FLAGS, type FlagValue } from './flags.js';
+import type { Config, EngineConfig } from './config.js';
+import {
+  ENGINE_SETTINGS,
+  type EngineSetting,
+  type FlagName,
+  FLAGS,
+  type FlagSpec,
+  type FlagValue,
+} from './flags.js';
 import { type EndpointSettings, resolveDockerEndpoint } from './parse-docker-host.js';
-import type { Env, Raw, RawFlag } from './parse-flag-values.js';
+import type { DockerHostFlag, Env, Raw, RawFlag } from './parse-flag-values.js';
 import { toEnvName } from './to-env-name.js';
 
 /**
@@ -25,7 +32,7 @@ type FlagValues = { readonly [K in FlagName]: FlagValue<K> };
  * Fails with every problem at once, each naming the flag or variable it came from.
  */
 export function parseConfig(argv: readonly string[], env: Env): Result<Invocation> {
-  let given: Partial<Record<FlagName | 'help' | 'version', string | boolean>>;
+  let given: Partial<Record<FlagName | 'help' | 'version', string | boolean | string[]>>;
   try {
     given = parseArgs({
       args: attachDashValues(argv),
@@ -33,7 +40,10 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         ...Object.fromEntries(
           flagNames().map((name) => [
             name,
-            { type: 'switch' in FLAGS[name] ? ('boolean' as const) : ('string' as const) },
+            {
+              type: 'switch' in FLAGS[name] ? ('boolean' as const) : ('string' as const),
+              multiple: 'repeatable' in FLAGS[name],
+            },
           ]),
         ),
         help: { type: 'boolean', short: 'h' },
@@ -58,32 +68,16 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
     }),
   ) as FlagValues;
 
-  const home = env.HOME ?? '';
-  const settings: EndpointSettings = {
-    tls: values.tls,
-    tlsVerify: values.tlsverify,
-    tlsFiles: {
-      ...(values.tlscacert !== undefined ? { ca: values.tlscacert } : {}),
-      ...(values.tlscert !== undefined ? { cert: values.tlscert } : {}),
-      ...(values.tlskey !== undefined ? { key: values.tlskey } : {}),
-    },
-    certDir: env.DOCKER_CERT_PATH || `${home}/.docker`,
-    sshIdentity: values['ssh-identity'],
-    sshKnownHosts: values['ssh-known-hosts'],
-    sshAgentSocket: env.SSH_AUTH_SOCK || undefined,
-    user: env.USER || env.LOGNAME || 'root',
-    home,
-  };
   const hostFlag = values['docker-host'] as FlagValue<'docker-host'> | undefined;
-  const dockerHost = hostFlag && resolveDockerEndpoint(hostFlag.url, settings, hostFlag.path);
-  if (dockerHost && !dockerHost.ok) problems.push(...dockerHost.problems);
+  const engines = hostFlag && resolveEngines(hostFlag, values, env);
+  if (engines && !engines.ok) problems.push(...engines.problems);
   if (values['protect-status'] && values['admin-token'] === undefined) {
     problems.push(
       `${raws.get('protect-status')?.path ?? ''}: protects /status and /metrics with the admin token, so it needs --admin-token (${toEnvName('admin-token')})`,
     );
   }
 
-  if (problems.length > 0 || !hostFlag || !dockerHost?.ok) return fail(problems);
+  if (problems.length > 0 || !engines?.ok) return fail(problems);
   return ok({
     kind: 'run',
     config: {
@@ -97,8 +91,8 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         maxNames: values['grpc-max-names'],
       },
       bind: values.bind,
-      dockerHost: dockerHost.value,
-      dockerHostUrl: hostFlag.text,
+      engines: engines.value,
+      engineGraceMs: values['engine-grace'],
       address: {
         addressMode: values['address-mode'],
         hostIp: values['host-ip'],
@@ -119,6 +113,83 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
   });
 }
 
+/**
+ * Each engine of `--docker-host` with its settings: its query's, else the flags'. TLS flags
+ * apply to the `tcp://` engines among several (to every engine when none is, which then
+ * fails as it always has: they apply to tcp:// engines only).
+ */
+function resolveEngines(
+  engines: readonly DockerHostFlag[],
+  values: FlagValues,
+  env: Env,
+): Result<EngineConfig[]> {
+  const problems: string[] = [];
+  const resolved: EngineConfig[] = [];
+  const home = env.HOME ?? '';
+  const anyTcp = engines.some((engine) => engine.url.kind === 'tcp');
+  for (const engine of engines) {
+    const own = readEngineSettings(engine, env);
+    if (!own.ok) {
+      problems.push(...own.problems);
+      continue;
+    }
+    const setting = <K extends EngineSetting>(name: K): FlagValue<K> =>
+      (own.value.has(name) ? own.value.get(name) : values[name]) as FlagValue<K>;
+    const flagTls = (name: 'tls' | 'tlsverify') =>
+      own.value.has(name)
+        ? (own.value.get(name) as boolean)
+        : values[name] && (engine.url.kind === 'tcp' || !anyTcp);
+    const ca = setting('tlscacert');
+    const cert = setting('tlscert');
+    const key = setting('tlskey');
+    const settings: EndpointSettings = {
+      tls: flagTls('tls'),
+      tlsVerify: flagTls('tlsverify'),
+      tlsFiles: {
+        ...(ca !== undefined ? { ca } : {}),
+        ...(cert !== undefined ? { cert } : {}),
+        ...(key !== undefined ? { key } : {}),
+      },
+      certDir: env.DOCKER_CERT_PATH || `${home}/.docker`,
+      sshIdentity: setting('ssh-identity'),
+      sshKnownHosts: setting('ssh-known-hosts'),
+      sshAgentSocket: env.SSH_AUTH_SOCK || undefined,
+      user: env.USER || env.LOGNAME || 'root',
+      home,
+    };
+    const endpoint = resolveDockerEndpoint(engine.url, settings, engine.path);
+    if (!endpoint.ok) problems.push(...endpoint.problems);
+    else
+      resolved.push({
+        name: engine.name,
+        endpoint: endpoint.value,
+        url: engine.text,
+        hostIp: setting('host-ip'),
+      });
+  }
+  return problems.length > 0 ? fail(problems) : ok(resolved);
+}
+
+/** An engine's own settings from its query, each checked by its flag's parser. */
+function readEngineSettings(engine: DockerHostFlag, env: Env): Result<Map<EngineSetting, unknown>> {
+  const problems: string[] = [];
+  const read = new Map<EngineSetting, unknown>();
+  for (const [key, text] of engine.settings) {
+    const name = ENGINE_SETTINGS.find((setting) => setting === key);
+    const path = `${engine.path} (${engine.name}?${key})`;
+    if (name === undefined) {
+      problems.push(`${path}: not a setting of an engine; one of ${ENGINE_SETTINGS.join(', ')}`);
+      continue;
+    }
+    const value = 'switch' in FLAGS[name] && text === '' ? 'true' : text;
+    const spec: FlagSpec<unknown> = FLAGS[name];
+    const parsed = spec.parse({ value, path, given: true }, env);
+    if (parsed.ok) read.set(name, parsed.value);
+    else problems.push(...parsed.problems);
+  }
+  return problems.length > 0 ? fail(problems) : ok(read);
+}
+
 function flagNames(): FlagName[] {
   return Object.keys(FLAGS) as FlagName[];
 }
@@ -127,7 +198,8 @@ function flagNames(): FlagName[] {
  * A flag's raw value and where it came from: the flag, else its variable (an empty one counts
  * as unset), else its default, which may come from another variable (`DOCKER_HOST`).
  */
-function readRaw(name: FlagName, flag: string | boolean | undefined, env: Env): RawFlag {
+function readRaw(name: FlagName, flag: string | boolean | string[] | undefined, env: Env): RawFlag {
+  if (Array.isArray(flag)) return { value: flag.join(','), path: `--${name}`, given: true };
   if (typeof flag === 'string') return { value: flag, path: `--${name}`, given: true };
   if (flag === true) return { value: 'true', path: `--${name}`, given: true };
   const fromEnv = env[toEnvName(name)];

@@ -139,15 +139,62 @@ export function parseSwitch({ value, path }: Raw): Result<boolean> {
   return fail([`${path}: expected true or false, got ${JSON.stringify(value)}`]);
 }
 
-/** The `--docker-host` value: its URL, with the text as given and where it came from, for logs and messages. */
+/**
+ * One engine of `--docker-host`: its name, its URL, the text as given (query stripped) and
+ * where it came from, and the settings its query gives (`?tlsverify&host-ip=10.0.0.5`), by
+ * the name of the flag they stand in for; `parseConfig` checks and resolves those.
+ */
 export interface DockerHostFlag {
+  readonly name: string;
   readonly url: DockerHostUrl;
   readonly text: string;
   readonly path: string;
+  readonly settings: ReadonlyMap<string, string>;
 }
 
-/** Parses `--docker-host` (see `parseDockerHost`), keeping the text and where it came from. */
-export function parseDockerHostFlag({ value, path }: Raw): Result<DockerHostFlag> {
-  const url = parseDockerHost(value, path);
-  return url.ok ? ok({ url: url.value, text: value, path }) : url;
+/** An engine's name: a locality zone, a metrics label value and a status heading. */
+const ENGINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/**
+ * Parses `--docker-host`: one engine, or several separated by commas (the flag may also be
+ * repeated). Each is `[name=]url[?setting=value&...]`, the URL as `parseDockerHost` reads it.
+ * An unnamed engine is named by its host (`tcp://`, `ssh://`), or by its socket's file name
+ * without `.sock` (`unix:///var/run/docker.sock` is `docker`). Names must differ.
+ */
+export function parseDockerHostFlag({ value, path }: Raw): Result<DockerHostFlag[]> {
+  const problems: string[] = [];
+  const engines: DockerHostFlag[] = [];
+  const items = value.split(',').map((item) => item.trim());
+  if (items.every((item) => item === '')) return fail([`${path}: expected at least one engine`]);
+  for (const item of items.filter((item) => item !== '')) {
+    const named = /^([^:/?=]+)=(.*)$/.exec(item);
+    const [text = '', query] = (named?.[2] ?? item).split(/\?(.*)/s, 2);
+    const url = parseDockerHost(text, path);
+    if (!url.ok) {
+      problems.push(...url.problems);
+      continue;
+    }
+    const name = named?.[1] ?? defaultEngineName(url.value);
+    if (!ENGINE_NAME.test(name)) {
+      problems.push(
+        `${path}: ${JSON.stringify(name)} cannot name an engine (1-63 of A-Z a-z 0-9 _ . -, starting with a letter or digit); name it, as <name>=${text}`,
+      );
+      continue;
+    }
+    if (engines.some((engine) => engine.name === name)) {
+      problems.push(
+        `${path}: two engines are named ${JSON.stringify(name)}; name each, as <name>=${text}`,
+      );
+      continue;
+    }
+    const settings = new Map<string, string>();
+    for (const [key, setting] of new URLSearchParams(query ?? '')) settings.set(key, setting);
+    engines.push({ name, url: url.value, text, path, settings });
+  }
+  return problems.length > 0 ? fail(problems) : ok(engines);
+}
+
+function defaultEngineName(url: DockerHostUrl): string {
+  if (url.kind !== 'unix') return url.host;
+  return (url.path.split('/').pop() ?? '').replace(/\.sock$/, '');
 }

@@ -12,6 +12,8 @@ export interface AddressOptions {
   /** Network whose IP is used in `container` mode when the container has no `network` label. */
   readonly network: string | undefined;
   readonly labelPrefix: string;
+  /** The locality zone of endpoints whose labels set none (the engine's name, of several). */
+  readonly zone?: string;
 }
 
 /** Something worth one log line about a container that is otherwise served. */
@@ -70,7 +72,10 @@ export function toContainerEndpoints(
       health,
       weight: binding.weight,
       priority: binding.priority,
-      locality: binding.locality,
+      locality:
+        options.zone !== undefined && binding.locality.zone === ''
+          ? { ...binding.locality, zone: options.zone }
+          : binding.locality,
       canary: binding.canary,
       source: 'docker',
       ...(binding.serviceOptions ? { serviceOptions: binding.serviceOptions } : {}),

@@ -39,11 +39,22 @@ export function toContainerCounts(
   return { served, invalid, ignored, withheld };
 }
 
+/** What the gauges read of one engine. */
+type EngineReading =
+  NonNullable<MetricsReaders['engines']> extends () => readonly (infer E)[] ? E : never;
+
 /** What the gauges read at each scrape; each is optional until its component has started. */
 export interface MetricsReaders {
   readonly snapshot?: () => Snapshot;
   readonly containers?: () => ContainerCounts;
-  readonly docker?: () => { connected: boolean; responsive: boolean } | undefined;
+  /** Each engine: its name, and whether it is read, followed, answering, withdrawn. */
+  readonly engines?: () => readonly {
+    name: string;
+    synced: boolean;
+    connected: boolean;
+    responsive: boolean;
+    withdrawn: boolean;
+  }[];
   /** Open gRPC streams by service (`ads`, `eds`, ...) and protocol (`sotw`, `delta`). */
   readonly grpcStreams?: () => readonly { service: string; protocol: string; count: number }[];
 }
@@ -59,11 +70,12 @@ export interface Metrics {
   /** Attaches (or replaces) the state the gauges read. */
   read(readers: MetricsReaders): void;
   snapshotChanged(): void;
-  dockerEvent(action: string): void;
-  /** One call to the engine (`list`, `inspect`, `events`, ...) and whether it failed. */
-  dockerCall(call: string, failed: boolean): void;
-  /** A session with the engine began (every one after the first is a reconnect). */
-  dockerSession(): void;
+  /** An event from the engine named `engine`. */
+  dockerEvent(engine: string, action: string): void;
+  /** One call to an engine (`list`, `inspect`, `events`, ...) and whether it failed. */
+  dockerCall(engine: string, call: string, failed: boolean): void;
+  /** A session with an engine began (every one after its first is a reconnect). */
+  dockerSession(engine: string): void;
   /** A REST discovery poll answered with `status` after `seconds`. */
   restPoll(api: string, status: number, seconds: number): void;
   /** A gRPC response pushed to a client. */
@@ -137,23 +149,30 @@ export function createMetrics(options: { clusterLabels?: boolean } = {}): Metric
     ['source'],
     () => bySource(readers.snapshot?.(), (resource) => [...new Set(sourcesOf(resource))]),
   );
-  gauge(
-    'eds_agent_docker_connected',
-    '1 while subscribed to the Docker engine events.',
-    [],
-    function* () {
-      const docker = readers.docker?.();
-      if (docker) yield [{}, Number(docker.connected)];
-    },
+  const engineGauge = (name: string, help: string, read: (engine: EngineReading) => boolean) =>
+    gauge(name, help, ['engine'], function* () {
+      for (const engine of readers.engines?.() ?? [])
+        yield [{ engine: engine.name }, Number(read(engine))];
+    });
+  engineGauge(
+    'eds_agent_docker_synced',
+    '1 once the engine has been read in full since start.',
+    (engine) => engine.synced,
   );
-  gauge(
+  engineGauge(
+    'eds_agent_docker_connected',
+    "1 while subscribed to the engine's events.",
+    (engine) => engine.connected,
+  );
+  engineGauge(
     'eds_agent_docker_responsive',
-    '1 while the Docker engine answers its pings.',
-    [],
-    function* () {
-      const docker = readers.docker?.();
-      if (docker) yield [{}, Number(docker.responsive)];
-    },
+    '1 while the engine answers its pings.',
+    (engine) => engine.responsive,
+  );
+  engineGauge(
+    'eds_agent_docker_withdrawn',
+    "1 while the engine's endpoints are withdrawn: away longer than --engine-grace.",
+    (engine) => engine.withdrawn,
   );
   gauge(
     'eds_agent_grpc_streams',
@@ -189,22 +208,23 @@ export function createMetrics(options: { clusterLabels?: boolean } = {}): Metric
   );
   const dockerEvents = counter(
     'eds_agent_docker_events_total',
-    'Docker events received, by action.',
-    ['action'],
+    'Docker events received, by engine and action.',
+    ['engine', 'action'],
   );
   const dockerCalls = counter(
     'eds_agent_docker_api_requests_total',
-    'Calls to the Docker engine API, by call.',
-    ['call'],
+    'Calls to the Docker engine API, by engine and call.',
+    ['engine', 'call'],
   );
   const dockerErrors = counter(
     'eds_agent_docker_api_errors_total',
-    'Calls to the Docker engine API that failed, by call.',
-    ['call'],
+    'Calls to the Docker engine API that failed, by engine and call.',
+    ['engine', 'call'],
   );
   const dockerReconnects = counter(
     'eds_agent_docker_reconnects_total',
-    'Sessions with the Docker engine after the first.',
+    'Sessions with an engine after its first, by engine.',
+    ['engine'],
   );
   const restPolls = counter(
     'eds_agent_rest_polls_total',
@@ -238,7 +258,8 @@ export function createMetrics(options: { clusterLabels?: boolean } = {}): Metric
     'Calls of the registration API, by method and status class.',
     ['method', 'status'],
   );
-  let sessions = 0;
+  /** Sessions begun, by engine. */
+  const sessions = new Map<string, number>();
 
   return {
     registry,
@@ -248,17 +269,18 @@ export function createMetrics(options: { clusterLabels?: boolean } = {}): Metric
     snapshotChanged() {
       snapshotChanges.inc();
     },
-    dockerEvent(action) {
+    dockerEvent(engine, action) {
       const name = action.split(':')[0] ?? '';
-      dockerEvents.inc({ action: KNOWN_ACTIONS.has(name) ? name : 'other' });
+      dockerEvents.inc({ engine, action: KNOWN_ACTIONS.has(name) ? name : 'other' });
     },
-    dockerCall(call, failed) {
-      dockerCalls.inc({ call });
-      if (failed) dockerErrors.inc({ call });
+    dockerCall(engine, call, failed) {
+      dockerCalls.inc({ engine, call });
+      if (failed) dockerErrors.inc({ engine, call });
     },
-    dockerSession() {
-      sessions += 1;
-      if (sessions > 1) dockerReconnects.inc();
+    dockerSession(engine) {
+      const count = (sessions.get(engine) ?? 0) + 1;
+      sessions.set(engine, count);
+      if (count > 1) dockerReconnects.inc({ engine });
     },
     restPoll(api, status, seconds) {
       restPolls.inc({ api, status: statusClass(status) });

@@ -2,19 +2,23 @@ import type { DockerClient, EventStream } from '../sources/docker/docker-client.
 import type { Metrics } from './create-metrics.js';
 
 /**
- * `client`, with every call counted (and its failures) and every event received counted by
- * action; each subscription opened is a session (see `Metrics.dockerSession`). A decorator,
- * so the source knows nothing of metrics.
+ * `client` of the engine named `engine`, with every call counted (and its failures) and every
+ * event received counted by action; each subscription opened is a session (see
+ * `Metrics.dockerSession`). A decorator, so the sources know nothing of metrics.
  */
-export function instrumentDockerClient(client: DockerClient, metrics: Metrics): DockerClient {
+export function instrumentDockerClient(
+  client: DockerClient,
+  metrics: Metrics,
+  engine: string,
+): DockerClient {
   const counted = <T>(call: string, promise: Promise<T>): Promise<T> =>
     promise.then(
       (value) => {
-        metrics.dockerCall(call, false);
+        metrics.dockerCall(engine, call, false);
         return value;
       },
       (error: unknown) => {
-        metrics.dockerCall(call, true);
+        metrics.dockerCall(engine, call, true);
         throw error;
       },
     );
@@ -30,20 +34,22 @@ export function instrumentDockerClient(client: DockerClient, metrics: Metrics): 
     listNodes: (signal) => counted('nodes', client.listNodes(signal)),
     async openEvents(filters, signal) {
       const stream = await counted('events', client.openEvents(filters, signal));
-      metrics.dockerSession();
-      return countEvents(stream, metrics);
+      metrics.dockerSession(engine);
+      return countEvents(stream, (action) => {
+        metrics.dockerEvent(engine, action);
+      });
     },
   };
 }
 
-function countEvents(stream: EventStream, metrics: Metrics): EventStream {
+function countEvents(stream: EventStream, count: (action: string) => void): EventStream {
   return {
     close: () => {
       stream.close();
     },
     async *[Symbol.asyncIterator]() {
       for await (const event of stream) {
-        metrics.dockerEvent(event.Action ?? '');
+        count(event.Action ?? '');
         yield event;
       }
     },

@@ -2,6 +2,7 @@ import { toHealthStatus } from '../core/build-cluster-load-assignment.js';
 import type { ContainerRecord } from '../core/container-record.js';
 import type { Snapshot } from '../core/snapshot.js';
 import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
+import type { EngineStatus } from '../sources/start-engine.js';
 import type { GrpcStreamStatus, RestPoller } from './client-status.js';
 
 /** What `/status` is built from, read at the moment of the request. */
@@ -11,15 +12,13 @@ export interface StatusInputs {
   readonly notReadyReasons: readonly string[];
   readonly labelPrefix: string;
   readonly snapshot: Snapshot;
-  readonly docker: {
-    readonly host: string;
-    readonly synced: boolean;
-    readonly connected: boolean;
-    readonly responsive: boolean;
-    readonly engine: { product: string; version: string; apiVersion: string } | undefined;
-  };
+  readonly engines: readonly EngineStatus[];
+  /** Containers and Swarm tasks, each with what was decided for it and the engine it is on. */
   readonly containers: Iterable<
-    readonly [id: string, entry: { record: ContainerRecord; outcome: ContainerEndpoints }]
+    readonly [
+      id: string,
+      entry: { record: ContainerRecord; outcome: ContainerEndpoints; engine: string },
+    ]
   >;
   readonly restPollers: readonly RestPoller[];
   readonly grpcStreams: readonly GrpcStreamStatus[];
@@ -29,6 +28,8 @@ export interface StatusInputs {
 export interface ContainerStatus {
   readonly id: string;
   readonly name: string;
+  /** The name of the engine it is on. */
+  readonly engine: string;
   /** `served`, `withheld` (valid, in a state that gets no traffic), `invalid` or `ignored`. */
   readonly state: ContainerEndpoints['kind'];
   /** Why it is not served, in the words of the log; `null` when it is. */
@@ -42,6 +43,12 @@ export interface ContainerStatus {
   readonly notes: readonly string[];
 }
 
+/** An engine as `/status` shows it. */
+export interface EngineJson extends Omit<EngineStatus, 'awaySince'> {
+  /** When it went away (ISO 8601), while it is away; null while followed. */
+  readonly awaySince: string | null;
+}
+
 /** The document `GET /status` answers (documented in the README). */
 export interface StatusJson {
   readonly agent: {
@@ -50,7 +57,8 @@ export interface StatusJson {
     readonly ready: boolean;
     readonly notReadyReasons: readonly string[];
   };
-  readonly docker: StatusInputs['docker'];
+  /** Each engine followed, in `--docker-host` order. */
+  readonly engines: readonly EngineJson[];
   readonly containers: readonly ContainerStatus[];
   readonly clusters: readonly {
     readonly name: string;
@@ -82,12 +90,12 @@ export interface StatusJson {
 /**
  * Everything the agent considered and serves, for people: every labelled container with what
  * was decided and why, every cluster with its endpoints and their sources, the routes, the
- * Docker engine, and the clients that poll or stream. Pure; no secret is among the inputs.
+ * Docker engines, and the clients that poll or stream. Pure; no secret is among the inputs.
  */
 export function buildStatus(inputs: StatusInputs): StatusJson {
   const containers = [...inputs.containers]
-    .map(([id, entry]) => toContainerStatus(id, entry.record, entry.outcome, inputs.labelPrefix))
-    .sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id));
+    .map(([id, entry]) => toContainerStatus(id, entry, inputs.labelPrefix))
+    .sort((a, b) => compare(a.name, b.name) || compare(a.engine, b.engine) || compare(a.id, b.id));
   const clusters = [...inputs.snapshot.clusters.values()]
     .sort((a, b) => compare(a.name, b.name))
     .map((resource) => {
@@ -112,7 +120,10 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
       ready: inputs.notReadyReasons.length === 0,
       notReadyReasons: inputs.notReadyReasons,
     },
-    docker: inputs.docker,
+    engines: inputs.engines.map((engine) => ({
+      ...engine,
+      awaySince: engine.awaySince === undefined ? null : new Date(engine.awaySince).toISOString(),
+    })),
     containers,
     clusters,
     routes: {
@@ -134,11 +145,11 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
 
 function toContainerStatus(
   id: string,
-  record: ContainerRecord,
-  outcome: ContainerEndpoints,
+  entry: { record: ContainerRecord; outcome: ContainerEndpoints; engine: string },
   labelPrefix: string,
 ): ContainerStatus {
-  const base = { id: id.slice(0, 12), name: record.name, state: outcome.kind };
+  const { record, outcome, engine } = entry;
+  const base = { id: id.slice(0, 12), name: record.name, engine, state: outcome.kind };
   switch (outcome.kind) {
     case 'served':
       return {

@@ -53,11 +53,24 @@ describe('GET /status', () => {
     await pollEds(port, 'web');
     const status = JSON.parse((await get(port, '/status')).text) as StatusJson;
     expect(status.agent).toMatchObject({ ready: true, notReadyReasons: [] });
-    expect(status.docker).toMatchObject({ synced: true, connected: true, responsive: true });
+    expect(status.engines).toEqual([
+      {
+        name: 'docker',
+        host: 'unix:///var/run/docker.sock',
+        synced: true,
+        connected: true,
+        responsive: true,
+        engine: expect.objectContaining({ product: 'docker' }) as unknown,
+        swarm: { synced: true, active: false },
+        awaySince: null,
+        withdrawn: false,
+      },
+    ]);
     expect(status.containers).toEqual([
       {
         id: '111111111111',
         name: 'web-1',
+        engine: 'docker',
         state: 'served',
         reason: null,
         endpoints: [{ cluster: 'web', address: '10.0.0.1:8080', health: 'HEALTHY' }],
@@ -66,6 +79,7 @@ describe('GET /status', () => {
       {
         id: '222222222222',
         name: 'web-broken',
+        engine: 'docker',
         state: 'invalid',
         reason: 'labels["eds.port"]: expected an integer 1-65535, got "http"',
         endpoints: [],
@@ -140,8 +154,10 @@ describe('GET /metrics', () => {
       'eds_agent_containers{state="invalid",reason=""} 1',
       'eds_agent_endpoints{source="docker"} 1',
       'eds_agent_endpoints{source="api"} 1',
-      'eds_agent_docker_connected 1',
-      'eds_agent_docker_api_requests_total{call="list"} 1',
+      'eds_agent_docker_connected{engine="docker"} 1',
+      'eds_agent_docker_synced{engine="docker"} 1',
+      'eds_agent_docker_withdrawn{engine="docker"} 0',
+      'eds_agent_docker_api_requests_total{engine="docker",call="list"} 1',
       'eds_agent_rest_polls_total{api="v3",status="200"} 1',
       'eds_agent_registration_requests_total{method="PUT",status="2xx"} 1',
       'eds_agent_grpc_streams{service="ads",protocol="sotw"} 1',

@@ -80,10 +80,12 @@ export function toHttpListener(name: string, address: object, routes: object): o
  * cluster named by its `x-service` header; with `agentRoutes()`, by the route configuration
  * the agent derives from labels. Either way a service that did not exist when Envoy started
  * is reachable as soon as the agent serves it. Admin on 127.0.0.1 as well. `apiType` picks
- * state of the world (`GRPC`) or incremental (`DELTA_GRPC`) xDS.
+ * state of the world (`GRPC`) or incremental (`DELTA_GRPC`) xDS. Several ports make the xDS
+ * cluster one of several agents (high availability): Envoy streams from one, and moves to
+ * another when its stream breaks.
  */
 export function toAdsBootstrap(
-  grpcPort: number,
+  grpcPort: number | readonly number[],
   apiType: 'GRPC' | 'DELTA_GRPC' = 'GRPC',
   routes: object = BY_HEADER,
 ): unknown {
@@ -116,13 +118,11 @@ export function toAdsBootstrap(
             cluster_name: 'eds_agent_xds',
             endpoints: [
               {
-                lb_endpoints: [
-                  {
-                    endpoint: {
-                      address: { socket_address: { address: '127.0.0.1', port_value: grpcPort } },
-                    },
+                lb_endpoints: [grpcPort].flat().map((port) => ({
+                  endpoint: {
+                    address: { socket_address: { address: '127.0.0.1', port_value: port } },
                   },
-                ],
+                })),
               },
             ],
           },

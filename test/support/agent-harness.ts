@@ -3,9 +3,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 
 import { parseConfig } from '../../src/config/parse-config.js';
-import type { DockerClient } from '../../src/sources/docker/docker-client.js';
-import type { DockerSourceTiming } from '../../src/sources/docker/start-docker-source.js';
-import { type Agent, startAgent } from '../../src/start-agent.js';
+import { type Agent, type AgentDependencies, startAgent } from '../../src/start-agent.js';
 import { checkEdsResponse } from '../conformance/support/check-eds-response.js';
 import { type EdsReply, endpointsOf, pollEds, send } from './envoy-rest-client.js';
 
@@ -34,11 +32,13 @@ export interface TestAgent {
 
 /**
  * Starts the real agent in-process on 127.0.0.1 and a free port, configured through the same
- * flag parser as the CLI. Logs are captured as parsed JSON for assertions.
+ * flag parser as the CLI, and waits for its first sync unless told not to. Logs are captured
+ * as parsed JSON for assertions.
  */
 export async function startTestAgent(
   args: string[],
-  deps: { dockerClient?: DockerClient; timing?: Partial<DockerSourceTiming> } = {},
+  deps: Omit<AgentDependencies, 'logger'> = {},
+  { waitForFirstSync = true } = {},
 ): Promise<TestAgent> {
   const parsed = parseConfig(
     ['--port', '0', '--grpc-port', '0', '--bind', '127.0.0.1', '--log-level', 'debug', ...args],
@@ -58,7 +58,7 @@ export async function startTestAgent(
   const started = await startAgent(parsed.value.config, { logger, ...deps });
   if (!started.ok) throw new Error(`the agent did not start: ${started.problems.join('; ')}`);
   const agent = started.value;
-  await agent.firstSync;
+  if (waitForFirstSync) await agent.firstSync;
   return {
     agent,
     port: agent.port,

@@ -68,6 +68,8 @@ export interface ContainerSpec {
   readonly name?: string;
   /** Seconds `docker stop` waits after SIGTERM before SIGKILL (Docker's default is 10). */
   readonly stopTimeout?: number;
+  /** Restarted by the engine whenever it stops, and when the engine starts again. */
+  readonly restartAlways?: boolean;
 }
 
 /**
@@ -158,6 +160,7 @@ export class DockerHarness {
       HostConfig: {
         PortBindings: bindings,
         ...(spec.network ? { NetworkMode: spec.network } : {}),
+        ...(spec.restartAlways ? { RestartPolicy: { Name: 'always' } } : {}),
       },
     });
     await container.start();

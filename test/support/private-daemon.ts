@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -104,6 +104,16 @@ export class PrivateDaemon {
     this.#process = undefined;
   }
 
+  /** Kills the engine with SIGKILL, as a crash or an OOM kill does, and waits for it to exit. */
+  async kill(): Promise<void> {
+    const child = this.#process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    this.#process = undefined;
+  }
+
   /** Stops the engine and removes its files and bridge. */
   async destroy(): Promise<void> {
     await this.stop();
@@ -112,6 +122,13 @@ export class PrivateDaemon {
     } catch {
       // already gone
     }
+    // An engine killed and started again mounts its data root once more; one stop undoes one.
+    const mounts = readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[1] ?? '')
+      .filter((point) => point.startsWith(`${this.dir}/`))
+      .reverse();
+    for (const point of mounts) execFileSync('umount', ['-l', point], { stdio: 'ignore' });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

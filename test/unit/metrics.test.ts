@@ -16,15 +16,17 @@ async function samples(metrics: ReturnType<typeof createMetrics>, name: string):
 }
 
 describe('the metrics', () => {
-  it('count Docker events by action, and never make a label of an unknown one', async () => {
+  it('count Docker events by engine and action, and never make a label of an unknown one', async () => {
     const metrics = createMetrics();
-    metrics.dockerEvent('start');
-    metrics.dockerEvent('health_status: healthy');
-    metrics.dockerEvent('exec_create: sh -c <a command of 64 KB>');
+    metrics.dockerEvent('docker', 'start');
+    metrics.dockerEvent('docker', 'health_status: healthy');
+    metrics.dockerEvent('docker', 'exec_create: sh -c <a command of 64 KB>');
+    metrics.dockerEvent('edge', 'start');
     expect(await samples(metrics, 'eds_agent_docker_events_total')).toEqual([
-      '{action="start"} 1',
-      '{action="health_status"} 1',
-      '{action="other"} 1',
+      '{engine="docker",action="start"} 1',
+      '{engine="docker",action="health_status"} 1',
+      '{engine="docker",action="other"} 1',
+      '{engine="edge",action="start"} 1',
     ]);
   });
 
@@ -42,14 +44,17 @@ describe('the metrics', () => {
     ]);
   });
 
-  it('count reconnects as the sessions after the first, and gRPC replies by resource type', async () => {
+  it("count reconnects as each engine's sessions after its first, and gRPC replies by resource type", async () => {
     const metrics = createMetrics();
-    metrics.dockerSession();
-    metrics.dockerSession();
-    metrics.dockerSession();
+    metrics.dockerSession('docker');
+    metrics.dockerSession('edge');
+    metrics.dockerSession('docker');
+    metrics.dockerSession('docker');
     metrics.grpcReply('nack', 'type.googleapis.com/envoy.config.cluster.v3.Cluster');
     metrics.grpcReply('ack', 'made-up/type with spaces');
-    expect(await samples(metrics, 'eds_agent_docker_reconnects_total')).toEqual(['2']);
+    expect(await samples(metrics, 'eds_agent_docker_reconnects_total')).toEqual([
+      '{engine="docker"} 2',
+    ]);
     expect(await samples(metrics, 'eds_agent_grpc_nacks_total')).toEqual(['{type="Cluster"} 1']);
     expect(await samples(metrics, 'eds_agent_grpc_acks_total')).toEqual(['{type="other"} 1']);
   });

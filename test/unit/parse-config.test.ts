@@ -5,6 +5,7 @@ import { formatHelp } from '../../src/config/format-help.js';
 import { parseConfig } from '../../src/config/parse-config.js';
 import { toEnvName } from '../../src/config/to-env-name.js';
 
+const engine = (config: ReturnType<typeof run>) => config.engines[0]?.endpoint;
 const run = (argv: string[], env: Record<string, string> = {}) => {
   const result = parseConfig(argv, env);
   if (!result.ok) throw new Error(result.problems.join('\n'));
@@ -25,8 +26,15 @@ describe('parseConfig', () => {
         maxNameBytes: 4 * 1024 * 1024,
       },
       bind: '0.0.0.0',
-      dockerHost: { kind: 'unix', path: '/var/run/docker.sock' },
-      dockerHostUrl: 'unix:///var/run/docker.sock',
+      engines: [
+        {
+          name: 'docker',
+          endpoint: { kind: 'unix', path: '/var/run/docker.sock' },
+          url: 'unix:///var/run/docker.sock',
+          hostIp: '127.0.0.1',
+        },
+      ],
+      engineGraceMs: 60_000,
       address: {
         addressMode: 'container',
         hostIp: '127.0.0.1',
@@ -88,6 +96,8 @@ describe('parseConfig', () => {
         'on',
         '--swarm-resync',
         '1m',
+        '--engine-grace',
+        '5s',
       ]),
     ).toEqual({
       port: 9000,
@@ -100,8 +110,15 @@ describe('parseConfig', () => {
         maxNameBytes: 4 * 1024 * 1024,
       },
       bind: '127.0.0.1',
-      dockerHost: { kind: 'tcp', host: 'docker.internal', port: 2376, tls: undefined },
-      dockerHostUrl: 'tcp://docker.internal:2376',
+      engines: [
+        {
+          name: 'docker.internal',
+          endpoint: { kind: 'tcp', host: 'docker.internal', port: 2376, tls: undefined },
+          url: 'tcp://docker.internal:2376',
+          hostIp: '::1',
+        },
+      ],
+      engineGraceMs: 5000,
       address: {
         addressMode: 'host',
         hostIp: '::1',
@@ -139,7 +156,7 @@ describe('parseConfig', () => {
     });
     expect(config.port).toBe(7000);
     expect(config.address.addressMode).toBe('host');
-    expect(config.dockerHost).toEqual({
+    expect(engine(config)).toEqual({
       kind: 'tcp',
       host: '10.1.2.3',
       port: 2375,
@@ -166,7 +183,7 @@ describe('parseConfig', () => {
   });
 
   it('falls back to DOCKER_HOST for the engine', () => {
-    expect(run([], { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }).dockerHost).toEqual({
+    expect(engine(run([], { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }))).toEqual({
       kind: 'unix',
       path: '/run/user/1000/docker.sock',
     });
@@ -287,7 +304,7 @@ describe('parseConfig', () => {
 
   it('speaks TLS to a tcp:// engine as the Docker CLI does: its variables, its flags, port 2376', () => {
     const env = { HOME: '/home/me', DOCKER_HOST: 'tcp://engine.internal', DOCKER_TLS_VERIFY: '1' };
-    expect(run([], env).dockerHost).toEqual({
+    expect(engine(run([], env))).toEqual({
       kind: 'tcp',
       host: 'engine.internal',
       port: 2376,
@@ -299,10 +316,12 @@ describe('parseConfig', () => {
       },
     });
     expect(
-      run(['--tls', '--tlscacert', '/etc/ca.pem'], {
-        DOCKER_HOST: 'tcp://10.0.0.1:2376',
-        DOCKER_CERT_PATH: '/certs',
-      }).dockerHost,
+      engine(
+        run(['--tls', '--tlscacert', '/etc/ca.pem'], {
+          DOCKER_HOST: 'tcp://10.0.0.1:2376',
+          DOCKER_CERT_PATH: '/certs',
+        }),
+      ),
     ).toMatchObject({
       tls: {
         verify: false,
@@ -320,10 +339,12 @@ describe('parseConfig', () => {
 
   it('reaches an engine over ssh, as user@host, with the known_hosts file that must list it', () => {
     expect(
-      run(['--docker-host', 'ssh://deploy@build-box:2222'], {
-        HOME: '/home/me',
-        SSH_AUTH_SOCK: '/tmp/agent.sock',
-      }).dockerHost,
+      engine(
+        run(['--docker-host', 'ssh://deploy@build-box:2222'], {
+          HOME: '/home/me',
+          SSH_AUTH_SOCK: '/tmp/agent.sock',
+        }),
+      ),
     ).toEqual({
       kind: 'ssh',
       host: 'build-box',
@@ -336,9 +357,123 @@ describe('parseConfig', () => {
         home: '/home/me',
       },
     });
-    expect(run(['--docker-host', 'ssh://box'], { USER: 'me' }).dockerHost).toMatchObject({
+    expect(engine(run(['--docker-host', 'ssh://box'], { USER: 'me' }))).toMatchObject({
       username: 'me',
       port: 22,
+    });
+  });
+
+  describe('several engines', () => {
+    it('reads --docker-host repeated, and EDS_AGENT_DOCKER_HOST as a list, naming each engine', () => {
+      const names = (config: ReturnType<typeof run>) =>
+        config.engines.map((engine) => `${engine.name}=${engine.url}`);
+      expect(
+        names(
+          run([
+            '--docker-host',
+            'unix:///var/run/docker.sock',
+            '--docker-host',
+            'edge=tcp://10.0.0.5:2375',
+            '--docker-host',
+            'ssh://deploy@build-box',
+          ]),
+        ),
+      ).toEqual([
+        'docker=unix:///var/run/docker.sock',
+        'edge=tcp://10.0.0.5:2375',
+        'build-box=ssh://deploy@build-box',
+      ]);
+      expect(
+        names(
+          run([], {
+            EDS_AGENT_DOCKER_HOST: ' tcp://10.0.0.5:2375 , podman=unix:///run/podman/podman.sock',
+          }),
+        ),
+      ).toEqual(['10.0.0.5=tcp://10.0.0.5:2375', 'podman=unix:///run/podman/podman.sock']);
+    });
+
+    it("gives each engine its own TLS, ssh and host IP in its query, the flags' being the defaults", () => {
+      const config = run(
+        [
+          '--docker-host',
+          'a=tcp://10.0.0.5?tlsverify&tlscacert=/certs/a/ca.pem&host-ip=10.0.0.5',
+          '--docker-host',
+          'b=tcp://10.0.0.6:2375?tls=false',
+          '--docker-host',
+          'c=ssh://deploy@10.0.0.7?ssh-identity=/keys/c&ssh-known-hosts=/keys/known',
+          '--docker-host',
+          'unix:///var/run/docker.sock',
+          '--tls',
+          '--host-ip',
+          '192.0.2.1',
+        ],
+        { HOME: '/home/me' },
+      );
+      expect(config.engines.map((engine) => [engine.name, engine.hostIp])).toEqual([
+        ['a', '10.0.0.5'],
+        ['b', '192.0.2.1'],
+        ['c', '192.0.2.1'],
+        ['docker', '192.0.2.1'],
+      ]);
+      expect(config.engines[0]?.endpoint).toMatchObject({
+        port: 2376,
+        tls: {
+          verify: true,
+          ca: { path: '/certs/a/ca.pem', explicit: true },
+          cert: { path: '/home/me/.docker/cert.pem', explicit: false },
+        },
+      });
+      // --tls is every tcp:// engine's default, which its own ?tls=false turns off.
+      expect(config.engines[1]?.endpoint).toMatchObject({ port: 2375, tls: undefined });
+      expect(config.engines[2]?.endpoint).toMatchObject({
+        kind: 'ssh',
+        ssh: { identityFile: '/keys/c', knownHostsFile: '/keys/known' },
+      });
+      expect(config.engines[3]?.endpoint).toEqual({ kind: 'unix', path: '/var/run/docker.sock' });
+    });
+
+    it('refuses two engines of one name, a bad name, an unknown setting and a bad value, each named', () => {
+      expect(
+        parseConfig(
+          [
+            '--docker-host',
+            'tcp://10.0.0.5,tcp://10.0.0.5:2376',
+            '--docker-host',
+            'tcp://[::1]:2375',
+          ],
+          {},
+        ),
+      ).toEqual({
+        ok: false,
+        problems: [
+          '--docker-host: two engines are named "10.0.0.5"; name each, as <name>=tcp://10.0.0.5:2376',
+          '--docker-host: "::1" cannot name an engine (1-63 of A-Z a-z 0-9 _ . -, starting with a letter or digit); name it, as <name>=tcp://[::1]:2375',
+        ],
+      });
+      expect(
+        parseConfig(
+          [
+            '--docker-host',
+            'x=tcp://10.0.0.6?tlsverfy',
+            '--docker-host',
+            'y=tcp://10.0.0.7?host-ip=here',
+            '--docker-host',
+            'z=unix:///run/docker.sock?tls',
+          ],
+          {},
+        ),
+      ).toEqual({
+        ok: false,
+        problems: [
+          '--docker-host (x?tlsverfy): not a setting of an engine; one of tls, tlsverify, tlscacert, tlscert, tlskey, ssh-identity, ssh-known-hosts, host-ip',
+          '--docker-host (y?host-ip): expected an IP address such as 127.0.0.1 or ::1, got "here"',
+          '--docker-host: --tls and --tlsverify apply to tcp:// engines, not unix://',
+        ],
+      });
+      expect(parseConfig(['--docker-host', ' , '], {})).toEqual({
+        ok: false,
+        problems: ['--docker-host: expected at least one engine'],
+      });
     });
   });
 });

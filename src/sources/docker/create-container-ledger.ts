@@ -40,23 +40,24 @@ interface Entry extends LedgerEntry {
 }
 
 /**
- * What a ledger keeps: Docker's containers (members `docker:<id>`), or a Swarm's tasks
- * (members `swarm:<task id>`, logged as tasks), which the core sees as containers.
+ * What a ledger keeps: Docker's containers, or a Swarm's tasks (logged as tasks), which the
+ * core sees as containers.
  */
 export type LedgerKind = 'container' | 'task';
 
 /**
- * An empty ledger for containers (or tasks) labelled under `address.labelPrefix`. Deciding
- * what was decided before returns the same endpoint objects, so a full re-read that finds
- * nothing new changes nothing downstream.
+ * An empty ledger for containers (or tasks) labelled under `address.labelPrefix`, whose
+ * members in the store are `<members><id>` (`docker:<engine>:<id>`: unique across sources
+ * and engines). Deciding what was decided before returns the same endpoint objects, so a
+ * full re-read that finds nothing new changes nothing downstream.
  */
 export function createContainerLedger(
   address: AddressOptions,
   logger: Logger,
-  kind: LedgerKind = 'container',
+  kind: LedgerKind,
+  members: string,
 ): ContainerLedger {
   const entries = new Map<string, Entry>();
-  const member = kind === 'container' ? 'docker' : 'swarm';
 
   /** Logs what changed for one container: once, at the level the change deserves. */
   function logChange(
@@ -122,7 +123,7 @@ export function createContainerLedger(
       } else {
         entries.delete(id);
       }
-      return [`${member}:${id}`, outcome.kind === 'served' ? outcome.endpoints : []];
+      return [`${members}${id}`, outcome.kind === 'served' ? outcome.endpoints : []];
     },
     lastRecord: (id) => entries.get(id)?.record,
     has: (id) => entries.has(id),

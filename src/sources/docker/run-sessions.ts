@@ -18,9 +18,10 @@ export interface SessionLoopOptions {
   readonly unreachable: string;
   /** Logged (warn) when an established session ends without the loop being stopped, if given. */
   readonly ended?: string;
-  /** Called when a session is established, and when it ends. */
+  /** Called when a session is established, when it ends, and when an attempt fails. */
   readonly onEstablished?: () => void;
   readonly onEnded?: () => void;
+  readonly onAttemptFailed?: () => void;
 }
 
 /**
@@ -41,6 +42,7 @@ export async function runSessions(options: SessionLoopOptions): Promise<void> {
       shouldRetry: ({ error }) => !(error instanceof DockerUnusableError),
       onFailedAttempt: async ({ error, attemptNumber }) => {
         if (stopped() || error instanceof DockerUnusableError) return;
+        options.onAttemptFailed?.();
         const retryInMs = toBackoffDelay(attemptNumber, options.retry, Math.random());
         logger.warn({ attempt: attemptNumber, retryInMs, err: error.message }, options.unreachable);
         await sleep(retryInMs, undefined, { signal }).catch(() => undefined);

@@ -40,6 +40,13 @@ export interface DockerSourceOptions {
    * source serves them, with their service's labels, and each is served once.
    */
   readonly skipSwarmTasks?: boolean;
+  /** The name it marks the store synced under. Defaults to `docker`. */
+  readonly syncName?: string;
+  /** What its members in the store start with (then the container id). Defaults to `docker:`. */
+  readonly members?: string;
+  /** Called when a session is established (the engine was read in full), and when one ends or an attempt fails. */
+  readonly onConnected?: () => void;
+  readonly onDisconnected?: () => void;
 }
 
 /** The label Docker puts on the container of a Swarm task. */
@@ -68,6 +75,11 @@ export interface DockerSource {
    * programming error (the source then stops); never because the engine is down.
    */
   readonly done: Promise<void>;
+  /**
+   * Withdraws every container's endpoints and forgets them (the engine is gone for good, as
+   * far as the agent can tell); the next session's full sync serves what it finds again.
+   */
+  withdraw(): void;
   /** Unsubscribes and waits for in-flight re-reads. Endpoints stay in the store. */
   stop(): Promise<void>;
 }
@@ -103,7 +115,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   const deadline = (): AbortSignal =>
     AbortSignal.any([abort.signal, AbortSignal.timeout(timing.requestTimeoutMs)]);
 
-  const ledger = createContainerLedger(address, logger);
+  const ledger = createContainerLedger(address, logger, 'container', options.members ?? 'docker:');
   /** Containers that got their stop signal and have not died yet. */
   const stopping = new Set<string>();
   /** Bumped when an event settles a container, so a re-read begun before it is not applied. */
@@ -198,7 +210,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
       if (!listed.has(id) && !touchedDuringSync?.has(id)) changes.push(apply(id, undefined));
     }
     const changed = store.apply(changes);
-    store.markSynced(DOCKER_SOURCE);
+    store.markSynced(options.syncName ?? DOCKER_SOURCE);
     logger.info({ containers: ledger.ids().length, changedClusters: changed }, 'full sync done');
   }
 
@@ -291,9 +303,14 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
         connected = true;
         synced = true;
         resolveFirstSync();
+        options.onConnected?.();
       },
       onEnded() {
         connected = false;
+        options.onDisconnected?.();
+      },
+      onAttemptFailed() {
+        options.onDisconnected?.();
       },
     });
 
@@ -305,6 +322,10 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   return {
     status: () => ({ synced, connected, responsive: watchdog.responsive(), engine: engineInfo }),
     containers: () => ledger.entries(),
+    withdraw() {
+      session += 1; // a re-read in flight is not applied
+      store.apply(ledger.ids().map((id) => apply(id, undefined)));
+    },
     firstSync,
     done,
     async stop() {

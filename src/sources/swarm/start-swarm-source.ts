@@ -49,6 +49,10 @@ export interface SwarmSourceOptions {
   readonly logger: Logger;
   readonly mode: SwarmMode;
   readonly timing?: Partial<SwarmSourceTiming>;
+  /** The name it marks the store synced under. Defaults to `swarm`. */
+  readonly syncName?: string;
+  /** What its members in the store start with (then the task id). Defaults to `swarm:`. */
+  readonly members?: string;
 }
 
 /** What `/readyz` and `/status` report about the source. */
@@ -67,6 +71,8 @@ export interface SwarmSource {
   readonly firstSync: Promise<void>;
   /** Rejects with a `DockerUnusableError` when the engine refuses the agent for good. */
   readonly done: Promise<void>;
+  /** Withdraws every task's endpoints and forgets them; the next reconcile serves what it finds. */
+  withdraw(): void;
   stop(): Promise<void>;
 }
 
@@ -106,7 +112,7 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
   const deadline = (): AbortSignal =>
     AbortSignal.any([abort.signal, AbortSignal.timeout(timing.requestTimeoutMs)]);
 
-  const ledger = createContainerLedger(address, logger, 'task');
+  const ledger = createContainerLedger(address, logger, 'task', options.members ?? 'swarm:');
   let synced = false;
   let active = false;
   let events: EventStream | undefined;
@@ -125,8 +131,12 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
   const markSynced = () => {
     if (synced) return;
     synced = true;
-    store.markSynced(SWARM_SOURCE);
+    store.markSynced(options.syncName ?? SWARM_SOURCE);
     resolveFirstSync();
+  };
+
+  const withdraw = () => {
+    store.apply(ledger.ids().map((id) => ledger.decide(id, undefined)));
   };
 
   /** Reads the Swarm and applies it; whether anything is on the move. */
@@ -261,7 +271,7 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
         );
       }
       warnedNotManager = true;
-      store.apply(ledger.ids().map((id) => ledger.decide(id, undefined)));
+      withdraw();
       markSynced();
       return {
         ended: sleep(timing.resyncMs, undefined, { signal: abort.signal }).catch(() => undefined),
@@ -297,6 +307,7 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
   return {
     status: () => ({ synced, active }),
     tasks: () => ledger.entries(),
+    withdraw,
     firstSync,
     done,
     async stop() {

@@ -64,7 +64,7 @@ function containerRow(c) {
   const skipped = c.state === 'invalid' || c.state === 'ignored';
   const served = c.endpoints.map((e) => e.cluster + ' → ' + e.address + (e.health === 'DRAINING' ? ' (draining)' : ''));
   return el('tr', { 'data-container': c.name, 'data-state': c.state, class: skipped ? 'skipped' : c.state === 'withheld' ? 'withheld-row' : '' },
-    el('td', {}, c.name, el('br'), el('span', { class: 'mono dim' }, c.id)),
+    el('td', {}, c.name, el('br'), el('span', { class: 'mono dim' }, c.id + ' on ' + c.engine)),
     el('td', {}, badge(c.state, c.state)),
     el('td', { class: 'mono' }, ...lines(served)),
     el('td', { class: 'reason' }, c.reason ?? c.notes.join('; ')));
@@ -87,14 +87,20 @@ function grpcRow(s) {
     el('td', { class: 'mono' }, ...lines(names)), el('td', { class: 'mono' }, ...lines(replies)));
 }
 
+function engineBadge(e) {
+  const up = e.connected && e.responsive;
+  const state = up ? 'connected' : e.withdrawn ? 'away, endpoints withdrawn' : e.synced || e.awaySince ? 'unreachable' : 'connecting';
+  const engine = e.engine ? e.engine.product + ' ' + e.engine.version : 'not reached yet';
+  return el('span', { 'data-engine': e.name }, badge(e.name + ' ' + state, up ? 'up' : 'down'),
+    ' ' + e.host + ' (' + engine + (e.swarm && e.swarm.active ? ', Swarm manager' : '') + (!up && e.awaySince ? ', away since ' + e.awaySince : '') + ')');
+}
+
 function render(status) {
   $('version').textContent = 'v' + status.agent.version;
   $('readiness').replaceChildren(status.agent.ready ? badge('ready', 'ready') : badge('not ready: ' + status.agent.notReadyReasons.join('; '), 'notready'));
-  const docker = status.docker;
-  const engine = docker.engine ? docker.engine.product + ' ' + docker.engine.version : 'engine not reached yet';
-  const up = docker.connected && docker.responsive;
-  $('summary').replaceChildren(badge(up ? 'Docker connected' : 'Docker unreachable', up ? 'up' : 'down'),
-    ' ' + docker.host + ' (' + engine + ') · ' + status.containers.length + ' containers · ' + status.clusters.length + ' clusters · updated ' + new Date().toLocaleTimeString());
+  const engines = status.engines.map(engineBadge);
+  $('summary').replaceChildren(...engines.flatMap((badge) => [badge, ' · ']),
+    status.containers.length + ' containers · ' + status.clusters.length + ' clusters · updated ' + new Date().toLocaleTimeString());
   fill('containers', status.containers.map(containerRow));
   fill('clusters', status.clusters.map(clusterRow));
   $('routes-name').textContent = status.routes.name + ' ' + status.routes.version;
