@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createDockerodeClient } from '../../src/sources/docker/create-dockerode-client.js';
+import type { DockerClient } from '../../src/sources/docker/docker-client.js';
 import { toAdsBootstrap } from '../support/ads-bootstrap.js';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
+import { pollEds } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import { sentMore } from '../support/http-load.js';
 import { PrivateSwarm } from '../support/private-swarm.js';
@@ -23,12 +26,13 @@ describe.skipIf(!canRun)('Swarm services through a real Envoy (ADS)', () => {
   let agent: TestAgent;
   let envoy: EnvoyUnderTest;
 
+  const AGENT_ARGS = () => [
+    ...['--docker-host', `unix://${swarm.daemon.socketPath}`],
+    ...['--address-mode', 'host'],
+  ];
   beforeAll(async () => {
     await swarm.create();
-    agent = await startTestAgent([
-      ...['--docker-host', `unix://${swarm.daemon.socketPath}`],
-      ...['--address-mode', 'host'],
-    ]);
+    agent = await startTestAgent(AGENT_ARGS());
     const port = agent.agent.grpcPort;
     if (port === undefined) throw new Error('the agent runs without its gRPC server');
     envoy = await envoys.start(toAdsBootstrap(port));
@@ -158,5 +162,57 @@ describe.skipIf(!canRun)('Swarm services through a real Envoy (ADS)', () => {
       { timeoutMs: 60_000, intervalMs: 200 },
     );
     await untilEnvoyHoldsTasks(service, 2);
+  }, 180_000);
+
+  it('never empties Envoy across an agent restart: discovery answers 503 until the Swarm is read', async () => {
+    const service = `restart-${swarm.harness.runId}`;
+    await createService(service, 3);
+    await untilEnvoyHoldsTasks(service, 3);
+    const membership = () => envoy.stat(`cluster.${service}.membership_change`);
+    const changesBefore = await membership();
+    const load = startTestLoad(envoy.url, { concurrency: 2, headers: { 'x-service': service } });
+    await sentMore(load, 100);
+
+    // The new agent reads the containers at once, but the Swarm's tasks only when released:
+    // until then it must serve nothing, not a Swarm without tasks.
+    const grpcPort = String(agent.agent.grpcPort);
+    await agent.stop();
+    const engine = createDockerodeClient({ kind: 'unix', path: swarm.daemon.socketPath });
+    if (!engine.ok) throw new Error(engine.problems.join());
+    const real = engine.value;
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slowTasks: DockerClient = {
+      ...real,
+      listTasks: async (signal) => {
+        await held;
+        return real.listTasks(signal);
+      },
+    };
+    agent = await startTestAgent(
+      [...AGENT_ARGS(), '--grpc-port', grpcPort],
+      { dockerClient: slowTasks },
+      { waitForFirstSync: false },
+    );
+    const restarted = agent;
+    await eventually(
+      'the containers are read',
+      async () =>
+        (await restarted.readyStatus()) === 503 &&
+        restarted.logs.some((line) => line.msg === 'full sync done'),
+      (read) => read,
+    );
+    expect((await pollEds(restarted.port, service)).status).toBe(503);
+    await sentMore(load, 200);
+    release();
+    await restarted.agent.firstSync;
+    await untilEnvoyHoldsTasks(service, 3);
+    await sentMore(load, 200);
+    const report = await load.stop();
+    process.stdout.write(
+      `agent restarted under Swarm: ${report.sent} requests, ${report.failures.length} failed\n`,
+    );
+    expect(report.failures).toEqual([]);
+    expect(await membership()).toBe(changesBefore);
   }, 180_000);
 });
