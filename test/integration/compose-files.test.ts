@@ -13,6 +13,7 @@ describe('every compose file in the repo', () => {
       'examples/host-mode/docker-compose.yml',
       'examples/label-routing/docker-compose.yml',
       'examples/proxyless-grpc/docker-compose.yml',
+      'examples/several-engines/docker-compose.yml',
       'examples/tutorial-rest-eds/docker-compose.yml',
       'test/fixtures/compose/scaling.yml',
     ]);
@@ -21,7 +22,11 @@ describe('every compose file in the repo', () => {
   it.each(COMPOSES.flatMap((found) => FILES.map((file) => [file, found.version, found] as const)))(
     '%s passes `compose config` with Compose %s',
     async (file, _version, command) => {
-      const env = { EDS_TEST_IMAGE: 'image', EDS_TEST_CLUSTER: 'web', EDS_TEST_RUN: 'config' };
+      const env = {
+        ...{ EDS_TEST_IMAGE: 'image', EDS_TEST_CLUSTER: 'web', EDS_TEST_RUN: 'config' },
+        // What examples/several-engines asks its user for.
+        ...{ LOCAL_IP: '192.0.2.10', EDGE_HOST: '192.0.2.20', EDGE_CERTS: '/tmp' },
+      };
       await expect(
         compose(command, 'edsconfig', `${REPO_ROOT}${file}`, ['config', '--quiet'], env),
       ).resolves.toBeUndefined();
