@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
+import { parseConfig } from '../../src/config/parse-config.js';
 import {
   ENVOY_SCENARIOS_RUN,
   requireEnvoy,
@@ -168,6 +169,41 @@ describe('the Envoy configs the repo ships', () => {
   ])('%s runs the Envoy version the tests run', (path) => {
     const compose = readYaml(path) as { services: { envoy: { image: string } } };
     expect(compose.services.envoy.image).toBe(`envoyproxy/envoy:v${TESTED_ENVOY_VERSION}`);
+  });
+
+  it('has the several-engines example give both agents the engines its comments describe', () => {
+    interface Agent {
+      environment: Record<string, string>;
+      networks: { default: { aliases: string[] } };
+    }
+    const compose = readYaml('examples/several-engines/docker-compose.yml') as {
+      services: Record<string, Agent>;
+    };
+    const agents = ['eds-agent-a', 'eds-agent-b'].map((name) => compose.services[name]);
+    expect(agents[0]).toEqual(agents[1]);
+    expect(agents[0]?.networks.default.aliases).toEqual(['eds-agent']);
+    // Compose's interpolation, with the values the comments tell a user to export.
+    const given: Record<string, string> = { LOCAL_IP: '192.0.2.10', EDGE_HOST: '192.0.2.20' };
+    const env = Object.fromEntries(
+      Object.entries(agents[0]?.environment ?? {}).map(([name, value]) => [
+        name,
+        value.replace(/\$\{(\w+)(?::\?[^}]*)?\}/g, (_, variable: string) => given[variable] ?? ''),
+      ]),
+    );
+    const parsed = parseConfig([], env);
+    if (!parsed.ok || parsed.value.kind !== 'run') throw new Error(JSON.stringify(parsed));
+    const { engines, readOnly, address } = parsed.value.config;
+    expect({ readOnly, addressMode: address.addressMode }).toEqual({
+      readOnly: true,
+      addressMode: 'host',
+    });
+    expect(engines.map(({ name, url, hostIp }) => ({ name, url, hostIp }))).toEqual([
+      { name: 'local', url: 'unix:///var/run/docker.sock', hostIp: '192.0.2.10' },
+      { name: 'edge', url: 'tcp://192.0.2.20:2376', hostIp: '192.0.2.20' },
+    ]);
+    expect(engines[1]?.endpoint).toMatchObject({
+      tls: { verify: true, ca: { path: '/certs/edge/ca.pem', explicit: true } },
+    });
   });
 
   it('would catch a misspelt field (the check is strict)', () => {

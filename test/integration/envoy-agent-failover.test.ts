@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { StatusJson } from '../../src/status/build-status.js';
 import { toAdsBootstrap } from '../support/ads-bootstrap.js';
-import { type Cli, killRunningClis, startCli } from '../support/cli.js';
+import { type AgentProcess, killRunningClis, startAgentProcess } from '../support/cli.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { pollEds, send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
-import { freeLoopbackPort } from '../support/free-port.js';
 import { sentMore } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
 import { useEnvoys } from '../support/use-envoys.js';
@@ -18,39 +17,21 @@ import { useEnvoys } from '../support/use-envoys.js';
 // the other. Both serve byte-identical resources at identical versions (content hashes), so
 // the move changes nothing in Envoy: no cluster modified, no version changed, no failed request.
 
-interface RunningAgent {
-  readonly cli: Cli;
-  readonly port: number;
-  readonly grpcPort: number;
-}
-
 describe.skipIf(!ENVOY_SCENARIOS_RUN)('two agents for one Envoy (high availability)', () => {
   const docker = new DockerHarness();
   const envoys = useEnvoys();
-  const agents: RunningAgent[] = [];
+  const agents: AgentProcess[] = [];
   let envoy: EnvoyUnderTest;
   const service = `ha-${docker.runId}`;
 
-  const startAgentProcess = async (): Promise<RunningAgent> => {
-    const [port, grpcPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const cli = startCli([
+  const startAgent = () =>
+    startAgentProcess([
       ...['--docker-host', `unix://${docker.socketPath}`, '--address-mode', 'host'],
-      ...['--bind', '127.0.0.1', '--port', String(port), '--grpc-port', String(grpcPort)],
       ...['--read-only', '--log-format', 'json'],
     ]);
-    await eventually(
-      'the agent is ready',
-      () => send(port, { method: 'GET', path: '/readyz' }).then((reply) => reply.status),
-      (status) => status === 200,
-      { timeoutMs: 30_000 },
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${cli.output()}`);
-    });
-    return { cli, port, grpcPort };
-  };
-  const status = async (agent: RunningAgent) =>
+  const status = async (agent: AgentProcess) =>
     JSON.parse((await send(agent.port, { method: 'GET', path: '/status' })).text) as StatusJson;
-  const streams = async (agent: RunningAgent) => (await status(agent)).clients.grpc.length;
+  const streams = async (agent: AgentProcess) => (await status(agent)).clients.grpc.length;
   const envoyPorts = async () =>
     (await envoy.hosts(service)).map((host) => Number(host.address.split(':')[1])).sort();
   const runningPorts = async () =>
@@ -74,7 +55,7 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN)('two agents for one Envoy (high availabili
     await docker.buildImage();
     await run();
     await run();
-    agents.push(await startAgentProcess(), await startAgentProcess());
+    agents.push(await startAgent(), await startAgent());
     envoy = await envoys.start(toAdsBootstrap(agents.map((agent) => agent.grpcPort)));
   }, 120_000);
   afterAll(async () => {

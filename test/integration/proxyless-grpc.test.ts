@@ -53,7 +53,7 @@ describe('a proxyless gRPC client fed by the agent (xds:///<service>, no Envoy)'
   it('spreads its calls over every replica, follows a scale-up, and fails no call sent after a scale-down reached it', async () => {
     const replicas = await Promise.all(['r1', 'r2', 'r3'].map(startGreeter));
     for (const replica of replicas) await register(replica);
-    const client = startGreeterClient({ grpcPort: grpcPort(), service, nodeId, intervalMs: 10 });
+    const client = startGreeterClient({ servers: [grpcPort()], service, nodeId, intervalMs: 10 });
     clients.push(client);
     await eventually(
       'calls reach all three replicas',

@@ -264,7 +264,7 @@ describe(`the compose stack of ${PROXYLESS.file}`, () => {
         await up('greeter', 3);
         await agentReady();
         const client = startGreeterClient({
-          grpcPort: 18000, // as the compose file publishes it, and xds-bootstrap.json names it
+          servers: [18000], // as the compose file publishes it, and xds-bootstrap.json names it
           service: 'greeter',
           nodeId: `quick-start-${project}`,
           intervalMs: 20,

@@ -2,7 +2,9 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
+import { send } from './envoy-rest-client.js';
 import { eventually } from './eventually.js';
+import { freeLoopbackPort } from './free-port.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -62,4 +64,32 @@ export async function portOf(cli: Cli): Promise<number> {
     { timeoutMs: 15_000 },
   );
   return Number(found);
+}
+
+/** An agent command line on loopback ports of its own, ready. */
+export interface AgentProcess {
+  readonly cli: Cli;
+  readonly port: number;
+  readonly grpcPort: number;
+}
+
+/**
+ * Starts the agent's command line on free loopback ports with `args` besides, and resolves
+ * once its `/readyz` answers 200 (its output in the error when it never does).
+ */
+export async function startAgentProcess(args: readonly string[]): Promise<AgentProcess> {
+  const [port, grpcPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const cli = startCli([
+    ...['--bind', '127.0.0.1', '--port', String(port), '--grpc-port', String(grpcPort)],
+    ...args,
+  ]);
+  await eventually(
+    'the agent is ready',
+    () => send(port, { method: 'GET', path: '/readyz' }).then((reply) => reply.status),
+    (status) => status === 200,
+    { timeoutMs: 30_000 },
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n${cli.output()}`);
+  });
+  return { cli, port, grpcPort };
 }

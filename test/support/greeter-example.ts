@@ -54,27 +54,33 @@ export interface GreeterClient {
 }
 
 /**
- * Starts `client.js` against the agent's gRPC server on `grpcPort` (its bootstrap given inline,
- * node `nodeId`), calling `xds:///<service>` every `intervalMs`.
+ * Starts a greeter client calling `xds:///<service>` every `intervalMs`, with an xDS
+ * bootstrap (given inline, node `nodeId`) that lists `servers` as its `xds_servers`, in
+ * order (each a `server_uri`; a port alone is the agent's gRPC port on 127.0.0.1). The
+ * client is the example's `client.js` (grpc-js), or the tests' grpc-go client at `goBinary`
+ * (see grpc-go-client.ts); both print the same lines.
  */
 export function startGreeterClient(options: {
-  grpcPort: number;
+  servers: readonly (number | string)[];
   service: string;
   nodeId: string;
   intervalMs: number;
+  goBinary?: string;
 }): GreeterClient {
   const bootstrap = {
-    xds_servers: [
-      {
-        server_uri: `127.0.0.1:${options.grpcPort}`,
-        channel_creds: [{ type: 'insecure' }],
-        server_features: ['xds_v3'],
-      },
-    ],
+    xds_servers: options.servers.map((server) => ({
+      server_uri: typeof server === 'number' ? `127.0.0.1:${server}` : server,
+      channel_creds: [{ type: 'insecure' }],
+      server_features: ['xds_v3'],
+    })),
     // gRPC's xDS client refuses a node without a locality.
     node: { id: options.nodeId, cluster: 'tests', locality: {} },
   };
-  const child = spawn(process.execPath, [join(EXAMPLE, 'client.js')], {
+  const [command, args] =
+    options.goBinary === undefined
+      ? [process.execPath, [join(EXAMPLE, 'client.js')]]
+      : [options.goBinary, []];
+  const child = spawn(command, args, {
     env: {
       PATH: process.env.PATH ?? '',
       GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap),
