@@ -12,6 +12,7 @@ import {
   type SnapshotChange,
   toAwaitingSnapshot,
   toClusterResourceOf,
+  toRetainedClusterResource,
 } from './core/snapshot.js';
 
 /** One member's new contribution: `[member, endpoints]`, where `[]` withdraws the member. */
@@ -59,6 +60,11 @@ export interface SnapshotStoreOptions {
   readonly awaiting?: readonly string[];
   /** The name of the route configuration served to Envoy. Defaults to `eds-agent`. */
   readonly routeConfigName?: string;
+  /**
+   * How long a service whose last endpoint went keeps its cluster and routes, with no
+   * endpoints (`--route-grace`); 0 (the default) drops them at once.
+   */
+  readonly routeGraceMs?: number;
 }
 
 /** Creates an empty store, partial until every source in `awaiting` is marked synced. */
@@ -75,6 +81,35 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
     for (const listener of listeners) listener(change);
   };
   const conflicts = logger ? createConflictLog(logger) : undefined;
+  const graceMs = options.routeGraceMs ?? 0;
+  /** Clusters kept with no endpoints, each until its timer drops it. */
+  const retained = new Map<string, NodeJS.Timeout>();
+  /** Applies resources to the snapshot, logs what they settled, and tells the listeners. */
+  const commit = (
+    resources: readonly (readonly [string, ClusterResource | undefined])[],
+    served: ReadonlyMap<string, ServedEndpoints>,
+  ): string[] => {
+    const before = snapshot;
+    const { snapshot: after, change } = applyClusterResources(snapshot, resources);
+    snapshot = after;
+    conflicts?.report(before, after, served, (cluster) => registry.endpointsOf(cluster));
+    if (after === before) return [];
+    notify(change);
+    return [...new Set([...change.assignments, ...change.services])].sort();
+  };
+  /** The resource of a cluster left with no endpoints: kept for the grace, or dropped. */
+  const emptied = (cluster: string): ClusterResource | undefined => {
+    const last = snapshot.clusters.get(cluster);
+    if (graceMs === 0 || last === undefined) return undefined;
+    clearTimeout(retained.get(cluster));
+    const timer = setTimeout(() => {
+      retained.delete(cluster);
+      if (!indexes.has(cluster)) commit([[cluster, undefined]], new Map());
+    }, graceMs);
+    timer.unref();
+    retained.set(cluster, timer);
+    return toRetainedClusterResource(last);
+  };
   const store: SnapshotStore = {
     current: () => snapshot,
     subscribe(listener) {
@@ -98,17 +133,17 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
         const index = indexes.get(cluster) ?? new ClusterIndex(cluster);
         const now = index.apply([...added], [...removed]);
         served.set(cluster, now);
-        if (now.size === 0) indexes.delete(cluster);
-        else indexes.set(cluster, index);
-        resources.push([cluster, now.size === 0 ? undefined : toClusterResourceOf(cluster, now)]);
+        if (now.size === 0) {
+          indexes.delete(cluster);
+          resources.push([cluster, emptied(cluster)]);
+          continue;
+        }
+        indexes.set(cluster, index);
+        clearTimeout(retained.get(cluster));
+        retained.delete(cluster);
+        resources.push([cluster, toClusterResourceOf(cluster, now)]);
       }
-      const before = snapshot;
-      const { snapshot: after, change } = applyClusterResources(snapshot, resources);
-      snapshot = after;
-      conflicts?.report(before, after, served, (cluster) => registry.endpointsOf(cluster));
-      if (after === before) return [];
-      notify(change);
-      return [...new Set([...change.assignments, ...change.services])].sort();
+      return commit(resources, served);
     },
     applySoon(changes) {
       if (queued.length === 0)

@@ -81,6 +81,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       }),
     ],
     routeConfigName: config.routeConfigName,
+    routeGraceMs: config.routeGraceMs,
   });
   const registrations = await startRegistrationSource({
     store,

@@ -14,6 +14,8 @@ export interface Config {
   readonly engines: readonly EngineConfig[];
   /** With several engines, how long one that went away keeps its endpoints served. */
   readonly engineGraceMs: number;
+  /** How long a service left with no endpoints keeps its cluster and routes (0: none). */
+  readonly routeGraceMs: number;
   readonly address: AddressOptions;
   /** Whether and how often the engine's Swarm is followed. */
   readonly swarm: { readonly mode: 'auto' | 'on' | 'off'; readonly resyncMs: number };

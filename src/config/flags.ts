@@ -8,6 +8,7 @@ import {
   parseAdminToken,
   parseCount,
   parseDockerHostFlag,
+  parseGrace,
   parseGrpcPort,
   parseInterval,
   parseIp,
@@ -136,6 +137,12 @@ export const FLAGS = {
     default: '60s',
     parse: parseInterval,
     doc: 'With several engines, how long one that went away keeps its last endpoints served; then they are withdrawn until it is back. One engine keeps them.',
+  }),
+  'route-grace': flag({
+    value: '<duration>',
+    default: '5m',
+    parse: parseGrace,
+    doc: 'How long a service whose last container went keeps its cluster and routes, with no endpoints, so Envoy answers 503 `no healthy upstream` (not 404) and a container back in time needs no new route; `0` drops them at once.',
   }),
   tls: flag({
     value: '',

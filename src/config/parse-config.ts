@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 
+import { findClosest } from '../core/find-closest.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { DEFAULT_GRPC_LIMITS } from '../transports/grpc/grpc-limits.js';
 import type { Config, EngineConfig } from './config.js';
@@ -93,6 +94,7 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
       bind: values.bind,
       engines: engines.value,
       engineGraceMs: values['engine-grace'],
+      routeGraceMs: values['route-grace'],
       address: {
         addressMode: values['address-mode'],
         hostIp: values['host-ip'],
@@ -256,25 +258,8 @@ function findUnknownVariables(env: Env): string[] {
     )
     .sort()
     .map((name) => {
-      const [closest] = [...known].sort((a, b) => editDistance(name, a) - editDistance(name, b));
-      const hint =
-        closest !== undefined && editDistance(name, closest) <= 3
-          ? `; did you mean ${closest}?`
-          : '';
+      const closest = findClosest(name, known);
+      const hint = closest !== undefined ? `; did you mean ${closest}?` : '';
       return `${name} is not a setting of eds-agent and is ignored${hint}`;
     });
-}
-
-/** Levenshtein distance: the fewest one-character insertions, deletions or changes from a to b. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

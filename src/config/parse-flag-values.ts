@@ -81,6 +81,11 @@ export function parseInterval({ value, path }: Raw): Result<number> {
       ]);
 }
 
+/** `0` (none), or a duration from 100ms to 60m. */
+export function parseGrace(raw: Raw): Result<number> {
+  return raw.value === '0' ? ok(0) : parseInterval(raw);
+}
+
 export function parseAddressMode({ value, path }: Raw): Result<'container' | 'host'> {
   return value === 'container' || value === 'host'
     ? ok(value)

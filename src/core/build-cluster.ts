@@ -1,9 +1,7 @@
-import {
-  DEFAULT_CONNECT_TIMEOUT,
-  DEFAULT_LB_POLICY,
-  type LbPolicy,
-  type ServiceOptions,
-} from './service-options.js';
+import { HEALTH_CHECK_DEFAULTS } from './labels.js';
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_LB_POLICY, type LbPolicy } from './option-values.js';
+import { type ServiceOptions } from './service-options.js';
+import { HTTP_PROTOCOL_OPTIONS_TYPE_URL, toMessageName } from './type-urls.js';
 
 /** An Envoy v3 `Cluster` in proto3 JSON, as the agent serves it. */
 export interface ClusterJson {
@@ -18,19 +16,116 @@ export interface ClusterJson {
       readonly resource_api_version: 'V3';
     };
   };
+  readonly typed_extension_protocol_options?: Readonly<Record<string, HttpProtocolOptionsJson>>;
+  readonly health_checks?: readonly HealthCheckJson[];
+  readonly outlier_detection?: OutlierDetectionJson;
+  readonly circuit_breakers?: { readonly thresholds: readonly ThresholdsJson[] };
+  readonly common_lb_config?: { readonly update_merge_window: '0s' };
+}
+
+export interface HttpProtocolOptionsJson {
+  readonly '@type': typeof HTTP_PROTOCOL_OPTIONS_TYPE_URL;
+  readonly explicit_http_config: { readonly http2_protocol_options: Record<string, never> };
+}
+
+export interface HealthCheckJson {
+  readonly timeout: string;
+  readonly interval: string;
+  readonly no_traffic_interval: string;
+  readonly healthy_threshold: number;
+  readonly unhealthy_threshold: number;
+  readonly http_health_check?: { readonly path: string };
+  readonly grpc_health_check?: Record<string, never>;
+}
+
+export interface OutlierDetectionJson {
+  readonly consecutive_5xx?: number;
+  readonly base_ejection_time?: string;
+  readonly max_ejection_percent?: number;
+}
+
+export interface ThresholdsJson {
+  readonly priority: 'DEFAULT';
+  readonly max_connections?: number;
+  readonly max_pending_requests?: number;
+  readonly max_requests?: number;
+  readonly max_retries?: number;
 }
 
 /**
  * The cluster Envoy gets by CDS for a service the agent knows: `type: EDS`, its endpoints from
  * the same server over ADS, round robin and a 1 s connect timeout unless `options` say
- * otherwise. Pure.
+ * otherwise; HTTP/2 to the endpoints, Envoy's active health checks, outlier detection and
+ * circuit breakers only when a label asks for them, so a service with none of those labels
+ * gets exactly the cluster it always got. Pure.
  */
-export function buildCluster(name: string, options?: ServiceOptions): ClusterJson {
+export function buildCluster(name: string, options: ServiceOptions = {}): ClusterJson {
+  const protocol = options.protocol ?? 'http1';
+  const limits = {
+    ...optional('max_connections', options.max_connections),
+    ...optional('max_pending_requests', options.max_pending_requests),
+    ...optional('max_requests', options.max_requests),
+    ...optional('max_retries', options.max_retries),
+  };
+  const outlier = {
+    ...optional('consecutive_5xx', options['outlier.consecutive_5xx']),
+    ...optional('base_ejection_time', options['outlier.base_ejection_time']),
+    ...optional('max_ejection_percent', options['outlier.max_ejection_percent']),
+  };
   return {
     name,
     type: 'EDS',
-    connect_timeout: options?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
-    lb_policy: options?.lbPolicy ?? DEFAULT_LB_POLICY,
+    connect_timeout: options.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT,
+    lb_policy: options.lb_policy ?? DEFAULT_LB_POLICY,
     eds_cluster_config: { service_name: name, eds_config: { ads: {}, resource_api_version: 'V3' } },
+    ...(protocol === 'http1'
+      ? {}
+      : {
+          typed_extension_protocol_options: {
+            [toMessageName(HTTP_PROTOCOL_OPTIONS_TYPE_URL)]: {
+              '@type': HTTP_PROTOCOL_OPTIONS_TYPE_URL,
+              explicit_http_config: { http2_protocol_options: {} },
+            },
+          },
+        }),
+    ...(hasHealthCheck(options) ? { health_checks: [toHealthCheck(options)] } : {}),
+    ...(Object.keys(outlier).length > 0 ? { outlier_detection: outlier } : {}),
+    // Envoy holds back a host's change of health for up to 1 s after the cluster last
+    // changed (`update_merge_window`): a failed check or an ejection takes effect at once.
+    ...(hasHealthCheck(options) || Object.keys(outlier).length > 0
+      ? { common_lb_config: { update_merge_window: '0s' } }
+      : {}),
+    ...(Object.keys(limits).length > 0
+      ? { circuit_breakers: { thresholds: [{ priority: 'DEFAULT', ...limits }] } }
+      : {}),
   };
+}
+
+/** Whether any `health_check.*` label is set: that turns Envoy's active checks on. */
+function hasHealthCheck(options: ServiceOptions): boolean {
+  return Object.keys(options).some((key) => key.startsWith('health_check.'));
+}
+
+/** Every endpoint checked at the label's interval, also before the cluster has had traffic (Envoy's default is then 60 s). */
+function toHealthCheck(options: ServiceOptions): HealthCheckJson {
+  const interval = options['health_check.interval'] ?? HEALTH_CHECK_DEFAULTS.interval;
+  return {
+    timeout: options['health_check.timeout'] ?? HEALTH_CHECK_DEFAULTS.timeout,
+    interval,
+    no_traffic_interval: interval,
+    healthy_threshold:
+      options['health_check.healthy_threshold'] ?? HEALTH_CHECK_DEFAULTS.healthyThreshold,
+    unhealthy_threshold:
+      options['health_check.unhealthy_threshold'] ?? HEALTH_CHECK_DEFAULTS.unhealthyThreshold,
+    ...(options.protocol === 'grpc'
+      ? { grpc_health_check: {} }
+      : {
+          http_health_check: { path: options['health_check.path'] ?? HEALTH_CHECK_DEFAULTS.path },
+        }),
+  };
+}
+
+/** `{ [key]: value }` when the value is set, else nothing. */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

@@ -1,4 +1,5 @@
-import { DEFAULT_PATH_PREFIX, type ServiceOptions } from './service-options.js';
+import { DEFAULT_PATH_PREFIX } from './option-values.js';
+import { type ServiceOptions } from './service-options.js';
 import { PREVIOUS_HOSTS_PREDICATE_TYPE_URL } from './type-urls.js';
 
 /** The name of the route configuration Envoy's listener asks for, unless `--route-config-name` says otherwise. */
@@ -15,13 +16,33 @@ export interface VirtualHostJson {
   readonly name: string;
   readonly domains: readonly string[];
   readonly routes: readonly RouteJson[];
-  readonly retry_policy?: typeof RETRY_POLICY;
+  readonly retry_policy?: RetryPolicyJson;
 }
 
 export interface RouteJson {
   readonly name: string;
   readonly match: { readonly prefix: string } | { readonly path_separated_prefix: string };
-  readonly route: { readonly cluster: string };
+  readonly route: RouteActionJson;
+}
+
+/** Where a route sends a request, and how (the service's route labels). */
+export interface RouteActionJson {
+  readonly cluster: string;
+  readonly timeout?: string;
+  readonly idle_timeout?: string;
+  readonly prefix_rewrite?: string;
+  readonly retry_policy?: RetryPolicyJson;
+  readonly upgrade_configs?: readonly { readonly upgrade_type: 'websocket' }[];
+}
+
+export interface RetryPolicyJson {
+  readonly retry_on: string;
+  readonly num_retries: number;
+  readonly retry_host_predicate: readonly {
+    readonly name: string;
+    readonly typed_config: { readonly '@type': string };
+  }[];
+  readonly host_selection_retry_max_attempts: number;
 }
 
 /** A domain and path prefix that two services claimed: `winner` routes it, `service` does not. */
@@ -38,7 +59,7 @@ export interface RouteConflict {
  * another one: safe for any request, and it covers a replica that exits between Docker's
  * event and Envoy's next pick.
  */
-const RETRY_POLICY = {
+const RETRY_POLICY: RetryPolicyJson = {
   retry_on: 'connect-failure,refused-stream',
   num_retries: 2,
   retry_host_predicate: [
@@ -50,7 +71,10 @@ const RETRY_POLICY = {
     },
   ],
   host_selection_retry_max_attempts: 5,
-} as const;
+};
+
+/** What a gRPC service's route also retries on: the server said it could not take the call. */
+const GRPC_RETRY_ON = 'unavailable,resource-exhausted';
 
 /** The host names a service answers at when its labels name none. */
 export function defaultDomains(service: string): string[] {
@@ -62,27 +86,36 @@ export function defaultDomains(service: string): string[] {
  * The route configuration Envoy's own listener names (over RDS): each service is routed at its
  * domains (`eds.domains`, else `<service>` and `<service>.localhost`) and path prefix
  * (`eds.path_prefix`, else `/`). Services that share a domain share its virtual host, longest
- * prefix first. Two services claiming the same domain and prefix: a claim made by a label
- * beats a default one, then the service first in sort order wins; each lost claim is a
- * conflict. Deterministic: the same services give the same JSON whatever their order. Pure.
+ * prefix first. Two services claiming the same domain and prefix: a service with endpoints
+ * beats one kept `idle` with none (`--route-grace`), then a claim made by a label beats a
+ * default one, then the service first in sort order wins; each lost claim is a conflict.
+ * Deterministic: the same services give the same JSON whatever their order. Pure.
  */
 export function buildRouteConfiguration(
   name: string,
-  services: Iterable<readonly [service: string, options: ServiceOptions]>,
+  services: Iterable<readonly [service: string, options: ServiceOptions, idle?: boolean]>,
 ): { json: RouteConfigurationJson; conflicts: RouteConflict[] } {
   const sorted = [...services].sort(([a], [b]) => compare(a, b));
-  const claims = new Map<string, { service: string; explicit: boolean }>();
+  const claims = new Map<string, { service: string; explicit: boolean; idle: boolean }>();
   const conflicts: RouteConflict[] = [];
-  for (const [service, options] of sorted) {
+  for (const [service, options, idle = false] of sorted) {
     const explicit = options.domains !== undefined;
-    const pathPrefix = options.pathPrefix ?? DEFAULT_PATH_PREFIX;
+    const pathPrefix = options.path_prefix ?? DEFAULT_PATH_PREFIX;
     for (const domain of options.domains ?? defaultDomains(service)) {
       const key = `${domain} ${pathPrefix}`;
       const held = claims.get(key);
-      const wins = held === undefined || (explicit && !held.explicit);
+      const wins =
+        held === undefined ||
+        (held.idle && !idle) ||
+        (held.idle === idle && explicit && !held.explicit);
       if (held !== undefined) {
         const [winner, loser] = wins ? [service, held.service] : [held.service, service];
-        const byLabel = explicit !== held.explicit;
+        const reason =
+          idle !== held.idle
+            ? 'the other has no endpoints'
+            : explicit !== held.explicit
+              ? 'its claim is set by a label'
+              : 'first in sort order';
         const where =
           pathPrefix === DEFAULT_PATH_PREFIX ? domain : `${domain} with path prefix ${pathPrefix}`;
         conflicts.push({
@@ -90,19 +123,20 @@ export function buildRouteConfiguration(
           winner,
           domain,
           pathPrefix,
-          message: `${where} is claimed by services ${winner} and ${loser}; routing it to ${winner} (${byLabel ? 'its claim is set by a label' : 'first in sort order'})`,
+          message: `${where} is claimed by services ${winner} and ${loser}; routing it to ${winner} (${reason})`,
         });
       }
-      if (wins) claims.set(key, { service, explicit });
+      if (wins) claims.set(key, { service, explicit, idle });
     }
   }
 
-  const prefixes = new Map(sorted.map(([service, options]) => [service, options.pathPrefix]));
-  const routesByDomain = new Map<string, { pathPrefix: string; service: string }[]>();
+  const optionsOf = new Map(sorted.map(([service, options]) => [service, options] as const));
+  const routesByDomain = new Map<string, RouteTo[]>();
   for (const [key, { service }] of claims) {
     const domain = key.slice(0, key.indexOf(' '));
     const routes = routesByDomain.get(domain) ?? [];
-    routes.push({ pathPrefix: prefixes.get(service) ?? DEFAULT_PATH_PREFIX, service });
+    const options = optionsOf.get(service) ?? {};
+    routes.push({ pathPrefix: options.path_prefix ?? DEFAULT_PATH_PREFIX, service, options });
     routesByDomain.set(domain, routes);
   }
   // Domains with the same routes share one virtual host, named after the services it routes to.
@@ -130,14 +164,49 @@ export function buildRouteConfiguration(
   };
 }
 
-function toRoute({ pathPrefix, service }: { pathPrefix: string; service: string }): RouteJson {
+interface RouteTo {
+  readonly pathPrefix: string;
+  readonly service: string;
+  readonly options: ServiceOptions;
+}
+
+function toRoute({ pathPrefix, service, options }: RouteTo): RouteJson {
   return {
     name: service,
     match:
       pathPrefix === DEFAULT_PATH_PREFIX
         ? { prefix: DEFAULT_PATH_PREFIX }
         : { path_separated_prefix: pathPrefix },
-    route: { cluster: service },
+    route: toRouteAction(service, options),
+  };
+}
+
+/**
+ * The route action of a service: its cluster, and what its route labels set. A service with
+ * none of them gets `{ cluster }` alone, as it always did (the virtual host's retry policy
+ * applies); a retry label, or `protocol=grpc`, gives the route a retry policy of its own.
+ */
+function toRouteAction(service: string, options: ServiceOptions): RouteActionJson {
+  const grpc = options.protocol === 'grpc';
+  const ownRetries = options.retries !== undefined || options.retry_on !== undefined || grpc;
+  const timeout = options.timeout ?? (grpc ? '0s' : undefined);
+  return {
+    cluster: service,
+    ...(timeout !== undefined ? { timeout } : {}),
+    ...(options.idle_timeout !== undefined ? { idle_timeout: options.idle_timeout } : {}),
+    ...(options.prefix_rewrite !== undefined ? { prefix_rewrite: options.prefix_rewrite } : {}),
+    ...(ownRetries
+      ? {
+          retry_policy: {
+            ...RETRY_POLICY,
+            retry_on:
+              options.retry_on ??
+              (grpc ? `${RETRY_POLICY.retry_on},${GRPC_RETRY_ON}` : RETRY_POLICY.retry_on),
+            num_retries: options.retries ?? RETRY_POLICY.num_retries,
+          },
+        }
+      : {}),
+    ...(options.websocket === true ? { upgrade_configs: [{ upgrade_type: 'websocket' }] } : {}),
   };
 }
 

@@ -1,21 +1,27 @@
-import { parseClusterName } from './parse-cluster-name.js';
-import {
-  parseBoolean,
-  parseConnectTimeout,
-  parseDomains,
-  parseInteger,
-  parseLbPolicy,
-  parseNetworkName,
-  parsePathPrefix,
-  parseText,
-} from './parse-label-values.js';
-import type { Result } from './result.js';
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_LB_POLICY,
   DEFAULT_PATH_PREFIX,
   LB_POLICIES,
-} from './service-options.js';
+  PROTOCOLS,
+  RETRY_CONDITIONS,
+} from './option-values.js';
+import { parseClusterName } from './parse-cluster-name.js';
+import {
+  parseBoolean,
+  parseDomains,
+  parseDuration,
+  parseInteger,
+  parseLbPolicy,
+  parseNetworkName,
+  parsePathPrefix,
+  parsePathRewrite,
+  parseProtocol,
+  parseRequestPath,
+  parseRetryOn,
+  parseText,
+} from './parse-label-values.js';
+import type { Result } from './result.js';
 
 /**
  * One label the agent reads, as `<prefix>.<key>`. Its declaration is all there is of it: the
@@ -28,6 +34,11 @@ export interface LabelSpec<T> {
    * `<prefix>.services.<cluster>.<key>`; the top-level label is then every cluster's default.
    */
   readonly scope: 'container' | 'service';
+  /**
+   * Set on the labels that tune a whole service rather than one endpoint: its Envoy `cluster`,
+   * or the `route` to it. Its containers may disagree: the value most of them set wins.
+   */
+  readonly option?: 'cluster' | 'route';
   /** Reads the raw value; a problem names `path`, e.g. `labels["eds.port"]`. */
   readonly parse: (value: string, path: string) => Result<T>;
   /** The value when the label is not set; absent when the agent works it out (see `defaultDoc`). */
@@ -40,7 +51,23 @@ export interface LabelSpec<T> {
 
 const MAX_WEIGHT = 1_000_000;
 const MAX_PRIORITY = 128;
+const MAX_LIMIT = 1_000_000_000;
+const HOUR_MS = 3_600_000;
 const code = (text: string) => `\`${text}\``;
+/** Reads a positive integer up to `max`. */
+const upTo = (max: number) => (value: string, path: string) => parseInteger(value, path, 1, max);
+/** Reads a duration from `minMs` to `maxMs`. */
+const between = (minMs: number, maxMs: number) => (value: string, path: string) =>
+  parseDuration(value, path, minMs, maxMs);
+
+/** Defaults of Envoy's active health check, when any `health_check.*` label turns it on. */
+export const HEALTH_CHECK_DEFAULTS = {
+  path: '/',
+  interval: '5.000s',
+  timeout: '1.000s',
+  healthyThreshold: 1,
+  unhealthyThreshold: 2,
+} as const;
 
 /** Declares a label, keeping the types of its parser and default. */
 function label<Spec extends LabelSpec<unknown>>(spec: Spec): Spec {
@@ -111,27 +138,165 @@ export const LABELS = {
   }),
   lb_policy: label({
     scope: 'service',
+    option: 'cluster',
     parse: parseLbPolicy,
     defaultDoc: code(DEFAULT_LB_POLICY.toLowerCase()),
     doc: `The cluster's load-balancing policy, served over CDS (gRPC): ${LB_POLICIES.map((policy) => code(policy.toLowerCase())).join(', ')}.`,
   }),
   connect_timeout: label({
     scope: 'service',
-    parse: parseConnectTimeout,
+    option: 'cluster',
+    parse: between(1, 60_000),
     defaultDoc: code(DEFAULT_CONNECT_TIMEOUT),
     doc: "The cluster's `connect_timeout`, served over CDS: `250ms`, `2s`, `1.5s`, from 1ms to 60s.",
   }),
   domains: label({
     scope: 'service',
+    option: 'route',
     parse: parseDomains,
     defaultDoc: '`<service>` and `<service>.localhost`, lower-cased',
     doc: "Host names the service is routed at in the agent's route configuration (RDS, see [routes from labels](docs/grpc-xds.md#routes-from-labels)), comma-separated: exact names, one `*` at the start or the end (`*.example.com`, `api.*`), or `*` for any host; no port.",
   }),
   path_prefix: label({
     scope: 'service',
+    option: 'route',
     parse: parsePathPrefix,
     defaultDoc: code(DEFAULT_PATH_PREFIX),
-    doc: 'The path its routes match: `/api` matches `/api` and everything under `/api/`, not `/apiary`; the path is passed on unchanged.',
+    doc: 'The path its routes match: `/api` matches `/api` and everything under `/api/`, not `/apiary`; the path is passed on unchanged unless `eds.prefix_rewrite` says otherwise.',
+  }),
+  protocol: label({
+    scope: 'service',
+    option: 'cluster',
+    parse: parseProtocol,
+    defaultDoc: '`http1`',
+    doc: `How Envoy speaks to the endpoints: ${PROTOCOLS.map(code).join(', ')}. \`http2\` and \`h2c\` are HTTP/2 in cleartext (the cluster's \`HttpProtocolOptions\`); \`grpc\` is HTTP/2 with no route timeout, retries on \`unavailable\` and \`resource-exhausted\` too, and gRPC health checking.`,
+  }),
+  'health_check.path': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: parseRequestPath,
+    defaultDoc: code(HEALTH_CHECK_DEFAULTS.path),
+    doc: "Envoy's own active health check of each endpoint (cluster `health_checks`), on when any `eds.health_check.*` label is set: a `GET` of this path must answer 2xx. With `eds.protocol=grpc`, gRPC's health checking protocol instead (the path is not used). Docker's `HEALTHCHECK` still applies.",
+  }),
+  'health_check.interval': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: between(10, HOUR_MS),
+    defaultDoc: code(HEALTH_CHECK_DEFAULTS.interval.replace('.000', '')),
+    doc: 'Time between two checks of an endpoint, 10ms to 1h.',
+  }),
+  'health_check.timeout': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: between(10, HOUR_MS),
+    defaultDoc: code(HEALTH_CHECK_DEFAULTS.timeout.replace('.000', '')),
+    doc: 'How long a check may take before it fails, 10ms to 1h.',
+  }),
+  'health_check.healthy_threshold': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: upTo(1000),
+    defaultDoc: code(String(HEALTH_CHECK_DEFAULTS.healthyThreshold)),
+    doc: 'Checks in a row that must pass before an endpoint that failed is used again.',
+  }),
+  'health_check.unhealthy_threshold': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: upTo(1000),
+    defaultDoc: code(String(HEALTH_CHECK_DEFAULTS.unhealthyThreshold)),
+    doc: 'Checks in a row that must fail before an endpoint is no longer used.',
+  }),
+  'outlier.consecutive_5xx': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: upTo(1000),
+    defaultDoc: "`5` (Envoy's)",
+    doc: 'Passive health (cluster `outlier_detection`), on when any `eds.outlier.*` label is set: an endpoint is ejected after this many 5xx answers (or failed connections) in a row.',
+  }),
+  'outlier.base_ejection_time': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: between(1, HOUR_MS),
+    defaultDoc: "`30s` (Envoy's)",
+    doc: 'How long an ejected endpoint stays out, times the number of its ejections.',
+  }),
+  'outlier.max_ejection_percent': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: (value, path) => parseInteger(value, path, 0, 100),
+    defaultDoc: "`10` (Envoy's; at least one endpoint may always be ejected)",
+    doc: 'The most endpoints of the cluster ejected at once, in percent, 0–100.',
+  }),
+  max_connections: label({
+    scope: 'service',
+    option: 'cluster',
+    parse: upTo(MAX_LIMIT),
+    defaultDoc: "`1024` (Envoy's)",
+    doc: 'Circuit breaker (cluster `circuit_breakers`, default priority): connections Envoy opens to the whole cluster at most.',
+  }),
+  max_pending_requests: label({
+    scope: 'service',
+    option: 'cluster',
+    parse: upTo(MAX_LIMIT),
+    defaultDoc: "`1024` (Envoy's)",
+    doc: 'Circuit breaker: requests waiting for a connection at most; more are answered 503 at once.',
+  }),
+  max_requests: label({
+    scope: 'service',
+    option: 'cluster',
+    parse: upTo(MAX_LIMIT),
+    defaultDoc: "`1024` (Envoy's)",
+    doc: 'Circuit breaker: requests in flight to the cluster at most; more are answered 503 at once.',
+  }),
+  max_retries: label({
+    scope: 'service',
+    option: 'cluster',
+    parse: upTo(MAX_LIMIT),
+    defaultDoc: "`3` (Envoy's)",
+    doc: 'Circuit breaker: retries in flight to the cluster at most.',
+  }),
+  timeout: label({
+    scope: 'service',
+    option: 'route',
+    parse: between(0, HOUR_MS),
+    defaultDoc: "`15s` (Envoy's); none with `eds.protocol=grpc`",
+    doc: "The route's `timeout`: how long Envoy waits for the whole answer before it answers 504; `0s` waits for ever.",
+  }),
+  idle_timeout: label({
+    scope: 'service',
+    option: 'route',
+    parse: between(0, HOUR_MS),
+    defaultDoc: 'none',
+    doc: "The route's `idle_timeout`: a stream idle this long is reset; `0s` disables it.",
+  }),
+  retries: label({
+    scope: 'service',
+    option: 'route',
+    parse: (value, path) => parseInteger(value, path, 0, 10),
+    defaultDoc: '`2`, on connection failures only',
+    doc: 'How many times the route retries a request (`retry_policy.num_retries`), 0–10, on another endpoint when it can.',
+  }),
+  retry_on: label({
+    scope: 'service',
+    option: 'route',
+    parse: parseRetryOn,
+    defaultDoc:
+      '`connect-failure,refused-stream` (with `eds.protocol=grpc`, also `unavailable,resource-exhausted`)',
+    doc: `What the route retries on, comma-separated: ${RETRY_CONDITIONS.map(code).join(', ')}. Only failures before the request reached an endpoint are safe for every request.`,
+  }),
+  websocket: label({
+    scope: 'service',
+    option: 'route',
+    parse: parseBoolean,
+    default: false,
+    doc: '`true` lets WebSocket upgrades through the route (`upgrade_configs`).',
+  }),
+  prefix_rewrite: label({
+    scope: 'service',
+    option: 'route',
+    parse: parsePathRewrite,
+    defaultDoc: 'none: the path is passed on unchanged',
+    doc: 'Replaces the matched `eds.path_prefix` before the request goes on: `/api` with `prefix_rewrite=/` sends `/api/users` as `/users`.',
   }),
 } as const;
 
@@ -146,6 +311,16 @@ export type ServiceLabelKey = {
 /** The value a label's parser gives. */
 export type LabelValue<K extends LabelKey> =
   (typeof LABELS)[K] extends LabelSpec<infer T> ? T : never;
+
+/** The keys of the labels that tune a whole service (`LabelSpec.option`). */
+export type OptionKey = {
+  [K in LabelKey]: (typeof LABELS)[K] extends { option: 'cluster' | 'route' } ? K : never;
+}[LabelKey];
+
+/** The keys of the option labels, in declaration order. */
+export const OPTION_KEYS = (Object.keys(LABELS) as LabelKey[]).filter(
+  (key): key is OptionKey => 'option' in LABELS[key],
+);
 
 /** The keys of one scope, in declaration order. */
 export function labelKeys(scope: LabelSpec<unknown>['scope']): LabelKey[] {

@@ -1,6 +1,12 @@
+import {
+  LB_POLICIES,
+  type LbPolicy,
+  type Protocol,
+  PROTOCOLS,
+  RETRY_CONDITIONS,
+} from './option-values.js';
 import { quote } from './quote.js';
 import { fail, ok, type Result } from './result.js';
-import { LB_POLICIES, type LbPolicy } from './service-options.js';
 
 // The value parsers of the labels: each takes the raw text and the path to name in a problem.
 
@@ -45,21 +51,68 @@ export function parseLbPolicy(value: string, path: string): Result<LbPolicy> {
       ]);
 }
 
-/** `250ms`, `2s` or `1.5s`, from 1 ms to 60 s; as a proto3 JSON duration (`"0.250s"`). */
-export function parseConnectTimeout(value: string, path: string): Result<string> {
-  const match = /^(\d{1,5})(?:\.(\d{1,3}))?(ms|s)$/.exec(value);
-  const ms = match
-    ? match[3] === 'ms'
-      ? match[2] === undefined
-        ? Number(match[1])
-        : NaN
-      : Number(match[1]) * 1000 + Number((match[2] ?? '').padEnd(3, '0'))
-    : NaN;
-  if (!(ms >= 1 && ms <= 60_000))
+/** Milliseconds per unit of a duration label. */
+const HOUR_MS = 3_600_000;
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: HOUR_MS };
+
+/**
+ * A duration such as `250ms`, `2s`, `1.5s`, `5m` or `1h` (up to 3 decimals, none for `ms`),
+ * from `minMs` to `maxMs`, as a proto3 JSON duration (`"0.250s"`).
+ */
+export function parseDuration(
+  value: string,
+  path: string,
+  minMs: number,
+  maxMs: number,
+): Result<string> {
+  const match = /^(\d{1,5})(?:\.(\d{1,3}))?(ms|s|m|h)$/.exec(value);
+  const unit = UNIT_MS[match?.[3] ?? ''] ?? NaN;
+  const fraction = match?.[2];
+  const ms =
+    match && !(unit === 1 && fraction !== undefined)
+      ? ((Number(match[1]) * 1000 + Number((fraction ?? '').padEnd(3, '0'))) * unit) / 1000
+      : NaN;
+  if (!(Number.isInteger(ms) && ms >= minMs && ms <= maxMs))
     return fail([
-      `${path}: expected a duration from 1ms to 60s (e.g. 250ms, 2s), got ${quote(value)}`,
+      `${path}: expected a duration from ${formatMs(minMs)} to ${formatMs(maxMs)} (e.g. 250ms, 2s, 5m), got ${quote(value)}`,
     ]);
   return ok(`${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}s`);
+}
+
+function formatMs(ms: number): string {
+  if (ms >= HOUR_MS && ms % HOUR_MS === 0) return `${ms / HOUR_MS}h`;
+  return ms % 1000 === 0 && ms > 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** `http1`, `http2`, `grpc` or `h2c`, in any case. */
+export function parseProtocol(value: string, path: string): Result<Protocol> {
+  const protocol = PROTOCOLS.find((name) => name === value.toLowerCase());
+  return protocol
+    ? ok(protocol)
+    : fail([`${path}: expected one of ${PROTOCOLS.join(', ')}, got ${quote(value)}`]);
+}
+
+/**
+ * A comma-separated list of Envoy's retry conditions (`x-envoy-retry-on` and
+ * `x-envoy-retry-grpc-on`), each once, in the order given.
+ */
+export function parseRetryOn(value: string, path: string): Result<string> {
+  const conditions = [
+    ...new Set(
+      value
+        .split(',')
+        .map((item) => item.trim().toLowerCase())
+        .filter((item) => item !== ''),
+    ),
+  ];
+  const unknown = conditions.filter(
+    (condition) => !(RETRY_CONDITIONS as readonly string[]).includes(condition),
+  );
+  if (conditions.length === 0 || unknown.length > 0)
+    return fail([
+      `${path}: expected retry conditions separated by commas, among ${RETRY_CONDITIONS.join(', ')}; got ${quote(value)}`,
+    ]);
+  return ok(conditions.join(','));
 }
 
 const HOST_LABEL = '[a-z0-9]([a-z0-9_-]*[a-z0-9])?';
@@ -103,17 +156,33 @@ function isDomain(domain: string): boolean {
 
 /** Path characters of RFC 3986 (`pchar`), segment by segment. */
 const PATH = /^(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*\/?$/;
+const QUERY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
 const MAX_PATH_LENGTH = 1024;
+const PATH_PROBLEM = 'a path starting with / (such as /api), with no fragment or spaces';
+
+function isPath(value: string): boolean {
+  return value.startsWith('/') && value.length <= MAX_PATH_LENGTH && PATH.test(value);
+}
 
 /**
  * The path prefix a service's route matches: `/` (everything), or `/api`, which matches `/api`
  * and everything under `/api/` but not `/apiary`. A trailing `/` is dropped (`/api/` is `/api`).
  */
 export function parsePathPrefix(value: string, path: string): Result<string> {
-  if (value.startsWith('/') && value.length <= MAX_PATH_LENGTH && PATH.test(value)) {
+  if (isPath(value))
     return ok(value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value);
-  }
-  return fail([
-    `${path}: expected a path starting with / (such as /api), with no query, fragment or spaces, got ${quote(value)}`,
-  ]);
+  return fail([`${path}: expected ${PATH_PROBLEM} and no query, got ${quote(value)}`]);
+}
+
+/** What replaces the matched path prefix (`/`, `/v2/`): a path, kept exactly as given. */
+export function parsePathRewrite(value: string, path: string): Result<string> {
+  if (isPath(value)) return ok(value);
+  return fail([`${path}: expected ${PATH_PROBLEM} and no query, got ${quote(value)}`]);
+}
+
+/** The path an HTTP health check asks for: a path, optionally with a query (`/health?full=1`). */
+export function parseRequestPath(value: string, path: string): Result<string> {
+  const [pathPart = '', query] = value.split(/\?(.*)/s, 2);
+  if (isPath(pathPart) && (query === undefined || QUERY.test(query))) return ok(value);
+  return fail([`${path}: expected ${PATH_PROBLEM}, got ${quote(value)}`]);
 }

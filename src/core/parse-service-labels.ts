@@ -1,5 +1,13 @@
 import type { Locality } from './endpoint.js';
-import { labelKeys, LABELS, type LabelValue, type ServiceLabelKey } from './labels.js';
+import { findClosest } from './find-closest.js';
+import {
+  labelKeys,
+  LABELS,
+  type LabelValue,
+  OPTION_KEYS,
+  type OptionKey,
+  type ServiceLabelKey,
+} from './labels.js';
 import { parseClusterName } from './parse-cluster-name.js';
 import { quote } from './quote.js';
 import { fail, ok, type Result } from './result.js';
@@ -31,6 +39,7 @@ export interface ServiceBinding {
 const ENDPOINT_KEYS = labelKeys('service') as readonly ServiceLabelKey[];
 type EndpointKey = ServiceLabelKey;
 const CONTAINER_KEYS = labelKeys('container');
+const ENDPOINT_KEYS_LONGEST_FIRST = [...ENDPOINT_KEYS].sort((a, b) => b.length - a.length);
 
 /** True when any label starts with `<prefix>.`: the container is one the agent should look at. */
 export function hasPrefixedLabels(
@@ -61,13 +70,10 @@ export function parseServiceLabels(
   for (const [key, value] of Object.entries(labels)) {
     if (!key.startsWith(`${prefix}.`)) continue;
     if (key.startsWith(servicesPrefix)) {
-      const rest = key.slice(servicesPrefix.length);
-      const dot = rest.lastIndexOf('.');
-      const cluster = dot > 0 ? rest.slice(0, dot) : '';
-      const field = rest.slice(dot + 1);
+      const { cluster, field } = splitClusterKey(key.slice(servicesPrefix.length));
       if (cluster === '' || !isEndpointKey(field)) {
         problems.push(
-          `${labelPath(key)}: expected ${servicesPrefix}<cluster>.<${ENDPOINT_KEYS.join('|')}>`,
+          `${labelPath(key)}: expected ${servicesPrefix}<cluster>.<key>, <key> being a label that may be set per cluster${hint(field, ENDPOINT_KEYS)}`,
         );
         continue;
       }
@@ -86,7 +92,7 @@ export function parseServiceLabels(
       top.set(field, value);
     } else {
       problems.push(
-        `${labelPath(key)}: unknown label; known: ${[...CONTAINER_KEYS, ...ENDPOINT_KEYS].map((k) => `${prefix}.${k}`).join(', ')}, ${servicesPrefix}<cluster>.<key>`,
+        `${labelPath(key)}: unknown label${hint(field, [...CONTAINER_KEYS, ...ENDPOINT_KEYS], `${prefix}.`)}`,
       );
     }
   }
@@ -158,12 +164,7 @@ function toBinding(
     },
     canary: read('canary'),
     network: read('network'),
-    serviceOptions: toServiceOptions({
-      lbPolicy: read('lb_policy'),
-      connectTimeout: read('connect_timeout'),
-      domains: read('domains'),
-      pathPrefix: read('path_prefix'),
-    }),
+    serviceOptions: toServiceOptions(read),
     portLabel: source('port'),
     networkLabel: source('network'),
   };
@@ -175,8 +176,34 @@ export function labelPath(key: string): string {
   return `labels[${quote(key)}]`;
 }
 
-function toServiceOptions(options: ServiceOptions): ServiceOptions | undefined {
-  return Object.values(options).every((value) => value === undefined) ? undefined : options;
+/** The option labels set, each read once; undefined when none is. */
+function toServiceOptions(
+  read: <K extends OptionKey>(key: K) => LabelValue<K> | undefined,
+): ServiceOptions | undefined {
+  const set = OPTION_KEYS.flatMap((key) => {
+    const value = read(key);
+    return value === undefined ? [] : [[key, value] as const];
+  });
+  return set.length === 0 ? undefined : Object.fromEntries(set);
+}
+
+/**
+ * `api.port` → cluster `api`, key `port`; `api.v2.health_check.path` → cluster `api.v2`, key
+ * `health_check.path`. A key may hold a dot, and so may a cluster name: the longest key the
+ * text ends with wins; with none, the text after the last dot is the (unknown) key.
+ */
+function splitClusterKey(rest: string): { cluster: string; field: string } {
+  const known = ENDPOINT_KEYS_LONGEST_FIRST.find((key) => rest.endsWith(`.${key}`));
+  const field = known ?? rest.slice(rest.lastIndexOf('.') + 1);
+  return { cluster: rest.slice(0, Math.max(0, rest.length - field.length - 1)), field };
+}
+
+/** `; did you mean eds.port?` when a known key is a typo away from `field`; else the way to list them. */
+function hint(field: string, known: readonly string[], prefix = ''): string {
+  const closest = findClosest(field, known);
+  return closest !== undefined
+    ? `; did you mean ${prefix}${closest}?`
+    : ' (eds-agent --help lists the labels)';
 }
 
 function isEndpointKey(key: string): key is EndpointKey {

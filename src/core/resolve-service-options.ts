@@ -1,15 +1,6 @@
 import type { Endpoint } from './endpoint.js';
-import type { ServiceLabelKey } from './labels.js';
+import { OPTION_KEYS, type OptionKey } from './labels.js';
 import type { OptionConflict, ServiceOptions } from './service-options.js';
-
-/** The label that sets each option. */
-const OPTION_LABELS: Readonly<Record<keyof ServiceOptions, ServiceLabelKey>> = {
-  lbPolicy: 'lb_policy',
-  connectTimeout: 'connect_timeout',
-  domains: 'domains',
-  pathPrefix: 'path_prefix',
-};
-const OPTION_KEYS = Object.keys(OPTION_LABELS) as (keyof ServiceOptions)[];
 
 /** A service's options, and the containers whose labels for them lost. */
 export interface ResolvedOptions {
@@ -39,7 +30,7 @@ interface Votes {
  * resolving costs the number of distinct values set, not the number of endpoints.
  */
 export class OptionTally {
-  readonly #votes = new Map<keyof ServiceOptions, Map<string, Votes>>(
+  readonly #votes = new Map<OptionKey, Map<string, Votes>>(
     OPTION_KEYS.map((key) => [key, new Map()]),
   );
   #resolved: ResolvedOptions | undefined;
@@ -67,8 +58,11 @@ export class OptionTally {
     if (this.#resolved) return this.#resolved;
     const conflicts: OptionConflict[] = [];
     const options = Object.fromEntries(
-      OPTION_KEYS.map((key) => [key, this.#winner(key, conflicts)]),
-    ) as unknown as ServiceOptions;
+      OPTION_KEYS.flatMap((key) => {
+        const value = this.#winner(key, conflicts);
+        return value === undefined ? [] : [[key, value]];
+      }),
+    ) as ServiceOptions;
     this.#resolved = { options, conflicts };
     return this.#resolved;
   }
@@ -82,13 +76,13 @@ export class OptionTally {
     for (const key of OPTION_KEYS) {
       const value = set[key];
       if (value === undefined) continue;
-      const text = Array.isArray(value) ? value.join(',') : String(value);
+      const text = toOptionText(value) ?? '';
       visit(this.#votes.get(key) as Map<string, Votes>, text, value);
       this.#resolved = undefined;
     }
   }
 
-  #winner(key: keyof ServiceOptions, conflicts: OptionConflict[]): unknown {
+  #winner(key: OptionKey, conflicts: OptionConflict[]): unknown {
     const ranked = [...(this.#votes.get(key) ?? [])].sort(
       ([a, x], [b, y]) => y.endpoints.size - x.endpoints.size || (a < b ? -1 : 1),
     );
@@ -100,7 +94,7 @@ export class OptionTally {
         conflicts.push({
           container: endpoint.hostname,
           containerId: endpoint.containerId,
-          message: `${OPTION_LABELS[key]} "${text}" is not used: the containers of this service disagree (${tally.join(', ')}); using "${winner[0]}"`,
+          message: `${key} "${text}" is not used: the containers of this service disagree (${tally.join(', ')}); using "${winner[0]}"`,
         });
       }
     }
@@ -122,11 +116,12 @@ function byContainer(a: Endpoint, b: Endpoint): number {
 
 /** True when both set every option alike. */
 export function sameServiceOptions(a: ServiceOptions, b: ServiceOptions): boolean {
-  return (
-    a.lbPolicy === b.lbPolicy &&
-    a.connectTimeout === b.connectTimeout &&
-    a.pathPrefix === b.pathPrefix &&
-    (a.domains ?? []).join(',') === (b.domains ?? []).join(',') &&
-    (a.domains === undefined) === (b.domains === undefined)
-  );
+  return OPTION_KEYS.every((key) => toOptionText(a[key]) === toOptionText(b[key]));
+}
+
+/** An option's value as text, to compare and count it: a list joined with commas. */
+function toOptionText(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -1,42 +1,15 @@
-/** Envoy's load-balancing policies a label may choose (`eds.lb_policy`). */
-export const LB_POLICIES = [
-  'ROUND_ROBIN',
-  'LEAST_REQUEST',
-  'RANDOM',
-  'RING_HASH',
-  'MAGLEV',
-] as const;
-export type LbPolicy = (typeof LB_POLICIES)[number];
-
-/** A cluster's load-balancing policy unless a label says otherwise. */
-export const DEFAULT_LB_POLICY: LbPolicy = 'ROUND_ROBIN';
-/** How long Envoy waits for a connection to an endpoint, unless a label says otherwise. */
-export const DEFAULT_CONNECT_TIMEOUT = '1s';
-/** The path prefix a service's route matches unless a label says otherwise: every path. */
-export const DEFAULT_PATH_PREFIX = '/';
+import type { LabelValue, OptionKey } from './labels.js';
 
 /**
- * How a container's labels tune its service: the Envoy cluster (`lb_policy`,
- * `connect_timeout`) and the routes to it (`domains`, `path_prefix`). `undefined` means the
- * default.
+ * How a service's labels tune it: its Envoy cluster and the routes to it, one entry per
+ * option label (`LabelSpec.option`), keyed as the label is (`lb_policy`,
+ * `health_check.path`). An option not set is absent: the default. Its containers may
+ * disagree; `resolveServiceOptions` settles on one value each.
  */
-export interface ServiceOptions {
-  readonly lbPolicy: LbPolicy | undefined;
-  /** A proto3 JSON duration, e.g. `"0.250s"`. */
-  readonly connectTimeout: string | undefined;
-  /** Host names the service answers at, sorted; the default is `<service>` and `<service>.localhost`. */
-  readonly domains: readonly string[] | undefined;
-  /** The path prefix its route matches, without a trailing `/`; the default is `/`. */
-  readonly pathPrefix: string | undefined;
-}
+export type ServiceOptions = { readonly [K in OptionKey]?: LabelValue<K> };
 
 /** No option set: every default. */
-export const DEFAULT_SERVICE_OPTIONS: ServiceOptions = {
-  lbPolicy: undefined,
-  connectTimeout: undefined,
-  domains: undefined,
-  pathPrefix: undefined,
-};
+export const DEFAULT_SERVICE_OPTIONS: ServiceOptions = {};
 
 /** One container whose label for an option lost to the value the others set. */
 export interface OptionConflict {

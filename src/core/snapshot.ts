@@ -167,6 +167,15 @@ function emptyClusterResource(name: string): ClusterResource {
   };
 }
 
+/**
+ * What a cluster whose last endpoint went is served while its routes are kept (`--route-grace`):
+ * no endpoints, so Envoy answers `503 no healthy upstream` rather than `404`, and its options,
+ * so its Cluster and routes stay exactly as they were.
+ */
+export function toRetainedClusterResource(last: ClusterResource): ClusterResource {
+  return { ...emptyClusterResource(last.name), options: last.options };
+}
+
 /** A service's Cluster, API listener and gRPC route configuration, from its options. */
 export function buildServiceResources(name: string, options: ServiceOptions): ServiceResources {
   return {
@@ -214,6 +223,8 @@ export function applyClusterResources(
   const assignments: string[] = [];
   /** Services that came, went or changed their options. */
   const touched: string[] = [];
+  /** Whether a service was kept with no endpoints, or got some back: its claims may change. */
+  let idleChanged = false;
   for (const [name, after] of updates) {
     const before = snapshot.clusters.get(name);
     if (after === undefined) {
@@ -224,6 +235,7 @@ export function applyClusterResources(
     const sameOptions = before !== undefined && sameServiceOptions(before.options, after.options);
     if (before?.version === after.version && sameOptions) continue;
     clusters.set(name, after);
+    if (before !== undefined && isIdle(before) !== isIdle(after)) idleChanged = true;
     if (before?.version !== after.version) assignments.push(name);
     if (!sameOptions) {
       services.set(name, buildServiceResources(name, after.options));
@@ -233,10 +245,12 @@ export function applyClusterResources(
   if (assignments.length === 0 && touched.length === 0) return { snapshot, change: NO_CHANGE };
 
   let routes = snapshot.routes;
-  if (touched.length > 0) {
+  if (touched.length > 0 || idleChanged) {
     const rebuilt = toRoutesResource(
       routes.json.name,
-      [...clusters.values()].map((cluster) => [cluster.name, cluster.options] as const),
+      [...clusters.values()].map(
+        (cluster) => [cluster.name, cluster.options, isIdle(cluster)] as const,
+      ),
     );
     // A conflict can come or go with no change to what is routed: keep it, for the log.
     if (rebuilt.version !== routes.version || !sameConflicts(rebuilt, routes)) routes = rebuilt;
@@ -267,9 +281,14 @@ export function applyClusterResources(
   };
 }
 
+/** A cluster kept with no endpoints (`toRetainedClusterResource`). */
+function isIdle(cluster: ClusterResource): boolean {
+  return cluster.version === EMPTY_CLUSTER_VERSION;
+}
+
 function toRoutesResource(
   name: string,
-  services: readonly (readonly [string, ServiceOptions])[],
+  services: readonly (readonly [string, ServiceOptions, boolean?])[],
 ): RoutesResource {
   const { json, conflicts } = buildRouteConfiguration(name, services);
   return { ...toVersioned(json), conflicts };

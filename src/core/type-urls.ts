@@ -31,6 +31,10 @@ export const ROUTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.htt
 export const PREVIOUS_HOSTS_PREDICATE_TYPE_URL =
   'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate';
 
+/** A cluster's options for HTTP to its endpoints: the protocol (`eds.protocol`). */
+export const HTTP_PROTOCOL_OPTIONS_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
 /**
  * The resource types served over xDS, in the order a change that removes nothing is pushed:
  * clusters and their endpoints before the listeners and routes that name them.
@@ -47,6 +51,7 @@ export const EMBEDDED_TYPE_URLS = [
   HTTP_CONNECTION_MANAGER_TYPE_URL,
   ROUTER_TYPE_URL,
   PREVIOUS_HOSTS_PREDICATE_TYPE_URL,
+  HTTP_PROTOCOL_OPTIONS_TYPE_URL,
 ] as const;
 
 /** `type.googleapis.com/envoy.config.cluster.v3.Cluster` → `envoy.config.cluster.v3.Cluster`. */

@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/service-options.js';
 import { eventually } from '../support/eventually.js';
 import { anEndpoint } from '../support/records.js';
 import {
@@ -162,7 +161,7 @@ describe('the gRPC xDS server, state of the world over ADS', () => {
     const tuned = (address: string, lbPolicy: 'LEAST_REQUEST' | 'MAGLEV') =>
       anEndpoint({
         address,
-        serviceOptions: { ...DEFAULT_SERVICE_OPTIONS, lbPolicy, connectTimeout: '0.250s' },
+        serviceOptions: { lb_policy: lbPolicy, connect_timeout: '0.250s' },
       });
     store.apply([['docker:a', [tuned('10.0.0.1', 'LEAST_REQUEST')]]]);
     const ads = connect();

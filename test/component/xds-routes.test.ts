@@ -53,7 +53,7 @@ describe('routes for Envoy over ADS (state of the world)', () => {
   it("serves the route configuration Envoy's listener names, a virtual host per service", async () => {
     const { store, connect } = await startServer();
     serve(store, 'web', '10.0.0.1');
-    labelled(store, 'api', '10.0.1.1', { domains: ['web.localhost'], pathPrefix: '/api' });
+    labelled(store, 'api', '10.0.1.1', { domains: ['web.localhost'], path_prefix: '/api' });
     const ads = connect();
     ads.send({ type_url: RDS, resource_names: ['eds-agent'] });
     const routes = await ads.next();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { buildCluster } from '../../src/core/build-cluster.js';
-import { DEFAULT_SERVICE_OPTIONS, LB_POLICIES } from '../../src/core/service-options.js';
+import { LB_POLICIES } from '../../src/core/option-values.js';
+import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/service-options.js';
 import { CLUSTER_TYPE_URL } from '../../src/core/type-urls.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
 import { checkProtoJson } from './support/check-proto-json.js';
@@ -22,8 +23,8 @@ describe('the Cluster resource of a service', () => {
     (policy) => {
       const cluster = buildCluster('web', {
         ...DEFAULT_SERVICE_OPTIONS,
-        lbPolicy: policy,
-        connectTimeout: '0.250s',
+        lb_policy: policy,
+        connect_timeout: '0.250s',
       });
       expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', cluster)).toEqual([]);
     },

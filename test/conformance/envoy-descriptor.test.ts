@@ -52,8 +52,8 @@ const served: readonly [typeUrl: string, json: object][] = [
     CLUSTER_TYPE_URL,
     buildCluster('api', {
       ...DEFAULT_SERVICE_OPTIONS,
-      lbPolicy: 'MAGLEV',
-      connectTimeout: '0.250s',
+      lb_policy: 'MAGLEV',
+      connect_timeout: '0.250s',
     }),
   ],
   [LISTENER_TYPE_URL, buildApiListener('web')],
@@ -64,7 +64,7 @@ const served: readonly [typeUrl: string, json: object][] = [
       ['web', DEFAULT_SERVICE_OPTIONS],
       [
         'api',
-        { ...DEFAULT_SERVICE_OPTIONS, domains: ['shop.test', '*.api.test'], pathPrefix: '/v1' },
+        { ...DEFAULT_SERVICE_OPTIONS, domains: ['shop.test', '*.api.test'], path_prefix: '/v1' },
       ],
     ]).json,
   ],

@@ -1,14 +1,12 @@
 import type { Container } from 'dockerode';
 import { describe, expect, it } from 'vitest';
 
-import { agentRoutes, toAdsBootstrap } from '../support/ads-bootstrap.js';
 import { serveHostname } from '../support/docker-harness.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
 import { answeredBy, sendRequests } from '../support/http-load.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
-import { useEnvoys } from '../support/use-envoys.js';
 
 // A real Envoy with one listener and no cluster or route of any service: its listener takes
 // the agent's route configuration over ADS (RDS), which the agent derives from labels. The
@@ -18,13 +16,9 @@ import { useEnvoys } from '../support/use-envoys.js';
 describe.skipIf(!ENVOY_SCENARIOS_RUN)('Envoy routed by labels (RDS from the agent)', () => {
   const stage = useEnvoyStage();
   const { serviceFor, upstream } = stage;
-  const envoys = useEnvoys();
   const idOf = (container: Container) => container.id.slice(0, 12);
-  const startEnvoy = () => {
-    const port = stage.agent.agent.grpcPort;
-    if (port === undefined) throw new Error('the agent runs without its gRPC server');
-    return envoys.start(toAdsBootstrap(port, 'GRPC', agentRoutes()));
-  };
+  const startEnvoy = stage.envoyRoutedByAgent;
+
   /** Requests to Envoy with this Host header and path. */
   const ask = (envoy: EnvoyUnderTest, host: string, path = '/', count = 6) =>
     sendRequests(`${envoy.url}${path.slice(1)}`, count, { host });
@@ -63,7 +57,7 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN)('Envoy routed by labels (RDS from the agen
     expect((await answers(envoy, `${api}.localhost`)).failures[0]).toMatch(/^404/);
   });
 
-  it('makes a new service reachable as <service>.localhost at once, and a removed one answers 404', async () => {
+  it('makes a new service reachable as <service>.localhost at once, and a removed one answers 503 (its routes kept for the route grace)', async () => {
     const envoy = await startEnvoy();
     const service = serviceFor('fresh');
     const host = `${service}.localhost`;
@@ -77,9 +71,10 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN)('Envoy routed by labels (RDS from the agen
     );
     await container.remove({ force: true });
     await eventually(
-      'the removed service answers 404',
+      'the removed service answers 503 no healthy upstream',
       () => answers(envoy, host),
-      ({ by, failures }) => by.length === 0 && failures.every((f) => f.startsWith('404')),
+      ({ by, failures }) =>
+        by.length === 0 && failures.every((f) => f === '503 no healthy upstream'),
     );
   });
 

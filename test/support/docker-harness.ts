@@ -22,6 +22,7 @@ const APPLETS = [
   'true',
   'cat',
   'wget',
+  'chmod',
 ];
 
 /**
@@ -50,6 +51,34 @@ export function serveHostnameDrainingOnTerm(drainSeconds: number, port = 8000): 
       `trap 'sleep ${drainSeconds}; kill $server' TERM`,
       // `wait` returns when the trap fires; the trap runs; the second `wait` reaps the server.
       'wait $server; wait $server',
+    ].join('\n'),
+  ];
+}
+
+/**
+ * A shell command for the test image: a server on `port` whose answers a test can turn bad
+ * from inside the container (`docker exec`), for Envoy's health checks, outlier detection,
+ * limits and timeouts:
+ * - `/` answers the container's hostname;
+ * - `/health` answers 200 while `/www/health` exists (`rm` it: 404);
+ * - `/cgi-bin/status` answers the hostname, or `503` while `/tmp/fail` exists;
+ * - `/cgi-bin/slow` answers the hostname after one second.
+ */
+export function serveTurnableProbe(port = 8000): string[] {
+  const cgi = (name: string, body: string) =>
+    `cat > /www/cgi-bin/${name} <<'EOF'\n#!/bin/sh\n${body}\nEOF\nchmod +x /www/cgi-bin/${name}`;
+  const answer = 'echo "Content-Type: text/plain"; echo; hostname';
+  return [
+    'sh',
+    '-c',
+    [
+      'mkdir -p /www/cgi-bin && hostname > /www/index.html && echo ok > /www/health',
+      cgi(
+        'status',
+        `if test -e /tmp/fail; then echo "Status: 503 Service Unavailable"; echo "Content-Type: text/plain"; echo; echo failing; else ${answer}; fi`,
+      ),
+      cgi('slow', `sleep 1; ${answer}`),
+      `exec httpd -f -p ${port} -h /www`,
     ].join('\n'),
   ];
 }

@@ -14,6 +14,10 @@ export interface EnvoyHost {
   readonly edsHealth: string;
   readonly weight: number;
   readonly priority: number;
+  /** Envoy's own active health check failed it (`eds.health_check.*`). */
+  readonly failedActiveHealthCheck: boolean;
+  /** Outlier detection ejected it (`eds.outlier.*`). */
+  readonly ejected: boolean;
 }
 
 /** A running Envoy on loopback. */
@@ -36,7 +40,11 @@ interface ClustersJson {
     name: string;
     host_statuses?: {
       address: { socket_address: { address: string; port_value: number } };
-      health_status: { eds_health_status?: string };
+      health_status: {
+        eds_health_status?: string;
+        failed_active_health_check?: boolean;
+        failed_outlier_check?: boolean;
+      };
       weight?: number;
       priority?: number;
     }[];
@@ -147,6 +155,8 @@ export async function hostsOf(adminUrl: string, cluster: string): Promise<EnvoyH
       edsHealth: host.health_status.eds_health_status ?? 'UNKNOWN',
       weight: host.weight ?? 1,
       priority: host.priority ?? 0,
+      failedActiveHealthCheck: host.health_status.failed_active_health_check === true,
+      ejected: host.health_status.failed_outlier_check === true,
     }))
     .sort((a, b) => a.address.localeCompare(b.address));
 }

@@ -1,6 +1,7 @@
 import type { Container } from 'dockerode';
 import { afterAll, beforeAll } from 'vitest';
 
+import { agentRoutes, toAdsBootstrap } from './ads-bootstrap.js';
 import { startTestAgent, type TestAgent } from './agent-harness.js';
 import { type ContainerSpec, DockerHarness } from './docker-harness.js';
 import { toTestBootstrap } from './envoy-bootstrap.js';
@@ -25,22 +26,27 @@ export interface EnvoyStage {
   ) => Promise<Container>;
   /** A real Envoy running examples/host-mode/envoy.yaml against the agent, asking for `service`; stopped after the test. */
   readonly envoyFor: (service: string) => Promise<EnvoyUnderTest>;
+  /**
+   * A real Envoy fed over ADS by the agent with everything: clusters, endpoints, and the
+   * routes of its listener (RDS, the agent's route configuration); stopped after the test.
+   */
+  readonly envoyRoutedByAgent: () => Promise<EnvoyUnderTest>;
 }
 
 /**
  * The stage of the Envoy scenarios, for the enclosing `describe`: the test image, the agent
- * in-process in host mode, and Envoys on the host fed by it. Traffic stays on loopback: Envoy
+ * in-process in host mode (with `agentArgs` besides), and Envoys on the host fed by it. Traffic stays on loopback: Envoy
  * listens on 127.0.0.1 and dials the ports the containers publish there. Everything is
  * removed after the last test.
  */
-export function useEnvoyStage(): EnvoyStage {
+export function useEnvoyStage(agentArgs: readonly string[] = []): EnvoyStage {
   const docker = new DockerHarness();
   const envoys = useEnvoys();
   let agent: TestAgent | undefined;
 
   beforeAll(async () => {
     await docker.buildImage();
-    agent = await startTestAgent(['--address-mode', 'host']);
+    agent = await startTestAgent(['--address-mode', 'host', ...agentArgs]);
   });
   afterAll(async () => {
     await agent?.stop();
@@ -65,5 +71,10 @@ export function useEnvoyStage(): EnvoyStage {
       }),
     envoyFor: (service) =>
       envoys.start(toTestBootstrap({ agentPort: started().port, serviceName: service })),
+    envoyRoutedByAgent: () => {
+      const port = started().agent.grpcPort;
+      if (port === undefined) throw new Error('the agent runs without its gRPC server');
+      return envoys.start(toAdsBootstrap(port, 'GRPC', agentRoutes()));
+    },
   };
 }

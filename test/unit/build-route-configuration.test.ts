@@ -28,6 +28,19 @@ function summarize(services: ReturnType<typeof service>[]): string[] {
 }
 
 describe('buildRouteConfiguration', () => {
+  it('gives a domain claimed by a service kept with no endpoints to one that has some, and says why', () => {
+    const { json, conflicts } = buildRouteConfiguration('eds-agent', [
+      [...service('claim-a', { domains: ['shop.test'] }), true],
+      service('claim-b', { domains: ['shop.test'] }),
+    ]);
+    expect(json.virtual_hosts.map((host) => [host.name, host.domains])).toEqual([
+      ['claim-b', ['shop.test']],
+    ]);
+    expect(conflicts.map((conflict) => conflict.message)).toEqual([
+      'shop.test is claimed by services claim-b and claim-a; routing it to claim-b (the other has no endpoints)',
+    ]);
+  });
+
   it('routes each service at <service> and <service>.localhost by default', () => {
     expect(summarize([service('web'), service('api')])).toEqual([
       'api: api api.localhost → /=api',
@@ -41,7 +54,7 @@ describe('buildRouteConfiguration', () => {
 
   it('routes at the domains a label names instead, with a path prefix', () => {
     expect(
-      summarize([service('web', { domains: ['*.shop.test', 'shop.test'], pathPrefix: '/store' })]),
+      summarize([service('web', { domains: ['*.shop.test', 'shop.test'], path_prefix: '/store' })]),
     ).toEqual(['web: *.shop.test shop.test → /store=web']);
   });
 
@@ -49,8 +62,8 @@ describe('buildRouteConfiguration', () => {
     expect(
       summarize([
         service('web', { domains: ['shop.test'] }),
-        service('api', { domains: ['shop.test'], pathPrefix: '/api' }),
-        service('v2', { domains: ['shop.test'], pathPrefix: '/api/v2' }),
+        service('api', { domains: ['shop.test'], path_prefix: '/api' }),
+        service('v2', { domains: ['shop.test'], path_prefix: '/api/v2' }),
       ]),
     ).toEqual(['api+v2+web: shop.test → /api/v2=v2, /api=api, /=web']);
   });
@@ -92,7 +105,7 @@ describe('buildRouteConfiguration', () => {
   it('is the same whatever the order of the services', () => {
     const services = [
       service('web', { domains: ['shop.test'] }),
-      service('api', { domains: ['shop.test'], pathPrefix: '/api' }),
+      service('api', { domains: ['shop.test'], path_prefix: '/api' }),
       service('b', { domains: ['x.test'] }),
       service('a', { domains: ['x.test'] }),
     ];

@@ -12,7 +12,6 @@ import {
   groupServedEndpoints,
 } from '../../src/core/group-served-endpoints.js';
 import { resolveServiceOptions } from '../../src/core/resolve-service-options.js';
-import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/service-options.js';
 import { anEndpoint } from '../support/records.js';
 
 // The index keeps a cluster up to date change by change; grouping from scratch is its
@@ -38,7 +37,7 @@ const anyEndpoint = fc
     anEndpoint({
       ...fields,
       locality: { region: '', zone, subZone: '' },
-      ...(lbPolicy ? { serviceOptions: { ...DEFAULT_SERVICE_OPTIONS, lbPolicy } } : {}),
+      ...(lbPolicy ? { serviceOptions: { lb_policy: lbPolicy } } : {}),
     }),
   );
 

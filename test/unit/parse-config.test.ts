@@ -35,6 +35,7 @@ describe('parseConfig', () => {
         },
       ],
       engineGraceMs: 60_000,
+      routeGraceMs: 300_000,
       address: {
         addressMode: 'container',
         hostIp: '127.0.0.1',
@@ -96,6 +97,8 @@ describe('parseConfig', () => {
         'on',
         '--swarm-resync',
         '1m',
+        '--route-grace',
+        '0',
         '--engine-grace',
         '5s',
       ]),
@@ -119,6 +122,7 @@ describe('parseConfig', () => {
         },
       ],
       engineGraceMs: 5000,
+      routeGraceMs: 0,
       address: {
         addressMode: 'host',
         hostIp: '::1',

@@ -12,7 +12,7 @@ describe('buildCluster', () => {
   it('defaults to round robin and a 1 s connect timeout, and takes what the labels chose', () => {
     expect(buildCluster('web')).toMatchObject({ lb_policy: 'ROUND_ROBIN', connect_timeout: '1s' });
     expect(
-      buildCluster('web', { ...NONE, lbPolicy: 'MAGLEV', connectTimeout: '0.250s' }),
+      buildCluster('web', { ...NONE, lb_policy: 'MAGLEV', connect_timeout: '0.250s' }),
     ).toMatchObject({ lb_policy: 'MAGLEV', connect_timeout: '0.250s' });
   });
 });
@@ -28,17 +28,17 @@ describe('resolveServiceOptions', () => {
 
   it('takes the value most containers set, then the first in sort order, and names each container that lost', () => {
     const endpoints = [
-      labelled('web-1', { lbPolicy: 'RANDOM', domains: ['a.test'] }),
-      labelled('web-2', { lbPolicy: 'MAGLEV', connectTimeout: '2.000s', domains: ['b.test'] }),
-      labelled('web-3', { lbPolicy: 'MAGLEV', domains: ['b.test'] }),
+      labelled('web-1', { lb_policy: 'RANDOM', domains: ['a.test'] }),
+      labelled('web-2', { lb_policy: 'MAGLEV', connect_timeout: '2.000s', domains: ['b.test'] }),
+      labelled('web-3', { lb_policy: 'MAGLEV', domains: ['b.test'] }),
       anEndpoint({ address: '10.0.0.4' }),
     ];
     const resolved = resolveServiceOptions(endpoints);
     expect(resolved.options).toEqual({
-      lbPolicy: 'MAGLEV',
-      connectTimeout: '2.000s',
+      lb_policy: 'MAGLEV',
+      connect_timeout: '2.000s',
       domains: ['b.test'],
-      pathPrefix: undefined,
+      path_prefix: undefined,
     });
     expect(resolved.conflicts).toEqual([
       {
@@ -60,10 +60,10 @@ describe('resolveServiceOptions', () => {
 
   it('breaks a tie by sort order', () => {
     const tie = resolveServiceOptions([
-      labelled('web-1', { pathPrefix: '/b' }),
-      labelled('web-2', { pathPrefix: '/a' }),
+      labelled('web-1', { path_prefix: '/b' }),
+      labelled('web-2', { path_prefix: '/a' }),
     ]);
-    expect(tie.options.pathPrefix).toBe('/a');
+    expect(tie.options.path_prefix).toBe('/a');
     expect(tie.conflicts.map((conflict) => conflict.container)).toEqual(['web-1']);
   });
 

@@ -56,7 +56,7 @@ describe('what a change of the snapshot names', () => {
 
   it('a new load-balancing label: the cluster', () => {
     const { snapshot } = apply(EMPTY_SNAPSHOT, 'web', [web('10.0.0.1')]);
-    const { change } = apply(snapshot, 'web', [web('10.0.0.1', { lbPolicy: 'RANDOM' })]);
+    const { change } = apply(snapshot, 'web', [web('10.0.0.1', { lb_policy: 'RANDOM' })]);
     expect(change).toEqual({ assignments: [], services: ['web'], routeConfigurations: [] });
   });
 

@@ -1,0 +1,46 @@
+// The values an option label may take, and the defaults of those a service has unless a
+// label says otherwise: what the label parsers check against and the resource builders use.
+
+/** Envoy's load-balancing policies a label may choose (`eds.lb_policy`). */
+export const LB_POLICIES = [
+  'ROUND_ROBIN',
+  'LEAST_REQUEST',
+  'RANDOM',
+  'RING_HASH',
+  'MAGLEV',
+] as const;
+export type LbPolicy = (typeof LB_POLICIES)[number];
+
+/** A cluster's load-balancing policy unless a label says otherwise. */
+export const DEFAULT_LB_POLICY: LbPolicy = 'ROUND_ROBIN';
+/** How long Envoy waits for a connection to an endpoint, unless a label says otherwise. */
+export const DEFAULT_CONNECT_TIMEOUT = '1s';
+/** The path prefix a service's route matches unless a label says otherwise: every path. */
+export const DEFAULT_PATH_PREFIX = '/';
+
+/**
+ * How Envoy speaks to a service's endpoints (`eds.protocol`): HTTP/1.1, or HTTP/2 over
+ * cleartext with prior knowledge (`http2` and `h2c` are the same), or gRPC, which is HTTP/2
+ * with gRPC's defaults (no route timeout, gRPC health checking).
+ */
+export const PROTOCOLS = ['http1', 'http2', 'grpc', 'h2c'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** The conditions Envoy's route retry policy may retry on (`eds.retry_on`). */
+export const RETRY_CONDITIONS = [
+  '5xx',
+  'gateway-error',
+  'reset',
+  'reset-before-request',
+  'connect-failure',
+  'envoy-ratelimited',
+  'retriable-4xx',
+  'refused-stream',
+  'retriable-status-codes',
+  'http3-post-connect-failure',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+] as const;

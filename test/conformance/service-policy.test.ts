@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { buildCluster } from '../../src/core/build-cluster.js';
+import { buildRouteConfiguration } from '../../src/core/build-route-configuration.js';
+import { type OptionKey } from '../../src/core/labels.js';
+import { LB_POLICIES, PROTOCOLS, RETRY_CONDITIONS } from '../../src/core/option-values.js';
+import { parseServiceLabels } from '../../src/core/parse-service-labels.js';
+import type { ServiceOptions } from '../../src/core/service-options.js';
+import { CLUSTER_TYPE_URL } from '../../src/core/type-urls.js';
+import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
+import { checkProtoJson } from './support/check-proto-json.js';
+import { loadEnvoyProtos } from './support/load-envoy-protos.js';
+
+// A service's whole traffic policy from its labels: whatever valid values its option labels
+// carry, in any combination, the Cluster and the RouteConfiguration built from them pass
+// Envoy's strict decoding and validate rules, and the Cluster survives its binary form.
+
+const duration = (...values: string[]) => fc.constantFrom(...values);
+const count = (min: number, max: number) => fc.integer({ min, max }).map(String);
+
+/** Valid text for each option label, as a user would write it. */
+const OPTION_VALUES: { [K in OptionKey]: fc.Arbitrary<string> } = {
+  lb_policy: fc.constantFrom(...LB_POLICIES.map((policy) => policy.toLowerCase())),
+  connect_timeout: duration('1ms', '250ms', '1.5s', '60s'),
+  domains: fc.constantFrom('shop.test', '*.api.test,api.test', '*'),
+  path_prefix: fc.constantFrom('/', '/api', '/v1/items/'),
+  protocol: fc.constantFrom(...PROTOCOLS),
+  'health_check.path': fc.constantFrom('/', '/health', '/healthz?full=1'),
+  'health_check.interval': duration('10ms', '500ms', '5s', '1h'),
+  'health_check.timeout': duration('10ms', '1s', '30s'),
+  'health_check.healthy_threshold': count(1, 1000),
+  'health_check.unhealthy_threshold': count(1, 1000),
+  'outlier.consecutive_5xx': count(1, 1000),
+  'outlier.base_ejection_time': duration('1ms', '30s', '1h'),
+  'outlier.max_ejection_percent': count(0, 100),
+  max_connections: count(1, 1_000_000_000),
+  max_pending_requests: count(1, 1_000_000_000),
+  max_requests: count(1, 1_000_000_000),
+  max_retries: count(1, 1_000_000_000),
+  timeout: duration('0s', '200ms', '15s', '1h'),
+  idle_timeout: duration('0s', '1s', '1h'),
+  retries: count(0, 10),
+  retry_on: fc
+    .uniqueArray(fc.constantFrom(...RETRY_CONDITIONS), { minLength: 1 })
+    .map((conditions) => conditions.join(',')),
+  websocket: fc.constantFrom('true', 'false', 'TRUE'),
+  prefix_rewrite: fc.constantFrom('/', '/v2/', '/internal'),
+};
+
+/** Any subset of the option labels, each with a valid value. */
+const anyPolicyLabels = fc.record(OPTION_VALUES, { requiredKeys: [] });
+
+/** The options a container with these labels gives its service. */
+function optionsOf(labels: Record<string, string>): ServiceOptions {
+  const prefixed = Object.fromEntries(
+    Object.entries(labels).map(([key, value]) => [`eds.${key}`, value]),
+  );
+  const parsed = parseServiceLabels({ 'eds.service': 'web', ...prefixed }, 'eds');
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  return parsed.value[0]?.serviceOptions ?? {};
+}
+
+describe('the resources of a service, whatever policy its labels set', () => {
+  const root = loadEnvoyProtos();
+
+  it('every combination parses, and gives a Cluster and routes Envoy accepts', () => {
+    fc.assert(
+      fc.property(anyPolicyLabels, (labels) => {
+        const options = optionsOf(labels);
+        const cluster = buildCluster('web', options);
+        expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', cluster)).toEqual([]);
+        const routes = buildRouteConfiguration('eds-agent', [['web', options]]).json;
+        expect(checkProtoJson(root, 'envoy.config.route.v3.RouteConfiguration', routes)).toEqual(
+          [],
+        );
+        const any = packAny(root, { '@type': CLUSTER_TYPE_URL, ...cluster });
+        const type = root.lookupType('envoy.config.cluster.v3.Cluster');
+        expect(type.decode(any.value).toJSON()).toMatchObject({ name: 'web' });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('would catch a value Envoy refuses (the check is not blind)', () => {
+    const cluster = buildCluster('web', { 'health_check.path': '/health' });
+    const broken = {
+      ...cluster,
+      health_checks: [{ ...cluster.health_checks?.[0], unhealthy_threshold: undefined }],
+    };
+    expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', broken).join()).toMatch(
+      /unhealthy_threshold/,
+    );
+  });
+});

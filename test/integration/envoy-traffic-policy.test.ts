@@ -1,0 +1,147 @@
+import type { Container } from 'dockerode';
+import { describe, expect, it } from 'vitest';
+
+import { serveTurnableProbe } from '../support/docker-harness.js';
+import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
+import type { EnvoyUnderTest } from '../support/envoy-process.js';
+import { eventually } from '../support/eventually.js';
+import { answeredBy, sendRequests } from '../support/http-load.js';
+import { useEnvoyStage } from '../support/use-envoy-stage.js';
+
+// A service's traffic policy set by labels alone, through a real Envoy that takes its clusters
+// (CDS) and routes (RDS) from the agent: Envoy's own health checks, outlier detection, a
+// circuit breaker, a route timeout, and the routes a service keeps when its last container
+// goes. Each container answers as it is told from inside (`docker exec`), see
+// `serveTurnableProbe`; every request goes through Envoy's listener on 127.0.0.1.
+
+describe.skipIf(!ENVOY_SCENARIOS_RUN)('a traffic policy from labels, through Envoy', () => {
+  const stage = useEnvoyStage();
+  const { docker, serviceFor, upstream } = stage;
+  const idOf = (container: Container) => container.id.slice(0, 12);
+  const startEnvoy = stage.envoyRoutedByAgent;
+
+  const ask = (envoy: EnvoyUnderTest, service: string, path: string, count: number) =>
+    sendRequests(`${envoy.url}${path.slice(1)}`, count, { host: `${service}.localhost` });
+  const probes = (service: string, count: number, labels: Record<string, string>) =>
+    Promise.all(
+      Array.from({ length: count }, () => upstream(service, labels, { cmd: serveTurnableProbe() })),
+    );
+  const inside = (container: Container, command: string) =>
+    docker.exec(container, ['sh', '-c', command]);
+  const untilAnsweredByAll = (envoy: EnvoyUnderTest, service: string, containers: Container[]) =>
+    eventually(
+      `Envoy routes to all ${containers.length} containers`,
+      async () => answeredBy(await ask(envoy, service, '/', containers.length * 3)),
+      (by) => by.join() === containers.map(idOf).sort().join(),
+      { timeoutMs: 20_000 },
+    );
+
+  it("takes an endpoint out when Envoy's own health check fails it, and back when it passes", async () => {
+    const envoy = await startEnvoy();
+    const service = serviceFor('checked');
+    const containers = await probes(service, 3, {
+      'eds.health_check.path': '/health',
+      'eds.health_check.interval': '200ms',
+      'eds.health_check.timeout': '500ms',
+    });
+    await untilAnsweredByAll(envoy, service, containers);
+    const [sick] = containers;
+    if (!sick) throw new Error('three containers');
+    await inside(sick, 'rm /www/health');
+    await eventually(
+      'Envoy fails its active health check',
+      async () => (await envoy.hosts(service)).filter((host) => host.failedActiveHealthCheck),
+      (failed) => failed.length === 1,
+    );
+    const meanwhile = await ask(envoy, service, '/', 30);
+    expect(meanwhile.failures).toEqual([]);
+    expect(answeredBy(meanwhile)).not.toContain(idOf(sick));
+
+    await inside(sick, 'echo ok > /www/health');
+    await untilAnsweredByAll(envoy, service, containers);
+  });
+
+  it('ejects an endpoint that answers 503 after consecutive_5xx of them, and no later request fails', async () => {
+    const envoy = await startEnvoy();
+    const service = serviceFor('ejected');
+    const containers = await probes(service, 3, {
+      'eds.outlier.consecutive_5xx': '3',
+      'eds.outlier.base_ejection_time': '30s',
+      'eds.outlier.max_ejection_percent': '100',
+    });
+    await untilAnsweredByAll(envoy, service, containers);
+    const [failing] = containers;
+    if (!failing) throw new Error('three containers');
+    await inside(failing, 'touch /tmp/fail');
+    const report = await ask(envoy, service, '/cgi-bin/status', 60);
+    process.stdout.write(
+      `outlier detection: ${report.failures.length} of ${report.sent} requests failed before the ejection\n`,
+    );
+    expect(report.failures.length).toBeGreaterThan(0);
+    expect(report.failures.length).toBeLessThanOrEqual(3);
+    expect(report.failures.every((failure) => failure.startsWith('503'))).toBe(true);
+    const hosts = await envoy.hosts(service);
+    expect(hosts.filter((host) => host.ejected)).toHaveLength(1);
+    expect(answeredBy(await ask(envoy, service, '/cgi-bin/status', 20))).not.toContain(
+      idOf(failing),
+    );
+  });
+
+  it('answers at once with 503 what is over max_requests, and lets the rest through', async () => {
+    const envoy = await startEnvoy();
+    const service = serviceFor('limited');
+    const containers = await probes(service, 1, { 'eds.max_requests': '2' });
+    await untilAnsweredByAll(envoy, service, containers);
+    const before = await envoy.stat(`cluster.${service}.upstream_rq_active_overflow`);
+
+    const timed = async () => {
+      const started = performance.now();
+      const report = await ask(envoy, service, '/cgi-bin/slow', 1);
+      return { failure: report.failures[0], ms: performance.now() - started };
+    };
+    const outcomes = await Promise.all(Array.from({ length: 10 }, timed));
+
+    const refused = outcomes.filter((outcome) => outcome.failure !== undefined);
+    const served = outcomes.filter((outcome) => outcome.failure === undefined);
+    expect(served.length).toBe(2);
+    expect(refused.length).toBe(8);
+    for (const outcome of refused) {
+      expect(outcome.failure).toMatch(/^503/);
+      expect(outcome.ms).toBeLessThan(800); // not after the slow answer
+    }
+    expect(await envoy.stat(`cluster.${service}.upstream_rq_active_overflow`)).toBe(before + 8);
+  });
+
+  it('answers 504 at the route timeout when the endpoint is slower', async () => {
+    const envoy = await startEnvoy();
+    const service = serviceFor('timed');
+    const containers = await probes(service, 1, { 'eds.timeout': '200ms' });
+    await untilAnsweredByAll(envoy, service, containers);
+    const started = performance.now();
+    const report = await ask(envoy, service, '/cgi-bin/slow', 1);
+    const ms = performance.now() - started;
+    expect(report.failures[0]).toMatch(/^504 upstream request timeout/);
+    expect(ms).toBeGreaterThanOrEqual(190);
+    expect(ms).toBeLessThan(800);
+  });
+
+  it('keeps the routes of a service scaled to 0: 503 no healthy upstream, then 200 with no new route configuration', async () => {
+    const envoy = await startEnvoy();
+    const service = serviceFor('idle');
+    const [first] = await probes(service, 1, {});
+    if (!first) throw new Error('one container');
+    await untilAnsweredByAll(envoy, service, [first]);
+    const rdsVersion = () => envoy.stat('http.ingress.rds.eds-agent.version');
+    const routesBefore = await rdsVersion();
+    await first.remove({ force: true });
+    await eventually(
+      'Envoy answers 503 no healthy upstream',
+      async () => (await ask(envoy, service, '/', 1)).failures[0],
+      (failure) => failure === '503 no healthy upstream',
+    );
+    const [second] = await probes(service, 1, {});
+    if (!second) throw new Error('one container');
+    await untilAnsweredByAll(envoy, service, [second]);
+    expect(await rdsVersion()).toBe(routesBefore);
+  });
+});
