@@ -5,7 +5,9 @@
 //   GRPC_XDS_BOOTSTRAP=xds-bootstrap.json node client.js
 //
 // SERVICE picks another service (default greeter), INTERVAL_MS the pause between calls
-// (default 250).
+// (default 250). TARGET dials something else than xds:///<SERVICE>, such as Envoy's listener
+// (`TARGET=localhost:10000 AUTHORITY=greeter.localhost`, see examples/grpc-behind-envoy), with
+// AUTHORITY as the :authority of every call, which Envoy routes by.
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 
@@ -15,7 +17,9 @@ grpcXds.register(); // teaches gRPC the xds: scheme
 
 const service = process.env.SERVICE ?? 'greeter';
 const intervalMs = Number(process.env.INTERVAL_MS ?? 250);
-const client = new Greeter(`xds:///${service}`, grpc.credentials.createInsecure());
+const target = process.env.TARGET ?? `xds:///${service}`;
+const options = process.env.AUTHORITY ? { 'grpc.default_authority': process.env.AUTHORITY } : {};
+const client = new Greeter(target, grpc.credentials.createInsecure(), options);
 
 function callOnce() {
   const sentAt = new Date().toISOString();

@@ -166,6 +166,7 @@ describe('the Envoy configs the repo ships', () => {
     'examples/tutorial-rest-eds/docker-compose.yml',
     'examples/label-routing/docker-compose.yml',
     'examples/several-engines/docker-compose.yml',
+    'examples/grpc-behind-envoy/docker-compose.yml',
   ])('%s runs the Envoy version the tests run', (path) => {
     const compose = readYaml(path) as { services: { envoy: { image: string } } };
     expect(compose.services.envoy.image).toBe(`envoyproxy/envoy:v${TESTED_ENVOY_VERSION}`);

@@ -85,7 +85,12 @@ export function serveTurnableProbe(port = 8000): string[] {
 
 export interface ContainerSpec {
   readonly labels?: Record<string, string>;
+  /** Another image than the test image (which must exist: see stand-in-images.ts). */
+  readonly image?: string;
   readonly cmd?: string[];
+  readonly env?: Record<string, string>;
+  /** Host folders mounted read-only at the same path. */
+  readonly readOnlyMounts?: string[];
   /** Container ports to expose, e.g. `[8000]`. */
   readonly expose?: number[];
   /** Container ports to publish on 127.0.0.1 with a free host port. */
@@ -170,8 +175,11 @@ export class DockerHarness {
     for (const port of spec.publishAll ?? [])
       bindings[`${port}/tcp`] = [{ HostIp: '', HostPort: '' }];
     const container = await this.docker.createContainer({
-      Image: this.image,
+      Image: spec.image ?? this.image,
       Cmd: spec.cmd ?? serveHostname(),
+      ...(spec.env
+        ? { Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`) }
+        : {}),
       Labels: { ...spec.labels, [RUN_LABEL]: this.runId },
       ExposedPorts: Object.fromEntries(ports.map((port) => [`${port}/tcp`, {}])),
       ...(spec.name ? { name: spec.name } : {}),
@@ -188,6 +196,9 @@ export class DockerHarness {
         : {}),
       HostConfig: {
         PortBindings: bindings,
+        ...(spec.readOnlyMounts
+          ? { Binds: spec.readOnlyMounts.map((path) => `${path}:${path}:ro`) }
+          : {}),
         ...(spec.network ? { NetworkMode: spec.network } : {}),
         ...(spec.restartAlways ? { RestartPolicy: { Name: 'always' } } : {}),
       },

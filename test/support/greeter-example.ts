@@ -61,7 +61,10 @@ export interface GreeterClient {
  * (see grpc-go-client.ts); both print the same lines.
  */
 export function startGreeterClient(options: {
+  /** The agents, as `xds_servers`; or, with `target`, none: the client dials `target` itself. */
   servers: readonly (number | string)[];
+  /** Dialled instead of `xds:///<service>` (e.g. Envoy's listener), with `authority`. */
+  target?: { address: string; authority: string };
   service: string;
   nodeId: string;
   intervalMs: number;
@@ -84,6 +87,9 @@ export function startGreeterClient(options: {
     env: {
       PATH: process.env.PATH ?? '',
       GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap),
+      ...(options.target
+        ? { TARGET: options.target.address, AUTHORITY: options.target.authority }
+        : {}),
       SERVICE: options.service,
       INTERVAL_MS: String(options.intervalMs),
     },

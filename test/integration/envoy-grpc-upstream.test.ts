@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+
+import type { Container } from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { dockerfileBaseImages } from '../support/agent-image.js';
+import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
+import { eventually } from '../support/eventually.js';
+import { type GreeterClient, startGreeterClient } from '../support/greeter-example.js';
+import { REPO_ROOT } from '../support/repo-files.js';
+import { provideStandIns, removeStandIns } from '../support/stand-in-images.js';
+import { useEnvoyStage } from '../support/use-envoy-stage.js';
+
+// A gRPC service behind Envoy: the greeter of examples/proxyless-grpc in containers labelled
+// `eds.protocol=grpc`, so the agent gives its cluster HTTP/2 (gRPC does not work over the
+// HTTP/1.1 Envoy speaks to an upstream by default). The example's client, on the host, dials
+// Envoy's listener on 127.0.0.1 with the service's domain as its authority; the agent's routes
+// send it to the cluster. The containers run this machine's node (the offline stand-in of the
+// Dockerfile's base image) on the repository, mounted read-only.
+
+const NODE_IMAGE = dockerfileBaseImages()[0] ?? 'node:20-bookworm-slim';
+
+describe.skipIf(!ENVOY_SCENARIOS_RUN)('a gRPC service behind Envoy (eds.protocol=grpc)', () => {
+  const stage = useEnvoyStage();
+  const clients: GreeterClient[] = [];
+  beforeAll(() => provideStandIns([NODE_IMAGE]), 300_000);
+  afterAll(async () => {
+    for (const client of clients) client.stop();
+    await removeStandIns([NODE_IMAGE]);
+  });
+
+  const greeter = (service: string) =>
+    stage.docker.run({
+      image: NODE_IMAGE,
+      cmd: ['node', join(REPO_ROOT, 'examples/proxyless-grpc/server.js')],
+      env: { PORT: '50051' },
+      readOnlyMounts: [REPO_ROOT],
+      labels: { 'eds.service': service, 'eds.port': '50051', 'eds.protocol': 'grpc' },
+      publishLoopback: [50051],
+      stopTimeout: 10,
+    });
+  const replicasSince = (client: GreeterClient, since: number) =>
+    [
+      ...new Set(
+        client.calls().flatMap((call) => (call.sentAt > since ? (call.replica ?? []) : [])),
+      ),
+    ].sort();
+
+  it('answers every call through Envoy, spread over the replicas, and fails none while scaled 3 → 1', async () => {
+    const envoy = await stage.envoyRoutedByAgent();
+    const service = stage.serviceFor('greeter');
+    const containers = await Promise.all([greeter(service), greeter(service), greeter(service)]);
+    const hostnames = await Promise.all(
+      containers.map(async (container: Container) => (await container.inspect()).Config.Hostname),
+    );
+    const client = startGreeterClient({
+      servers: [],
+      target: {
+        address: envoy.url.replace(/^http:\/\/|\/$/g, ''),
+        authority: `${service}.localhost`,
+      },
+      service,
+      nodeId: 'unused',
+      intervalMs: 10,
+    });
+    clients.push(client);
+    await eventually(
+      'calls reach all three replicas',
+      () => replicasSince(client, 0),
+      (seen) => seen.join() === [...hostnames].sort().join(),
+      { timeoutMs: 30_000 },
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nclient said: ${client.otherOutput()}`);
+    });
+
+    const [kept, ...scaledAway] = containers;
+    await Promise.all(scaledAway.map((container) => container.stop()));
+    const scaled = Date.now();
+    await eventually(
+      'calls reach the one replica left, 100 of them',
+      () => ({
+        replicas: replicasSince(client, scaled),
+        calls: client.calls().filter((call) => call.sentAt > scaled).length,
+      }),
+      ({ replicas, calls }) => calls >= 100 && replicas.length === 1,
+    );
+    expect(replicasSince(client, scaled)).toEqual([(await kept?.inspect())?.Config.Hostname]);
+    const calls = client.calls();
+    process.stdout.write(
+      `gRPC through Envoy, 3 → 1: ${calls.length} calls, ${calls.filter((call) => call.failure).length} failed\n`,
+    );
+    expect(calls.flatMap((call) => call.failure ?? [])).toEqual([]);
+  }, 120_000);
+});
