@@ -1,13 +1,15 @@
-import { join } from 'node:path';
-
 import type { Container } from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { dockerfileBaseImages } from '../support/agent-image.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import { eventually } from '../support/eventually.js';
-import { type GreeterClient, startGreeterClient } from '../support/greeter-example.js';
-import { REPO_ROOT } from '../support/repo-files.js';
+import {
+  GREETER_IMAGE,
+  type GreeterClient,
+  replicasSince,
+  runGreeterContainer,
+  startGreeterClient,
+} from '../support/greeter-example.js';
 import { provideStandIns, removeStandIns } from '../support/stand-in-images.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 
@@ -18,33 +20,17 @@ import { useEnvoyStage } from '../support/use-envoy-stage.js';
 // send it to the cluster. The containers run this machine's node (the offline stand-in of the
 // Dockerfile's base image) on the repository, mounted read-only.
 
-const NODE_IMAGE = dockerfileBaseImages()[0] ?? 'node:20-bookworm-slim';
-
 describe.skipIf(!ENVOY_SCENARIOS_RUN)('a gRPC service behind Envoy (eds.protocol=grpc)', () => {
   const stage = useEnvoyStage();
   const clients: GreeterClient[] = [];
-  beforeAll(() => provideStandIns([NODE_IMAGE]), 300_000);
+  beforeAll(() => provideStandIns([GREETER_IMAGE]), 300_000);
   afterAll(async () => {
     for (const client of clients) client.stop();
-    await removeStandIns([NODE_IMAGE]);
+    await removeStandIns([GREETER_IMAGE]);
   });
 
   const greeter = (service: string) =>
-    stage.docker.run({
-      image: NODE_IMAGE,
-      cmd: ['node', join(REPO_ROOT, 'examples/proxyless-grpc/server.js')],
-      env: { PORT: '50051' },
-      readOnlyMounts: [REPO_ROOT],
-      labels: { 'eds.service': service, 'eds.port': '50051', 'eds.protocol': 'grpc' },
-      publishLoopback: [50051],
-      stopTimeout: 10,
-    });
-  const replicasSince = (client: GreeterClient, since: number) =>
-    [
-      ...new Set(
-        client.calls().flatMap((call) => (call.sentAt > since ? (call.replica ?? []) : [])),
-      ),
-    ].sort();
+    runGreeterContainer(stage.docker, service, { 'eds.protocol': 'grpc' });
 
   it('answers every call through Envoy, spread over the replicas, and fails none while scaled 3 → 1', async () => {
     const envoy = await stage.envoyRoutedByAgent();
@@ -84,7 +70,7 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN)('a gRPC service behind Envoy (eds.protocol
       }),
       ({ replicas, calls }) => calls >= 100 && replicas.length === 1,
     );
-    expect(replicasSince(client, scaled)).toEqual([(await kept?.inspect())?.Config.Hostname]);
+    expect(replicasSince(client, scaled)).toEqual([(await kept.inspect()).Config.Hostname]);
     const calls = client.calls();
     process.stdout.write(
       `gRPC through Envoy, 3 → 1: ${calls.length} calls, ${calls.filter((call) => call.failure).length} failed\n`,

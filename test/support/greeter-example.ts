@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
+import { dockerfileBaseImages } from './agent-image.js';
+import type { DockerHarness } from './docker-harness.js';
 import { eventually } from './eventually.js';
 import { freeLoopbackPort } from './free-port.js';
 import { REPO_ROOT } from './repo-files.js';
@@ -123,4 +125,38 @@ export function startGreeterClient(options: {
 /** Kills every greeter process this test file started: each file's `afterAll`. */
 export function killGreeters(): void {
   for (const child of running) child.kill('SIGKILL');
+}
+
+/** The image greeter containers run: the Dockerfile's Node base (offline, its stand-in). */
+export const GREETER_IMAGE = dockerfileBaseImages()[0] ?? 'node:20-bookworm-slim';
+
+/**
+ * Starts a greeter container of `service` on `docker` (image `GREETER_IMAGE`, which must
+ * exist: see stand-in-images.ts), running the example's server.js from this checkout mounted
+ * read-only, on port 50051 published on 127.0.0.1, with `labels` besides `eds.service` and
+ * `eds.port`. It answers with its container hostname.
+ */
+export function runGreeterContainer(
+  docker: DockerHarness,
+  service: string,
+  labels: Record<string, string> = {},
+) {
+  return docker.run({
+    image: GREETER_IMAGE,
+    cmd: ['node', join(EXAMPLE, 'server.js')],
+    env: { PORT: '50051' },
+    readOnlyMounts: [REPO_ROOT],
+    labels: { 'eds.service': service, 'eds.port': '50051', ...labels },
+    publishLoopback: [50051],
+    stopTimeout: 10,
+  });
+}
+
+/** The replicas that answered the calls `client` sent after `since`, sorted. */
+export function replicasSince(client: GreeterClient, since: number): string[] {
+  return [
+    ...new Set(
+      client.calls().flatMap((call) => (call.sentAt > since ? (call.replica ?? []) : [])),
+    ),
+  ].sort();
 }

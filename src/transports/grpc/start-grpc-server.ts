@@ -20,6 +20,7 @@ import { DeltaStream } from './delta-stream.js';
 import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_REQUEST_BYTES } from './grpc-limits.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
+import { findRefusedLbPolicy } from './find-refused-lb-policy.js';
 import { StreamRecord } from './stream-record.js';
 import { toServiceDefinition } from './to-service-definition.js';
 import type {
@@ -160,9 +161,26 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
       'the client refused a response (NACK); it is not sent again',
     );
   };
+  /** Warns, once per stream and cluster, when a gRPC client subscribed to a policy it refuses. */
+  const checkPolicies = (stream: XdsStream, record: StreamRecord) => {
+    if (record.userAgent === undefined || record.userAgent === 'envoy') return;
+    const snapshot = store.current();
+    for (const name of stream.subscriptions().get(CLUSTER_TYPE_URL) ?? []) {
+      const policy = snapshot.clusters.get(name)?.options.lb_policy;
+      const refused = policy && findRefusedLbPolicy(record.userAgent, policy);
+      if (refused && record.firstTime(`${name} ${policy}`))
+        logger.warn(
+          { node: record.node, cluster: name, lbPolicy: policy.toLowerCase() },
+          `a gRPC client subscribed to a cluster whose policy it refuses: ${refused}`,
+        );
+    }
+  };
   const unsubscribe = store.subscribe((change) => {
     const changes = toResourceChanges(change, store.current());
-    for (const stream of streams.keys()) stream.onChange(changes);
+    for (const [stream, record] of streams) {
+      stream.onChange(changes);
+      if (change.services.length > 0) checkPolicies(stream, record);
+    }
   });
 
   const server = new grpc.Server({
@@ -243,6 +261,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
             record.onRequest(decoded.value);
             const refused = stream.onRequest(decoded.value, defaultType);
             if (refused !== undefined) refuse(refused);
+            else checkPolicies(stream, record);
           }, bytes.length);
         });
         call.on('drain', () => {

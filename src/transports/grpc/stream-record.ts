@@ -21,6 +21,9 @@ interface TypeRecord {
  */
 export class StreamRecord {
   #node = '';
+  #userAgent: string | undefined;
+  /** The cluster and policy pairs this client was warned about, each once. */
+  readonly #warned = new Set<string>();
   readonly #types = new Map<string, TypeRecord>();
   readonly #connectedAt: string;
 
@@ -37,10 +40,24 @@ export class StreamRecord {
     return this.#node;
   }
 
+  /** Its xDS client's `node.user_agent_name` (`envoy`, `gRPC Go`, ...), once a request named it. */
+  get userAgent(): string | undefined {
+    return this.#userAgent;
+  }
+
   /** A request arrived; the first with a node id names the client. */
-  onRequest(request: { node?: { id?: string } | null }): void {
+  onRequest(request: { node?: { id?: string; user_agent_name?: string } | null }): void {
     if (this.#node === '' && request.node?.id)
       this.#node = clipText(request.node.id, MAX_NODE_ID_LENGTH);
+    if (this.#userAgent === undefined && request.node?.user_agent_name)
+      this.#userAgent = clipText(request.node.user_agent_name, MAX_NODE_ID_LENGTH);
+  }
+
+  /** True the first time `key` is given: for warnings due once per stream. */
+  firstTime(key: string): boolean {
+    if (this.#warned.has(key)) return false;
+    this.#warned.add(key);
+    return true;
   }
 
   onSent(typeUrl: string, version: string): void {

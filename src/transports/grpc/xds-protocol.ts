@@ -18,7 +18,7 @@ export interface AnyMessage {
 /** The fields of a state-of-the-world `DiscoveryRequest` the server reads. */
 export interface DiscoveryRequestFields {
   readonly version_info?: string;
-  readonly node?: { readonly id?: string } | null;
+  readonly node?: { readonly id?: string; readonly user_agent_name?: string } | null;
   readonly resource_names?: readonly string[];
   readonly type_url?: string;
   readonly response_nonce?: string;
@@ -35,7 +35,7 @@ export interface SotwResponse {
 
 /** The fields of a `DeltaDiscoveryRequest` the server reads. */
 export interface DeltaRequestFields {
-  readonly node?: { readonly id?: string } | null;
+  readonly node?: { readonly id?: string; readonly user_agent_name?: string } | null;
   readonly type_url?: string;
   readonly resource_names_subscribe?: readonly string[];
   readonly resource_names_unsubscribe?: readonly string[];
