@@ -17,10 +17,10 @@ import { createStreamLimits } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { createRequestDecoder } from './decode-discovery-request.js';
 import { DeltaStream } from './delta-stream.js';
+import { findRefusedLbPolicy } from './find-refused-lb-policy.js';
 import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_REQUEST_BYTES } from './grpc-limits.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
-import { findRefusedLbPolicy } from './find-refused-lb-policy.js';
 import { StreamRecord } from './stream-record.js';
 import { toServiceDefinition } from './to-service-definition.js';
 import type {
