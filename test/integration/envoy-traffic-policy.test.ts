@@ -1,12 +1,18 @@
+import { join } from 'node:path';
+
 import type { Container } from 'dockerode';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { serveTurnableProbe } from '../support/docker-harness.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
+import { GREETER_IMAGE } from '../support/greeter-example.js';
 import { answeredBy, sendRequests } from '../support/http-load.js';
+import { REPO_ROOT } from '../support/repo-files.js';
+import { provideStandIns, removeStandIns } from '../support/stand-in-images.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
+import { echoOverWebSocket } from '../support/websocket-echo.js';
 
 // A service's traffic policy set by labels alone, through a real Envoy that takes its clusters
 // (CDS) and routes (RDS) from the agent: Envoy's own health checks, outlier detection, a
@@ -17,6 +23,7 @@ import { useEnvoyStage } from '../support/use-envoy-stage.js';
 describe.skipIf(!ENVOY_SCENARIOS_RUN)('a traffic policy from labels, through Envoy', () => {
   const stage = useEnvoyStage();
   const { docker, serviceFor, upstream } = stage;
+  afterAll(() => removeStandIns([GREETER_IMAGE]));
   const idOf = (container: Container) => container.id.slice(0, 12);
   const startEnvoy = stage.envoyRoutedByAgent;
 
@@ -143,5 +150,33 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN)('a traffic policy from labels, through Env
     if (!second) throw new Error('one container');
     await untilAnsweredByAll(envoy, service, [second]);
     expect(await rdsVersion()).toBe(routesBefore);
+  });
+
+  it('lets WebSocket upgrades through the route with eds.websocket=true, and only then', async () => {
+    const envoy = await startEnvoy();
+    await provideStandIns([GREETER_IMAGE]);
+    const echo = (service: string, labels: Record<string, string>) =>
+      upstream(service, labels, {
+        image: GREETER_IMAGE,
+        cmd: ['node', join(REPO_ROOT, 'test/fixtures/websocket-echo/server.mjs')],
+        readOnlyMounts: [REPO_ROOT],
+      });
+    const chat = serviceFor('chat');
+    const plain = serviceFor('plain');
+    await Promise.all([echo(chat, { 'eds.websocket': 'true' }), echo(plain, {})]);
+    const port = Number(new URL(envoy.url).port);
+    await eventually(
+      'Envoy routes to both services',
+      async () => [
+        (await ask(envoy, chat, '/', 1)).failures,
+        (await ask(envoy, plain, '/', 1)).failures,
+      ],
+      (failures) => failures.flat().length === 0,
+    );
+    expect(await echoOverWebSocket(port, `${chat}.localhost`, 'hello')).toEqual({
+      status: 101,
+      echoed: 'hello',
+    });
+    expect((await echoOverWebSocket(port, `${plain}.localhost`, 'hello')).status).toBe(403);
   });
 });
