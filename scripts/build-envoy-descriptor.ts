@@ -21,6 +21,7 @@ const DEFINING_FILES = [
   'envoy/extensions/filters/http/router/v3/router.proto',
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
 ];
 
 /**

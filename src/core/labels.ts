@@ -36,9 +36,9 @@ export interface LabelSpec<T> {
   readonly scope: 'container' | 'service';
   /**
    * Set on the labels that tune a whole service rather than one endpoint: its Envoy `cluster`,
-   * or the `route` to it. Its containers may disagree: the value most of them set wins.
+   * the `route` to it, or a `listener` of its own. Its containers may disagree: the value most of them set wins.
    */
-  readonly option?: 'cluster' | 'route';
+  readonly option?: 'cluster' | 'route' | 'listener';
   /** Reads the raw value; a problem names `path`, e.g. `labels["eds.port"]`. */
   readonly parse: (value: string, path: string) => Result<T>;
   /** The value when the label is not set; absent when the agent works it out (see `defaultDoc`). */
@@ -298,6 +298,13 @@ export const LABELS = {
     defaultDoc: 'none: the path is passed on unchanged',
     doc: 'Replaces the matched `eds.path_prefix` before the request goes on: `/api` with `prefix_rewrite=/` sends `/api/users` as `/users`.',
   }),
+  tcp_port: label({
+    scope: 'service',
+    option: 'listener',
+    parse: upTo(65535),
+    defaultDoc: 'none',
+    doc: "A TCP service (a database, MQTT): Envoy gets a listener on this port (LDS, `tcp/<service>`) that proxies every connection to the service's endpoints. Envoy's config must ask for listeners over ADS (`lds_config: {ads: {}}`).",
+  }),
 } as const;
 
 /** A label's key, e.g. `port`. */
@@ -314,7 +321,9 @@ export type LabelValue<K extends LabelKey> =
 
 /** The keys of the labels that tune a whole service (`LabelSpec.option`). */
 export type OptionKey = {
-  [K in LabelKey]: (typeof LABELS)[K] extends { option: 'cluster' | 'route' } ? K : never;
+  [K in LabelKey]: (typeof LABELS)[K] extends { option: 'cluster' | 'route' | 'listener' }
+    ? K
+    : never;
 }[LabelKey];
 
 /** The keys of the option labels, in declaration order. */

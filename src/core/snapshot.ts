@@ -3,7 +3,12 @@ import {
   type ClusterLoadAssignment,
   toClusterLoadAssignment,
 } from './build-cluster-load-assignment.js';
-import { buildApiListener, type ListenerJson } from './build-listener.js';
+import {
+  buildApiListener,
+  buildTcpListener,
+  type ListenerJson,
+  type TcpListenerJson,
+} from './build-listener.js';
 import {
   buildGrpcRouteConfiguration,
   buildRouteConfiguration,
@@ -53,6 +58,8 @@ export interface ServiceResources {
   readonly cluster: Versioned<ClusterJson>;
   /** Its API listener (LDS), for proxyless gRPC clients. */
   readonly listener: Versioned<ListenerJson>;
+  /** Its TCP listener (LDS, `tcp/<service>`), for Envoy, when `eds.tcp_port` asks for one. */
+  readonly tcpListener: Versioned<TcpListenerJson> | undefined;
   /** The route configuration its API listener names (RDS). */
   readonly grpcRoutes: Versioned<RouteConfigurationJson>;
 }
@@ -176,11 +183,15 @@ export function toRetainedClusterResource(last: ClusterResource): ClusterResourc
   return { ...emptyClusterResource(last.name), options: last.options };
 }
 
-/** A service's Cluster, API listener and gRPC route configuration, from its options. */
+/** A service's Cluster, API listener, TCP listener and gRPC route configuration, from its options. */
 export function buildServiceResources(name: string, options: ServiceOptions): ServiceResources {
   return {
     cluster: toVersioned(buildCluster(name, options)),
     listener: toVersioned(buildApiListener(name)),
+    tcpListener:
+      options.tcp_port === undefined
+        ? undefined
+        : toVersioned(buildTcpListener(name, options.tcp_port)),
     grpcRoutes: toVersioned(buildGrpcRouteConfiguration(name)),
   };
 }
@@ -262,7 +273,8 @@ export function applyClusterResources(
     const now = services.get(name);
     if (
       was?.cluster.version !== now?.cluster.version ||
-      was?.listener.version !== now?.listener.version
+      was?.listener.version !== now?.listener.version ||
+      was?.tcpListener?.version !== now?.tcpListener?.version
     ) {
       changedServices.push(name);
     }

@@ -35,6 +35,10 @@ export const PREVIOUS_HOSTS_PREDICATE_TYPE_URL =
 export const HTTP_PROTOCOL_OPTIONS_TYPE_URL =
   'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
+/** The TCP proxy, the network filter of a TCP service's listener (`eds.tcp_port`). */
+export const TCP_PROXY_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+
 /**
  * The resource types served over xDS, in the order a change that removes nothing is pushed:
  * clusters and their endpoints before the listeners and routes that name them.
@@ -52,6 +56,7 @@ export const EMBEDDED_TYPE_URLS = [
   ROUTER_TYPE_URL,
   PREVIOUS_HOSTS_PREDICATE_TYPE_URL,
   HTTP_PROTOCOL_OPTIONS_TYPE_URL,
+  TCP_PROXY_TYPE_URL,
 ] as const;
 
 /** `type.googleapis.com/envoy.config.cluster.v3.Cluster` → `envoy.config.cluster.v3.Cluster`. */

@@ -163,20 +163,43 @@ describe('resources for proxyless gRPC clients', () => {
   });
 });
 
+describe("Envoy's listeners (state of the world, wildcard)", () => {
+  it('sends a TCP listener when a service is labelled with a tcp_port, and takes it back when it goes', async () => {
+    const { store, connect } = await startServer();
+    const ads = connect();
+    ads.send({ type_url: LDS });
+    const empty = await ads.next();
+    expect(empty.resources).toEqual([]);
+    ads.send({ type_url: LDS, version_info: empty.version_info, response_nonce: empty.nonce });
+    serve(store, 'api', '10.0.1.1');
+    store.apply([
+      ['docker:db', [anEndpoint({ address: '10.0.0.1', serviceOptions: { tcp_port: 5432 } })]],
+    ]);
+    const added = await ads.next();
+    expect(added.resources).toEqual([{ name: 'tcp/web', port: 5432 }]);
+    ads.send({ type_url: LDS, version_info: added.version_info, response_nonce: added.nonce });
+    store.apply([['docker:db', []]]);
+    expect((await ads.next()).resources).toEqual([]);
+  });
+});
+
 describe('listeners and routes, incremental (delta)', () => {
-  it('subscribes to every listener, then names a gone service in removed_resources', async () => {
+  it("gives a wildcard subscription (Envoy's) the TCP listeners only, then names a gone one in removed_resources", async () => {
     const { store, connectDelta } = await startServer();
-    serve(store, 'web', '10.0.0.1');
+    const tcp = (address: string, port: number) =>
+      anEndpoint({ address, serviceOptions: { tcp_port: port } });
+    store.apply([['docker:db', [tcp('10.0.0.1', 5432)]]]);
     serve(store, 'api', '10.0.1.1');
     const delta = connectDelta();
     delta.send({ type_url: LDS });
     const first = await delta.next();
-    expect(first.raw?.map((resource) => resource.name)).toEqual(['api', 'web']);
+    expect(first.raw?.map((resource) => resource.name)).toEqual(['tcp/web']);
+    expect(first.resources).toEqual([{ name: 'tcp/web', port: 5432 }]);
     delta.send({ type_url: LDS, response_nonce: first.nonce });
-    serve(store, 'api');
+    store.apply([['docker:db', []]]);
     const removed = await delta.next();
     expect(removed.type_url).toBe(LDS);
-    expect(removed.removed_resources).toEqual(['api']);
+    expect(removed.removed_resources).toEqual(['tcp/web']);
     expect(removed.resources).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { buildCluster } from '../../src/core/build-cluster.js';
+import { buildTcpListener } from '../../src/core/build-listener.js';
 import { buildRouteConfiguration } from '../../src/core/build-route-configuration.js';
 import { type OptionKey } from '../../src/core/labels.js';
 import { LB_POLICIES, PROTOCOLS, RETRY_CONDITIONS } from '../../src/core/option-values.js';
@@ -13,7 +14,7 @@ import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
 
 // A service's whole traffic policy from its labels: whatever valid values its option labels
-// carry, in any combination, the Cluster and the RouteConfiguration built from them pass
+// carry, in any combination, the Cluster, RouteConfiguration and TCP Listener built from them pass
 // Envoy's strict decoding and validate rules, and the Cluster survives its binary form.
 
 const duration = (...values: string[]) => fc.constantFrom(...values);
@@ -46,6 +47,7 @@ const OPTION_VALUES: { [K in OptionKey]: fc.Arbitrary<string> } = {
     .map((conditions) => conditions.join(',')),
   websocket: fc.constantFrom('true', 'false', 'TRUE'),
   prefix_rewrite: fc.constantFrom('/', '/v2/', '/internal'),
+  tcp_port: count(1, 65535),
 };
 
 /** Any subset of the option labels, each with a valid value. */
@@ -74,6 +76,14 @@ describe('the resources of a service, whatever policy its labels set', () => {
         expect(checkProtoJson(root, 'envoy.config.route.v3.RouteConfiguration', routes)).toEqual(
           [],
         );
+        if (options.tcp_port !== undefined)
+          expect(
+            checkProtoJson(
+              root,
+              'envoy.config.listener.v3.Listener',
+              buildTcpListener('web', options.tcp_port),
+            ),
+          ).toEqual([]);
         const any = packAny(root, { '@type': CLUSTER_TYPE_URL, ...cluster });
         const type = root.lookupType('envoy.config.cluster.v3.Cluster');
         expect(type.decode(any.value).toJSON()).toMatchObject({ name: 'web' });

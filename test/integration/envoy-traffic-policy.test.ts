@@ -7,10 +7,12 @@ import { serveTurnableProbe } from '../support/docker-harness.js';
 import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
+import { freeLoopbackPort } from '../support/free-port.js';
 import { GREETER_IMAGE } from '../support/greeter-example.js';
 import { answeredBy, sendRequests } from '../support/http-load.js';
 import { REPO_ROOT } from '../support/repo-files.js';
 import { provideStandIns, removeStandIns } from '../support/stand-in-images.js';
+import { pingTcpEcho } from '../support/tcp-echo-client.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 import { echoOverWebSocket } from '../support/websocket-echo.js';
 
@@ -178,5 +180,119 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN)('a traffic policy from labels, through Env
       echoed: 'hello',
     });
     expect((await echoOverWebSocket(port, `${plain}.localhost`, 'hello')).status).toBe(403);
+  });
+
+  it('proxies a TCP service on its eds.tcp_port (a listener from LDS), every new connection succeeding while scaled 2 → 1', async () => {
+    // Envoy's one static listener is for HTTP; the TCP one comes from the agent.
+    await stage.envoyRoutedByAgent({ listenersFromAgent: true });
+    await provideStandIns([GREETER_IMAGE]);
+    const service = serviceFor('tcp');
+    const port = await freeLoopbackPort();
+    const echo = () =>
+      docker.run({
+        labels: { 'eds.service': service, 'eds.port': '9000', 'eds.tcp_port': String(port) },
+        image: GREETER_IMAGE,
+        cmd: ['node', join(REPO_ROOT, 'test/fixtures/tcp-echo.mjs')],
+        readOnlyMounts: [REPO_ROOT],
+        publishLoopback: [9000],
+        stopTimeout: 10,
+      });
+    const containers = await Promise.all([echo(), echo()]);
+    const hostnames = await Promise.all(
+      containers.map(async (container) => (await container.inspect()).Config.Hostname),
+    );
+    const answered = new Set<string>();
+    await eventually(
+      'connections through Envoy reach both replicas',
+      async () => {
+        answered.add(await pingTcpEcho(port));
+        return [...answered].sort();
+      },
+      (seen) => seen.join() === [...hostnames].sort().join(),
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
+    const [kept, gone] = containers;
+    const outcomes: string[] = [];
+    const state = { looping: true };
+    const loop = (async () => {
+      while (state.looping)
+        outcomes.push(
+          await pingTcpEcho(port).catch((error: unknown) => `failed: ${String(error)}`),
+        );
+    })();
+    await gone.stop();
+    const stopped = outcomes.length;
+    await eventually(
+      '50 connections after the stop',
+      () => outcomes.length,
+      (n) => n >= stopped + 50,
+    );
+    state.looping = false;
+    await loop;
+    process.stdout.write(
+      `TCP through Envoy, 2 → 1: ${outcomes.length} connections, ${outcomes.filter((o) => o.startsWith('failed')).length} failed\n`,
+    );
+    expect(outcomes.filter((outcome) => outcome.startsWith('failed'))).toEqual([]);
+    expect(new Set(outcomes.slice(stopped))).toEqual(
+      new Set([(await kept.inspect()).Config.Hostname]),
+    );
+  });
+
+  it('has every policy label taken by Envoy: no NACK, and each setting in its config', async () => {
+    const envoy = await stage.envoyRoutedByAgent({ listenersFromAgent: true });
+    const everything = serviceFor('everything');
+    const grpc = serviceFor('grpc-checked');
+    await probes(everything, 1, {
+      'eds.lb_policy': 'least_request',
+      'eds.connect_timeout': '250ms',
+      'eds.domains': `${everything}.test,*.${everything}.test`,
+      'eds.path_prefix': '/api',
+      'eds.protocol': 'http1',
+      'eds.health_check.path': '/health?full=1',
+      'eds.health_check.interval': '1s',
+      'eds.health_check.timeout': '500ms',
+      'eds.health_check.healthy_threshold': '2',
+      'eds.health_check.unhealthy_threshold': '3',
+      'eds.outlier.consecutive_5xx': '5',
+      'eds.outlier.base_ejection_time': '10s',
+      'eds.outlier.max_ejection_percent': '50',
+      'eds.max_connections': '100',
+      'eds.max_pending_requests': '10',
+      'eds.max_requests': '100',
+      'eds.max_retries': '3',
+      'eds.timeout': '5s',
+      'eds.idle_timeout': '1m',
+      'eds.retries': '1',
+      'eds.retry_on': '5xx,reset,connect-failure',
+      'eds.websocket': 'true',
+      'eds.prefix_rewrite': '/',
+      'eds.tcp_port': String(await freeLoopbackPort()),
+    });
+    await probes(grpc, 1, { 'eds.protocol': 'grpc', 'eds.health_check.interval': '2s' });
+    const dump = async () =>
+      JSON.stringify(await (await fetch(`${envoy.adminUrl}/config_dump`)).json());
+    await eventually(
+      'Envoy holds both clusters, the routes and the TCP listener',
+      dump,
+      (text) =>
+        text.includes(`"name":"${everything}"`) &&
+        text.includes(`"name":"${grpc}"`) &&
+        text.includes(`tcp/${everything}`) &&
+        text.includes('"prefix_rewrite":"/"'),
+    );
+    const text = await dump();
+    for (const setting of [
+      '"lb_policy":"LEAST_REQUEST"',
+      '"max_pending_requests":10',
+      '"consecutive_5xx":5',
+      '"path":"/health?full=1"',
+      '"grpc_health_check"',
+      '"http2_protocol_options"',
+      '"upgrade_type":"websocket"',
+      '"retry_on":"5xx,reset,connect-failure"',
+      '"idle_timeout":"60s"',
+    ])
+      expect(text).toContain(setting);
+    expect(stage.agent.logs.filter((line) => line.msg.includes('NACK'))).toEqual([]);
   });
 });

@@ -80,7 +80,8 @@ export function toHttpListener(name: string, address: object, routes: object): o
  * cluster named by its `x-service` header; with `agentRoutes()`, by the route configuration
  * the agent derives from labels. Either way a service that did not exist when Envoy started
  * is reachable as soon as the agent serves it. Admin on 127.0.0.1 as well. `apiType` picks
- * state of the world (`GRPC`) or incremental (`DELTA_GRPC`) xDS. Several ports make the xDS
+ * state of the world (`GRPC`) or incremental (`DELTA_GRPC`) xDS. With `listenersFromAgent`,
+ * Envoy also takes listeners from the agent (LDS over ADS): those of its TCP services. Several ports make the xDS
  * cluster one of several agents (high availability): Envoy streams from one, and moves to
  * another when its stream breaks.
  */
@@ -88,6 +89,7 @@ export function toAdsBootstrap(
   grpcPort: number | readonly number[],
   apiType: 'GRPC' | 'DELTA_GRPC' = 'GRPC',
   routes: object = BY_HEADER,
+  { listenersFromAgent = false } = {},
 ): unknown {
   const loopback = { socket_address: { address: '127.0.0.1', port_value: 0 } };
   return {
@@ -100,6 +102,8 @@ export function toAdsBootstrap(
         grpc_services: [{ envoy_grpc: { cluster_name: 'eds_agent_xds' } }],
       },
       cds_config: { ads: {}, resource_api_version: 'V3' },
+      // Listeners of TCP services (`eds.tcp_port`), besides the static one.
+      ...(listenersFromAgent ? { lds_config: { ads: {}, resource_api_version: 'V3' } } : {}),
     },
     static_resources: {
       listeners: [toHttpListener('ingress', loopback, routes)],

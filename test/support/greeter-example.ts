@@ -155,8 +155,6 @@ export function runGreeterContainer(
 /** The replicas that answered the calls `client` sent after `since`, sorted. */
 export function replicasSince(client: GreeterClient, since: number): string[] {
   return [
-    ...new Set(
-      client.calls().flatMap((call) => (call.sentAt > since ? (call.replica ?? []) : [])),
-    ),
+    ...new Set(client.calls().flatMap((call) => (call.sentAt > since ? (call.replica ?? []) : []))),
   ].sort();
 }

@@ -30,7 +30,9 @@ export interface EnvoyStage {
    * A real Envoy fed over ADS by the agent with everything: clusters, endpoints, and the
    * routes of its listener (RDS, the agent's route configuration); stopped after the test.
    */
-  readonly envoyRoutedByAgent: () => Promise<EnvoyUnderTest>;
+  readonly envoyRoutedByAgent: (options?: {
+    listenersFromAgent?: boolean;
+  }) => Promise<EnvoyUnderTest>;
 }
 
 /**
@@ -71,10 +73,10 @@ export function useEnvoyStage(agentArgs: readonly string[] = []): EnvoyStage {
       }),
     envoyFor: (service) =>
       envoys.start(toTestBootstrap({ agentPort: started().port, serviceName: service })),
-    envoyRoutedByAgent: () => {
+    envoyRoutedByAgent: (options = {}) => {
       const port = started().agent.grpcPort;
       if (port === undefined) throw new Error('the agent runs without its gRPC server');
-      return envoys.start(toAdsBootstrap(port, 'GRPC', agentRoutes()));
+      return envoys.start(toAdsBootstrap(port, 'GRPC', agentRoutes(), options));
     },
   };
 }

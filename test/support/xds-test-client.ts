@@ -74,6 +74,8 @@ export interface Response {
     lbPolicy?: string;
     connectTimeoutMs?: number;
     routeConfigName?: string;
+    /** A TCP listener's port. */
+    port?: number;
     /** `name: domains → prefix=cluster, ...` per virtual host. */
     virtualHosts?: string[];
   }[];
@@ -253,8 +255,11 @@ function decode(typeUrl: string, value: Uint8Array): Response['resources'][numbe
   if (typeUrl === LDS) {
     const listener = toObject('envoy.config.listener.v3.Listener', value) as {
       name: string;
-      api_listener: { api_listener: { value: Uint8Array } };
+      api_listener?: { api_listener: { value: Uint8Array } };
+      address?: { socket_address: { port_value: number } };
     };
+    if (!listener.api_listener)
+      return { name: listener.name, port: listener.address?.socket_address.port_value ?? 0 };
     const manager = toObject(
       'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
       listener.api_listener.api_listener.value,

@@ -1,5 +1,6 @@
 import type protobuf from 'protobufjs';
 
+import { toTcpListenerName } from '../../core/build-listener.js';
 import {
   type ClusterResource,
   type Snapshot,
@@ -28,12 +29,15 @@ export function toResourceChanges(change: SnapshotChange, after: Snapshot): Reso
   const byType: [string, readonly string[]][] = [
     [CLUSTER_TYPE_URL, change.services],
     [CLUSTER_LOAD_ASSIGNMENT_TYPE_URL, change.assignments],
-    [LISTENER_TYPE_URL, change.services],
+    // A service's API listener is named after it, its TCP listener `tcp/<service>`.
+    [LISTENER_TYPE_URL, [...change.services, ...change.services.map(toTcpListenerName)]],
     [ROUTE_CONFIGURATION_TYPE_URL, change.routeConfigurations],
   ];
   const removes = change.services.some((name) => !after.services.has(name));
   return removes ? [...byType.slice(2), ...byType.slice(0, 2)] : byType;
 }
+
+const TCP_PREFIX = toTcpListenerName('');
 
 /**
  * What the streams serve, read from the store's current snapshot at each call. Each resource
@@ -59,6 +63,21 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
     }
     return names;
   };
+  const tcpNames = new WeakMap<ReadonlyMap<string, unknown>, string[]>();
+  /**
+   * The listeners a wildcard subscription gets: the TCP listeners, Envoy's. An API listener is
+   * for the gRPC client that names it (`xds:///<service>`); Envoy takes none over LDS.
+   */
+  const tcpListenerNames = (snapshot: Snapshot): string[] => {
+    let names = tcpNames.get(snapshot.services);
+    if (!names) {
+      names = namesOf(snapshot.services).flatMap((service) =>
+        snapshot.services.get(service)?.tcpListener ? [toTcpListenerName(service)] : [],
+      );
+      tcpNames.set(snapshot.services, names);
+    }
+    return names;
+  };
   const versioned = (typeUrl: string, resource: Versioned<object> | undefined) =>
     resource && { version: resource.version, any: pack(resource, typeUrl, resource.json) };
 
@@ -75,6 +94,7 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
           ),
         ];
       }
+      if (typeUrl === LISTENER_TYPE_URL) return tcpListenerNames(snapshot);
       return namesOf(snapshot.services);
     },
     has(typeUrl, name) {
@@ -82,6 +102,8 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
       if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE_URL) return snapshot.clusters.has(name);
       if (typeUrl === ROUTE_CONFIGURATION_TYPE_URL)
         return this.resource(typeUrl, name) !== undefined;
+      if (typeUrl === LISTENER_TYPE_URL)
+        return name.startsWith(TCP_PREFIX) && this.resource(typeUrl, name) !== undefined;
       return snapshot.services.has(name);
     },
     resource(typeUrl, name) {
@@ -100,8 +122,12 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
         }
         case CLUSTER_TYPE_URL:
           return versioned(typeUrl, snapshot.services.get(name)?.cluster);
-        case LISTENER_TYPE_URL:
-          return versioned(typeUrl, snapshot.services.get(name)?.listener);
+        case LISTENER_TYPE_URL: {
+          if (!name.startsWith(TCP_PREFIX))
+            return versioned(typeUrl, snapshot.services.get(name)?.listener);
+          const tcp = snapshot.services.get(name.slice(TCP_PREFIX.length))?.tcpListener;
+          return versioned(typeUrl, tcp);
+        }
         case ROUTE_CONFIGURATION_TYPE_URL: {
           if (name === snapshot.routes.json.name) return versioned(typeUrl, snapshot.routes);
           const service = name.slice(name.indexOf('/') + 1);
