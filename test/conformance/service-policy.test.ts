@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -10,6 +16,8 @@ import { parseServiceLabels } from '../../src/core/parse-service-labels.js';
 import type { ServiceOptions } from '../../src/core/service-options.js';
 import { CLUSTER_TYPE_URL } from '../../src/core/type-urls.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
+import { toHttpListener } from '../support/ads-bootstrap.js';
+import { ENVOY_SCENARIOS_RUN, requireEnvoy } from '../support/envoy-binary.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
 
@@ -102,4 +110,82 @@ describe('the resources of a service, whatever policy its labels set', () => {
       /unhealthy_threshold/,
     );
   });
+});
+
+// The proto checks cannot see what only a running Envoy enforces; Envoy's validate mode can.
+// One bootstrap holds a cluster per drawn combination of labels, the routes over all of them
+// and each TCP listener; Envoy must take it all.
+describe.skipIf(!ENVOY_SCENARIOS_RUN)('the same resources, read by Envoy itself', () => {
+  it('passes `envoy --mode validate` for 40 drawn combinations of policy labels at once', async () => {
+    const drawn = fc.sample(anyPolicyLabels, 40);
+    const services = drawn.map((labels, i) => {
+      const options = optionsOf(labels);
+      // Distinct ports: two listeners may not share one.
+      const tcpPort = options.tcp_port === undefined ? undefined : 20_000 + i;
+      return {
+        name: `policy-${i}`,
+        options: { ...options, ...(tcpPort ? { tcp_port: tcpPort } : {}) },
+        labels,
+      };
+    });
+    const loopback = (port: number) => ({
+      socket_address: { address: '127.0.0.1', port_value: port },
+    });
+    const bootstrap = {
+      node: { id: 'validate', cluster: 'validate' },
+      dynamic_resources: {
+        ads_config: {
+          api_type: 'GRPC',
+          transport_api_version: 'V3',
+          grpc_services: [{ envoy_grpc: { cluster_name: 'xds' } }],
+        },
+      },
+      static_resources: {
+        clusters: [
+          {
+            name: 'xds',
+            type: 'STATIC',
+            typed_extension_protocol_options: {
+              'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+                '@type':
+                  'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+                explicit_http_config: { http2_protocol_options: {} },
+              },
+            },
+            load_assignment: {
+              cluster_name: 'xds',
+              endpoints: [{ lb_endpoints: [{ endpoint: { address: loopback(18000) } }] }],
+            },
+          },
+          ...services.map(({ name, options }) => buildCluster(name, options)),
+        ],
+        listeners: [
+          toHttpListener('ingress', loopback(10000), {
+            route_config: buildRouteConfiguration(
+              'eds-agent',
+              services.map(({ name, options }) => [name, options] as const),
+            ).json,
+          }),
+          ...services.flatMap(({ name, options }) =>
+            options.tcp_port === undefined ? [] : [buildTcpListener(name, options.tcp_port)],
+          ),
+        ],
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'eds-agent-validate-'));
+    try {
+      const path = join(dir, 'envoy.json');
+      writeFileSync(path, JSON.stringify(bootstrap));
+      const outcome = await promisify(execFile)(
+        requireEnvoy(),
+        ['--mode', 'validate', '-c', path, '--disable-hot-restart'],
+        { timeout: 60_000 },
+      ).catch((error: unknown) => error as { stdout?: string; stderr?: string });
+      const text = `${outcome.stdout ?? ''}${outcome.stderr ?? ''}`;
+      const drawnText = services.map(({ name, labels }) => `${name}: ${JSON.stringify(labels)}`);
+      expect(text, drawnText.join('\n')).toMatch(/configuration '.*' OK/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
