@@ -30,7 +30,10 @@ export interface RouteActionJson {
   readonly cluster: string;
   readonly timeout?: string;
   readonly idle_timeout?: string;
-  readonly prefix_rewrite?: string;
+  readonly regex_rewrite?: {
+    readonly pattern: { readonly regex: string };
+    readonly substitution: string;
+  };
   readonly retry_policy?: RetryPolicyJson;
   readonly upgrade_configs?: readonly { readonly upgrade_type: 'websocket' }[];
 }
@@ -170,6 +173,25 @@ interface RouteTo {
   readonly options: ServiceOptions;
 }
 
+/**
+ * How `eds.prefix_rewrite` turns the matched path prefix into `rewrite`: the prefix and the
+ * `/` after it become `rewrite` with a `/` at its end, so `/api` rewritten to `/` sends
+ * `/api/users` as `/users` (Envoy's own `prefix_rewrite` would send `//users`), and `/` (every
+ * path) rewritten to `/v2` sends `/users` as `/v2/users`.
+ */
+function toRegexRewrite(pathPrefix: string, rewrite: string) {
+  const prefix = pathPrefix === DEFAULT_PATH_PREFIX ? '' : pathPrefix;
+  return {
+    pattern: { regex: `^${escapeRegex(prefix)}/?` },
+    substitution: rewrite.endsWith('/') ? rewrite : `${rewrite}/`,
+  };
+}
+
+/** `text` as an RE2 pattern that matches it literally. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function toRoute({ pathPrefix, service, options }: RouteTo): RouteJson {
   return {
     name: service,
@@ -177,7 +199,7 @@ function toRoute({ pathPrefix, service, options }: RouteTo): RouteJson {
       pathPrefix === DEFAULT_PATH_PREFIX
         ? { prefix: DEFAULT_PATH_PREFIX }
         : { path_separated_prefix: pathPrefix },
-    route: toRouteAction(service, options),
+    route: toRouteAction(service, pathPrefix, options),
   };
 }
 
@@ -186,7 +208,11 @@ function toRoute({ pathPrefix, service, options }: RouteTo): RouteJson {
  * none of them gets `{ cluster }` alone, as it always did (the virtual host's retry policy
  * applies); a retry label, or `protocol=grpc`, gives the route a retry policy of its own.
  */
-function toRouteAction(service: string, options: ServiceOptions): RouteActionJson {
+function toRouteAction(
+  service: string,
+  pathPrefix: string,
+  options: ServiceOptions,
+): RouteActionJson {
   const grpc = options.protocol === 'grpc';
   const ownRetries = options.retries !== undefined || options.retry_on !== undefined || grpc;
   const timeout = options.timeout ?? (grpc ? '0s' : undefined);
@@ -194,7 +220,9 @@ function toRouteAction(service: string, options: ServiceOptions): RouteActionJso
     cluster: service,
     ...(timeout !== undefined ? { timeout } : {}),
     ...(options.idle_timeout !== undefined ? { idle_timeout: options.idle_timeout } : {}),
-    ...(options.prefix_rewrite !== undefined ? { prefix_rewrite: options.prefix_rewrite } : {}),
+    ...(options.prefix_rewrite !== undefined
+      ? { regex_rewrite: toRegexRewrite(pathPrefix, options.prefix_rewrite) }
+      : {}),
     ...(ownRetries
       ? {
           retry_policy: {

@@ -296,7 +296,7 @@ export const LABELS = {
     option: 'route',
     parse: parsePathRewrite,
     defaultDoc: 'none: the path is passed on unchanged',
-    doc: 'Replaces the matched `eds.path_prefix` before the request goes on: `/api` with `prefix_rewrite=/` sends `/api/users` as `/users`.',
+    doc: 'Replaces the matched `eds.path_prefix`, and the `/` after it, with this path (a `/` added at its end): `/api` with `prefix_rewrite=/` sends `/api/users` as `/users`; the default prefix `/` with `/v2` sends `/users` as `/v2/users`.',
   }),
   tcp_port: label({
     scope: 'service',

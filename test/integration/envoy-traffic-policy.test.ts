@@ -154,6 +154,23 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN)('a traffic policy from labels, through Env
     expect(await rdsVersion()).toBe(routesBefore);
   });
 
+  it('rewrites the path prefix: /api/health reaches the container as /health', async () => {
+    const envoy = await startEnvoy();
+    const service = serviceFor('rewritten');
+    const containers = await probes(service, 1, {
+      'eds.path_prefix': '/api',
+      'eds.prefix_rewrite': '/',
+    });
+    const [only] = containers;
+    await eventually(
+      'Envoy routes /api/ to the container',
+      async () => answeredBy(await ask(envoy, service, '/api/', 1)),
+      (by) => only !== undefined && by.join() === idOf(only),
+    );
+    expect(answeredBy(await ask(envoy, service, '/api/health', 1))).toEqual(['ok']);
+    expect(answeredBy(await ask(envoy, service, '/api', 1))).toEqual([idOf(only as Container)]);
+  });
+
   it('lets WebSocket upgrades through the route with eds.websocket=true, and only then', async () => {
     const envoy = await startEnvoy();
     await provideStandIns([GREETER_IMAGE]);
@@ -278,7 +295,7 @@ describe.skipIf(!ENVOY_SCENARIOS_RUN)('a traffic policy from labels, through Env
         text.includes(`"name":"${everything}"`) &&
         text.includes(`"name":"${grpc}"`) &&
         text.includes(`tcp/${everything}`) &&
-        text.includes('"prefix_rewrite":"/"'),
+        text.includes('"regex_rewrite"'),
     );
     const text = await dump();
     for (const setting of [

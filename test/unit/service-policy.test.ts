@@ -130,10 +130,19 @@ describe('the route a service gets from its labels', () => {
       cluster: 'web',
       timeout: '0.200s',
       idle_timeout: '0.000s',
-      prefix_rewrite: '/',
+      regex_rewrite: { pattern: { regex: '^/api/?' }, substitution: '/' },
       upgrade_configs: [{ upgrade_type: 'websocket' }],
     });
     expect(routeOf(optionsOf({ 'eds.websocket': 'false' }))).toEqual({ cluster: 'web' });
+    // Every path under another prefix; the prefix's own regex characters taken literally.
+    expect(routeOf(optionsOf({ 'eds.prefix_rewrite': '/v2' }))?.regex_rewrite).toEqual({
+      pattern: { regex: '^/?' },
+      substitution: '/v2/',
+    });
+    expect(
+      routeOf(optionsOf({ 'eds.path_prefix': '/a.b(1)', 'eds.prefix_rewrite': '/x/' }))
+        ?.regex_rewrite,
+    ).toEqual({ pattern: { regex: '^/a\\.b\\(1\\)/?' }, substitution: '/x/' });
   });
 
   it('retries as its labels say, on another endpoint, keeping the connect-failure default otherwise', () => {
