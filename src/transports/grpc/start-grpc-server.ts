@@ -17,7 +17,7 @@ import { createStreamLimits } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { createRequestDecoder } from './decode-discovery-request.js';
 import { DeltaStream } from './delta-stream.js';
-import { findRefusedLbPolicy } from './find-refused-lb-policy.js';
+import { findRefusedLbPolicy, knowsLbPoliciesOf } from './find-refused-lb-policy.js';
 import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_REQUEST_BYTES } from './grpc-limits.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
@@ -163,7 +163,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   };
   /** Warns, once per stream and cluster, when a gRPC client subscribed to a policy it refuses. */
   const checkPolicies = (stream: XdsStream, record: StreamRecord) => {
-    if (record.userAgent === undefined || record.userAgent === 'envoy') return;
+    if (!knowsLbPoliciesOf(record.userAgent)) return;
     const snapshot = store.current();
     for (const name of stream.subscriptions().get(CLUSTER_TYPE_URL) ?? []) {
       const policy = snapshot.clusters.get(name)?.options.lb_policy;
