@@ -1,5 +1,9 @@
-import { HEALTH_CHECK_DEFAULTS } from './labels.js';
-import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_LB_POLICY, type LbPolicy } from './option-values.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_LB_POLICY,
+  HEALTH_CHECK_DEFAULTS,
+  type LbPolicy,
+} from './option-values.js';
 import { type ServiceOptions } from './service-options.js';
 import { HTTP_PROTOCOL_OPTIONS_TYPE_URL, toMessageName } from './type-urls.js';
 
@@ -72,6 +76,8 @@ export function buildCluster(name: string, options: ServiceOptions = {}): Cluste
     ...optional('base_ejection_time', options['outlier.base_ejection_time']),
     ...optional('max_ejection_percent', options['outlier.max_ejection_percent']),
   };
+  const checked = hasHealthCheck(options);
+  const ejects = Object.keys(outlier).length > 0;
   return {
     name,
     type: 'EDS',
@@ -88,13 +94,11 @@ export function buildCluster(name: string, options: ServiceOptions = {}): Cluste
             },
           },
         }),
-    ...(hasHealthCheck(options) ? { health_checks: [toHealthCheck(options)] } : {}),
-    ...(Object.keys(outlier).length > 0 ? { outlier_detection: outlier } : {}),
+    ...(checked ? { health_checks: [toHealthCheck(options)] } : {}),
+    ...(ejects ? { outlier_detection: outlier } : {}),
     // Envoy holds back a host's change of health for up to 1 s after the cluster last
     // changed (`update_merge_window`): a failed check or an ejection takes effect at once.
-    ...(hasHealthCheck(options) || Object.keys(outlier).length > 0
-      ? { common_lb_config: { update_merge_window: '0s' } }
-      : {}),
+    ...(checked || ejects ? { common_lb_config: { update_merge_window: '0s' } } : {}),
     ...(Object.keys(limits).length > 0
       ? { circuit_breakers: { thresholds: [{ priority: 'DEFAULT', ...limits }] } }
       : {}),

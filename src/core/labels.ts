@@ -2,21 +2,22 @@ import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_LB_POLICY,
   DEFAULT_PATH_PREFIX,
+  HEALTH_CHECK_DEFAULTS,
   LB_POLICIES,
   PROTOCOLS,
   RETRY_CONDITIONS,
 } from './option-values.js';
 import { parseClusterName } from './parse-cluster-name.js';
 import {
+  HOUR_MS,
   parseBoolean,
+  parseChoice,
   parseDomains,
   parseDuration,
   parseInteger,
-  parseLbPolicy,
   parseNetworkName,
   parsePathPrefix,
   parsePathRewrite,
-  parseProtocol,
   parseRequestPath,
   parseRetryOn,
   parseText,
@@ -52,22 +53,12 @@ export interface LabelSpec<T> {
 const MAX_WEIGHT = 1_000_000;
 const MAX_PRIORITY = 128;
 const MAX_LIMIT = 1_000_000_000;
-const HOUR_MS = 3_600_000;
 const code = (text: string) => `\`${text}\``;
 /** Reads a positive integer up to `max`. */
 const upTo = (max: number) => (value: string, path: string) => parseInteger(value, path, 1, max);
 /** Reads a duration from `minMs` to `maxMs`. */
 const between = (minMs: number, maxMs: number) => (value: string, path: string) =>
   parseDuration(value, path, minMs, maxMs);
-
-/** Defaults of Envoy's active health check, when any `health_check.*` label turns it on. */
-export const HEALTH_CHECK_DEFAULTS = {
-  path: '/',
-  interval: '5.000s',
-  timeout: '1.000s',
-  healthyThreshold: 1,
-  unhealthyThreshold: 2,
-} as const;
 
 /** Declares a label, keeping the types of its parser and default. */
 function label<Spec extends LabelSpec<unknown>>(spec: Spec): Spec {
@@ -139,7 +130,7 @@ export const LABELS = {
   lb_policy: label({
     scope: 'service',
     option: 'cluster',
-    parse: parseLbPolicy,
+    parse: (value, path) => parseChoice(LB_POLICIES, value, path),
     defaultDoc: code(DEFAULT_LB_POLICY.toLowerCase()),
     doc: `The cluster's load-balancing policy, served over CDS (gRPC): ${LB_POLICIES.map((policy) => code(policy.toLowerCase())).join(', ')}.`,
   }),
@@ -167,7 +158,7 @@ export const LABELS = {
   protocol: label({
     scope: 'service',
     option: 'cluster',
-    parse: parseProtocol,
+    parse: (value, path) => parseChoice(PROTOCOLS, value, path),
     defaultDoc: '`http1`',
     doc: `How Envoy speaks to the endpoints: ${PROTOCOLS.map(code).join(', ')}. \`http2\` and \`h2c\` are HTTP/2 in cleartext (the cluster's \`HttpProtocolOptions\`); \`grpc\` is HTTP/2 with no route timeout, retries on \`unavailable\` and \`resource-exhausted\` too, and gRPC health checking.`,
   }),

@@ -18,6 +18,15 @@ export const DEFAULT_CONNECT_TIMEOUT = '1s';
 /** The path prefix a service's route matches unless a label says otherwise: every path. */
 export const DEFAULT_PATH_PREFIX = '/';
 
+/** Defaults of Envoy's active health check, when any `health_check.*` label turns it on. */
+export const HEALTH_CHECK_DEFAULTS = {
+  path: '/',
+  interval: '5.000s',
+  timeout: '1.000s',
+  healthyThreshold: 1,
+  unhealthyThreshold: 2,
+} as const;
+
 /**
  * How Envoy speaks to a service's endpoints (`eds.protocol`): HTTP/1.1, or HTTP/2 over
  * cleartext with prior knowledge (`http2` and `h2c` are the same), or gRPC, which is HTTP/2

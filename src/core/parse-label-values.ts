@@ -1,10 +1,4 @@
-import {
-  LB_POLICIES,
-  type LbPolicy,
-  type Protocol,
-  PROTOCOLS,
-  RETRY_CONDITIONS,
-} from './option-values.js';
+import { RETRY_CONDITIONS } from './option-values.js';
 import { quote } from './quote.js';
 import { fail, ok, type Result } from './result.js';
 
@@ -41,18 +35,24 @@ export function parseNetworkName(value: string, path: string): Result<string> {
   return fail([`${path}: expected a Docker network name, got an empty value`]);
 }
 
-/** `round_robin`, `least_request`, `random`, `ring_hash` or `maglev`, in any case. */
-export function parseLbPolicy(value: string, path: string): Result<LbPolicy> {
-  const policy = LB_POLICIES.find((name) => name === value.toUpperCase());
-  return policy
-    ? ok(policy)
+/** One of `choices`, in any case (`round_robin` is `ROUND_ROBIN`; `GRPC` is `grpc`). */
+export function parseChoice<T extends string>(
+  choices: readonly T[],
+  value: string,
+  path: string,
+): Result<T> {
+  const lower = value.toLowerCase();
+  const choice = choices.find((name) => name.toLowerCase() === lower);
+  return choice !== undefined
+    ? ok(choice)
     : fail([
-        `${path}: expected one of ${LB_POLICIES.map((p) => p.toLowerCase()).join(', ')}, got ${quote(value)}`,
+        `${path}: expected one of ${choices.map((name) => name.toLowerCase()).join(', ')}, got ${quote(value)}`,
       ]);
 }
 
+/** An hour in milliseconds: the longest of most duration labels. */
+export const HOUR_MS = 3_600_000;
 /** Milliseconds per unit of a duration label. */
-const HOUR_MS = 3_600_000;
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: HOUR_MS };
 
 /**
@@ -82,14 +82,6 @@ export function parseDuration(
 function formatMs(ms: number): string {
   if (ms >= HOUR_MS && ms % HOUR_MS === 0) return `${ms / HOUR_MS}h`;
   return ms % 1000 === 0 && ms > 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-/** `http1`, `http2`, `grpc` or `h2c`, in any case. */
-export function parseProtocol(value: string, path: string): Result<Protocol> {
-  const protocol = PROTOCOLS.find((name) => name === value.toLowerCase());
-  return protocol
-    ? ok(protocol)
-    : fail([`${path}: expected one of ${PROTOCOLS.join(', ')}, got ${quote(value)}`]);
 }
 
 /**

@@ -39,6 +39,12 @@ export function toResourceChanges(change: SnapshotChange, after: Snapshot): Reso
 
 const TCP_PREFIX = toTcpListenerName('');
 
+/** The TCP listener named `name` (`tcp/<service>`), if its service has one. */
+function tcpListenerOf(snapshot: Snapshot, name: string) {
+  if (!name.startsWith(TCP_PREFIX)) return undefined;
+  return snapshot.services.get(name.slice(TCP_PREFIX.length))?.tcpListener;
+}
+
 /**
  * What the streams serve, read from the store's current snapshot at each call. Each resource
  * is packed (encoded to protobuf) once per version and the bytes shared by every stream.
@@ -102,8 +108,7 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
       if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE_URL) return snapshot.clusters.has(name);
       if (typeUrl === ROUTE_CONFIGURATION_TYPE_URL)
         return this.resource(typeUrl, name) !== undefined;
-      if (typeUrl === LISTENER_TYPE_URL)
-        return name.startsWith(TCP_PREFIX) && this.resource(typeUrl, name) !== undefined;
+      if (typeUrl === LISTENER_TYPE_URL) return tcpListenerOf(snapshot, name) !== undefined;
       return snapshot.services.has(name);
     },
     resource(typeUrl, name) {
@@ -122,12 +127,11 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
         }
         case CLUSTER_TYPE_URL:
           return versioned(typeUrl, snapshot.services.get(name)?.cluster);
-        case LISTENER_TYPE_URL: {
-          if (!name.startsWith(TCP_PREFIX))
-            return versioned(typeUrl, snapshot.services.get(name)?.listener);
-          const tcp = snapshot.services.get(name.slice(TCP_PREFIX.length))?.tcpListener;
-          return versioned(typeUrl, tcp);
-        }
+        case LISTENER_TYPE_URL:
+          return versioned(
+            typeUrl,
+            tcpListenerOf(snapshot, name) ?? snapshot.services.get(name)?.listener,
+          );
         case ROUTE_CONFIGURATION_TYPE_URL: {
           if (name === snapshot.routes.json.name) return versioned(typeUrl, snapshot.routes);
           const service = name.slice(name.indexOf('/') + 1);
