@@ -25,6 +25,7 @@ import { checkEdsResponse } from '../conformance/support/check-eds-response.js';
 import { endpointsOf, pollEds, send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import { anEndpoint } from '../support/records.js';
+import { lacks } from '../support/test-tools.js';
 
 interface Started {
   port: number;
@@ -465,7 +466,7 @@ describe('the state file', () => {
   });
 
   // A real full disk: a small tmpfs of the test's own (mounting needs root, as in CI).
-  it.skipIf(process.getuid?.() !== 0 && process.env.CI !== 'true')(
+  it.skipIf(lacks('root'))(
     'answers 503 when the disk is full, applies nothing unsaved, and recovers with space',
     async () => {
       const folder = dir();

@@ -13,8 +13,9 @@ import { parseServiceLabels } from '../../src/core/parse-service-labels.js';
 import type { Snapshot } from '../../src/core/snapshot.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { toHttpListener } from '../support/ads-bootstrap.js';
-import { ENVOY_SCENARIOS_RUN, requireEnvoy } from '../support/envoy-binary.js';
+import { requireEnvoy } from '../support/envoy-binary.js';
 import { anEndpoint } from '../support/records.js';
+import { lacks } from '../support/test-tools.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
 
@@ -150,7 +151,7 @@ describe('the route configurations and listeners the agent serves', () => {
 // What only a running Envoy checks (a cluster each route names exists, domains unique across
 // virtual hosts, the retry predicate known): the shared route configuration, put in a static
 // listener beside a static cluster per service, in Envoy's validate mode.
-describe.skipIf(!ENVOY_SCENARIOS_RUN)('the route configuration, read by Envoy itself', () => {
+describe.skipIf(lacks('envoy'))('the route configuration, read by Envoy itself', () => {
   const run = promisify(execFile);
   const bootstrap = (snapshot: Snapshot) => ({
     static_resources: {

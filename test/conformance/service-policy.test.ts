@@ -17,7 +17,8 @@ import type { ServiceOptions } from '../../src/core/service-options.js';
 import { CLUSTER_TYPE_URL } from '../../src/core/type-urls.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
 import { toHttpListener } from '../support/ads-bootstrap.js';
-import { ENVOY_SCENARIOS_RUN, requireEnvoy } from '../support/envoy-binary.js';
+import { requireEnvoy } from '../support/envoy-binary.js';
+import { lacks } from '../support/test-tools.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
 
@@ -115,7 +116,7 @@ describe('the resources of a service, whatever policy its labels set', () => {
 // The proto checks cannot see what only a running Envoy enforces; Envoy's validate mode can.
 // One bootstrap holds a cluster per drawn combination of labels, the routes over all of them
 // and each TCP listener; Envoy must take it all.
-describe.skipIf(!ENVOY_SCENARIOS_RUN)('the same resources, read by Envoy itself', () => {
+describe.skipIf(lacks('envoy'))('the same resources, read by Envoy itself', () => {
   it('passes `envoy --mode validate` for 40 drawn combinations of policy labels at once', async () => {
     const drawn = fc.sample(anyPolicyLabels, 40);
     const services = drawn.map((labels, i) => {

@@ -8,12 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { parseConfig } from '../../src/config/parse-config.js';
-import {
-  ENVOY_SCENARIOS_RUN,
-  requireEnvoy,
-  TESTED_ENVOY_VERSION,
-} from '../support/envoy-binary.js';
+import { requireEnvoy, TESTED_ENVOY_VERSION } from '../support/envoy-binary.js';
 import { REPO_ROOT, repoFiles } from '../support/repo-files.js';
+import { lacks } from '../support/test-tools.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
 
@@ -224,38 +221,36 @@ describe('the Envoy configs the repo ships', () => {
 
 // The proto checks above cannot see what only a running Envoy enforces (a REST EDS cluster
 // needs a `node` with an id and a cluster, for instance); Envoy's own validate mode does.
-describe.skipIf(!ENVOY_SCENARIOS_RUN)(
-  'the Envoy configs the repo ships, read by Envoy itself',
-  () => {
-    const run = promisify(execFile);
+const MISSING_TOOLS = lacks('envoy');
+describe.skipIf(MISSING_TOOLS)('the Envoy configs the repo ships, read by Envoy itself', () => {
+  const run = promisify(execFile);
 
-    it.each(ENVOY_CONFIGS)('%s passes `envoy --mode validate`', async (path) => {
-      const { stdout, stderr } = await run(
-        requireEnvoy(),
-        ['--mode', 'validate', '-c', join(REPO_ROOT, path), '--disable-hot-restart'],
-        { timeout: 30_000 },
-      );
-      expect(`${stdout}${stderr}`).toMatch(/configuration '.*' OK/);
-    });
+  it.each(ENVOY_CONFIGS)('%s passes `envoy --mode validate`', async (path) => {
+    const { stdout, stderr } = await run(
+      requireEnvoy(),
+      ['--mode', 'validate', '-c', join(REPO_ROOT, path), '--disable-hot-restart'],
+      { timeout: 30_000 },
+    );
+    expect(`${stdout}${stderr}`).toMatch(/configuration '.*' OK/);
+  });
 
-    it('would catch a config Envoy refuses (the check is real)', async () => {
-      const config = readYaml('examples/host-mode/envoy.yaml') as Record<string, unknown>;
-      delete config.node;
-      const dir = mkdtempSync(join(tmpdir(), 'eds-agent-config-'));
-      const file = join(dir, 'envoy-without-node.json');
-      writeFileSync(file, JSON.stringify(config));
-      try {
-        await expect(
-          run(requireEnvoy(), ['--mode', 'validate', '-c', file, '--disable-hot-restart']),
-        ).rejects.toMatchObject({
-          stderr: expect.stringMatching(/node 'id' and 'cluster' are required/) as unknown,
-        });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  },
-);
+  it('would catch a config Envoy refuses (the check is real)', async () => {
+    const config = readYaml('examples/host-mode/envoy.yaml') as Record<string, unknown>;
+    delete config.node;
+    const dir = mkdtempSync(join(tmpdir(), 'eds-agent-config-'));
+    const file = join(dir, 'envoy-without-node.json');
+    writeFileSync(file, JSON.stringify(config));
+    try {
+      await expect(
+        run(requireEnvoy(), ['--mode', 'validate', '-c', file, '--disable-hot-restart']),
+      ).rejects.toMatchObject({
+        stderr: expect.stringMatching(/node 'id' and 'cluster' are required/) as unknown,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('the Swarm stack (examples/swarm/stack.yml)', () => {
   interface StackService {

@@ -8,8 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { type Cli, exitOf, killRunningClis, NO_DOCKER, portOf, startCli } from '../support/cli.js';
 import { eventually } from '../support/eventually.js';
+import { lacks } from '../support/test-tools.js';
 
 afterAll(killRunningClis);
+
+const MISSING_ROOT = lacks('root');
 
 describe('the eds-agent command line', () => {
   it('prints every flag and its variable with --help, and exits 0', async () => {
@@ -149,31 +152,28 @@ describe('the command line when the agent cannot work', () => {
     );
   });
 
-  it.skipIf(process.getuid?.() !== 0)(
-    'says whose group opens the Docker socket when it may not',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'eds-agent-socket-'));
-      chmodSync(dir, 0o755);
-      const socketPath = join(dir, 'docker.sock');
-      const engine = createServer().listen(socketPath);
-      await once(engine, 'listening');
-      chmodSync(socketPath, 0o660); // root:root, as a docker.sock of group docker would be
-      try {
-        const nobody = { uid: 65534, gid: 65534 };
-        const cli = startCli(
-          ['--port', '0', '--bind', '127.0.0.1', '--docker-host', `unix://${socketPath}`],
-          {},
-          nobody,
-        );
-        expect(await refusal(cli)).toContain(
-          `eds-agent: cannot use the Docker engine:\n  - permission denied on the Docker socket ${socketPath}, which belongs to group 0 (root); run the agent in that group (docker run --group-add 0, or group_add: ["0"] in compose)\n`,
-        );
-      } finally {
-        engine.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  );
+  it.skipIf(MISSING_ROOT)('says whose group opens the Docker socket when it may not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eds-agent-socket-'));
+    chmodSync(dir, 0o755);
+    const socketPath = join(dir, 'docker.sock');
+    const engine = createServer().listen(socketPath);
+    await once(engine, 'listening');
+    chmodSync(socketPath, 0o660); // root:root, as a docker.sock of group docker would be
+    try {
+      const nobody = { uid: 65534, gid: 65534 };
+      const cli = startCli(
+        ['--port', '0', '--bind', '127.0.0.1', '--docker-host', `unix://${socketPath}`],
+        {},
+        nobody,
+      );
+      expect(await refusal(cli)).toContain(
+        `eds-agent: cannot use the Docker engine:\n  - permission denied on the Docker socket ${socketPath}, which belongs to group 0 (root); run the agent in that group (docker run --group-add 0, or group_add: ["0"] in compose)\n`,
+      );
+    } finally {
+      engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('warns of an EDS_AGENT_ variable it does not know, and runs on', async () => {
     const cli = startCli(['--port', '0', '--bind', '127.0.0.1', ...NO_DOCKER], {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { compose, findComposes } from '../support/compose.js';
 import { REPO_ROOT, repoFiles } from '../support/repo-files.js';
+import { lacks } from '../support/test-tools.js';
 
 const FILES = repoFiles(/(^|\/)docker-compose\.ya?ml$|^test\/fixtures\/compose\/[^/]+\.ya?ml$/);
 const COMPOSES = await findComposes();
@@ -20,7 +21,9 @@ describe('every compose file in the repo', () => {
     ]);
   });
 
-  it.each(COMPOSES.flatMap((found) => FILES.map((file) => [file, found.version, found] as const)))(
+  it
+    .skipIf(lacks('compose'))
+    .each(COMPOSES.flatMap((found) => FILES.map((file) => [file, found.version, found] as const)))(
     '%s passes `compose config` with Compose %s',
     async (file, _version, command) => {
       const env = {

@@ -6,11 +6,10 @@ import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { eventually } from '../support/eventually.js';
 import { PrivateDaemon } from '../support/private-daemon.js';
-
-const canRun = PrivateDaemon.available();
+import { lacks } from '../support/test-tools.js';
 
 // CI runs as root with dockerd installed, so there this test always runs.
-describe.skipIf(!canRun && process.env.CI !== 'true')('a Docker daemon restart', () => {
+describe.skipIf(lacks(...PrivateDaemon.NEEDS))('a Docker daemon restart', () => {
   const daemon = new PrivateDaemon();
   let docker: DockerHarness;
   let agent: TestAgent;

@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { eventually, holdsFor } from '../support/eventually.js';
+import { lacks } from '../support/test-tools.js';
 
 // The agent in its default container address mode, following a real engine. Each scenario
 // uses its own cluster name (suffixed with the run id), so leftovers of other runs never match.
-describe('following a real Docker engine (container address mode)', () => {
+const MISSING_TOOLS = lacks('docker', 'busybox');
+describe.skipIf(MISSING_TOOLS)('following a real Docker engine (container address mode)', () => {
   const docker = new DockerHarness();
   const cluster = (name: string) => `${name}-${docker.runId}`;
   let agent: TestAgent;

@@ -5,11 +5,12 @@ import { exitOf, killRunningClis, startCli } from '../support/cli.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { eventually } from '../support/eventually.js';
 import { PrivateSshd } from '../support/private-sshd.js';
+import { lacks } from '../support/test-tools.js';
 
 // `--docker-host ssh://user@host`, as the docker CLI accepts it: the agent logs in with a key,
 // checks the host's key against known_hosts, and reaches the engine through
 // `docker system dial-stdio` on that host (here an sshd of the test's on loopback).
-describe.skipIf(!PrivateSshd.available() && process.env.CI !== 'true')(
+describe.skipIf(lacks('docker', 'busybox', ...PrivateSshd.NEEDS))(
   'a Docker engine reached over ssh',
   () => {
     const sshd = new PrivateSshd();

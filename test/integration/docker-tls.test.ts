@@ -11,10 +11,11 @@ import { endpointsOf, pollEds } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import { PrivateDaemon } from '../support/private-daemon.js';
 import { makeTestPki, type TestPki } from '../support/test-certificates.js';
+import { lacks } from '../support/test-tools.js';
 
 // A real dockerd that speaks only TLS on loopback and wants a client certificate
 // (`dockerd --tlsverify`), with a CA, server and client certificates this test makes.
-describe.skipIf(!PrivateDaemon.available() && process.env.CI !== 'true')(
+describe.skipIf(lacks(...PrivateDaemon.NEEDS, 'openssl'))(
   'a Docker engine that requires TLS',
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'eds-agent-pki-'));

@@ -4,11 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { toAdsBootstrap } from '../support/ads-bootstrap.js';
 import { type Cli, exitOf, killRunningClis, startCli } from '../support/cli.js';
 import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
-import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import { eventually } from '../support/eventually.js';
 import { freeLoopbackPort } from '../support/free-port.js';
 import { answeredBy, sendRequests, sentMore } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
+import { lacks } from '../support/test-tools.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 import { useEnvoys } from '../support/use-envoys.js';
 
@@ -18,7 +18,7 @@ import { useEnvoys } from '../support/use-envoys.js';
 // routes by the `x-service` header to the cluster of that name.
 afterAll(killRunningClis);
 
-describe.skipIf(!ENVOY_SCENARIOS_RUN).each(['GRPC', 'DELTA_GRPC'] as const)(
+describe.skipIf(lacks('docker', 'busybox', 'envoy')).each(['GRPC', 'DELTA_GRPC'] as const)(
   'Envoy fed over gRPC ADS (api_type %s)',
   (apiType) => {
     const stage = useEnvoyStage();

@@ -4,12 +4,12 @@ import type { StatusJson } from '../../src/status/build-status.js';
 import { toAdsBootstrap } from '../support/ads-bootstrap.js';
 import { type AgentProcess, killRunningClis, startAgentProcess } from '../support/cli.js';
 import { DockerHarness } from '../support/docker-harness.js';
-import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { pollEds, send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import { sentMore } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
+import { lacks } from '../support/test-tools.js';
 import { useEnvoys } from '../support/use-envoys.js';
 
 // Two agents watching the same engine, for high availability: Envoy's xDS cluster holds both,
@@ -17,7 +17,8 @@ import { useEnvoys } from '../support/use-envoys.js';
 // the other. Both serve byte-identical resources at identical versions (content hashes), so
 // the move changes nothing in Envoy: no cluster modified, no version changed, no failed request.
 
-describe.skipIf(!ENVOY_SCENARIOS_RUN)('two agents for one Envoy (high availability)', () => {
+const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
+describe.skipIf(MISSING_TOOLS)('two agents for one Envoy (high availability)', () => {
   const docker = new DockerHarness();
   const envoys = useEnvoys();
   const agents: AgentProcess[] = [];

@@ -2,10 +2,10 @@ import type { Container } from 'dockerode';
 import { describe, expect, it } from 'vitest';
 
 import { serveHostname } from '../support/docker-harness.js';
-import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
 import { answeredBy, sendRequests } from '../support/http-load.js';
+import { lacks } from '../support/test-tools.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 
 // A real Envoy with one listener and no cluster or route of any service: its listener takes
@@ -13,7 +13,8 @@ import { useEnvoyStage } from '../support/use-envoy-stage.js';
 // agent runs in host mode; the containers publish on 127.0.0.1; every request goes through
 // Envoy's listener on 127.0.0.1, told apart by its Host header and path.
 
-describe.skipIf(!ENVOY_SCENARIOS_RUN)('Envoy routed by labels (RDS from the agent)', () => {
+const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
+describe.skipIf(MISSING_TOOLS)('Envoy routed by labels (RDS from the agent)', () => {
   const stage = useEnvoyStage();
   const { serviceFor, upstream } = stage;
   const idOf = (container: Container) => container.id.slice(0, 12);

@@ -6,18 +6,18 @@ import type { Container } from 'dockerode';
 import { describe, expect, it } from 'vitest';
 
 import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
-import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import { send } from '../support/envoy-rest-client.js';
 import { eventually, holdsFor } from '../support/eventually.js';
 import { answeredBy, sendRequests } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
+import { lacks } from '../support/test-tools.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 
 // Real requests through a real Envoy on the host, fed by the agent in host mode: each
 // upstream container publishes its port on 127.0.0.1 and answers with its hostname (its short
 // id), so every answer names the container that served it. Each scenario has its own service
 // name and its own Envoy, made from examples/host-mode/envoy.yaml.
-describe.skipIf(!ENVOY_SCENARIOS_RUN)('routing through a real Envoy', () => {
+describe.skipIf(lacks('docker', 'busybox', 'envoy'))('routing through a real Envoy', () => {
   const stage = useEnvoyStage();
   const { serviceFor, upstream, envoyFor } = stage;
   const idOf = (container: Container) => container.id.slice(0, 12);

@@ -4,22 +4,22 @@ import type { StatusJson } from '../../src/status/build-status.js';
 import { toAdsBootstrap } from '../support/ads-bootstrap.js';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { DockerHarness } from '../support/docker-harness.js';
-import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import { sentMore } from '../support/http-load.js';
 import { PrivateDaemon } from '../support/private-daemon.js';
 import { startTestLoad } from '../support/start-test-load.js';
+import { lacks } from '../support/test-tools.js';
 import { useEnvoys } from '../support/use-envoys.js';
 
 // Two engines behind one agent, through a real Envoy fed over ADS: the CI engine (`ci`) and
 // a private dockerd of this test (`edge`, over loopback TCP), the agent in host mode. One
 // engine dies with SIGKILL while requests flow to the other's service.
-const canRun = ENVOY_SCENARIOS_RUN && (PrivateDaemon.available() || process.env.CI === 'true');
+const MISSING_TOOLS = lacks(...PrivateDaemon.NEEDS, 'envoy');
 const GRACE_MS = 3000;
 
-describe.skipIf(!canRun)('two engines through a real Envoy (ADS)', () => {
+describe.skipIf(MISSING_TOOLS)('two engines through a real Envoy (ADS)', () => {
   const edgeDaemon = new PrivateDaemon();
   const ci = new DockerHarness();
   let edge: DockerHarness;

@@ -5,22 +5,22 @@ import type { DockerClient } from '../../src/sources/docker/docker-client.js';
 import { toAdsBootstrap } from '../support/ads-bootstrap.js';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
-import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { pollEds } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import { sentMore } from '../support/http-load.js';
 import { PrivateSwarm } from '../support/private-swarm.js';
 import { startTestLoad } from '../support/start-test-load.js';
+import { lacks } from '../support/test-tools.js';
 import { useEnvoys } from '../support/use-envoys.js';
 
 // Swarm services through a real Envoy fed over ADS: a single-node Swarm on a private engine,
 // the agent following it (`--swarm auto`, in host mode), and requests flowing through Envoy's
 // listener without a pause while Swarm scales and replaces tasks. Each task serves its
 // container's id and keeps serving for a second after SIGTERM, as a server that drains does.
-const canRun = ENVOY_SCENARIOS_RUN && (PrivateSwarm.available() || process.env.CI === 'true');
+const MISSING_TOOLS = lacks(...PrivateSwarm.NEEDS, 'envoy');
 
-describe.skipIf(!canRun)('Swarm services through a real Envoy (ADS)', () => {
+describe.skipIf(MISSING_TOOLS)('Swarm services through a real Envoy (ADS)', () => {
   const swarm = new PrivateSwarm();
   const envoys = useEnvoys();
   let agent: TestAgent;

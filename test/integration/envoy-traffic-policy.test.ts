@@ -4,7 +4,6 @@ import type { Container } from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { serveTurnableProbe } from '../support/docker-harness.js';
-import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
 import { freeLoopbackPort } from '../support/free-port.js';
@@ -13,6 +12,7 @@ import { answeredBy, sendRequests } from '../support/http-load.js';
 import { REPO_ROOT } from '../support/repo-files.js';
 import { provideStandIns, removeStandIns } from '../support/stand-in-images.js';
 import { pingTcpEcho } from '../support/tcp-echo-client.js';
+import { lacks } from '../support/test-tools.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 import { echoOverWebSocket } from '../support/websocket-echo.js';
 
@@ -22,7 +22,8 @@ import { echoOverWebSocket } from '../support/websocket-echo.js';
 // goes. Each container answers as it is told from inside (`docker exec`), see
 // `serveTurnableProbe`; every request goes through Envoy's listener on 127.0.0.1.
 
-describe.skipIf(!ENVOY_SCENARIOS_RUN)('a traffic policy from labels, through Envoy', () => {
+const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
+describe.skipIf(MISSING_TOOLS)('a traffic policy from labels, through Envoy', () => {
   const stage = useEnvoyStage();
   const { docker, serviceFor, upstream } = stage;
   afterAll(() => removeStandIns([GREETER_IMAGE]));

@@ -4,20 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cli, exitOf, startCli } from '../support/cli.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { DockerRelay } from '../support/docker-relay.js';
-import { ENVOY_SCENARIOS_RUN } from '../support/envoy-binary.js';
 import { toTestBootstrap } from '../support/envoy-bootstrap.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
 import { freeLoopbackPort } from '../support/free-port.js';
 import { answeredBy, type RunningLoad, sendRequests } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
+import { lacks } from '../support/test-tools.js';
 import { useEnvoys } from '../support/use-envoys.js';
 
 // The "Try Envoy" REST EDS tutorial's story, with containers instead of curl, through a real
 // Envoy; then the agent is killed and restarted under load. The agent runs as its own process
 // (so it can be SIGKILLed) on a fixed port, and reaches Docker through a relay the test can
 // cut, so the engine can be unreachable while its containers keep serving.
-describe.skipIf(!ENVOY_SCENARIOS_RUN)("the tutorial's story through a real Envoy", () => {
+const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
+describe.skipIf(MISSING_TOOLS)("the tutorial's story through a real Envoy", () => {
   const docker = new DockerHarness();
   const service = `myservice-${docker.runId}`;
   const envoys = useEnvoys();

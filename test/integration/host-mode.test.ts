@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { eventually } from '../support/eventually.js';
+import { lacks } from '../support/test-tools.js';
 
 // In host mode Envoy dials the published port. Each container serves its own hostname (its
 // short id), so a request to the advertised address proves it reaches that very container.
-describe('host address mode', () => {
+describe.skipIf(lacks('docker', 'busybox'))('host address mode', () => {
   const docker = new DockerHarness();
   const cluster = `host-${docker.runId}`;
   let agent: TestAgent;

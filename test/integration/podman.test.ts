@@ -4,11 +4,12 @@ import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { eventually, holdsFor } from '../support/eventually.js';
 import { PodmanService } from '../support/podman-service.js';
+import { lacks } from '../support/test-tools.js';
 
 // The agent against Podman's Docker-compatible API (Debian's podman 4.3), which differs from
 // Docker's: its container list carries no health, its health events are bare and repeat at
 // every check, and no event says when a stop begins.
-describe.skipIf(!PodmanService.available() && process.env.CI !== 'true')('following Podman', () => {
+describe.skipIf(lacks('busybox', ...PodmanService.NEEDS))('following Podman', () => {
   const podman = new PodmanService();
   let docker: DockerHarness;
   let agent: TestAgent;

@@ -12,7 +12,8 @@ import {
   startGreeter,
   startGreeterClient,
 } from '../support/greeter-example.js';
-import { buildGrpcGoClient, GRPC_GO_SCENARIOS_RUN } from '../support/grpc-go-client.js';
+import { buildGrpcGoClient } from '../support/grpc-go-client.js';
+import { lacks } from '../support/test-tools.js';
 
 // Two agents with the same registrations serve the same resources at the same versions; a
 // proxyless gRPC client that loses the agent it streams from keeps calling with what it has,
@@ -25,7 +26,7 @@ import { buildGrpcGoClient, GRPC_GO_SCENARIOS_RUN } from '../support/grpc-go-cli
 //   and waits for the first.
 // The greeters are processes on 127.0.0.1, registered on both agents over REST.
 
-describe('a proxyless gRPC client of two agents', () => {
+describe.skipIf(lacks('docker', 'busybox'))('a proxyless gRPC client of two agents', () => {
   const docker = new DockerHarness();
   const service = `greeter-ha-${docker.runId}`;
   const agents: AgentProcess[] = [];
@@ -120,7 +121,7 @@ describe('a proxyless gRPC client of two agents', () => {
     survivor.cli.kill('SIGKILL');
   }, 120_000);
 
-  it.skipIf(!GRPC_GO_SCENARIOS_RUN)(
+  it.skipIf(lacks('go'))(
     'grpc-go, two xds_servers: the first unreachable at start, it takes the second; the first killed later, it calls on with what it has',
     async () => {
       const binary = await buildGrpcGoClient();

@@ -11,6 +11,7 @@ import {
   startGreeter,
   startGreeterClient,
 } from '../support/greeter-example.js';
+import { lacks } from '../support/test-tools.js';
 
 // A gRPC application with no Envoy at all: the example's client dials xds:///<service>, and
 // gRPC's own xDS client (@grpc/grpc-js-xds) asks the agent over ADS for the listener, route
@@ -49,67 +50,71 @@ const seenSince = (client: GreeterClient, since: number) => {
   };
 };
 
-describe('a proxyless gRPC client fed by the agent (xds:///<service>, no Envoy)', () => {
-  it('spreads its calls over every replica, follows a scale-up, and fails no call sent after a scale-down reached it', async () => {
-    const replicas = await Promise.all(['r1', 'r2', 'r3'].map(startGreeter));
-    for (const replica of replicas) await register(replica);
-    const client = startGreeterClient({ servers: [grpcPort()], service, nodeId, intervalMs: 10 });
-    clients.push(client);
-    await eventually(
-      'calls reach all three replicas',
-      () => seenSince(client, 0).replicas,
-      (seen) => seen.join() === 'r1,r2,r3',
-      { timeoutMs: 20_000 },
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\nclient said: ${client.otherOutput()}`);
-    });
+const MISSING_TOOLS = lacks('docker');
+describe.skipIf(MISSING_TOOLS)(
+  'a proxyless gRPC client fed by the agent (xds:///<service>, no Envoy)',
+  () => {
+    it('spreads its calls over every replica, follows a scale-up, and fails no call sent after a scale-down reached it', async () => {
+      const replicas = await Promise.all(['r1', 'r2', 'r3'].map(startGreeter));
+      for (const replica of replicas) await register(replica);
+      const client = startGreeterClient({ servers: [grpcPort()], service, nodeId, intervalMs: 10 });
+      clients.push(client);
+      await eventually(
+        'calls reach all three replicas',
+        () => seenSince(client, 0).replicas,
+        (seen) => seen.join() === 'r1,r2,r3',
+        { timeoutMs: 20_000 },
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}\nclient said: ${client.otherOutput()}`);
+      });
 
-    const r4 = await startGreeter('r4');
-    const scaledUp = Date.now();
-    await register(r4);
-    await eventually(
-      'calls reach the new replica too',
-      () => seenSince(client, scaledUp).replicas,
-      (seen) => seen.includes('r4'),
-    );
+      const r4 = await startGreeter('r4');
+      const scaledUp = Date.now();
+      await register(r4);
+      await eventually(
+        'calls reach the new replica too',
+        () => seenSince(client, scaledUp).replicas,
+        (seen) => seen.includes('r4'),
+      );
 
-    // Scale down to r3 and r4, in one change; once the client has acknowledged it, r1 and r2 go.
-    const changed = Date.now();
-    const [r1, r2, r3] = replicas;
-    const reply = await send(agent.port, {
-      method: 'PUT',
-      path: `/edsservice/${service}`,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        hosts: [r3, r4].map((r) => ({ ip_address: '127.0.0.1', port: r?.port })),
-      }),
-    });
-    expect(reply.status).toBe(200);
-    const acknowledged = await eventually(
-      'the client acknowledges the endpoints without r1 and r2',
-      () =>
-        agent.logs.find(
-          (line) =>
-            line.msg.includes('(ACK)') &&
-            line.node === nodeId &&
-            line.typeUrl === ENDPOINTS_TYPE_URL &&
-            Number(line.time) >= changed,
-        ),
-      (line) => line !== undefined,
-    );
-    const reachedAt = Number(acknowledged?.time);
-    r1?.kill();
-    r2?.kill();
-    await eventually(
-      '200 calls sent after the change reached the client',
-      () => seenSince(client, reachedAt).calls,
-      (calls) => calls >= 200,
-    );
-    const after = seenSince(client, reachedAt);
-    expect(after.failures).toEqual([]);
-    expect(after.replicas).toEqual(['r3', 'r4']);
-  }, 60_000);
-});
+      // Scale down to r3 and r4, in one change; once the client has acknowledged it, r1 and r2 go.
+      const changed = Date.now();
+      const [r1, r2, r3] = replicas;
+      const reply = await send(agent.port, {
+        method: 'PUT',
+        path: `/edsservice/${service}`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          hosts: [r3, r4].map((r) => ({ ip_address: '127.0.0.1', port: r?.port })),
+        }),
+      });
+      expect(reply.status).toBe(200);
+      const acknowledged = await eventually(
+        'the client acknowledges the endpoints without r1 and r2',
+        () =>
+          agent.logs.find(
+            (line) =>
+              line.msg.includes('(ACK)') &&
+              line.node === nodeId &&
+              line.typeUrl === ENDPOINTS_TYPE_URL &&
+              Number(line.time) >= changed,
+          ),
+        (line) => line !== undefined,
+      );
+      const reachedAt = Number(acknowledged?.time);
+      r1?.kill();
+      r2?.kill();
+      await eventually(
+        '200 calls sent after the change reached the client',
+        () => seenSince(client, reachedAt).calls,
+        (calls) => calls >= 200,
+      );
+      const after = seenSince(client, reachedAt);
+      expect(after.failures).toEqual([]);
+      expect(after.replicas).toEqual(['r3', 'r4']);
+    }, 60_000);
+  },
+);
 
 function grpcPort(): number {
   const port = agent.agent.grpcPort;

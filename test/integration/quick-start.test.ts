@@ -16,6 +16,7 @@ import { eventually } from '../support/eventually.js';
 import { startGreeterClient } from '../support/greeter-example.js';
 import { REPO_ROOT } from '../support/repo-files.js';
 import { provideStandIns, removeStandIns } from '../support/stand-in-images.js';
+import { lacks } from '../support/test-tools.js';
 
 const run = promisify(execFile);
 const docker = async (...args: string[]) => (await run('docker', args)).stdout.trim();
@@ -74,6 +75,8 @@ const BASE_IMAGES = [
   ...STACKS.flatMap((stack) => composeImages(stack.file)),
 ];
 const COMPOSES = await findComposes();
+/** Every stack needs Compose, and the images (stood in for, from busybox and Envoy). */
+const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy', 'compose');
 
 beforeAll(async () => {
   await provideStandIns(BASE_IMAGES);
@@ -125,7 +128,7 @@ const agentReady = () =>
     patience,
   );
 
-describe('the image the Dockerfile builds', () => {
+describe.skipIf(lacks('docker', 'busybox', 'envoy'))('the image the Dockerfile builds', () => {
   const image = AGENT_IMAGE;
   const node = (script: string) =>
     docker('run', '--rm', '--entrypoint', 'node', image, '-e', script);
@@ -211,7 +214,7 @@ describe('the image the Dockerfile builds', () => {
   }, 120_000);
 });
 
-describe.each(STACKS)('the compose stack of $file', (stack) => {
+describe.skipIf(MISSING_TOOLS).each(STACKS)('the compose stack of $file', (stack) => {
   it.each(COMPOSES.map((found) => [found.version, found] as const))(
     'comes up with Compose %s at 3 replicas, follows a scale to 1, and leaves nothing behind',
     async (_version, command: Compose) => {
@@ -255,7 +258,7 @@ describe.each(STACKS)('the compose stack of $file', (stack) => {
   );
 });
 
-describe(`the compose stack of ${PROXYLESS.file}`, () => {
+describe.skipIf(MISSING_TOOLS)(`the compose stack of ${PROXYLESS.file}`, () => {
   it.each(COMPOSES.map((found) => [found.version, found] as const))(
     "comes up with Compose %s at 3 greeters, which the example's client on the host reaches, then 1",
     async (_version, command: Compose) => {

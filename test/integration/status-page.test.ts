@@ -5,9 +5,10 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
-import { BROWSER_SCENARIOS_RUN, launchChromium } from '../support/browser.js';
+import { launchChromium } from '../support/browser.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { REPO_ROOT } from '../support/repo-files.js';
+import { lacks } from '../support/test-tools.js';
 
 // The live status page in a real browser (Debian's Chromium, driven by playwright-core),
 // against the real agent following a real Docker engine: a labelled container and a broken
@@ -15,7 +16,7 @@ import { REPO_ROOT } from '../support/repo-files.js';
 // as a CI artifact.
 const SCREENSHOT = join(REPO_ROOT, '.test-results', 'status-page.png');
 
-describe.skipIf(!BROWSER_SCENARIOS_RUN)('the live status page, in Chromium', () => {
+describe.skipIf(lacks('docker', 'busybox', 'chromium'))('the live status page, in Chromium', () => {
   const docker = new DockerHarness();
   let agent: TestAgent;
   let browser: Browser;

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import Docker from 'dockerode';
+
+import { staticBusybox } from './static-busybox.js';
 
 /** Label put on everything a test run creates, so cleanup touches nothing else. */
 export const RUN_LABEL = 'eds-agent-test.run';
@@ -137,11 +139,7 @@ export class DockerHarness {
   /** Builds the test image with `docker import` of a root filesystem holding only static busybox. */
   async buildImage(): Promise<void> {
     await this.assertEngine();
-    const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((path) => existsSync(path));
-    if (!busybox)
-      throw new Error(
-        'integration tests need a static busybox at /bin/busybox (apt-get install busybox-static)',
-      );
+    const busybox = staticBusybox();
     const root = mkdtempSync(join(tmpdir(), 'eds-agent-rootfs-'));
     try {
       mkdirSync(join(root, 'bin'));

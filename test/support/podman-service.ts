@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 
 import { eventually } from './eventually.js';
-import { rootWithCommands } from './root-with-commands.js';
+import type { ToolName } from './test-tools.js';
 
 /**
  * Podman's Docker-compatible API (`podman system service`) on a socket of the test's own,
@@ -19,10 +19,8 @@ export class PodmanService {
   readonly socketPath = join(this.dir, 'podman.sock');
   #process: ChildProcess | undefined;
 
-  /** Whether this machine can run one. */
-  static available(): boolean {
-    return rootWithCommands('podman');
-  }
+  /** What running one takes (for `lacks`): root and Podman. */
+  static readonly NEEDS = ['root', 'podman'] as const satisfies ToolName[];
 
   async start(): Promise<void> {
     const conf = join(this.dir, 'containers.conf');

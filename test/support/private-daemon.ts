@@ -8,8 +8,8 @@ import Docker from 'dockerode';
 
 import { eventually } from './eventually.js';
 import { freeLoopbackPort } from './free-port.js';
-import { rootWithCommands } from './root-with-commands.js';
 import type { CertificateFiles } from './test-certificates.js';
+import type { ToolName } from './test-tools.js';
 
 /**
  * A Docker engine owned by one test: its own data and exec roots, socket, and bridge, so it
@@ -28,10 +28,8 @@ export class PrivateDaemon {
   /** With `tls`, the TCP port speaks only TLS and wants client certificates signed by `tls.ca`. */
   constructor(private readonly tls?: CertificateFiles) {}
 
-  /** Whether this machine can run one (root, dockerd and ip on PATH). */
-  static available(): boolean {
-    return rootWithCommands('dockerd', 'ip');
-  }
+  /** What running one takes (for `lacks`): root, dockerd and ip. */
+  static readonly NEEDS = ['docker', 'busybox', 'root', 'dockerd'] as const satisfies ToolName[];
 
   /** Creates the bridge on a free 10.199.x.0/24 and starts the engine. */
   async create(): Promise<void> {

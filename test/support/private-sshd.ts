@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { eventually } from './eventually.js';
 import { freeLoopbackPort } from './free-port.js';
-import { rootWithCommands } from './root-with-commands.js';
+import type { ToolName } from './test-tools.js';
 
 /**
  * An OpenSSH server owned by one test, on a free 127.0.0.1 port, letting in root with one key
@@ -24,10 +24,8 @@ export class PrivateSshd {
   port = 0;
   #process: ChildProcess | undefined;
 
-  /** Whether this machine can run one. */
-  static available(): boolean {
-    return rootWithCommands('sshd', 'ssh-keygen');
-  }
+  /** What running one takes (for `lacks`): root (it lets root in) and OpenSSH's server. */
+  static readonly NEEDS = ['root', 'sshd'] as const satisfies ToolName[];
 
   async start(): Promise<void> {
     const keygen = (path: string) =>

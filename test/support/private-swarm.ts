@@ -37,9 +37,8 @@ export class PrivateSwarm {
   readonly daemon = new PrivateDaemon();
   #harness: DockerHarness | undefined;
 
-  static available(): boolean {
-    return PrivateDaemon.available();
-  }
+  /** What running one takes (for `lacks`). */
+  static readonly NEEDS = PrivateDaemon.NEEDS;
 
   get docker(): Docker {
     return this.harness.docker;

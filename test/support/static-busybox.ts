@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { TOOL_CACHE } from './tool-cache.js';
+
+const run = promisify(execFile);
+
+/** Set by the global setup to the static busybox the test images are built from. */
+export const BUSYBOX_ENV = 'EDS_AGENT_TEST_BUSYBOX';
+
+/** The official image the tests take busybox from when this machine has none (it is static). */
+export const BUSYBOX_IMAGE = 'busybox:1.37';
+
+const CACHED = join(TOOL_CACHE, 'busybox');
+
+/**
+ * Whether `path` is an ELF executable with no program interpreter (PT_INTERP), i.e. one that
+ * runs in an image holding nothing else: statically linked, or static-pie.
+ */
+export function isStaticExecutable(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const header = Buffer.alloc(64);
+    readSync(fd, header, 0, 64, 0);
+    // ELF64, little endian: the only kind our machines run.
+    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2 || header[5] !== 1) return false;
+    const phoff = Number(header.readBigUInt64LE(0x20));
+    const phentsize = header.readUInt16LE(0x36);
+    const phnum = header.readUInt16LE(0x38);
+    const table = Buffer.alloc(phentsize * phnum);
+    readSync(fd, table, 0, table.length, phoff);
+    const PT_INTERP = 3;
+    for (let i = 0; i < phnum; i++)
+      if (table.readUInt32LE(i * phentsize) === PT_INTERP) return false;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * A static busybox for the test images: `EDS_AGENT_TEST_BUSYBOX`, the machine's own
+ * (`/bin/busybox`, Debian's busybox-static), one taken earlier from the official image, or
+ * else taken now from {@link BUSYBOX_IMAGE} (`docker pull`, which needs a registry).
+ * Undefined when none can be had.
+ */
+export async function obtainStaticBusybox(): Promise<string | undefined> {
+  const given = process.env[BUSYBOX_ENV];
+  if (given !== undefined && given !== '') return given;
+  const found = ['/bin/busybox', '/usr/bin/busybox', CACHED].find(isStaticExecutable);
+  if (found !== undefined) return found;
+  try {
+    await run('docker', ['pull', '--quiet', BUSYBOX_IMAGE], { timeout: 120_000 });
+    const { stdout } = await run('docker', ['create', BUSYBOX_IMAGE]);
+    const container = stdout.trim();
+    try {
+      mkdirSync(TOOL_CACHE, { recursive: true });
+      await run('docker', ['cp', `${container}:/bin/busybox`, CACHED]);
+    } finally {
+      await run('docker', ['rm', container]);
+    }
+  } catch {
+    return undefined;
+  }
+  return existsSync(CACHED) && isStaticExecutable(CACHED) ? CACHED : undefined;
+}
+
+/** The busybox the global setup found; throws when it found none (the test should have skipped). */
+export function staticBusybox(): string {
+  const path = process.env[BUSYBOX_ENV];
+  if (path === undefined || path === '')
+    throw new Error('no static busybox: skip the test with lacks("busybox")');
+  return path;
+}
