@@ -87,14 +87,18 @@ describe('the npm package', () => {
   });
 
   it('starts and serves from the installed package alone (Envoy protos included)', async () => {
+    // npx runs the agent as a child of its own: both are in a process group of their own, and
+    // the whole group is stopped, so that no agent outlives the test.
     const child = spawn(
       'npx',
       [
         ...['--no-install', 'eds-agent', '--port', '0', '--grpc-port', '0', '--bind', '127.0.0.1'],
         ...[...NO_DOCKER, '--log-format', 'json'],
       ],
-      { cwd: project },
+      { cwd: project, detached: true },
     );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let agentPid = 0;
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -105,11 +109,32 @@ describe('the npm package', () => {
         (found) => found !== undefined,
         { timeoutMs: 20_000 },
       );
-      const { port, grpcPort } = JSON.parse(line ?? '{}') as { port: number; grpcPort: number };
+      const { port, grpcPort, pid } = JSON.parse(line ?? '{}') as {
+        port: number;
+        grpcPort: number;
+        pid: number;
+      };
+      agentPid = pid;
+      expect(pid).not.toBe(child.pid); // the agent is npx's child, not npx itself
       expect(grpcPort).toBeGreaterThan(0);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
-      child.kill('SIGTERM');
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      await exited;
     }
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(agentPid).toBeGreaterThan(0);
+    await eventually(
+      'the agent npx started has exited',
+      () => alive(agentPid),
+      (up) => !up,
+    );
   }, 60_000);
 });
