@@ -10,15 +10,17 @@ import {
   runGreeterContainer,
   startGreeterClient,
 } from '../support/greeter-example.js';
-import { buildGrpcGoClient, GRPC_GO_SCENARIOS_RUN } from '../support/grpc-go-client.js';
+import { buildGrpcGoClient } from '../support/grpc-go-client.js';
 import { provideStandIns, removeStandIns } from '../support/stand-in-images.js';
+import { lacks } from '../support/test-tools.js';
 
 // What a proxyless client in Go (grpc-go 1.85, the tests' own client) does with a service's
 // load-balancing label: it balances with `least_request` (which grpc-js refuses), and refuses
 // `random` (the agent warns, naming the node and the cluster, and every call fails). The
 // greeters run in containers publishing on 127.0.0.1; the agent runs in host mode.
 
-describe.skipIf(!GRPC_GO_SCENARIOS_RUN)('a grpc-go client and the lb_policy label', () => {
+const MISSING_TOOLS = lacks('docker', 'busybox', 'go');
+describe.skipIf(MISSING_TOOLS)('a grpc-go client and the lb_policy label', () => {
   const docker = new DockerHarness();
   let agent: TestAgent;
   let binary: string;
@@ -58,6 +60,14 @@ describe.skipIf(!GRPC_GO_SCENARIOS_RUN)('a grpc-go client and the lb_policy labe
     const hostnames = await Promise.all(
       containers.map(async (container) => (await container.inspect()).Config.Hostname),
     );
+    // The greeters are served once healthy (their HEALTHCHECK says when the server listens),
+    // so every call the client makes counts, from the first.
+    await eventually(
+      'the agent serves the three greeters',
+      () => agent.endpoints(service),
+      (endpoints) => endpoints.length === 3,
+      { timeoutMs: 30_000 },
+    );
     const client = goClient(service);
     await eventually(
       'calls reach the three replicas',
@@ -67,17 +77,14 @@ describe.skipIf(!GRPC_GO_SCENARIOS_RUN)('a grpc-go client and the lb_policy labe
     ).catch((error: unknown) => {
       throw new Error(`${String(error)}\nclient said: ${client.otherOutput()}`);
     });
-    // The servers have no HEALTHCHECK: calls may fail while a replica's server is still
-    // starting. Once all three answer, none may fail (a refused policy fails them all).
-    const balanced = Date.now();
     await eventually(
-      '100 calls after that',
-      () => client.calls().filter((call) => call.sentAt > balanced),
+      '100 calls',
+      () => client.calls(),
       (calls) => calls.length >= 100,
     );
-    const after = client.calls().filter((call) => call.sentAt > balanced);
-    expect(after.flatMap((call) => call.failure ?? [])).toEqual([]);
-    expect(new Set(after.map((call) => call.replica))).toEqual(new Set(hostnames));
+    const calls = client.calls();
+    expect(calls.flatMap((call) => call.failure ?? [])).toEqual([]);
+    expect(new Set(calls.map((call) => call.replica))).toEqual(new Set(hostnames));
     expect(agent.logs.filter((line) => line.cluster === service && line.level >= 40)).toEqual([]);
   }, 60_000);
 

@@ -134,7 +134,9 @@ export const GREETER_IMAGE = dockerfileBaseImages()[0] ?? 'node:20-bookworm-slim
  * Starts a greeter container of `service` on `docker` (image `GREETER_IMAGE`, which must
  * exist: see stand-in-images.ts), running the example's server.js from this checkout mounted
  * read-only, on port 50051 published on 127.0.0.1, with `labels` besides `eds.service` and
- * `eds.port`. It answers with its container hostname.
+ * `eds.port`. It answers with its container hostname. Its HEALTHCHECK is the example's
+ * (healthcheck.js, as examples/proxyless-grpc/Dockerfile runs it): the agent serves it once
+ * its server listens, so a client may count every call from its first.
  */
 export function runGreeterContainer(
   docker: DockerHarness,
@@ -148,6 +150,11 @@ export function runGreeterContainer(
     readOnlyMounts: [REPO_ROOT],
     labels: { 'eds.service': service, 'eds.port': '50051', ...labels },
     publishLoopback: [50051],
+    healthcheck: {
+      test: ['CMD', 'node', join(EXAMPLE, 'healthcheck.js')],
+      intervalMs: 250,
+      retries: 3,
+    },
     stopTimeout: 10,
   });
 }
