@@ -37,10 +37,12 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
-EXPOSE 8080
-# Node has fetch built in, so the check needs no curl in the image.
+# The REST EDS server, registration API and page; the gRPC xDS server.
+EXPOSE 8080 18000
+# Asks the agent at the port and address its own flags and environment gave it (read from
+# /proc, so `--port` and `--bind` count as well as EDS_AGENT_PORT). Node has fetch built in.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.EDS_AGENT_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "dist/healthcheck.js"]
 # As `npm start` runs it. glibc's malloc keeps what Node's HTTP/2, zlib and buffers freed (one
 # arena per thread, and a threshold for returning memory that grows with each large free): two
 # arenas and fixed thresholds give most of it back after a burst (BENCHMARKS.md, hostile input).
