@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 
 import { parseClusterName } from '../core/parse-cluster-name.js';
+import { HOUR_MS, parseDurationMs } from '../core/parse-label-values.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './config.js';
 import { type DockerHostUrl, parseDockerHost } from './parse-docker-host.js';
@@ -70,18 +71,12 @@ export function parseSwarmMode({ value, path }: Raw): Result<SwarmModeFlag> {
 
 export type SwarmModeFlag = 'auto' | 'on' | 'off';
 
-/** `250ms`, `5s` or `1m`, from 100 ms to 1 hour; in milliseconds. */
+/** A duration (`250ms`, `1.5s`, `5m`, `1h`), from 100 ms to 1 hour, as labels take them; in milliseconds. */
 export function parseInterval({ value, path }: Raw): Result<number> {
-  const match = /^(\d{1,7})(ms|s|m)$/.exec(value);
-  const ms = match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms'] : NaN;
-  return ms >= 100 && ms <= 3_600_000
-    ? ok(ms)
-    : fail([
-        `${path}: expected a duration from 100ms to 60m (e.g. 250ms, 5s, 1m), got ${JSON.stringify(value)}`,
-      ]);
+  return parseDurationMs(value, path, 100, HOUR_MS);
 }
 
-/** `0` (none), or a duration from 100ms to 60m. */
+/** `0` (none), or a duration from 100 ms to 1 hour. */
 export function parseGrace(raw: Raw): Result<number> {
   return raw.value === '0' ? ok(0) : parseInterval(raw);
 }

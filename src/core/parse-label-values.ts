@@ -57,25 +57,38 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h
 
 /**
  * A duration such as `250ms`, `2s`, `1.5s`, `5m` or `1h` (up to 3 decimals, none for `ms`),
- * from `minMs` to `maxMs`, as a proto3 JSON duration (`"0.250s"`).
+ * from `minMs` to `maxMs`, in milliseconds. Labels and flags take durations this one way.
  */
-export function parseDuration(
+export function parseDurationMs(
   value: string,
   path: string,
   minMs: number,
   maxMs: number,
-): Result<string> {
-  const match = /^(\d{1,5})(?:\.(\d{1,3}))?(ms|s|m|h)$/.exec(value);
+): Result<number> {
+  const match = /^(\d{1,7})(?:\.(\d{1,3}))?(ms|s|m|h)$/.exec(value);
   const unit = UNIT_MS[match?.[3] ?? ''] ?? NaN;
   const fraction = match?.[2];
   const ms =
     match && !(unit === 1 && fraction !== undefined)
       ? ((Number(match[1]) * 1000 + Number((fraction ?? '').padEnd(3, '0'))) * unit) / 1000
       : NaN;
-  if (!(Number.isInteger(ms) && ms >= minMs && ms <= maxMs))
-    return fail([
-      `${path}: expected a duration from ${formatMs(minMs)} to ${formatMs(maxMs)} (e.g. 250ms, 2s, 5m), got ${quote(value)}`,
-    ]);
+  return Number.isInteger(ms) && ms >= minMs && ms <= maxMs
+    ? ok(ms)
+    : fail([
+        `${path}: expected a duration from ${formatMs(minMs)} to ${formatMs(maxMs)} (e.g. 250ms, 2s, 1.5s, 5m), got ${quote(value)}`,
+      ]);
+}
+
+/** {@link parseDurationMs}, as a proto3 JSON duration (`"0.250s"`). */
+export function parseDuration(
+  value: string,
+  path: string,
+  minMs: number,
+  maxMs: number,
+): Result<string> {
+  const parsed = parseDurationMs(value, path, minMs, maxMs);
+  if (!parsed.ok) return parsed;
+  const ms = parsed.value;
   return ok(`${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}s`);
 }
 

@@ -267,9 +267,15 @@ describe('parseConfig', () => {
       ok: false,
       problems: [
         '--swarm: expected auto, on or off, got "yes"',
-        '--swarm-resync: expected a duration from 100ms to 60m (e.g. 250ms, 5s, 1m), got "10ms"',
+        '--swarm-resync: expected a duration from 100ms to 1h (e.g. 250ms, 2s, 1.5s, 5m), got "10ms"',
       ],
     });
+  });
+
+  it('takes durations as labels do: 1.5s and 1h as well as 250ms and 5m', () => {
+    expect(run([], { EDS_AGENT_SWARM_RESYNC: '1.5s' }).swarm.resyncMs).toBe(1500);
+    expect(run(['--swarm-resync', '1h']).swarm.resyncMs).toBe(3_600_000);
+    expect(parseConfig(['--swarm-resync', '1.5ms'], {}).ok).toBe(false);
   });
 
   it('refuses an empty admin token, which would leave the registration API open', () => {

@@ -202,7 +202,7 @@ describe('policy labels', () => {
         expect.stringMatching(
           /^labels\["eds.retry_on"\]: expected retry conditions separated by commas, among 5xx, .*; got "5xx,teapot"$/,
         ),
-        'labels["eds.timeout"]: expected a duration from 0ms to 1h (e.g. 250ms, 2s, 5m), got "2h"',
+        'labels["eds.timeout"]: expected a duration from 0ms to 1h (e.g. 250ms, 2s, 1.5s, 5m), got "2h"',
         'labels["eds.health_check.healthy_threshold"]: expected an integer 1-1000, got "0"',
         'labels["eds.prefix_rewrite"]: expected a path starting with / (such as /api), with no fragment or spaces and no query, got "api"',
         'labels["eds.health_check.pth"]: unknown label; did you mean eds.health_check.path?',
