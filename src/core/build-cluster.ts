@@ -1,6 +1,7 @@
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_LB_POLICY,
+  DEFAULT_PROTOCOL,
   HEALTH_CHECK_DEFAULTS,
   type LbPolicy,
 } from './option-values.js';
@@ -64,7 +65,7 @@ export interface ThresholdsJson {
  * gets exactly the cluster it always got. Pure.
  */
 export function buildCluster(name: string, options: ServiceOptions = {}): ClusterJson {
-  const protocol = options.protocol ?? 'http1';
+  const protocol = options.protocol ?? DEFAULT_PROTOCOL;
   const limits = {
     ...optional('max_connections', options.max_connections),
     ...optional('max_pending_requests', options.max_pending_requests),

@@ -1,4 +1,9 @@
-import { DEFAULT_PATH_PREFIX } from './option-values.js';
+import {
+  DEFAULT_NUM_RETRIES,
+  DEFAULT_PATH_PREFIX,
+  DEFAULT_RETRY_ON,
+  GRPC_RETRY_ON,
+} from './option-values.js';
 import { type ServiceOptions } from './service-options.js';
 import { PREVIOUS_HOSTS_PREDICATE_TYPE_URL } from './type-urls.js';
 
@@ -57,14 +62,10 @@ export interface RouteConflict {
   readonly message: string;
 }
 
-/**
- * Retry a request that never reached an upstream (the connection failed or was refused) on
- * another one: safe for any request, and it covers a replica that exits between Docker's
- * event and Envoy's next pick.
- */
+/** A route's retry policy unless labels say otherwise (see {@link DEFAULT_RETRY_ON}). */
 const RETRY_POLICY: RetryPolicyJson = {
-  retry_on: 'connect-failure,refused-stream',
-  num_retries: 2,
+  retry_on: DEFAULT_RETRY_ON,
+  num_retries: DEFAULT_NUM_RETRIES,
   retry_host_predicate: [
     {
       name: 'envoy.retry_host_predicates.previous_hosts',
@@ -75,9 +76,6 @@ const RETRY_POLICY: RetryPolicyJson = {
   ],
   host_selection_retry_max_attempts: 5,
 };
-
-/** What a gRPC service's route also retries on: the server said it could not take the call. */
-const GRPC_RETRY_ON = 'unavailable,resource-exhausted';
 
 /** The host names a service answers at when its labels name none. */
 export function defaultDomains(service: string): string[] {

@@ -34,6 +34,19 @@ export const HEALTH_CHECK_DEFAULTS = {
  */
 export const PROTOCOLS = ['http1', 'http2', 'grpc', 'h2c'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
+/** How Envoy speaks to a service's endpoints unless a label says otherwise. */
+export const DEFAULT_PROTOCOL: Protocol = 'http1';
+
+/**
+ * What a route retries unless a label says otherwise: a request that never reached an
+ * upstream (the connection failed or was refused), on another one: safe for any request, and
+ * it covers a replica that exits between Docker's event and Envoy's next pick.
+ */
+export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream';
+/** How many times a route retries unless a label says otherwise. */
+export const DEFAULT_NUM_RETRIES = 2;
+/** What a gRPC service's route also retries on: the server said it could not take the call. */
+export const GRPC_RETRY_ON = 'unavailable,resource-exhausted';
 
 /** The conditions Envoy's route retry policy may retry on (`eds.retry_on`). */
 export const RETRY_CONDITIONS = [
