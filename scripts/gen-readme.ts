@@ -7,5 +7,5 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 import { README_PATH, updateReadme } from './reference-tables.js';
 
-writeFileSync(README_PATH, await updateReadme(readFileSync(README_PATH, 'utf8')));
+writeFileSync(README_PATH, updateReadme(readFileSync(README_PATH, 'utf8')));
 process.stdout.write(`wrote ${README_PATH}\n`);

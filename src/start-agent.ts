@@ -20,6 +20,7 @@ import {
   toEngineSourceNames,
 } from './sources/start-engine.js';
 import { buildStatus } from './status/build-status.js';
+import { createUnseenOptionsWarner } from './status/create-unseen-options-warner.js';
 import { type GrpcServer, startGrpcServer } from './transports/grpc/start-grpc-server.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
 import { createRestPollers } from './transports/http/create-rest-pollers.js';
@@ -29,6 +30,9 @@ import { VERSION } from './version.js';
 
 /** How long a stop lets in-flight HTTP requests finish before cutting their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** How often the agent looks for labels no client can see (warned about after two looks). */
+const UNSEEN_OPTIONS_CHECK_MS = 10_000;
 
 /** A running agent. */
 export interface Agent {
@@ -235,6 +239,20 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     'eds-agent listening',
   );
   const following = engines;
+  const unseenOptions = createUnseenOptionsWarner(
+    {
+      services: () =>
+        [...store.current().clusters].map(([name, cluster]) => [name, cluster.options] as const),
+      restPollers: () => restPollers.list(),
+      grpcStreams: () => grpc.value?.streamStatus() ?? [],
+    },
+    logger,
+    config.address.labelPrefix,
+  );
+  const unseenTimer = setInterval(() => {
+    unseenOptions.check();
+  }, UNSEEN_OPTIONS_CHECK_MS);
+  unseenTimer.unref();
   metrics.read({
     snapshot: () => store.current(),
     containers: () => toContainerCounts(watched()),
@@ -247,6 +265,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     firstSync,
     done: Promise.all(following.map((engine) => engine.done)).then(() => undefined),
     async stop() {
+      clearInterval(unseenTimer);
       await grpc.value?.close();
       await server.close(SHUTDOWN_GRACE_MS);
       await Promise.all(following.map((engine) => engine.stop()));

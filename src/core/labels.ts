@@ -1,7 +1,11 @@
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_LB_POLICY,
+  DEFAULT_NUM_RETRIES,
   DEFAULT_PATH_PREFIX,
+  DEFAULT_PROTOCOL,
+  DEFAULT_RETRY_ON,
+  GRPC_RETRY_ON,
   HEALTH_CHECK_DEFAULTS,
   LB_POLICIES,
   PROTOCOLS,
@@ -159,8 +163,8 @@ export const LABELS = {
     scope: 'service',
     option: 'cluster',
     parse: (value, path) => parseChoice(PROTOCOLS, value, path),
-    defaultDoc: '`http1`',
-    doc: `How Envoy speaks to the endpoints: ${PROTOCOLS.map(code).join(', ')}. \`http2\` and \`h2c\` are HTTP/2 in cleartext (the cluster's \`HttpProtocolOptions\`); \`grpc\` is HTTP/2 with no route timeout, retries on \`unavailable\` and \`resource-exhausted\` too, and gRPC health checking.`,
+    defaultDoc: code(DEFAULT_PROTOCOL),
+    doc: `How Envoy speaks to the endpoints: ${PROTOCOLS.map(code).join(', ')}. \`http2\` and \`h2c\` are HTTP/2 in cleartext (the cluster's \`HttpProtocolOptions\`); \`grpc\` is HTTP/2 with no route timeout and retries on \`unavailable\` and \`resource-exhausted\` too; Envoy's health checks, when an \`eds.health_check.*\` label turns them on, then speak gRPC's health checking protocol (\`grpc.health.v1.Health\`, which the endpoints must implement).`,
   }),
   'health_check.path': label({
     scope: 'service',
@@ -264,15 +268,14 @@ export const LABELS = {
     scope: 'service',
     option: 'route',
     parse: (value, path) => parseInteger(value, path, 0, 10),
-    defaultDoc: '`2`, on connection failures only',
+    defaultDoc: `${code(String(DEFAULT_NUM_RETRIES))}, on connection failures only`,
     doc: 'How many times the route retries a request (`retry_policy.num_retries`), 0–10, on another endpoint when it can.',
   }),
   retry_on: label({
     scope: 'service',
     option: 'route',
     parse: parseRetryOn,
-    defaultDoc:
-      '`connect-failure,refused-stream` (with `eds.protocol=grpc`, also `unavailable,resource-exhausted`)',
+    defaultDoc: `${code(DEFAULT_RETRY_ON)} (with \`eds.protocol=grpc\`, also ${code(GRPC_RETRY_ON)})`,
     doc: `What the route retries on, comma-separated: ${RETRY_CONDITIONS.map(code).join(', ')}. Only failures before the request reached an endpoint are safe for every request.`,
   }),
   websocket: label({
