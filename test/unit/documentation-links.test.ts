@@ -56,4 +56,11 @@ describe('the documentation', () => {
   it.each(pages)('%s links only to files and headings that exist', (page) => {
     expect(brokenLinks(page)).toEqual([]);
   });
+
+  // "See the top-level README, Development" named a section that did not exist: a section
+  // of another page is named by a link, which the test above checks.
+  it.each(pages)("%s names another page's section by a link, not in words", (page) => {
+    const text = prose(readFileSync(join(REPO_ROOT, page), 'utf8'));
+    expect(text.match(/\bREADME(?:'s)?,? "?[A-Z][\w ]*"?/g) ?? []).toEqual([]);
+  });
 });
