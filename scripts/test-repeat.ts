@@ -5,17 +5,27 @@
 // --busy   keeps one core busy with a CPU hog for the whole repeat, as a shared machine is.
 // --record writes the file's row into the repeat table of docs/development.md.
 //
-// Each run's output goes to .test-results/repeat/<file>-<i>.log and its report beside it, so
-// a failed run can be read afterwards; runs are counted by .ci/summarize-vitest.mjs, as CI
-// counts them. Exits 1 when any run failed.
+// Each run's output goes to .test-results/repeat/<file>-<i>.log and a copy of its report
+// beside it, so a failed run can be read afterwards; runs are counted by
+// .ci/summarize-vitest.mjs, as CI counts them. Exits 1 when any run failed.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, '.test-results', 'repeat');
 const DOC = join(ROOT, 'docs', 'development.md');
+/** Where vitest writes its report (vitest.config.ts), read as CI reads it. */
+const REPORT = join(ROOT, '.test-results', 'vitest.json');
 
 interface Run {
   readonly ok: boolean;
@@ -32,16 +42,17 @@ function usage(): never {
 /** One `vitest run` of `file`; its counts and failures as CI's summarizer reads them. */
 function runOnce(file: string, index: number): Run {
   const name = `${basename(file, '.test.ts')}-${index}`;
-  const report = join(OUT, `${name}.json`);
   const log = openSync(join(OUT, `${name}.log`), 'w');
   const started = performance.now();
+  rmSync(REPORT, { force: true });
   const vitest = spawnSync(
     process.execPath,
-    [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', file, `--outputFile.json=${report}`],
+    [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', file],
     { cwd: ROOT, stdio: ['ignore', log, log] },
   );
   const seconds = (performance.now() - started) / 1000;
-  const summary = spawnSync(process.execPath, [join(ROOT, '.ci/summarize-vitest.mjs'), report], {
+  if (existsSync(REPORT)) copyFileSync(REPORT, join(OUT, `${name}.json`));
+  const summary = spawnSync(process.execPath, [join(ROOT, '.ci/summarize-vitest.mjs'), REPORT], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, TEST_EXIT_CODE: String(vitest.status ?? 1) },

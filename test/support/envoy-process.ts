@@ -27,6 +27,12 @@ export interface EnvoyUnderTest {
   readonly adminUrl: string;
   /** Everything Envoy has logged so far; after `stop`, everything it logged. */
   log(): string;
+  /**
+   * The requests through its listeners that did not go plainly: not a 200, any response flag,
+   * or more than one attempt upstream (a retry), one line each with the upstream host, the
+   * attempts and why (see {@link ACCESS_LOG_FORMAT}).
+   */
+  notableRequests(): string;
   /** The hosts Envoy holds for `cluster`, sorted by address. */
   hosts(cluster: string): Promise<EnvoyHost[]>;
   /** A counter or gauge from `/stats`, e.g. `cluster.web.update_success`; 0 when absent. */
@@ -64,7 +70,8 @@ export async function startEnvoy(bootstrap: unknown): Promise<EnvoyUnderTest> {
   const configPath = join(dir, 'envoy.json');
   const adminPath = join(dir, 'admin-address');
   const logPath = join(dir, 'envoy.log');
-  writeFileSync(configPath, JSON.stringify(bootstrap, null, 2));
+  const accessLogPath = join(dir, 'access.log');
+  writeFileSync(configPath, JSON.stringify(withAccessLog(bootstrap, accessLogPath), null, 2));
   const logFd = openSync(logPath, 'a');
   const child = spawn(
     binary,
@@ -78,6 +85,10 @@ export async function startEnvoy(bootstrap: unknown): Promise<EnvoyUnderTest> {
       '1',
       '--log-level',
       'info',
+      // The access log reaches its file within 0.1 s (Envoy's default is 10 s), so a
+      // failing test reads what happened up to its failure.
+      '--file-flush-interval-msec',
+      '100',
     ],
     { stdio: ['ignore', logFd, logFd] },
   );
@@ -86,15 +97,19 @@ export async function startEnvoy(bootstrap: unknown): Promise<EnvoyUnderTest> {
       resolve();
     });
   });
-  /** Kept when the files go, since a failing test prints the log after its Envoy is stopped. */
+  /** Kept when the files go, since a failing test prints the logs after its Envoy is stopped. */
   let finalLog: string | undefined;
-  const log = (): string => finalLog ?? (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
+  let finalNotable: string | undefined;
+  const read = (path: string): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  const log = (): string => finalLog ?? read(logPath);
+  const notableRequests = (): string => finalNotable ?? notable(read(accessLogPath));
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       await terminate(child, exited);
       finalLog = log();
+      finalNotable = notableRequests();
       rmSync(dir, { recursive: true, force: true });
     })());
 
@@ -114,6 +129,7 @@ export async function startEnvoy(bootstrap: unknown): Promise<EnvoyUnderTest> {
       url: `http://127.0.0.1:${port}/`,
       adminUrl,
       log,
+      notableRequests,
       hosts: async (cluster) => hostsOf(adminUrl, cluster),
       stat: async (name) => statOf(adminUrl, name),
       stop,
@@ -123,6 +139,53 @@ export async function startEnvoy(bootstrap: unknown): Promise<EnvoyUnderTest> {
     await stop();
     throw new Error(message);
   }
+}
+
+/**
+ * One line per request: when it started, its status and response flags, how many attempts
+ * it took upstream and the last upstream host, why it ended as it did, and how long it took.
+ */
+export const ACCESS_LOG_FORMAT =
+  '%START_TIME% %RESPONSE_CODE% flags=%RESPONSE_FLAGS% attempts=%UPSTREAM_REQUEST_ATTEMPT_COUNT% ' +
+  'upstream=%UPSTREAM_HOST% details=%RESPONSE_CODE_DETAILS% ' +
+  'transport=%UPSTREAM_TRANSPORT_FAILURE_REASON% ms=%DURATION%\n';
+
+/**
+ * `bootstrap` with an access log to `path` on every HTTP connection manager of its static
+ * listeners that has none, so a failing test can say what Envoy did with each request.
+ */
+function withAccessLog(bootstrap: unknown, path: string): unknown {
+  const copy = structuredClone(bootstrap) as {
+    static_resources?: { listeners?: { filter_chains?: { filters?: Filter[] }[] }[] };
+  };
+  interface Filter {
+    name: string;
+    typed_config?: { access_log?: unknown };
+  }
+  for (const listener of copy.static_resources?.listeners ?? [])
+    for (const chain of listener.filter_chains ?? [])
+      for (const filter of chain.filters ?? [])
+        if (filter.name === 'envoy.filters.network.http_connection_manager' && filter.typed_config)
+          filter.typed_config.access_log ??= [
+            {
+              name: 'envoy.access_loggers.file',
+              typed_config: {
+                '@type':
+                  'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
+                path,
+                log_format: { text_format_source: { inline_string: ACCESS_LOG_FORMAT } },
+              },
+            },
+          ];
+  return copy;
+}
+
+/** The lines of an access log in {@link ACCESS_LOG_FORMAT} for requests that did not go plainly. */
+function notable(accessLog: string): string {
+  return accessLog
+    .split('\n')
+    .filter((line) => line !== '' && !/ 200 flags=- attempts=1 /.test(line))
+    .join('\n');
 }
 
 /** Waits for the admin address Envoy writes, then until `/ready` says LIVE; returns the admin URL. */

@@ -2,13 +2,28 @@ import { Agent, request } from 'node:http';
 
 import { eventually } from './eventually.js';
 
+/** A request that did not get a 200. */
+export interface FailedRequest {
+  /** `503 no healthy upstream`, `ECONNRESET`, `aborted`, ... */
+  readonly why: string;
+  /** Wall-clock time (ms since the epoch) at which it was sent. */
+  readonly sentAt: number;
+  /**
+   * Its response was cut: the status line and headers had come, then the connection broke
+   * before the body's end. No proxy can retry such a request (see docs/envoy-rest.md).
+   */
+  readonly cut: boolean;
+}
+
 /** What a load run saw. Test upstreams answer with their hostname, so a body names a container. */
 export interface LoadReport {
   readonly sent: number;
   /** 200 answers, counted by body. */
   readonly answers: ReadonlyMap<string, number>;
-  /** Every request that did not get a 200: `503 no healthy upstream`, `ECONNRESET`, ... */
+  /** Why each request that did not get a 200 failed: `503 no healthy upstream`, `ECONNRESET`, ... */
   readonly failures: readonly string[];
+  /** The same requests, with when they were sent and whether their response was cut. */
+  readonly failed: readonly FailedRequest[];
   /** By body: wall-clock time (ms since the epoch) at which the first and the last request it answered were sent. */
   readonly firstSent: ReadonlyMap<string, number>;
   readonly lastSent: ReadonlyMap<string, number>;
@@ -85,20 +100,21 @@ export async function sendRequests(
 interface MutableReport {
   sent: number;
   answers: Map<string, number>;
-  failures: string[];
+  failed: FailedRequest[];
   firstSent: Map<string, number>;
   lastSent: Map<string, number>;
 }
 
 function newReport(): MutableReport {
-  return { sent: 0, answers: new Map(), failures: [], firstSent: new Map(), lastSent: new Map() };
+  return { sent: 0, answers: new Map(), failed: [], firstSent: new Map(), lastSent: new Map() };
 }
 
 function freeze(report: MutableReport): LoadReport {
   return {
     sent: report.sent,
     answers: new Map(report.answers),
-    failures: [...report.failures],
+    failures: report.failed.map((failed) => failed.why),
+    failed: [...report.failed],
     firstSent: new Map(report.firstSent),
     lastSent: new Map(report.lastSent),
   };
@@ -113,11 +129,16 @@ function sendOne(
   const sentAt = wallClockMs();
   report.sent += 1;
   return new Promise((resolve) => {
-    const fail = (why: string): void => {
-      report.failures.push(why);
+    // Whether the status line and headers came: a failure after that is a cut response.
+    let responded = false;
+    let failed = false; // a broken response may be reported by both the request and the response
+    const fail = (why: string, cut = responded): void => {
+      if (!failed) report.failed.push({ why, sentAt, cut });
+      failed = true;
       resolve();
     };
     const req = request(url, { agent, timeout: 5000, headers }, (res) => {
+      responded = true;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (error) => {
@@ -126,7 +147,7 @@ function sendOne(
       res.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8').trim();
         if (res.statusCode !== 200) {
-          fail(`${res.statusCode} ${body}`);
+          fail(`${res.statusCode} ${body}`, false);
           return;
         }
         report.answers.set(body, (report.answers.get(body) ?? 0) + 1);

@@ -16,7 +16,8 @@ export function useEnvoys(): { start(bootstrap: unknown): Promise<EnvoyUnderTest
     onTestFailed(() => {
       for (const [i, envoy] of [...suiteScoped, ...running].entries())
         process.stderr.write(
-          `\n--- log of Envoy #${i + 1} (${envoy.adminUrl}) ---\n${envoy.log()}\n`,
+          `\n--- log of Envoy #${i + 1} (${envoy.adminUrl}) ---\n${envoy.log()}\n` +
+            `--- requests through Envoy #${i + 1} that did not go plainly ---\n${envoy.notableRequests()}\n`,
         );
     });
   });
