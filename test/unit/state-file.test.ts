@@ -129,6 +129,13 @@ describe('the state file: a snapshot line, then one line per change', () => {
     ]);
   });
 
+  it("names a newer agent's file as such, rather than misreading it", () => {
+    const result = parseStateFile('{"version":3,"services":[],"more":{}}\n', 'state.json', NOW);
+    expect(result.ok ? [] : result.problems).toEqual([
+      'state.json: written by a newer eds-agent (state file version 3); this one reads versions 1 and 2: run the newer agent, or start from a copy of the file made before the upgrade',
+    ]);
+  });
+
   it('still reads version 1, the whole state as one object', () => {
     const v1 = JSON.stringify(
       {

@@ -25,6 +25,12 @@ import { fail, ok, type Result } from '../../core/result.js';
 // only now and then. Hosts carry `expires_at` (epoch ms) so TTL deadlines survive restarts.
 // Version 1 (one pretty-printed `{"version":1,"services":{...}}`) is still read.
 
+/**
+ * The format this agent writes. It reads this one and version 1; a file of a later version
+ * (a newer agent's) stops it at start, naming the version, rather than being misread.
+ */
+export const STATE_FILE_VERSION = 2;
+
 /** A host as the file keeps it: the API's form plus its TTL deadline. */
 type StoredHost = HostJson & { expires_at?: number };
 
@@ -51,7 +57,7 @@ export function toSnapshotLine(state: Registrations): string {
     service,
     hosts: [...hosts.values()].map(toStoredHost),
   }));
-  return `${JSON.stringify({ version: 2, services })}\n`;
+  return `${JSON.stringify({ version: STATE_FILE_VERSION, services })}\n`;
 }
 
 /** The line that records `change`. */
@@ -152,7 +158,12 @@ function parseSnapshot(line: string, path: string, now: number): Result<Registra
     return fail([`${path}: the state file is not valid JSON (${(error as Error).message})`]);
   }
   const file = json as { version?: unknown; services?: unknown } | null;
-  if (file?.version !== 2 || !Array.isArray(file.services)) return fail([notStateFile(path)]);
+  if (typeof file?.version === 'number' && file.version > STATE_FILE_VERSION)
+    return fail([
+      `${path}: written by a newer eds-agent (state file version ${file.version}); this one reads versions 1 and ${STATE_FILE_VERSION}: run the newer agent, or start from a copy of the file made before the upgrade`,
+    ]);
+  if (file?.version !== STATE_FILE_VERSION || !Array.isArray(file.services))
+    return fail([notStateFile(path)]);
   const problems: string[] = [];
   const services: [string, RegisteredHost[]][] = [];
   file.services.forEach((entry: unknown, index) => {
@@ -271,7 +282,7 @@ function jsonProblem(text: string): string | undefined {
 }
 
 function notStateFile(path: string): string {
-  return `${path}: not an eds-agent state file (expected {"version": 2, "services": [...]} on its first line)`;
+  return `${path}: not an eds-agent state file (expected {"version": ${STATE_FILE_VERSION}, "services": [...]} on its first line)`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
