@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, dockerfileBaseImages, SYSTEM_CA_BUNDLE } from '../support/agent-image.js';
 import { NO_DOCKER } from '../support/cli.js';
 import { type Compose, compose, findComposes } from '../support/compose.js';
+import { withFreeHostPorts } from '../support/compose-free-ports.js';
 import { RUN_LABEL } from '../support/docker-harness.js';
 import { hostsOf } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
@@ -41,8 +42,11 @@ const STACKS: readonly {
   service: string;
   override?: string;
   domains?: readonly string[];
+  /** Agents to scale to (`--scale eds-agent=2`), one of them killed in turn. */
+  agents?: number;
 }[] = [
-  { file: 'docker-compose.yml', service: 'web' },
+  // With two agents: the high-availability recipe of docs/high-availability.md.
+  { file: 'docker-compose.yml', service: 'web', agents: 2 },
   {
     file: 'examples/tutorial-rest-eds/docker-compose.yml',
     service: 'myservice',
@@ -59,8 +63,9 @@ const PROXYLESS = {
   file: 'examples/proxyless-grpc/docker-compose.yml',
   image: 'eds-agent-example-greeter:local',
 };
-const ADMIN = 'http://127.0.0.1:9901';
-const AGENT = 'http://127.0.0.1:8080';
+/** The ports the stacks publish for Envoy's admin API and the agent (moved to free ones). */
+const ADMIN_PORT = 9901;
+const AGENT_PORT = 8080;
 
 /** Every `image:` a stack's file names, the agent's own excepted (it is built). */
 function composeImages(file: string): string[] {
@@ -90,40 +95,75 @@ afterAll(async () => {
   await removeStandIns(BASE_IMAGES);
 });
 
-/** Brings `files` up as `project` with `command`, runs `scenario`, then proves `down` leaves nothing. */
+/** What a scenario does with a stack that is up. */
+interface Stack {
+  /** `compose up --detach` with `--scale <service>=<n>` for each of `scales`. */
+  up(scales: Record<string, number>, args?: string[]): Promise<void>;
+  /** The host port the stack publishes for `port` of its files (moved to a free one). */
+  port(named: number): number;
+  /** The containers of `service`, by id, in the order of their names. */
+  containers(service: string): Promise<string[]>;
+}
+
+/**
+ * Brings `files` up as `project` with `command`, runs `scenario`, then proves `down` leaves
+ * nothing. The files run as written but for their host ports, moved to free ones, so that a
+ * quick start left up (on 8080, 9901, 10000) does not fail the test.
+ */
 async function withStack(
   command: Compose,
   project: string,
   files: string[],
-  scenario: (up: (service: string, replicas: number) => Promise<void>) => Promise<void>,
+  scenario: (stack: Stack) => Promise<void>,
 ): Promise<void> {
   const env = { DOCKER_GID: String(statSync('/var/run/docker.sock').gid) };
-  try {
-    await scenario((service, replicas) =>
-      compose(
-        command,
-        project,
-        files,
-        ['up', '--detach', '--scale', `${service}=${replicas}`],
-        env,
-      ),
-    );
-  } finally {
-    await compose(command, project, files, ['down'], env);
-  }
+  const moved = await withFreeHostPorts(files);
+  const directory = dirname(files[0] ?? '');
+  const run = (args: string[]) => compose(command, project, moved.files, args, env, directory);
   const label = `label=com.docker.compose.project=${project}`;
+  try {
+    await scenario({
+      up: (scales, args = []) =>
+        run([
+          'up',
+          '--detach',
+          ...Object.entries(scales).flatMap(([name, n]) => ['--scale', `${name}=${n}`]),
+          ...args,
+        ]),
+      port: (named) => moved.port(named),
+      containers: async (service) =>
+        (
+          await docker(
+            ...['ps', '--filter', label],
+            ...['--filter', `label=com.docker.compose.service=${service}`],
+            ...['--format', '{{.Names}} {{.ID}}'],
+          )
+        )
+          .split('\n')
+          .filter((line) => line !== '')
+          .sort()
+          .map((line) => line.split(' ')[1] ?? ''),
+    });
+  } finally {
+    await run(['down']);
+  }
   expect(await docker('ps', '--all', '--quiet', '--filter', label)).toBe('');
   expect(await docker('network', 'ls', '--quiet', '--filter', label)).toBe('');
   expect(await docker('volume', 'ls', '--quiet', '--filter', label)).toBe('');
 }
 
 const patience = { timeoutMs: 60_000, intervalMs: 500 };
-const agentReady = () =>
+/** What the agent published on `port` answers `/readyz`; undefined when it does not answer. */
+const readyStatus = async (port: number) =>
+  (
+    await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(
+      () => undefined,
+    )
+  )?.status;
+const agentReady = (port: number) =>
   eventually(
-    'the agent is ready',
-    async () =>
-      (await fetch(`${AGENT}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))
-        ?.status,
+    `the agent on ${port} is ready`,
+    () => readyStatus(port),
     (status) => status === 200,
     patience,
   );
@@ -169,20 +209,23 @@ describe.skipIf(lacks('docker', 'busybox', 'envoy'))('the image the Dockerfile b
     expect(present.filter((path) => production.includes(path))).toEqual(production);
   });
 
-  it('turns healthy by its own HEALTHCHECK', async () => {
-    const id = await docker(
-      ...['run', '--detach', '--label', `${RUN_LABEL}=${runId}`, image],
-      ...NO_DOCKER,
-    );
-    try {
-      await eventually(
-        'the container reports healthy',
-        () => docker('inspect', '--format', '{{.State.Health.Status}}', id),
-        (status) => status === 'healthy',
-        { timeoutMs: 60_000, intervalMs: 1000 },
+  it('turns healthy by its own HEALTHCHECK, on its default port and on one its flags give', async () => {
+    const run = (...flags: string[]) =>
+      docker(
+        ...['run', '--detach', '--label', `${RUN_LABEL}=${runId}`, image],
+        ...[...NO_DOCKER, ...flags],
       );
+    const ids = await Promise.all([run(), run('--port', '9090', '--bind', '127.0.0.1')]);
+    try {
+      for (const id of ids)
+        await eventually(
+          'the container reports healthy',
+          () => docker('inspect', '--format', '{{.State.Health.Status}}', id),
+          (status) => status === 'healthy',
+          { timeoutMs: 60_000, intervalMs: 1000 },
+        );
     } finally {
-      await docker('rm', '--force', id);
+      await docker('rm', '--force', ...ids);
     }
   }, 90_000);
 
@@ -215,43 +258,69 @@ describe.skipIf(lacks('docker', 'busybox', 'envoy'))('the image the Dockerfile b
 });
 
 describe.skipIf(MISSING_TOOLS).each(STACKS)('the compose stack of $file', (stack) => {
+  const agents = stack.agents ?? 1;
   it.each(COMPOSES.map((found) => [found.version, found] as const))(
-    'comes up with Compose %s at 3 replicas, follows a scale to 1, and leaves nothing behind',
+    `comes up with Compose %s at 3 replicas${agents > 1 ? ` and ${agents} agents` : ''}, follows a scale to 1${agents > 1 ? ' while either agent is down' : ''}, and leaves nothing behind`,
     async (_version, command: Compose) => {
       const project = `${runId}${command.version}${stack.service}${STACKS.indexOf(stack)}`;
       const files = [stack.file, ...(stack.override ? [stack.override] : [])].map((file) =>
         join(REPO_ROOT, file),
       );
-      const healthyReplicas = async () =>
-        (await hostsOf(ADMIN, stack.service).catch(() => [])).filter(
-          (host) => host.edsHealth === 'HEALTHY',
-        ).length;
       await withStack(command, project.toLowerCase(), files, async (up) => {
-        await up(stack.service, 3);
-        await agentReady();
-        await eventually(
-          'Envoy holds 3 healthy replicas',
-          healthyReplicas,
-          (n) => n === 3,
-          patience,
-        );
+        const admin = `http://127.0.0.1:${up.port(ADMIN_PORT)}`;
+        const agentPorts = Array.from({ length: agents }, (_, i) => up.port(AGENT_PORT + i));
+        const envoyHolds = (replicas: number) =>
+          eventually(
+            `Envoy holds ${replicas} healthy replicas`,
+            async () =>
+              (await hostsOf(admin, stack.service).catch(() => [])).filter(
+                (host) => host.edsHealth === 'HEALTHY',
+              ).length,
+            (n) => n === replicas,
+            patience,
+          );
+        const scaleWeb = (replicas: number) =>
+          agents > 1
+            ? up.up({ [stack.service]: replicas }, ['--no-deps', stack.service])
+            : up.up({ [stack.service]: replicas });
+        await up.up({ [stack.service]: 3, ...(agents > 1 ? { 'eds-agent': agents } : {}) });
+        for (const port of agentPorts) await agentReady(port);
+        await envoyHolds(3);
         if (stack.domains) {
           const domains = stack.domains;
           await eventually(
             `Envoy's routes hold ${domains.join(' and ')}`,
-            async () => (await fetch(`${ADMIN}/config_dump?resource=dynamic_route_configs`)).text(),
+            async () => (await fetch(`${admin}/config_dump?resource=dynamic_route_configs`)).text(),
             (dump) => domains.every((domain) => dump.includes(`"${domain}"`)),
             patience,
           );
         }
-        await up(stack.service, 1);
-        await eventually(
-          'Envoy holds 1 healthy replica',
-          healthyReplicas,
-          (n) => n === 1,
-          patience,
-        );
-        expect(await hostsOf(ADMIN, stack.service)).toHaveLength(1);
+        if (agents > 1) {
+          // Envoy's xDS cluster is `eds-agent` by DNS: both agents. Whichever Envoy streams
+          // from, it follows a change made while one agent is down, then the other.
+          await eventually(
+            "Envoy's xDS cluster holds both agents",
+            async () => (await hostsOf(admin, 'eds_agent_xds').catch(() => [])).length,
+            (n) => n === agents,
+            patience,
+          );
+          const [first, second] = await up.containers('eds-agent');
+          if (first === undefined || second === undefined) throw new Error('two agents expected');
+          await docker('kill', first);
+          await scaleWeb(2);
+          await envoyHolds(2);
+          await docker('start', first);
+          await eventually(
+            'both agents are ready again',
+            async () => (await Promise.all(agentPorts.map(readyStatus))).join(),
+            (statuses) => statuses === agentPorts.map(() => 200).join(),
+            patience,
+          );
+          await docker('kill', second);
+        }
+        await scaleWeb(1);
+        await envoyHolds(1);
+        expect(await hostsOf(admin, stack.service)).toHaveLength(1);
       });
     },
     240_000,
@@ -263,11 +332,13 @@ describe.skipIf(MISSING_TOOLS)(`the compose stack of ${PROXYLESS.file}`, () => {
     "comes up with Compose %s at 3 greeters, which the example's client on the host reaches, then 1",
     async (_version, command: Compose) => {
       const project = `${runId}${command.version}greeter`.toLowerCase();
-      await withStack(command, project, [join(REPO_ROOT, PROXYLESS.file)], async (up) => {
-        await up('greeter', 3);
-        await agentReady();
+      await withStack(command, project, [join(REPO_ROOT, PROXYLESS.file)], async (stack) => {
+        await stack.up({ greeter: 3 });
+        await agentReady(stack.port(AGENT_PORT));
         const client = startGreeterClient({
-          servers: [18000], // as the compose file publishes it, and xds-bootstrap.json names it
+          // The agent's gRPC port, as the compose file publishes it (moved to a free port)
+          // and xds-bootstrap.json names it.
+          servers: [stack.port(18000)],
           service: 'greeter',
           nodeId: `quick-start-${project}`,
           intervalMs: 20,
@@ -283,7 +354,7 @@ describe.skipIf(MISSING_TOOLS)(`the compose stack of ${PROXYLESS.file}`, () => {
             (n) => n === 3,
             patience,
           );
-          await up('greeter', 1);
+          await stack.up({ greeter: 1 });
           const scaled = Date.now();
           await eventually(
             'calls reach one greeter only',

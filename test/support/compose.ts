@@ -31,7 +31,8 @@ export async function findComposes(): Promise<Compose[]> {
 
 /**
  * Runs one compose command for `project` on `files` (later ones override earlier ones, as
- * with repeated `-f`), with `env` added to the environment for interpolation.
+ * with repeated `-f`), with `env` added to the environment for interpolation, and relative
+ * paths taken from `projectDirectory` when given (else from the first file's folder).
  */
 export async function compose(
   { command }: Compose,
@@ -39,10 +40,12 @@ export async function compose(
   files: string | readonly string[],
   args: string[],
   env: Record<string, string>,
+  projectDirectory?: string,
 ): Promise<void> {
   const [bin, ...prefix] = command as [string, ...string[]];
   const fileArgs = (typeof files === 'string' ? [files] : files).flatMap((file) => ['-f', file]);
-  await run(bin, [...prefix, '-p', project, ...fileArgs, ...args], {
+  const directory = projectDirectory === undefined ? [] : ['--project-directory', projectDirectory];
+  await run(bin, [...prefix, '-p', project, ...directory, ...fileArgs, ...args], {
     env: { ...process.env, ...env },
     timeout: 180_000, // a hung compose fails the test instead of holding it
   });
