@@ -97,7 +97,13 @@ function recordRow(file: string, runs: readonly Run[], busy: boolean): void {
   const seconds = runs.map((run) => Math.round(run.seconds)).sort((a, b) => a - b);
   const row = `| \`${file}\` | ${runs.length} | ${failed} | ${busy ? 'one core busy' : 'idle'} | ${seconds[0]}–${seconds.at(-1)} | ${commit} |`;
   const kept = rows.filter((line) => !line.startsWith(`| \`${file}\` `));
-  const table = [...header, ...[...kept, row].sort()].join('\n');
+  // Unpadded, and so left alone by Prettier, as the README's generated tables are.
+  const table = [
+    '<!-- prettier-ignore-start -->',
+    ...header,
+    ...[...kept, row].sort(),
+    '<!-- prettier-ignore-end -->',
+  ].join('\n');
   writeFileSync(DOC, `${doc.slice(0, at + start.length)}\n${table}\n${doc.slice(until)}`);
 }
 

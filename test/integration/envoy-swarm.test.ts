@@ -108,6 +108,19 @@ describe.skipIf(MISSING_TOOLS)('Swarm services through a real Envoy (ADS)', () =
     for (const container of survivors) expect(report.answers.get(container)).toBeGreaterThan(0);
   }, 180_000);
 
+  // stop-first failed once in a CI run (4 requests `no answer within 5 s`, of ~18,000), and
+  // has not failed since: 10 runs of this file and 4 instrumented runs of this case with one
+  // core busy, 0 failed. The instrumented runs measured, for each replaced task, how long
+  // before its container ended Envoy sent it its last request: 1.99–2.20 s (the agent serves
+  // a task Swarm is stopping as DRAINING before Swarm's SIGTERM, and the task keeps serving
+  // for 1 s after it), so a late view of the Swarm alone does not explain a timeout. What
+  // does: a timeout of 5 s on both of the load's loops, twice over, which is what a test
+  // process whose event loop (shared with the agent under test) stalls for seconds reports
+  // for answers that were in fact on time; or an upstream that accepted a connection and never
+  // answered (docker-proxy, which publishes these ports, accepting for a task whose container
+  // is gone). Not reproduced, so not fixed; the next occurrence says which: Envoy's access log
+  // (printed on failure) shows whether and when Envoy answered each request and from which
+  // upstream, and a timeout now says how long the client really waited.
   it.each(['start-first', 'stop-first'] as const)(
     'replaces every task of `service update --force` (%s) with zero failed requests',
     async (order) => {

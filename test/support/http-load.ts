@@ -157,7 +157,10 @@ function sendOne(
       });
     });
     req.on('timeout', () => {
-      req.destroy(new Error('no answer within 5 s'));
+      // How long it really waited: far over 5 s means this process itself was stalled (its
+      // event loop, which the agent under test may share), not that the answer was late.
+      const waited = Math.round(wallClockMs() - sentAt);
+      req.destroy(new Error(`no answer within 5 s (timed out after ${waited} ms)`));
     });
     req.on('error', (error) => {
       fail(error.message);
