@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { LbPolicy } from '../../src/core/option-values.js';
-import { eventually } from '../support/eventually.js';
+import { eventually, holdsFor } from '../support/eventually.js';
 import { anEndpoint } from '../support/records.js';
 import { CDS, closeAll, startServer } from '../support/xds-test-client.js';
 
@@ -66,8 +66,7 @@ describe('a proxyless gRPC client subscribing to a cluster whose policy it refus
     ['gRPC Java', 'RANDOM'],
   ] as const)('%s with %s: nothing to say', async (agent, policy) => {
     const { warnings } = await subscribe(agent, policy);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(warnings()).toEqual([]);
+    await holdsFor('no warning', warnings, (said) => said.length === 0, 50, 10);
   });
 
   it('warns when the labels change the policy of a cluster already subscribed to', async () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StatusJson } from '../../src/status/build-status.js';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { pollEds, send } from '../support/envoy-rest-client.js';
-import { eventually } from '../support/eventually.js';
+import { eventually, holdsFor } from '../support/eventually.js';
 import { type FakeContainer, FakeDockerEngine } from '../support/fake-docker-engine.js';
 
 /** A container of service `web` named `name`, at `ip`; `n` makes its id. */
@@ -162,10 +162,13 @@ describe('an agent following several engines', () => {
       { waitForFirstSync: false },
     );
     const { port } = agent;
-    for (let i = 0; i < 5; i++) {
-      expect((await pollEds(port, 'web')).status).toBe(503);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await holdsFor(
+      'discovery answers 503 while an engine is unread',
+      async () => (await pollEds(port, 'web')).status,
+      (status) => status === 503,
+      250,
+      50,
+    );
     expect((await send(port, { method: 'GET', path: '/readyz' })).status).toBe(503);
     engines.left.down = false;
     await agent.agent.firstSync;

@@ -13,7 +13,7 @@ import {
   type SwarmSource,
   type SwarmSourceTiming,
 } from '../../src/sources/swarm/start-swarm-source.js';
-import { eventually } from '../support/eventually.js';
+import { eventually, holdsFor } from '../support/eventually.js';
 import { FakeDockerEngine } from '../support/fake-docker-engine.js';
 
 const NODE = 'node-1';
@@ -172,8 +172,13 @@ describe('the Swarm source', () => {
     await source.firstSync;
     engine.goDown();
     taskIn(engine, 2).Status = { State: 'shutdown' };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(hosts()).toEqual(['30001 HEALTHY', '30002 HEALTHY']);
+    await holdsFor(
+      'what was served is kept while the engine is down',
+      hosts,
+      (h) => h.join() === '30001 HEALTHY,30002 HEALTHY',
+      50,
+      10,
+    );
     engine.down = false;
     await eventually('re-read after the reconnect', hosts, (h) => h.join() === '30001 HEALTHY');
   });
