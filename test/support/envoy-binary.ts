@@ -1,16 +1,9 @@
 import { execFile } from 'node:child_process';
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readSync,
-} from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { copyFromImage } from './copy-from-image.js';
 import { TOOL_CACHE } from './tool-cache.js';
 
 const run = promisify(execFile);
@@ -89,20 +82,10 @@ export async function obtainEnvoy(): Promise<string | undefined> {
     )
   )
     return envoyOfWheel(PIP_TARGET);
-  try {
-    await run('docker', ['pull', '--quiet', ENVOY_IMAGE], { timeout: 300_000 });
-    const { stdout } = await run('docker', ['create', ENVOY_IMAGE]);
-    const container = stdout.trim();
-    try {
-      mkdirSync(TOOL_CACHE, { recursive: true });
-      await run('docker', ['cp', `${container}:/usr/local/bin/envoy`, FROM_IMAGE]);
-    } finally {
-      await run('docker', ['rm', container]);
-    }
-    return FROM_IMAGE;
-  } catch {
-    return undefined;
-  }
+  return copyFromImage(ENVOY_IMAGE, '/usr/local/bin/envoy', FROM_IMAGE).then(
+    () => FROM_IMAGE,
+    () => undefined,
+  );
 }
 
 /** Sets the environment so that {@link requireEnvoy} returns `binary` in every test process. */

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
+import { copyFromImage } from './copy-from-image.js';
 import { TOOL_CACHE } from './tool-cache.js';
-
-const run = promisify(execFile);
 
 /** Set by the global setup to the static busybox the test images are built from. */
 export const BUSYBOX_ENV = 'EDS_AGENT_TEST_BUSYBOX';
@@ -54,20 +51,11 @@ export async function obtainStaticBusybox(): Promise<string | undefined> {
   if (given !== undefined && given !== '') return given;
   const found = ['/bin/busybox', '/usr/bin/busybox', CACHED].find(isStaticExecutable);
   if (found !== undefined) return found;
-  try {
-    await run('docker', ['pull', '--quiet', BUSYBOX_IMAGE], { timeout: 120_000 });
-    const { stdout } = await run('docker', ['create', BUSYBOX_IMAGE]);
-    const container = stdout.trim();
-    try {
-      mkdirSync(TOOL_CACHE, { recursive: true });
-      await run('docker', ['cp', `${container}:/bin/busybox`, CACHED]);
-    } finally {
-      await run('docker', ['rm', container]);
-    }
-  } catch {
-    return undefined;
-  }
-  return existsSync(CACHED) && isStaticExecutable(CACHED) ? CACHED : undefined;
+  const copied = await copyFromImage(BUSYBOX_IMAGE, '/bin/busybox', CACHED).then(
+    () => true,
+    () => false,
+  );
+  return copied && isStaticExecutable(CACHED) ? CACHED : undefined;
 }
 
 /** The busybox the global setup found; throws when it found none (the test should have skipped). */
