@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { findOnPath } from './find-on-path.js';
 import { REPO_ROOT } from './repo-files.js';
 
 // The tests' grpc-go greeter client (test/fixtures/grpc-go-client), a second gRPC
@@ -13,18 +14,7 @@ import { REPO_ROOT } from './repo-files.js';
 const SOURCE = join(REPO_ROOT, 'test/fixtures/grpc-go-client');
 
 /** The `go` command on the PATH, if any. */
-export function findGo(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      accessSync(join(dir, 'go'), constants.X_OK);
-      return join(dir, 'go');
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
-}
+export const findGo = (): string | undefined => findOnPath('go');
 
 let built: Promise<string> | undefined;
 
