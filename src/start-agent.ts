@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 
 import type { Config } from './config/config.js';
+import { toAddressRanges } from './core/address-ranges.js';
 import { fail, ok, type Result } from './core/result.js';
 import { NO_CHANGE } from './core/snapshot.js';
 import { createMetrics, toContainerCounts } from './metrics/create-metrics.js';
@@ -26,6 +27,11 @@ import { createHttpApp } from './transports/http/create-http-app.js';
 import { createRestPollers } from './transports/http/create-rest-pollers.js';
 import { createTurnBudget, TURN_BUDGET_MS } from './transports/http/create-turn-budget.js';
 import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
+import {
+  describeClosedWrites,
+  toWriteAccess,
+  type WriteAccess,
+} from './transports/http/write-access.js';
 import { VERSION } from './version.js';
 
 /** How long a stop lets in-flight HTTP requests finish before cutting their connections. */
@@ -91,6 +97,10 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     store,
     logger,
     stateFile: config.stateFile,
+    policy: {
+      ...config.registrations,
+      allowed: toAddressRanges(config.registrations.allow),
+    },
   });
   if (!registrations.ok) return fail(registrations.problems);
   const clients = config.engines.map((engine) => {
@@ -129,17 +139,19 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       for (const [id, entry] of engine.watched())
         yield [id, { ...entry, engine: engine.name }] as const;
   };
+  const writes = toWriteAccess({ ...config, bind: config.bind });
   // REST answers and gRPC responses share one budget of work per event-loop turn.
   const turns = createTurnBudget(TURN_BUDGET_MS);
   const app = createHttpApp({
     turns,
+    allowedHosts: config.allowedHosts,
     snapshot: () => store.current(),
     readiness: () => ({ notReadyReasons: notReadyReasons() }),
     metrics,
     restPollers,
+    readToken: config.protectStatus ? config.adminToken : undefined,
     status: {
       metrics,
-      token: config.protectStatus ? config.adminToken : undefined,
       status: () =>
         buildStatus({
           version: VERSION,
@@ -156,8 +168,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     logger,
     registration: {
       registrations: registrations.value,
-      adminToken: config.adminToken,
-      readOnly: config.readOnly,
+      writes,
     },
   });
   let server;
@@ -219,12 +230,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       onChange: settleStart,
     });
   });
-  if (config.adminToken === undefined && !config.readOnly && !isLoopback(config.bind)) {
-    logger.warn(
-      { bind: config.bind },
-      'the registration API (/edsservice) is open to anyone who can reach this address; set --admin-token or --read-only',
-    );
-  }
+  logWriteAccess(writes, logger);
   logger.info(
     {
       port: server.port,
@@ -233,7 +239,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       docker: config.engines.map((engine) => `${engine.name}=${engine.url}`),
       ...config.address,
       stateFile: config.stateFile ?? '(memory only)',
-      readOnly: config.readOnly,
+      writes: writes.kind,
       swarm: config.swarm.mode,
     },
     'eds-agent listening',
@@ -314,6 +320,16 @@ function toNotReadyReasons(
   return [];
 }
 
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.');
+/** Says once, at start, who may write registrations when that is not plain (a token, or read-only). */
+function logWriteAccess(writes: WriteAccess, logger: Logger): void {
+  if (writes.kind === 'closed') {
+    logger.warn(
+      { bind: writes.bind },
+      `registration writes (/edsservice) are refused: ${describeClosedWrites(writes.bind)}`,
+    );
+  } else if (writes.kind === 'open' && writes.because === 'insecure-open-writes') {
+    logger.warn(
+      'INSECURE: --insecure-open-writes lets anyone who reaches this agent register endpoints and reroute traffic through Envoy; never use it beyond a demo',
+    );
+  }
 }

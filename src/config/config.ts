@@ -1,3 +1,4 @@
+import type { Cidr } from '../core/address-ranges.js';
 import type { AddressOptions } from '../core/to-container-endpoints.js';
 import type { GrpcLimits } from '../transports/grpc/grpc-limits.js';
 import type { DockerEndpoint } from './parse-docker-host.js';
@@ -10,6 +11,8 @@ export interface Config {
   /** How much of the gRPC server one client may take. */
   readonly grpcLimits: GrpcLimits;
   readonly bind: string;
+  /** Names the HTTP API may be reached by besides the ones always allowed (see `createHostCheck`). */
+  readonly allowedHosts: readonly string[];
   /** The Docker engines followed: at least one, their names unique. */
   readonly engines: readonly EngineConfig[];
   /** With several engines, how long one that went away keeps its endpoints served. */
@@ -22,10 +25,14 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Registrations survive restarts in this file; in memory only when absent. */
   readonly stateFile: string | undefined;
-  /** Bearer token every mutating registration call needs; none when absent. */
+  /** Bearer token every mutating registration call needs (`--admin-token` or its file); none when absent. */
   readonly adminToken: string | undefined;
   /** Refuses every mutating registration call (Docker is then the only source). */
   readonly readOnly: boolean;
+  /** Writes open to anyone although the agent listens beyond loopback with no token. */
+  readonly insecureOpenWrites: boolean;
+  /** What a registration must meet besides being well-formed. */
+  readonly registrations: RegistrationSettings;
   /** The name of the route configuration served over RDS to Envoy's listener. */
   readonly routeConfigName: string;
   /** `/status` and `/metrics` need the admin token too. */
@@ -34,6 +41,17 @@ export interface Config {
   readonly metricsClusterLabels: boolean;
   /** How logs are written; `undefined`: pretty on a terminal, JSON otherwise. */
   readonly logFormat: LogFormat | undefined;
+}
+
+/** The `--registration*` flags. */
+export interface RegistrationSettings {
+  /** Ranges allowed although refused by default (loopback, link-local, ...). */
+  readonly allow: readonly Cidr[];
+  readonly joinDocker: boolean;
+  readonly maxServices: number;
+  readonly maxHostsPerService: number;
+  readonly maxTagsPerHost: number;
+  readonly maxTagBytes: number;
 }
 
 /** One Docker engine of `--docker-host`, with its own settings resolved. */

@@ -1,4 +1,6 @@
+import { REFUSED_RANGES } from '../core/address-ranges.js';
 import { DEFAULT_ROUTE_CONFIG_NAME } from '../core/build-route-configuration.js';
+import { DEFAULT_REGISTRATION_LIMITS } from '../core/check-registration.js';
 import type { Result } from '../core/result.js';
 import { DEFAULT_GRPC_LIMITS } from '../transports/grpc/grpc-limits.js';
 import { LOG_FORMATS, LOG_LEVELS } from './config.js';
@@ -6,10 +8,12 @@ import {
   type Env,
   parseAddressMode,
   parseAdminToken,
+  parseCidrList,
   parseCount,
   parseDockerHostFlag,
   parseGrace,
   parseGrpcPort,
+  parseHostNames,
   parseInterval,
   parseIp,
   parseLabelPrefix,
@@ -122,6 +126,13 @@ export const FLAGS = {
     default: '0.0.0.0',
     parse: parseIp,
     doc: 'Address both servers listen on (an IP literal).',
+  }),
+  'allowed-hosts': flag({
+    value: '<names>',
+    repeatable: true,
+    default: '',
+    parse: parseHostNames,
+    doc: 'Names the HTTP API may be reached by besides IP literals, `localhost`, `*.localhost` and single-label names (`eds-agent`): `eds.example.com`, or `*.example.com` for its subdomains. A request whose `Host` or `Origin` names anything else is refused (403), so that a web page cannot reach the agent by DNS rebinding.',
   }),
   'docker-host': flag({
     value: '<url>',
@@ -261,7 +272,20 @@ export const FLAGS = {
     value: '<token>',
     default: '',
     parse: parseAdminToken,
-    doc: 'When set, every mutating `/edsservice` call needs `Authorization: Bearer <token>` (401 otherwise). An empty token is refused.',
+    doc: 'Every mutating `/edsservice` call needs `Authorization: Bearer <token>` (401 otherwise). Letters, digits and `-._~+/` (then `=` padding) only, as a bearer token is sent. Visible in `ps` and `docker inspect`: prefer `--admin-token-file`.',
+  }),
+  'admin-token-file': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'File holding the admin token (a Docker or compose secret, say); a trailing newline is ignored. Not with `--admin-token`.',
+  }),
+  'insecure-open-writes': flag({
+    value: '',
+    switch: true,
+    default: 'false',
+    parse: parseSwitch,
+    doc: 'Let anyone who reaches the agent make mutating `/edsservice` calls although it listens beyond loopback with no admin token: for demos only. Without it, such calls are refused (403) until a token is set; on a loopback `--bind` they are open.',
   }),
   'read-only': flag({
     value: '',
@@ -269,6 +293,44 @@ export const FLAGS = {
     default: 'false',
     parse: parseSwitch,
     doc: 'Refuse every mutating `/edsservice` call (405): Docker is the only source.',
+  }),
+  'registration-allow-cidr': flag({
+    value: '<cidr>',
+    repeatable: true,
+    default: '',
+    parse: parseCidrList,
+    doc: `Address range a registration may name although it is refused by default (${REFUSED_RANGES.map(([cidr]) => `\`${cidr}\``).join(', ')}: loopback, unspecified, link-local, multicast), e.g. \`127.0.0.0/8\` for upstreams on this machine. Never one that holds Envoy's admin address.`,
+  }),
+  'registrations-join-docker': flag({
+    value: '',
+    switch: true,
+    default: 'false',
+    parse: parseSwitch,
+    doc: 'Let a registration add hosts to a cluster that Docker labels serve; refused (403) by default, so that a write cannot take part of a labelled service.',
+  }),
+  'registration-max-services': flag({
+    value: '<count>',
+    default: String(DEFAULT_REGISTRATION_LIMITS.maxServices),
+    parse: parseCount,
+    doc: 'Most services registered through `/edsservice`; a new one beyond is refused (429).',
+  }),
+  'registration-max-hosts': flag({
+    value: '<count>',
+    default: String(DEFAULT_REGISTRATION_LIMITS.maxHostsPerService),
+    parse: parseCount,
+    doc: 'Most hosts one registered service may have; more is refused (429).',
+  }),
+  'registration-max-tags': flag({
+    value: '<count>',
+    default: String(DEFAULT_REGISTRATION_LIMITS.maxTagsPerHost),
+    parse: parseCount,
+    doc: 'Most tags one registered host may have; more is refused (413).',
+  }),
+  'registration-max-tag-bytes': flag({
+    value: '<bytes>',
+    default: String(DEFAULT_REGISTRATION_LIMITS.maxTagBytes),
+    parse: parseCount,
+    doc: "Most bytes of one registered host's tags, as JSON; more is refused (413).",
   }),
   'protect-status': flag({
     value: '',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { findClosest } from '../core/find-closest.js';
@@ -13,7 +14,13 @@ import {
   type FlagValue,
 } from './flags.js';
 import { type EndpointSettings, resolveDockerEndpoint } from './parse-docker-host.js';
-import type { DockerHostFlag, Env, Raw, RawFlag } from './parse-flag-values.js';
+import {
+  checkTokenText,
+  type DockerHostFlag,
+  type Env,
+  type Raw,
+  type RawFlag,
+} from './parse-flag-values.js';
 import { toEnvName } from './to-env-name.js';
 
 /**
@@ -72,7 +79,9 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
   const hostFlag = values['docker-host'] as FlagValue<'docker-host'> | undefined;
   const engines = hostFlag && resolveEngines(hostFlag, values, env);
   if (engines && !engines.ok) problems.push(...engines.problems);
-  if (values['protect-status'] && values['admin-token'] === undefined) {
+  const adminToken = readAdminToken(values, raws);
+  if (!adminToken.ok) problems.push(...adminToken.problems);
+  if (values['protect-status'] && adminToken.ok && adminToken.value === undefined) {
     problems.push(
       `${raws.get('protect-status')?.path ?? ''}: protects /status and /metrics with the admin token, so it needs --admin-token (${toEnvName('admin-token')})`,
     );
@@ -92,6 +101,7 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         maxNames: values['grpc-max-names'],
       },
       bind: values.bind,
+      allowedHosts: values['allowed-hosts'],
       engines: engines.value,
       engineGraceMs: values['engine-grace'],
       routeGraceMs: values['route-grace'],
@@ -104,8 +114,17 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
       swarm: { mode: values.swarm, resyncMs: values['swarm-resync'] },
       logLevel: values['log-level'],
       stateFile: values['state-file'],
-      adminToken: values['admin-token'],
+      adminToken: adminToken.ok ? adminToken.value : undefined,
       readOnly: values['read-only'],
+      insecureOpenWrites: values['insecure-open-writes'],
+      registrations: {
+        allow: values['registration-allow-cidr'],
+        joinDocker: values['registrations-join-docker'],
+        maxServices: values['registration-max-services'],
+        maxHostsPerService: values['registration-max-hosts'],
+        maxTagsPerHost: values['registration-max-tags'],
+        maxTagBytes: values['registration-max-tag-bytes'],
+      },
       routeConfigName: values['route-config-name'],
       protectStatus: values['protect-status'],
       metricsClusterLabels: values['metrics-cluster-labels'],
@@ -113,6 +132,29 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
     },
     warnings: findUnknownVariables(env),
   });
+}
+
+/**
+ * The admin token, from `--admin-token` or the file `--admin-token-file` names (read now, a
+ * trailing newline dropped, checked as the flag is); not both.
+ */
+function readAdminToken(
+  values: FlagValues,
+  raws: ReadonlyMap<FlagName, RawFlag>,
+): Result<string | undefined> {
+  const file = values['admin-token-file'];
+  if (file === undefined) return ok(values['admin-token']);
+  const path = raws.get('admin-token-file')?.path ?? '--admin-token-file';
+  if (values['admin-token'] !== undefined)
+    return fail([`${path}: give the admin token once, in a file or as --admin-token, not both`]);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    return fail([`${path}: cannot read ${file}: ${(error as Error).message}`]);
+  }
+  if (text.trim() === '') return fail([`${path}: ${file} is empty; an admin token must not be`]);
+  return checkTokenText(text, `${path} (${file})`);
 }
 
 /**

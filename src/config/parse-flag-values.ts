@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 
+import { type Cidr, parseCidr } from '../core/address-ranges.js';
 import { parseClusterName } from '../core/parse-cluster-name.js';
 import { HOUR_MS, parseDurationMs } from '../core/parse-label-values.js';
 import { fail, ok, type Result } from '../core/result.js';
@@ -23,6 +24,13 @@ export interface Raw {
 export interface RawFlag extends Raw {
   readonly given: boolean;
 }
+
+/** RFC 6750's `b64token`: the only tokens `Authorization: Bearer <token>` can carry. */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** A DNS name, or `*.` and one. */
+const HOST_NAME =
+  /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 const LABEL_PREFIX = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*$/;
 
@@ -110,7 +118,8 @@ export function parseOptionalText({ value }: Raw): Result<string | undefined> {
 
 /**
  * An admin token must not be empty or blank: `--admin-token ""` (or an empty variable set on
- * purpose) would otherwise leave the registration API open while looking protected.
+ * purpose) would otherwise leave the registration API open while looking protected. It must
+ * also be sendable: a bearer token's characters only, so no token locks everyone out.
  */
 export function parseAdminToken(raw: RawFlag, env: Env): Result<string | undefined> {
   const setButEmpty = !raw.given && env[toEnvName('admin-token')] !== undefined;
@@ -120,7 +129,44 @@ export function parseAdminToken(raw: RawFlag, env: Env): Result<string | undefin
       `${path}: an admin token must not be empty; leave it unset to run without one (and see --read-only)`,
     ]);
   }
-  return ok(raw.given ? raw.value : undefined);
+  if (!raw.given) return ok(undefined);
+  return checkTokenText(raw.value, raw.path);
+}
+
+/** A token as `Authorization: Bearer` can carry it. */
+export function checkTokenText(token: string, path: string): Result<string> {
+  return BEARER_TOKEN.test(token)
+    ? ok(token)
+    : fail([
+        `${path}: an admin token may hold only letters, digits and -._~+/ (then = padding), as a bearer token is sent; ${token.length} characters given, not all of them such`,
+      ]);
+}
+
+/** Host names, comma-separated: `name.example.com` or `*.example.com`. */
+export function parseHostNames({ value, path }: Raw): Result<string[]> {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const bad = names.filter((name) => !HOST_NAME.test(name));
+  return bad.length > 0
+    ? fail(
+        bad.map(
+          (name) =>
+            `${path}: expected a host name such as eds.example.com or *.example.com, got ${JSON.stringify(name)}`,
+        ),
+      )
+    : ok(names.map((name) => name.toLowerCase()));
+}
+
+/** Address ranges, comma-separated (a repeated flag is joined with commas); none when empty. */
+export function parseCidrList({ value, path }: Raw): Result<Cidr[]> {
+  const parts = value.split(',').filter((part) => part.trim() !== '');
+  const parsed = parts.map((part) => parseCidr(part));
+  const problems = parsed.flatMap((result) => (result.ok ? [] : result.problems));
+  return problems.length > 0
+    ? fail(problems.map((problem) => `${path}: ${problem}`))
+    : ok(parsed.flatMap((result) => (result.ok ? [result.value] : [])));
 }
 
 /** A cluster name's characters, so that it can never be one of the per-service `grpc/<service>` names. */

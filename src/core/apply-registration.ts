@@ -32,12 +32,21 @@ export type RegistrationOutcome =
     }
   | { readonly ok: false; readonly reason: 'exists' | 'no-such-service' | 'no-such-host' };
 
+/** Why a well-formed change is refused: the address, the cluster's owner, or a bound. */
+export type RegistrationRefusal =
+  | { readonly reason: 'address-refused'; readonly message: string }
+  | { readonly reason: 'docker-owned'; readonly message: string }
+  | { readonly reason: 'over-limit'; readonly message: string }
+  | { readonly reason: 'too-large'; readonly message: string };
+
 /**
- * What applying a change through the registration source gives: the outcome, or `not-saved`
- * when the state file could not keep it (then nothing was applied; the message says why).
+ * What applying a change through the registration source gives: the outcome, a refusal by
+ * the registration policy, or `not-saved` when the state file could not keep it (then
+ * nothing was applied; the message says why).
  */
 export type RegistrationResult =
   | RegistrationOutcome
+  | ({ readonly ok: false } & RegistrationRefusal)
   | { readonly ok: false; readonly reason: 'not-saved'; readonly message: string };
 
 /**

@@ -29,7 +29,13 @@ describe('an agent that has not synced with Docker yet', () => {
     engine: FakeDockerEngine,
     timing: Partial<DockerSourceTiming> = {},
   ): Promise<Agent> => {
-    const parsed = parseConfig(['--port', '0', '--grpc-port', '0', '--bind', '127.0.0.1'], {});
+    const parsed = parseConfig(
+      [
+        ...['--port', '0', '--grpc-port', '0', '--bind', '127.0.0.1'],
+        ...['--registration-allow-cidr', '127.0.0.0/8', '--registrations-join-docker'],
+      ],
+      {},
+    );
     if (!parsed.ok || parsed.value.kind !== 'run') throw new Error('bad test config');
     const started = await startAgent(parsed.value.config, {
       logger: pino({ level: 'silent' }),

@@ -40,7 +40,10 @@ beforeAll(async () => {
     snapshot: () => store.current(),
     readiness: () => ({ notReadyReasons: [] }),
     logger: silent,
-    registration: { registrations: registrations.value, adminToken: undefined, readOnly: false },
+    registration: {
+      registrations: registrations.value,
+      writes: { kind: 'open', because: 'loopback' },
+    },
   });
   server = await startHttpServer(app, '127.0.0.1', 0);
 });

@@ -17,10 +17,16 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { parseCidr, toAddressRanges } from '../../src/core/address-ranges.js';
+import type { RegistrationPolicy } from '../../src/core/check-registration.js';
 import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
-import { startRegistrationSource } from '../../src/sources/registrations/start-registration-source.js';
+import {
+  DEFAULT_REGISTRATION_POLICY,
+  startRegistrationSource,
+} from '../../src/sources/registrations/start-registration-source.js';
 import { createHttpApp } from '../../src/transports/http/create-http-app.js';
 import { type HttpServer, startHttpServer } from '../../src/transports/http/start-http-server.js';
+import type { WriteAccess } from '../../src/transports/http/write-access.js';
 import { checkEdsResponse } from '../conformance/support/check-eds-response.js';
 import { endpointsOf, pollEds, send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
@@ -40,8 +46,12 @@ afterEach(async () => {
 
 async function start(
   options: {
-    adminToken?: string;
-    readOnly?: boolean;
+    /** Who may write; open (as on a loopback bind) by default. */
+    writes?: WriteAccess;
+    /** The registration policy; the default one otherwise. */
+    policy?: Partial<RegistrationPolicy>;
+    /** Clusters Docker's containers serve: one Docker endpoint each, put in the store. */
+    dockerClusters?: string[];
     stateFile?: string;
     compactAfterBytes?: number;
     /** The clock of TTLs (ms since the epoch); the real one by default. */
@@ -60,12 +70,19 @@ async function start(
     }),
   );
   const store = createSnapshotStore({ logger });
+  store.apply(
+    (options.dockerClusters ?? []).map((cluster) => [
+      `docker:${cluster}`,
+      [anEndpoint({ cluster })],
+    ]),
+  );
   const registrations = await startRegistrationSource({
     store,
     logger,
     stateFile: options.stateFile,
     compactAfterBytes: options.compactAfterBytes,
     sweepIntervalMs: 50,
+    policy: { ...DEFAULT_REGISTRATION_POLICY, ...options.policy },
     ...(options.now ? { now: options.now } : {}),
   });
   if (!registrations.ok) throw new Error(registrations.problems.join());
@@ -75,8 +92,7 @@ async function start(
     logger,
     registration: {
       registrations: registrations.value,
-      adminToken: options.adminToken,
-      readOnly: options.readOnly ?? false,
+      writes: options.writes ?? { kind: 'open', because: 'loopback' },
       ...(options.now ? { now: options.now } : {}),
     },
   });
@@ -109,6 +125,22 @@ const call = (
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     ownConnection: true,
   });
+
+/** One call of each mutating kind, as the tutorial makes them; their replies. */
+const everyWrite = (port: number) =>
+  Promise.all(
+    (
+      [
+        ['POST', '/edsservice/web'],
+        ['PUT', '/edsservice/web'],
+        ['DELETE', '/edsservice/web'],
+        ['PUT', '/edsservice/web/hosts/10.0.0.1:80'],
+        ['DELETE', '/edsservice/web/hosts/10.0.0.1:80'],
+      ] as const
+    ).map(([method, path]) =>
+      call(port, method, path, method === 'DELETE' ? undefined : { hosts: [] }),
+    ),
+  );
 
 const tutorialHost = (ip: string, port: number) => ({
   ip_address: ip,
@@ -253,8 +285,8 @@ describe('the registration API, call by call', () => {
     expect((await call(port, 'GET', '/edsservice/web')).text).toBe(before.text);
   });
 
-  it("merges registered hosts with Docker's: Docker wins an address, and the log says so", async () => {
-    const { port, store, logs } = await start();
+  it("with --registrations-join-docker, merges registered hosts with Docker's: Docker wins an address, and the log says so", async () => {
+    const { port, store, logs } = await start({ policy: { joinDocker: true } });
     store.apply([
       [
         'docker:abc',
@@ -314,7 +346,7 @@ describe('the registration API, call by call', () => {
   });
 
   it('needs the admin token for every mutating call, and only for those', async () => {
-    const { port } = await start({ adminToken: 's3cret' });
+    const { port } = await start({ writes: { kind: 'token', token: 's3cret' } });
     const body = { hosts: [] };
     expect((await call(port, 'POST', '/edsservice/web', body)).status).toBe(401);
     expect(
@@ -336,22 +368,125 @@ describe('the registration API, call by call', () => {
     ).toBe(204);
   });
 
+  it('takes the Bearer scheme in any case, and refuses a token sent with another scheme', async () => {
+    const { port } = await start({ writes: { kind: 'token', token: 's3cret' } });
+    const post = (authorization: string) =>
+      call(port, 'POST', '/edsservice/web', { hosts: [] }, { Authorization: authorization });
+    expect((await post('bearer s3cret')).status).toBe(201);
+    expect((await post('Basic s3cret')).status).toBe(401);
+    expect((await post('BEARER  s3cret')).status).toBe(409);
+  });
+
+  it('refuses every write, with a 403 naming the flags, while writes are closed', async () => {
+    const { port, store } = await start({ writes: { kind: 'closed', bind: '0.0.0.0' } });
+    for (const reply of await everyWrite(port)) {
+      expect(reply.status).toBe(403);
+      expect(reply.text).toContain('--admin-token-file');
+      expect(reply.text).toContain('--insecure-open-writes');
+    }
+    expect((await call(port, 'GET', '/edsservice')).status).toBe(200);
+    expect(store.current().clusters.size).toBe(0);
+  });
+
+  // The attack: `PUT /edsservice/web/hosts/127.0.0.1:9901` with a huge weight joined the
+  // Docker-built cluster `web` and sent its traffic to Envoy's own admin port.
+  it.each([
+    ['127.0.0.1:9901', 'loopback'],
+    ['[::1]:9901', 'loopback'],
+    ['[::ffff:127.0.0.1]:9901', 'loopback'],
+    ['169.254.169.254:80', 'link-local'],
+    ['0.0.0.0:9901', 'unspecified'],
+    ['224.0.0.1:80', 'multicast'],
+  ])('refuses to register %s (%s) unless its range is allowed', async (host, why) => {
+    const refusing = await start();
+    const reply = await call(refusing.port, 'PUT', `/edsservice/api/hosts/${host}`, {
+      tags: { load_balancing_weight: 1000000 },
+    });
+    expect(reply.status).toBe(403);
+    expect(reply.text).toContain(why);
+    expect(reply.text).toContain('--registration-allow-cidr');
+    expect(refusing.store.current().clusters.size).toBe(0);
+
+    const range = host.startsWith('[') ? '::/0' : '0.0.0.0/0';
+    const allowing = await start({ policy: { allowed: toAddressRanges([parseRange(range)]) } });
+    expect((await call(allowing.port, 'PUT', `/edsservice/api/hosts/${host}`, {})).status).toBe(
+      201,
+    );
+  });
+
+  it('refuses a registration that would join a cluster Docker labels serve', async () => {
+    const { port, store } = await start({ dockerClusters: ['web'] });
+    const before = store.current().clusters.get('web')?.endpoints;
+    for (const [method, body] of [['PUT', { tags: { load_balancing_weight: 1000000 } }]] as const) {
+      const reply = await call(port, method, '/edsservice/web/hosts/10.9.9.9:80', body);
+      expect(reply.status).toBe(403);
+      expect(reply.text).toContain('--registrations-join-docker');
+    }
+    expect((await call(port, 'POST', '/edsservice/web', { hosts: [] })).status).toBe(403);
+    expect(store.current().clusters.get('web')?.endpoints).toEqual(before);
+
+    const joining = await start({ dockerClusters: ['web'], policy: { joinDocker: true } });
+    expect((await call(joining.port, 'PUT', '/edsservice/web/hosts/10.9.9.9:80', {})).status).toBe(
+      201,
+    );
+  });
+
+  it('bounds services, hosts and tags, and keeps everything it accepted', async () => {
+    const { port } = await start({
+      policy: { maxServices: 2, maxHostsPerService: 2, maxTagsPerHost: 2, maxTagBytes: 64 },
+    });
+    const host = (i: number) => ({ ip_address: `10.0.0.${i}`, port: 80 });
+    expect((await call(port, 'POST', '/edsservice/a', { hosts: [host(1), host(2)] })).status).toBe(
+      201,
+    );
+    expect((await call(port, 'POST', '/edsservice/b', { hosts: [host(1)] })).status).toBe(201);
+    // A third service, a third host, three tags, tags too large.
+    const third = await call(port, 'POST', '/edsservice/c', { hosts: [host(1)] });
+    expect(third.status).toBe(429);
+    expect(third.text).toContain('--registration-max-services');
+    expect((await call(port, 'PUT', '/edsservice/a/hosts/10.0.0.3:80', {})).status).toBe(429);
+    expect(
+      (await call(port, 'PUT', '/edsservice/b', { hosts: [host(1), host(2), host(3)] })).status,
+    ).toBe(429);
+    expect(
+      (await call(port, 'PUT', '/edsservice/b/hosts/10.0.0.2:80', { tags: { a: 1, b: 2, c: 3 } }))
+        .status,
+    ).toBe(413);
+    expect(
+      (await call(port, 'PUT', '/edsservice/b/hosts/10.0.0.2:80', { tags: { a: 'x'.repeat(80) } }))
+        .status,
+    ).toBe(413);
+    // What fits still goes: a host renewed in a full service, a host added where there is room.
+    expect((await call(port, 'PUT', '/edsservice/a/hosts/10.0.0.2:80', {})).status).toBe(200);
+    expect((await call(port, 'PUT', '/edsservice/b/hosts/10.0.0.2:80', {})).status).toBe(201);
+    const all = JSON.parse((await call(port, 'GET', '/edsservice')).text) as {
+      services: Record<string, { hosts: { ip_address: string }[] }>;
+    };
+    expect(
+      Object.fromEntries(
+        Object.entries(all.services).map(([name, { hosts }]) => [
+          name,
+          hosts.map((h) => h.ip_address),
+        ]),
+      ),
+    ).toEqual({ a: ['10.0.0.1', '10.0.0.2'], b: ['10.0.0.1', '10.0.0.2'] });
+  });
+
   it('refuses every mutating call when read-only', async () => {
-    const { port } = await start({ readOnly: true });
-    for (const [method, path] of [
-      ['POST', '/edsservice/web'],
-      ['PUT', '/edsservice/web'],
-      ['DELETE', '/edsservice/web'],
-      ['PUT', '/edsservice/web/hosts/10.0.0.1:80'],
-      ['DELETE', '/edsservice/web/hosts/10.0.0.1:80'],
-    ] as const) {
-      const reply = await call(port, method, path, method === 'DELETE' ? undefined : { hosts: [] });
+    const { port } = await start({ writes: { kind: 'read-only' } });
+    for (const reply of await everyWrite(port)) {
       expect(reply.status).toBe(405);
       expect(reply.headers.allow).toBe('GET, HEAD');
     }
     expect((await call(port, 'GET', '/edsservice')).status).toBe(200);
   });
 });
+
+function parseRange(text: string) {
+  const range = parseCidr(text);
+  if (!range.ok) throw new Error(range.problems.join());
+  return range.value;
+}
 
 /** Writes `path` until the file system has no space left. */
 function fillDisk(path: string): void {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Script } from 'node:vm';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,11 +41,11 @@ async function start(args: string[] = []): Promise<TestAgent> {
   agent = await startTestAgent(args, { dockerClient: engine });
   return agent;
 }
-const get = (port: number, path: string, token?: string) =>
+const get = (port: number, path: string, token?: string, headers: Record<string, string> = {}) =>
   send(port, {
     method: 'GET',
     path,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
   });
 
 describe('GET /status', () => {
@@ -185,6 +186,74 @@ describe('GET /', () => {
     );
     expect(() => new Script(script)).not.toThrow();
   });
+
+  it('forbids other sites to frame the page, to run anything but its own script, or to sniff types', async () => {
+    const { port } = await start();
+    const page = await get(port, '/');
+    const csp = page.headers['content-security-policy'] ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    // The page's own script is allowed by its hash, and nothing else is: no 'unsafe-inline'.
+    const script = page.text.slice(
+      page.text.indexOf('<script>') + 8,
+      page.text.indexOf('</script>'),
+    );
+    expect(csp).toContain(`'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(csp).not.toContain('unsafe');
+    for (const path of ['/', '/status', '/healthz', '/no-such-path']) {
+      const reply = await get(port, path);
+      expect(reply.headers['x-content-type-options']).toBe('nosniff');
+      expect(reply.headers['x-frame-options']).toBe('DENY');
+    }
+  });
+});
+
+// The attack: a web page whose name the attacker rebinds to 127.0.0.1 reads and writes the
+// agent from the victim's browser, as the same origin.
+describe('DNS rebinding', () => {
+  it('refuses a request whose Host or Origin names another site, and serves the names it is reached by', async () => {
+    const { port } = await start(['--allowed-hosts', 'eds.example.com']);
+    const rebound = await get(port, '/status', undefined, { host: `attacker.example:${port}` });
+    expect(rebound.status).toBe(403);
+    expect(rebound.text).toContain('--allowed-hosts');
+    const write = await send(port, {
+      method: 'PUT',
+      path: '/edsservice/web2/hosts/10.0.0.9:80',
+      headers: { host: `attacker.example:${port}`, 'content-type': 'application/json' },
+    });
+    expect(write.status).toBe(403);
+    expect(
+      (await get(port, '/status', undefined, { origin: 'http://attacker.example' })).status,
+    ).toBe(403);
+    const poll = await send(port, {
+      method: 'POST',
+      path: '/v3/discovery:endpoints',
+      headers: { host: 'attacker.example' },
+      body: JSON.stringify({ node: ENVOY_NODE, resource_names: ['web'] }),
+    });
+    expect(poll.status).toBe(403);
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `[::1]:${port}`,
+      'localhost',
+      'status.localhost:8080',
+      'eds-agent:8080',
+      'eds_cluster',
+      'EDS.example.com',
+    ]) {
+      expect((await get(port, '/status', undefined, { host })).status, host).toBe(200);
+    }
+    expect(
+      (await get(port, '/status', undefined, { origin: `http://127.0.0.1:${port}` })).status,
+    ).toBe(200);
+    // One warning per Host or Origin refused (three here), not one per request.
+    expect(
+      agent?.logs.filter(
+        (line) => line.msg === 'request refused: unknown Host' && line.level === 40,
+      ),
+    ).toHaveLength(3);
+  });
 });
 
 describe('--protect-status', () => {
@@ -199,6 +268,24 @@ describe('--protect-status', () => {
     }
     for (const path of ['/', '/healthz', '/readyz'])
       expect((await get(port, path)).status).toBe(200);
+  });
+
+  it('asks every read that shows the topology for the token, and leaves Envoy its own cluster', async () => {
+    const { port } = await start(['--admin-token', TOKEN, '--protect-status']);
+    for (const path of ['/edsservice', '/edsservice/web', '/v1/registration/web']) {
+      expect((await get(port, path)).status, path).toBe(401);
+      expect((await get(port, path, TOKEN)).status, path).not.toBe(401);
+    }
+    const everything = (headers: Record<string, string> = {}) =>
+      send(port, {
+        method: 'POST',
+        path: '/v3/discovery:endpoints',
+        headers,
+        body: JSON.stringify({ node: ENVOY_NODE, resource_names: [] }),
+      });
+    expect((await everything()).status).toBe(401);
+    expect((await everything({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+    expect((await pollEds(port, 'web')).status).toBe(200);
   });
 
   it('is off by default: the admin token guards registrations only', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { type Cli, exitOf, killRunningClis, NO_DOCKER, portOf, startCli } from '../support/cli.js';
+import { send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import { lacks } from '../support/test-tools.js';
 
@@ -82,21 +83,43 @@ describe('the eds-agent command line', () => {
     expect(response).toContain('not synced yet');
   });
 
+  const CLOSED = 'registration writes (/edsservice) are refused';
+  const INSECURE = 'INSECURE: --insecure-open-writes';
   it.each([
-    [['--bind', '0.0.0.0'], 1],
-    [['--bind', '127.0.0.1'], 0],
-    [['--bind', '0.0.0.0', '--admin-token', 's3cret'], 0],
-    [['--bind', '0.0.0.0', '--read-only'], 0],
-  ])('with %j warns %i time(s) that the registration API is open', async (args, warnings) => {
+    [['--bind', '0.0.0.0'], CLOSED],
+    [['--bind', '0.0.0.0', '--insecure-open-writes'], INSECURE],
+    [['--bind', '127.0.0.1'], undefined],
+    [['--bind', '0.0.0.0', '--admin-token', 's3cret'], undefined],
+    [['--bind', '0.0.0.0', '--read-only'], undefined],
+  ])('with %j says once, at start, who may write registrations: %s', async (args, said) => {
     const cli = startCli(['--port', '0', ...NO_DOCKER, ...args]);
     try {
       await portOf(cli);
-      expect(
-        cli
-          .output()
-          .split('\n')
-          .filter((line) => line.includes('registration API (/edsservice) is open')),
-      ).toHaveLength(warnings);
+      const lines = cli.output().split('\n');
+      for (const phrase of [CLOSED, INSECURE])
+        expect(lines.filter((line) => line.includes(phrase))).toHaveLength(phrase === said ? 1 : 0);
+    } finally {
+      cli.kill('SIGKILL');
+      await exitOf(cli);
+    }
+  });
+
+  // The attack: anyone on the network rerouted a public route to Envoy's admin port.
+  it('bound beyond loopback with no token, refuses every write, whoever sends it (403)', async () => {
+    const cli = startCli(['--port', '0', '--bind', '0.0.0.0', ...NO_DOCKER]);
+    try {
+      const port = await portOf(cli);
+      const reply = await send(port, {
+        method: 'PUT',
+        path: '/edsservice/web/hosts/10.0.0.9:9901',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tags: { load_balancing_weight: 1000000 } }),
+      });
+      expect(reply.status).toBe(403);
+      expect(reply.text).toContain('--admin-token-file');
+      expect((await send(port, { method: 'GET', path: '/edsservice' })).text).toBe(
+        '{"services":{}}',
+      );
     } finally {
       cli.kill('SIGKILL');
       await exitOf(cli);

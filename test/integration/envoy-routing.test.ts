@@ -18,7 +18,12 @@ import { useEnvoyStage } from '../support/use-envoy-stage.js';
 // id), so every answer names the container that served it. Each scenario has its own service
 // name and its own Envoy, made from examples/host-mode/envoy.yaml.
 describe.skipIf(lacks('docker', 'busybox', 'envoy'))('routing through a real Envoy', () => {
-  const stage = useEnvoyStage();
+  // The registered host is a process on this machine (traffic stays on loopback), and it
+  // joins a cluster Docker's labels serve: both need the operator's say-so.
+  const stage = useEnvoyStage([
+    ...['--registration-allow-cidr', '127.0.0.0/8'],
+    '--registrations-join-docker',
+  ]);
   const { serviceFor, upstream, envoyFor } = stage;
   const idOf = (container: Container) => container.id.slice(0, 12);
 

@@ -51,7 +51,10 @@ describe.skipIf(lacks('docker', 'busybox'))('a proxyless gRPC client of two agen
     }
   };
   const startAgent = async () => {
-    const agent = await startAgentProcess(['--docker-host', `unix://${docker.socketPath}`]);
+    const agent = await startAgentProcess([
+      ...['--docker-host', `unix://${docker.socketPath}`],
+      ...['--registration-allow-cidr', '127.0.0.0/8'],
+    ]);
     agents.push(agent);
     return agent;
   };

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { type FlagName, FLAGS } from '../../src/config/flags.js';
@@ -26,6 +30,7 @@ describe('parseConfig', () => {
         maxNameBytes: 4 * 1024 * 1024,
       },
       bind: '0.0.0.0',
+      allowedHosts: [],
       engines: [
         {
           name: 'docker',
@@ -47,6 +52,15 @@ describe('parseConfig', () => {
       stateFile: undefined,
       adminToken: undefined,
       readOnly: false,
+      insecureOpenWrites: false,
+      registrations: {
+        allow: [],
+        joinDocker: false,
+        maxServices: 1000,
+        maxHostsPerService: 1000,
+        maxTagsPerHost: 32,
+        maxTagBytes: 4096,
+      },
       routeConfigName: 'eds-agent',
       protectStatus: false,
       metricsClusterLabels: false,
@@ -62,6 +76,8 @@ describe('parseConfig', () => {
         '0',
         '--bind',
         '127.0.0.1',
+        '--allowed-hosts',
+        'EDS.example.com,*.example.org',
         '--docker-host',
         'tcp://docker.internal:2376',
         '--label-prefix',
@@ -79,6 +95,20 @@ describe('parseConfig', () => {
         '--admin-token',
         's3cret',
         '--read-only',
+        '--insecure-open-writes',
+        '--registration-allow-cidr',
+        '127.0.0.0/8',
+        '--registration-allow-cidr',
+        'fd00::/8,10.1.2.3',
+        '--registrations-join-docker',
+        '--registration-max-services',
+        '5',
+        '--registration-max-hosts',
+        '6',
+        '--registration-max-tags',
+        '7',
+        '--registration-max-tag-bytes',
+        '800',
         '--route-config-name',
         'front.routes',
         '--protect-status',
@@ -113,6 +143,7 @@ describe('parseConfig', () => {
         maxNameBytes: 4 * 1024 * 1024,
       },
       bind: '127.0.0.1',
+      allowedHosts: ['eds.example.com', '*.example.org'],
       engines: [
         {
           name: 'docker.internal',
@@ -134,6 +165,19 @@ describe('parseConfig', () => {
       stateFile: '/var/lib/eds-agent/state.json',
       adminToken: 's3cret',
       readOnly: true,
+      insecureOpenWrites: true,
+      registrations: {
+        allow: [
+          { text: '127.0.0.0/8', address: '127.0.0.0', prefix: 8, family: 'ipv4' },
+          { text: 'fd00::/8', address: 'fd00::', prefix: 8, family: 'ipv6' },
+          { text: '10.1.2.3/32', address: '10.1.2.3', prefix: 32, family: 'ipv4' },
+        ],
+        joinDocker: true,
+        maxServices: 5,
+        maxHostsPerService: 6,
+        maxTagsPerHost: 7,
+        maxTagBytes: 800,
+      },
       routeConfigName: 'front.routes',
       protectStatus: true,
       metricsClusterLabels: true,
@@ -183,6 +227,48 @@ describe('parseConfig', () => {
     expect(parseConfig([], { EDS_AGENT_READ_ONLY: 'yes' })).toEqual({
       ok: false,
       problems: ['EDS_AGENT_READ_ONLY: expected true or false, got "yes"'],
+    });
+  });
+
+  it('reads the admin token from a file, checks it as the flag, and refuses both at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eds-agent-token-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'c2VjcmV0LXRva2Vu\n');
+    expect(run(['--admin-token-file', file]).adminToken).toBe('c2VjcmV0LXRva2Vu');
+    expect(run([], { EDS_AGENT_ADMIN_TOKEN_FILE: file }).adminToken).toBe('c2VjcmV0LXRva2Vu');
+    expect(parseConfig(['--admin-token-file', file, '--admin-token', 'x'], {})).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('not both')],
+    });
+    writeFileSync(file, '\n');
+    expect(parseConfig(['--admin-token-file', file], {})).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('is empty')],
+    });
+    // A token that `Authorization: Bearer` cannot carry would lock everyone out.
+    writeFileSync(file, 'two words');
+    expect(parseConfig(['--admin-token-file', file], {})).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('only letters, digits')],
+    });
+    expect(parseConfig(['--admin-token', 'two words'], {})).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('--admin-token: an admin token may hold only')],
+    });
+    expect(parseConfig(['--admin-token-file', join(dir, 'missing')], {})).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('cannot read')],
+    });
+    rmSync(dir, { recursive: true });
+  });
+
+  it('refuses an address range that is not one', () => {
+    expect(parseConfig(['--registration-allow-cidr', '10.0.0.0/33,web'], {})).toEqual({
+      ok: false,
+      problems: [
+        '--registration-allow-cidr: expected an address range such as 127.0.0.0/8 or fd00::/8, got "10.0.0.0/33"',
+        '--registration-allow-cidr: expected an address range such as 127.0.0.0/8 or fd00::/8, got "web"',
+      ],
     });
   });
 

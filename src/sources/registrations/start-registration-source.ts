@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 
+import { toAddressRanges } from '../../core/address-ranges.js';
 import {
   applyRegistration,
   expireRegistrations,
@@ -7,6 +8,11 @@ import {
   type RegistrationChange,
   type RegistrationResult,
 } from '../../core/apply-registration.js';
+import {
+  checkRegistration,
+  DEFAULT_REGISTRATION_LIMITS,
+  type RegistrationPolicy,
+} from '../../core/check-registration.js';
 import type { Registrations } from '../../core/registered-host.js';
 import { toHostKey } from '../../core/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
@@ -58,8 +64,27 @@ export interface RegistrationSourceOptions {
   readonly now?: () => number;
   /** How often TTL hosts are checked for expiry. Defaults to 500 ms. */
   readonly sweepIntervalMs?: number;
+  /** What a change must meet besides being well-formed; `DEFAULT_REGISTRATION_POLICY` by default. */
+  readonly policy?: RegistrationPolicy;
   /** See `StateJournalOptions.compactAfterBytes`. */
   readonly compactAfterBytes?: number | undefined;
+}
+
+/** No range allowed beyond the defaults, no joining Docker's clusters, the default bounds. */
+export const DEFAULT_REGISTRATION_POLICY: RegistrationPolicy = {
+  allowed: toAddressRanges([]),
+  joinDocker: false,
+  ...DEFAULT_REGISTRATION_LIMITS,
+};
+
+/**
+ * Whether Docker's containers serve `service`: some endpoint of its cluster comes from Docker,
+ * or its cluster has none at all (kept for its route grace after its last container went).
+ */
+function isDockerOwned(store: SnapshotStore, service: string): boolean {
+  const cluster = store.current().clusters.get(service);
+  if (cluster === undefined) return false;
+  return cluster.endpoints.length === 0 || cluster.endpoints.some((e) => e.source === 'docker');
 }
 
 /** The manual registrations: the second source of endpoints, beside Docker. */
@@ -85,6 +110,7 @@ export async function startRegistrationSource(
 ): Promise<Result<RegistrationSource>> {
   const { store, logger, stateFile } = options;
   const now = options.now ?? Date.now;
+  const policy = options.policy ?? DEFAULT_REGISTRATION_POLICY;
   let journal = createMemoryJournal(logger);
   if (stateFile !== undefined) {
     const opened = await openStateJournal(stateFile, {
@@ -132,6 +158,16 @@ export async function startRegistrationSource(
   return ok({
     current: () => journal.durable,
     async apply(change) {
+      const refusal = checkRegistration(change, journal.latest, policy, (service) =>
+        isDockerOwned(store, service),
+      );
+      if (refusal) {
+        logger.warn(
+          { service: change.service, ...toHostFields(change), change: change.kind, ...refusal },
+          'registration refused',
+        );
+        return { ok: false, ...refusal };
+      }
       const heartbeat = isHeartbeat(journal.latest, change);
       const outcome = applyRegistration(journal.latest, change);
       if (!outcome.ok) return outcome;

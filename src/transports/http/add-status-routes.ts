@@ -1,18 +1,19 @@
+import type { IncomingMessage } from 'node:http';
+
 import type express from 'express';
 
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { StatusJson } from '../../status/build-status.js';
-import { createBearerCheck } from './check-bearer-token.js';
 import { type Handler, route } from './route.js';
 import { sendOutcome } from './send-outcome.js';
-import { STATUS_PAGE } from './status-page.js';
+import { STATUS_PAGE, STATUS_PAGE_CSP } from './status-page.js';
 
 export interface StatusRoutesOptions {
   /** Built on each request. */
   readonly status: () => StatusJson;
   readonly metrics: Metrics;
-  /** When set, `/status` and `/metrics` need `Authorization: Bearer <token>` (`--protect-status`). */
-  readonly token: string | undefined;
+  /** Whether a request may read `/status` and `/metrics` (`--protect-status` asks for the token). */
+  readonly mayRead: (req: IncomingMessage) => boolean;
 }
 
 /**
@@ -20,9 +21,8 @@ export interface StatusRoutesOptions {
  * is never protected), `GET /status` (JSON) and `GET /metrics` (Prometheus text format).
  */
 export function addStatusRoutes(app: express.Express, options: StatusRoutesOptions): void {
-  const authorized = options.token === undefined ? undefined : createBearerCheck(options.token);
   const guard: Handler = (req, res, next) => {
-    if (authorized && !authorized(req)) sendOutcome(res, { kind: 'unauthorized' });
+    if (!options.mayRead(req)) sendOutcome(res, { kind: 'unauthorized' });
     else next();
   };
   route(app, '/', {
@@ -31,6 +31,7 @@ export function addStatusRoutes(app: express.Express, options: StatusRoutesOptio
         kind: 'document',
         contentType: 'text/html; charset=utf-8',
         body: STATUS_PAGE,
+        headers: { 'Content-Security-Policy': STATUS_PAGE_CSP, 'Referrer-Policy': 'no-referrer' },
       });
     },
   });

@@ -1,16 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 
 /**
- * A check that a request carries `Authorization: Bearer <token>`, compared in constant time
- * (both sides are hashed to the same length first), so a guess takes as long as any other.
+ * A check that a request carries `Authorization: Bearer <token>` (the scheme in any case, as
+ * RFC 7235 has it), compared in constant time (both sides are hashed to the same length
+ * first), so a guess takes as long as any other.
  */
-export function createBearerCheck(token: string): (req: Request) => boolean {
+export function createBearerCheck(token: string): (req: IncomingMessage) => boolean {
   const expected = digest(token);
   return (req) => {
-    const [scheme, given] = (req.headers.authorization ?? '').split(' ');
-    return scheme === 'Bearer' && given !== undefined && timingSafeEqual(digest(given), expected);
+    const given = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+    return given !== undefined && timingSafeEqual(digest(given), expected);
   };
 }
 

@@ -10,7 +10,7 @@ const PATHS: ReadonlyMap<string, DiscoveryApi> = new Map([
 
 export interface FastPathOptions {
   /** Answers one poll: the same function the express route calls. */
-  readonly answer: (api: DiscoveryApi, body: Buffer) => HttpOutcome;
+  readonly answer: (api: DiscoveryApi, body: Buffer, req: IncomingMessage) => HttpOutcome;
   /** Bodies over this go the slow way (express answers 413). */
   readonly limitBytes: number;
   /** Runs the answer to a body of `bytes` in its turn (see `createTurnBudget`); at once when undefined. */
@@ -43,7 +43,7 @@ export function createDiscoveryFastPath(
     req.on('end', () => {
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       const respond = () => {
-        const { status, headers, body: answer } = toResponseParts(options.answer(api, body));
+        const { status, headers, body: answer } = toResponseParts(options.answer(api, body, req));
         res.writeHead(status, headers).end(answer);
         options.onAnswered?.(api, status, (performance.now() - arrived) / 1000);
       };

@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -7,6 +7,8 @@ import type { Snapshot } from '../../core/snapshot.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import { addStatusRoutes, type StatusRoutesOptions } from './add-status-routes.js';
 import { answerDiscovery } from './answer-discovery.js';
+import { createBearerCheck } from './check-bearer-token.js';
+import { createHostCheck } from './check-host-header.js';
 import { createDiscoveryFastPath } from './create-discovery-fast-path.js';
 import { createParseCache } from './create-parse-cache.js';
 import {
@@ -17,7 +19,12 @@ import type { RestPollers } from './create-rest-pollers.js';
 import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from './create-turn-budget.js';
 import type { DiscoveryApi } from './discovery-api.js';
 import { type Handler, route } from './route.js';
-import { type HttpOutcome, sendOutcome, toOutcomeFromError } from './send-outcome.js';
+import {
+  type HttpOutcome,
+  sendOutcome,
+  toOutcomeFromError,
+  toResponseParts,
+} from './send-outcome.js';
 
 /** Why the agent is or is not ready; `/readyz` answers 200 only with no reasons. */
 export interface Readiness {
@@ -30,9 +37,12 @@ export interface HttpAppOptions {
   readonly readiness: () => Readiness;
   readonly logger: Logger;
   /** Serves the registration API when given. */
-  readonly registration?: Omit<RegistrationRoutesOptions, 'snapshot' | 'bodyLimitBytes'>;
+  readonly registration?: Omit<
+    RegistrationRoutesOptions,
+    'snapshot' | 'bodyLimitBytes' | 'mayRead'
+  >;
   /** Serves `/`, `/status` and `/metrics` when given. */
-  readonly status?: StatusRoutesOptions;
+  readonly status?: Omit<StatusRoutesOptions, 'mayRead'>;
   /** Counts polls and registration calls when given. */
   readonly metrics?: Metrics;
   /** Remembers who polls, for `/status`, when given. */
@@ -45,7 +55,18 @@ export interface HttpAppOptions {
   readonly turnBudgetMs?: number;
   /** The turn budget to share (with the gRPC server's responses); one of its own by default. */
   readonly turns?: TurnBudget;
+  /**
+   * When set, every read that shows the topology needs `Authorization: Bearer <token>`
+   * (`--protect-status`): `/status`, `/metrics`, the registrations, and a discovery poll that
+   * names no cluster (Envoy's name theirs, so they need no token).
+   */
+  readonly readToken?: string | undefined;
+  /** Names besides IP literals, `localhost` and single labels that requests may be sent to (`--allowed-hosts`). */
+  readonly allowedHosts?: readonly string[];
 }
+
+/** Most distinct refused Host names logged at warn; the rest at debug (a scan must not flood the log). */
+const MAX_WARNED_HOSTS = 16;
 
 /** Largest request body accepted (1 MiB); Envoy's requests are a few KB. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -66,7 +87,10 @@ export function createHttpApp({
   restPollers,
   turnBudgetMs = TURN_BUDGET_MS,
   turns = createTurnBudget(turnBudgetMs),
+  allowedHosts = [],
+  readToken,
 }: HttpAppOptions): RequestListener {
+  const mayRead = readToken === undefined ? () => true : createBearerCheck(readToken);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -91,12 +115,18 @@ export function createHttpApp({
     };
   const parsePoll = createParseCache();
   /** One poll, from its raw body to its outcome: both the fast path and express answer with it. */
-  const answerPoll = (api: DiscoveryApi, body: Buffer | undefined): HttpOutcome => {
+  const answerPoll = (
+    api: DiscoveryApi,
+    body: Buffer | undefined,
+    req: IncomingMessage,
+  ): HttpOutcome => {
     const request = parsePoll(body, api);
     if (!request.ok) {
       logger.debug({ problems: request.problems }, 'bad discovery request');
       return { kind: 'bad-request', problems: request.problems };
     }
+    // Every cluster at once is the whole topology: protected as /status is.
+    if (request.value.resourceNames.length === 0 && !mayRead(req)) return { kind: 'unauthorized' };
     const answer = answerDiscovery(snapshot(), request.value, api);
     restPollers?.record({
       node: request.value.nodeId,
@@ -124,7 +154,7 @@ export function createHttpApp({
     return answer.kind === 'response' ? { kind: 'json', body: answer.body } : answer;
   };
   const discovery = (api: DiscoveryApi) => (req: Request, res: Response) => {
-    sendOutcome(res, answerPoll(api, req.body as Buffer | undefined));
+    sendOutcome(res, answerPoll(api, req.body as Buffer | undefined, req));
   };
 
   // `:` starts a route parameter in express paths, so it is escaped.
@@ -162,9 +192,14 @@ export function createHttpApp({
         next();
       });
     }
-    addRegistrationRoutes(app, { ...registration, snapshot, bodyLimitBytes: BODY_LIMIT_BYTES });
+    addRegistrationRoutes(app, {
+      ...registration,
+      snapshot,
+      bodyLimitBytes: BODY_LIMIT_BYTES,
+      mayRead,
+    });
   }
-  if (status) addStatusRoutes(app, status);
+  if (status) addStatusRoutes(app, { ...status, mayRead });
 
   app.use((req: Request, res: Response) => {
     sendOutcome(res, { kind: 'not-found', path: req.path });
@@ -191,7 +226,20 @@ export function createHttpApp({
         }
       : {}),
   });
+  const checkHost = createHostCheck(allowedHosts);
+  const warnedHosts = new Set<string>();
   return (req, res) => {
+    const refused = checkHost({ host: req.headers.host, origin: req.headers.origin });
+    if (refused !== undefined) {
+      const message = `${refused} does not name this agent: refused against DNS rebinding; name it with --allowed-hosts`;
+      const warn = warnedHosts.size < MAX_WARNED_HOSTS && !warnedHosts.has(refused);
+      if (warn) warnedHosts.add(refused);
+      logger[warn ? 'warn' : 'debug']({ refused, path: req.url }, 'request refused: unknown Host');
+      const { status, headers, body } = toResponseParts({ kind: 'forbidden', message });
+      res.writeHead(status, headers).end(body);
+      req.resume();
+      return;
+    }
     if (!fastPath(req, res)) app(req, res);
   };
 }

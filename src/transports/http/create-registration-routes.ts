@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+
 import express, { type Request } from 'express';
 
 import type {
@@ -21,6 +23,7 @@ import { toSdsHosts } from '../../core/to-registered-endpoints.js';
 import { createBearerCheck } from './check-bearer-token.js';
 import { type Handler, route } from './route.js';
 import { type HttpOutcome, sendOutcome } from './send-outcome.js';
+import { describeClosedWrites, type WriteAccess } from './write-access.js';
 
 /** What the routes need of the registrations (the registration source is one). */
 export interface RegistrationBook {
@@ -33,11 +36,11 @@ export interface RegistrationBook {
 export interface RegistrationRoutesOptions {
   readonly registrations: RegistrationBook;
   readonly snapshot: () => Snapshot;
-  /** Every mutating call must carry `Authorization: Bearer <adminToken>` when set. */
-  readonly adminToken: string | undefined;
-  /** Every mutating call answers 405. */
-  readonly readOnly: boolean;
+  /** Who may make mutating calls (see `WriteAccess`). */
+  readonly writes: WriteAccess;
   readonly bodyLimitBytes: number;
+  /** Whether a request may read the registrations (`--protect-status` asks for the token). */
+  readonly mayRead: (req: IncomingMessage) => boolean;
   readonly now?: () => number;
 }
 
@@ -53,6 +56,10 @@ export function addRegistrationRoutes(
   const { registrations, snapshot } = options;
   const now = options.now ?? Date.now;
   const guard = guardMutation(options);
+  const readGuard: Handler = (req, res, next) => {
+    if (options.mayRead(req)) next();
+    else sendOutcome(res, { kind: 'unauthorized' });
+  };
   const body = express.raw({ type: () => true, limit: options.bodyLimitBytes });
 
   /** Applies a change and maps a refusal to its status; `ok` maps the success. */
@@ -81,24 +88,30 @@ export function addRegistrationRoutes(
     JSON.stringify({ hosts: toHostsJson(registrations.current().get(service)) });
 
   route(app, '/edsservice', {
-    get: answer(() => {
-      const services = Object.fromEntries(
-        [...registrations.current()].map(([service, hosts]) => [
-          service,
-          { hosts: toHostsJson(hosts) },
-        ]),
-      );
-      return { kind: 'json', body: JSON.stringify({ services }) };
-    }),
+    get: [
+      readGuard,
+      answer(() => {
+        const services = Object.fromEntries(
+          [...registrations.current()].map(([service, hosts]) => [
+            service,
+            { hosts: toHostsJson(hosts) },
+          ]),
+        );
+        return { kind: 'json', body: JSON.stringify({ services }) };
+      }),
+    ],
   });
 
   route(app, '/edsservice/:service', {
-    get: answer((req) => {
-      const service = param(req, 'service');
-      return registrations.current().has(service)
-        ? { kind: 'json', body: hostsOf(service) }
-        : noSuchService(service);
-    }),
+    get: [
+      readGuard,
+      answer((req) => {
+        const service = param(req, 'service');
+        return registrations.current().has(service)
+          ? { kind: 'json', body: hostsOf(service) }
+          : noSuchService(service);
+      }),
+    ],
     post: writeService('create', 201),
     put: writeService('replace', 200),
     delete: [
@@ -145,12 +158,15 @@ export function addRegistrationRoutes(
   });
 
   route(app, '/v1/registration/:service', {
-    get: answer((req) => {
-      const current = snapshot();
-      if (current.awaiting.length > 0) return { kind: 'not-synced', awaiting: current.awaiting };
-      const resource = toClusterResource(current, param(req, 'service'));
-      return { kind: 'json', body: JSON.stringify(toSdsHosts(resource.endpoints)) };
-    }),
+    get: [
+      readGuard,
+      answer((req) => {
+        const current = snapshot();
+        if (current.awaiting.length > 0) return { kind: 'not-synced', awaiting: current.awaiting };
+        const resource = toClusterResource(current, param(req, 'service'));
+        return { kind: 'json', body: JSON.stringify(toSdsHosts(resource.endpoints)) };
+      }),
+    ],
   });
 }
 
@@ -163,11 +179,16 @@ function answer(compute: (req: Request) => HttpOutcome | Promise<HttpOutcome>): 
   };
 }
 
-/** Read-only → 405; missing or wrong token → 401; a body that is not JSON-typed → 415. */
-function guardMutation({ adminToken, readOnly }: RegistrationRoutesOptions): Handler {
-  const authorized = adminToken === undefined ? () => true : createBearerCheck(adminToken);
+/**
+ * Read-only → 405; closed (beyond loopback, no token) → 403 naming the flags that open it;
+ * missing or wrong token → 401; a body that is not JSON-typed → 415.
+ */
+function guardMutation({ writes }: RegistrationRoutesOptions): Handler {
+  const authorized = writes.kind === 'token' ? createBearerCheck(writes.token) : () => true;
   const refusal = (req: Request): HttpOutcome | undefined => {
-    if (readOnly) return { kind: 'method-not-allowed', allow: ['GET', 'HEAD'] };
+    if (writes.kind === 'read-only') return { kind: 'method-not-allowed', allow: ['GET', 'HEAD'] };
+    if (writes.kind === 'closed')
+      return { kind: 'forbidden', message: describeClosedWrites(writes.bind) };
     if (!authorized(req)) return { kind: 'unauthorized' };
     const hasBody =
       Number(req.headers['content-length'] ?? 0) > 0 ||
@@ -216,6 +237,13 @@ function refused(
   result: RegistrationResult & { ok: false },
 ): HttpOutcome {
   switch (result.reason) {
+    case 'address-refused':
+    case 'docker-owned':
+      return { kind: 'forbidden', message: result.message };
+    case 'over-limit':
+      return { kind: 'over-limit', message: result.message };
+    case 'too-large':
+      return { kind: 'too-large', message: result.message };
     case 'not-saved':
       return { kind: 'not-saved', message: result.message };
     case 'exists':

@@ -6,11 +6,20 @@ import { quote } from '../../core/quote.js';
 /** Everything an HTTP handler can answer, in domain terms. `sendOutcome` is the one place that picks statuses. */
 export type HttpOutcome =
   | { readonly kind: 'json'; readonly body: string | Buffer; readonly status?: 200 | 201 }
-  | { readonly kind: 'document'; readonly contentType: string; readonly body: string }
+  | {
+      readonly kind: 'document';
+      readonly contentType: string;
+      readonly body: string;
+      /** Headers of the document's own (a page's Content-Security-Policy, say). */
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   | { readonly kind: 'no-content' }
   | { readonly kind: 'no-such-resource'; readonly message: string }
   | { readonly kind: 'conflict'; readonly message: string }
   | { readonly kind: 'unauthorized' }
+  | { readonly kind: 'forbidden'; readonly message: string }
+  | { readonly kind: 'over-limit'; readonly message: string }
+  | { readonly kind: 'too-large'; readonly message: string }
   | { readonly kind: 'not-modified' }
   | { readonly kind: 'bad-request'; readonly problems: readonly string[] }
   | { readonly kind: 'unsupported-media-type'; readonly message: string }
@@ -32,6 +41,12 @@ export interface ResponseParts {
   readonly body: string | Buffer | undefined;
 }
 
+/**
+ * On every answer: no type sniffing (a JSON body with user data is never run as a page), and
+ * no framing by another site.
+ */
+const ALWAYS = { 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY' } as const;
+
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' } as const;
 
 /**
@@ -39,11 +54,20 @@ const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' } as const
  * are JSON `{"error": "...", "problems"?: [...]}`.
  */
 export function toResponseParts(outcome: HttpOutcome): ResponseParts {
+  const parts = toParts(outcome);
+  return { ...parts, headers: { ...ALWAYS, ...parts.headers } };
+}
+
+function toParts(outcome: HttpOutcome): ResponseParts {
   switch (outcome.kind) {
     case 'json':
       return { status: outcome.status ?? 200, headers: JSON_TYPE, body: outcome.body };
     case 'document':
-      return { status: 200, headers: { 'Content-Type': outcome.contentType }, body: outcome.body };
+      return {
+        status: 200,
+        headers: { ...outcome.headers, 'Content-Type': outcome.contentType },
+        body: outcome.body,
+      };
     case 'no-content':
       return { status: 204, headers: {}, body: undefined };
     case 'no-such-resource':
@@ -54,6 +78,12 @@ export function toResponseParts(outcome: HttpOutcome): ResponseParts {
       return error(401, 'this call needs Authorization: Bearer <admin token>', undefined, {
         'WWW-Authenticate': 'Bearer',
       });
+    case 'forbidden':
+      return error(403, outcome.message);
+    case 'over-limit':
+      return error(429, outcome.message);
+    case 'too-large':
+      return error(413, outcome.message);
     case 'not-modified':
       return { status: 304, headers: {}, body: undefined };
     case 'bad-request':

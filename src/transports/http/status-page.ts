@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The live status page `GET /` serves: one self-contained document (no build step, no request
  * but to this agent, works offline) that reads `/status` every second and shows it. Container
@@ -133,3 +135,26 @@ setInterval(refresh, 1000);
 </body>
 </html>
 `;
+
+/**
+ * The page's Content-Security-Policy: nothing loads but its own script and style (allowed by
+ * their hashes, so no other inline code runs even if data slipped in as markup), it reads only
+ * this agent (`connect-src 'self'`), and no other site may frame it (clickjacking).
+ */
+export const STATUS_PAGE_CSP = [
+  "default-src 'none'",
+  `script-src '${hashOf('script')}'`,
+  `style-src '${hashOf('style')}'`,
+  "connect-src 'self'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** `sha256-…` of the page's one element `tag` (its text, as CSP hashes it). */
+function hashOf(tag: 'script' | 'style'): string {
+  const match = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(STATUS_PAGE);
+  if (!match?.[1]) throw new Error(`the status page has no <${tag}>`);
+  return `sha256-${createHash('sha256').update(match[1]).digest('base64')}`;
+}
