@@ -231,6 +231,13 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     });
   });
   logWriteAccess(writes, logger);
+  for (const engine of config.engines) {
+    if (engine.endpoint.kind === 'tcp' && engine.endpoint.tls?.verify === false)
+      logger.warn(
+        { engine: engine.name, url: engine.url },
+        `TLS to engine ${engine.name} is not verified (--tls without --tlsverify): anyone on the path can pose as the engine and feed the agent containers; add --tlsverify`,
+      );
+  }
   logger.info(
     {
       port: server.port,

@@ -2,11 +2,13 @@ import { execFileSync } from 'node:child_process';
 import {
   appendFileSync,
   closeSync,
+  lstatSync,
   mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -558,6 +560,28 @@ describe('the state file', () => {
     await first.close();
     const second = await start({ stateFile });
     expect(endpointsOf(await pollEds(second.port, 'web'))).toHaveLength(10);
+  });
+
+  // The attack: the compaction's temporary file has a predictable name; a symlink planted there
+  // was followed, and the snapshot written over whatever it pointed to.
+  it('compacts into a file of its own, never through a symlink planted at the temporary name', async () => {
+    const folder = dir();
+    const stateFile = join(folder, 'state.json');
+    const victim = join(folder, 'victim');
+    writeFileSync(victim, 'untouched');
+    const first = await start({ stateFile, compactAfterBytes: 256 });
+    // The start compacted once (temporary number 1); plant the next few names.
+    for (let n = 2; n <= 4; n++)
+      symlinkSync(victim, join(folder, `.state.json.${process.pid}.${n}.tmp`));
+    for (let i = 1; i <= 20; i++) {
+      const reply = await call(first.port, 'PUT', `/edsservice/web/hosts/10.4.1.${i}:80`, {});
+      expect(reply.status).toBe(201);
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('untouched');
+    expect(lstatSync(stateFile).isSymbolicLink()).toBe(false);
+    await first.close();
+    const second = await start({ stateFile });
+    expect(endpointsOf(await pollEds(second.port, 'web'))).toHaveLength(20);
   });
 
   it('acknowledges concurrent changes from a shared write, each one kept', async () => {

@@ -60,6 +60,27 @@ describe.skipIf(lacks(...PrivateDaemon.NEEDS, 'openssl'))(
       }
     });
 
+    it('warns once that --tls without --tlsverify does not check who the engine is', async () => {
+      const unverified = await startTestAgent([
+        ...['--docker-host', engineUrl, '--tls'],
+        ...['--tlscert', pki.client.cert, '--tlskey', pki.client.key],
+      ]);
+      const verified = await startTestAgent([
+        ...['--docker-host', engineUrl, '--tlsverify', '--tlscacert', pki.client.ca],
+        ...['--tlscert', pki.client.cert, '--tlskey', pki.client.key],
+      ]);
+      try {
+        const warnings = (agent: typeof verified) =>
+          agent.logs.filter((line) => line.level === 40 && line.msg.includes('is not verified'));
+        expect(warnings(unverified)).toHaveLength(1);
+        expect(warnings(unverified)[0]?.msg).toContain('add --tlsverify');
+        expect(warnings(verified)).toHaveLength(0);
+      } finally {
+        await unverified.stop();
+        await verified.stop();
+      }
+    });
+
     it('is followed with DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the Docker CLI is', async () => {
       const agent = cli([], {
         DOCKER_HOST: engineUrl,

@@ -209,13 +209,8 @@ class JournalFile {
    */
   async compact(state: Registrations): Promise<void> {
     const snapshot = Buffer.from(toSnapshotLine(state));
-    this.#sequence += 1;
-    const temporary = join(
-      dirname(this.path),
-      `${temporaryPrefix(this.path)}${process.pid}.${this.#sequence}.tmp`,
-    );
     this.#mustCompact = true;
-    const file = await open(temporary, 'w', 0o600);
+    const { file, temporary } = await this.#createTemporary();
     try {
       await file.writeFile(snapshot);
       await file.sync();
@@ -246,7 +241,31 @@ class JournalFile {
     await this.#handle?.close();
     this.#handle = undefined;
   }
+
+  /**
+   * A new temporary file beside the state file, created exclusively (`wx`: never an existing
+   * file, nor a symlink planted at its predictable name, which `w` would follow and truncate);
+   * a name taken is skipped for the next.
+   */
+  async #createTemporary(): Promise<{ file: FileHandle; temporary: string }> {
+    for (let attempt = 1; ; attempt++) {
+      this.#sequence += 1;
+      const temporary = join(
+        dirname(this.path),
+        `${temporaryPrefix(this.path)}${process.pid}.${this.#sequence}.tmp`,
+      );
+      try {
+        return { file: await open(temporary, 'wx', 0o600), temporary };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= MAX_TEMPORARY_TRIES)
+          throw error;
+      }
+    }
+  }
 }
+
+/** Names tried for a compaction's temporary file before the compaction fails. */
+const MAX_TEMPORARY_TRIES = 8;
 
 /** `.<name>.`: temporary files are `.<name>.<pid>.<n>.tmp`, beside the state file. */
 function temporaryPrefix(path: string): string {

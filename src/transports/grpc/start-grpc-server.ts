@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
+import { clipText } from '../../core/clip-text.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
@@ -21,7 +22,7 @@ import { findRefusedLbPolicy, knowsLbPoliciesOf } from './find-refused-lb-policy
 import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_REQUEST_BYTES } from './grpc-limits.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
-import { StreamRecord } from './stream-record.js';
+import { MAX_NACK_MESSAGE_LENGTH, StreamRecord } from './stream-record.js';
 import { toServiceDefinition } from './to-service-definition.js';
 import type {
   BuildScheduler,
@@ -157,7 +158,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     }
     nacks += 1;
     logger.warn(
-      { ...fields, error: reply.message },
+      { ...fields, error: clipText(reply.message, MAX_NACK_MESSAGE_LENGTH) },
       'the client refused a response (NACK); it is not sent again',
     );
   };

@@ -7,7 +7,7 @@ import type { ClientReply } from './xds-protocol.js';
 const MAX_LISTED_NAMES = 20;
 const MAX_LISTED_NAME_LENGTH = 256;
 /** The longest NACK message kept (Envoy's name the field and the rule a resource broke). */
-const MAX_NACK_MESSAGE_LENGTH = 1024;
+export const MAX_NACK_MESSAGE_LENGTH = 1024;
 
 interface TypeRecord {
   sent?: string;
