@@ -83,39 +83,49 @@ export function defaultDomains(service: string): string[] {
   return [host, `${host}.localhost`];
 }
 
+/** A service as the route configuration sees it: its options, and the age of its claims. */
+export interface RouteClaimant {
+  readonly service: string;
+  readonly options: ServiceOptions;
+  /** When its oldest container was created (ms since the epoch); none: unknown, claims last. */
+  readonly since?: number | undefined;
+}
+
 /**
  * The route configuration Envoy's own listener names (over RDS): each service is routed at its
  * domains (`eds.domains`, else `<service>` and `<service>.localhost`) and path prefix
  * (`eds.path_prefix`, else `/`). Services that share a domain share its virtual host, longest
- * prefix first. Two services claiming the same domain and prefix: a service with endpoints
- * beats one kept `idle` with none (`--route-grace`), then a claim made by a label beats a
- * default one, then the service first in sort order wins; each lost claim is a conflict.
- * Deterministic: the same services give the same JSON whatever their order. Pure.
+ * prefix first. Two services claiming the same domain and prefix: the first to claim it keeps
+ * it, so a container started later, whatever its labels say, cannot take a route another
+ * service holds: the service whose oldest container is older wins (one of unknown age, a
+ * registered one, is newest; one kept with no endpoints for its `--route-grace` keeps its age); between
+ * equally old, a service's own name (a default domain) beats a label's claim, then the service
+ * first in sort order. Each lost claim is a conflict. Deterministic: the same services give
+ * the same JSON whatever their order, so a restarted agent routes as before. Pure.
  */
 export function buildRouteConfiguration(
   name: string,
-  services: Iterable<readonly [service: string, options: ServiceOptions, idle?: boolean]>,
+  services: Iterable<RouteClaimant>,
 ): { json: RouteConfigurationJson; conflicts: RouteConflict[] } {
-  const sorted = [...services].sort(([a], [b]) => compare(a, b));
-  const claims = new Map<string, { service: string; explicit: boolean; idle: boolean }>();
+  const sorted = [...services].sort((a, b) => compare(a.service, b.service));
+  const claims = new Map<string, { service: string; explicit: boolean; age: number }>();
   const conflicts: RouteConflict[] = [];
-  for (const [service, options, idle = false] of sorted) {
+  for (const { service, options, since } of sorted) {
     const explicit = options.domains !== undefined;
+    const age = since ?? Number.POSITIVE_INFINITY;
     const pathPrefix = options.path_prefix ?? DEFAULT_PATH_PREFIX;
     for (const domain of options.domains ?? defaultDomains(service)) {
       const key = `${domain} ${pathPrefix}`;
       const held = claims.get(key);
       const wins =
-        held === undefined ||
-        (held.idle && !idle) ||
-        (held.idle === idle && explicit && !held.explicit);
+        held === undefined || age < held.age || (age === held.age && !explicit && held.explicit);
       if (held !== undefined) {
         const [winner, loser] = wins ? [service, held.service] : [held.service, service];
         const reason =
-          idle !== held.idle
-            ? 'the other has no endpoints'
+          age !== held.age
+            ? 'it claimed it first'
             : explicit !== held.explicit
-              ? 'its claim is set by a label'
+              ? 'it is its own name; the other claims it by a label'
               : 'first in sort order';
         const where =
           pathPrefix === DEFAULT_PATH_PREFIX ? domain : `${domain} with path prefix ${pathPrefix}`;
@@ -127,11 +137,11 @@ export function buildRouteConfiguration(
           message: `${where} is claimed by services ${winner} and ${loser}; routing it to ${winner} (${reason})`,
         });
       }
-      if (wins) claims.set(key, { service, explicit, idle });
+      if (wins) claims.set(key, { service, explicit, age });
     }
   }
 
-  const optionsOf = new Map(sorted.map(([service, options]) => [service, options] as const));
+  const optionsOf = new Map(sorted.map(({ service, options }) => [service, options] as const));
   const routesByDomain = new Map<string, RouteTo[]>();
   for (const [key, { service }] of claims) {
     const domain = key.slice(0, key.indexOf(' '));

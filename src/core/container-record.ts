@@ -19,6 +19,21 @@ export interface ContainerRecord {
   readonly networks: readonly NetworkAttachment[];
   /** TCP ports published on the host. */
   readonly publishedPorts: readonly PublishedPort[];
+  /**
+   * When Docker created it (a Swarm task: the task), in ms since the epoch, to the second (the
+   * container list has no more); undefined when unknown. The oldest container of a service is
+   * its claim's age: the first service to claim a domain keeps it.
+   */
+  readonly created?: number;
+}
+
+/**
+ * A record's `created` from the time Docker gave (seconds, or an RFC 3339 text), to the
+ * second, in ms; no field when Docker gave none.
+ */
+export function toCreated(created: number | string | undefined): { created?: number } {
+  const ms = typeof created === 'number' ? created * 1000 : Date.parse(created ?? '');
+  return Number.isFinite(ms) && ms > 0 ? { created: Math.floor(ms / 1000) * 1000 } : {};
 }
 
 /** Docker's container states, folded to what decides serving. */

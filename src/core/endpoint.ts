@@ -32,6 +32,8 @@ export interface Endpoint {
   readonly locality: Locality;
   readonly canary: boolean | undefined;
   readonly source: EndpointSource;
+  /** When its container was created (ms since the epoch, to the second); none for registered hosts. */
+  readonly since?: number;
   /** How its container's labels tune its service (cluster and routes); none for registered hosts. */
   readonly serviceOptions?: ServiceOptions;
 }

@@ -6,6 +6,12 @@ import type { OptionConflict, ServiceOptions } from './service-options.js';
 export interface ResolvedOptions {
   readonly options: ServiceOptions;
   readonly conflicts: readonly OptionConflict[];
+  /**
+   * When its oldest container was created (ms since the epoch); undefined when none of its
+   * endpoints has a known age (registered hosts). The age of its claims: see
+   * `buildRouteConfiguration`.
+   */
+  readonly since: number | undefined;
 }
 
 /**
@@ -34,9 +40,19 @@ export class OptionTally {
     OPTION_KEYS.map((key) => [key, new Map()]),
   );
   #resolved: ResolvedOptions | undefined;
+  /** How many endpoints have each creation time; the oldest is cached until it goes. */
+  readonly #since = new Map<number, number>();
+  #oldest: number | undefined;
 
   /** Counts what `endpoint`'s labels set. */
   add(endpoint: Endpoint): void {
+    if (endpoint.since !== undefined) {
+      this.#since.set(endpoint.since, (this.#since.get(endpoint.since) ?? 0) + 1);
+      if (this.#oldest === undefined || endpoint.since < this.#oldest) {
+        this.#oldest = endpoint.since;
+        this.#resolved = undefined;
+      }
+    }
     this.#each(endpoint, (byText, text, value) => {
       const votes = byText.get(text) ?? { value, endpoints: new Set<Endpoint>() };
       votes.endpoints.add(endpoint);
@@ -46,6 +62,17 @@ export class OptionTally {
 
   /** Takes back what `add(endpoint)` counted. */
   remove(endpoint: Endpoint): void {
+    const count = endpoint.since === undefined ? undefined : this.#since.get(endpoint.since);
+    if (endpoint.since !== undefined && count !== undefined) {
+      if (count > 1) this.#since.set(endpoint.since, count - 1);
+      else {
+        this.#since.delete(endpoint.since);
+        if (endpoint.since === this.#oldest) {
+          this.#oldest = oldestOf(this.#since.keys());
+          this.#resolved = undefined;
+        }
+      }
+    }
     this.#each(endpoint, (byText, text) => {
       const votes = byText.get(text);
       votes?.endpoints.delete(endpoint);
@@ -63,7 +90,7 @@ export class OptionTally {
         return value === undefined ? [] : [[key, value]];
       }),
     ) as ServiceOptions;
-    this.#resolved = { options, conflicts };
+    this.#resolved = { options, conflicts, since: this.#oldest };
     return this.#resolved;
   }
 
@@ -124,4 +151,11 @@ function toOptionText(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value.join(',');
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The least of `times` (a loop: a spread of 100,000 keys would overflow the stack); none if empty. */
+function oldestOf(times: Iterable<number>): number | undefined {
+  let oldest: number | undefined;
+  for (const time of times) if (oldest === undefined || time < oldest) oldest = time;
+  return oldest;
 }

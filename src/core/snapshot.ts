@@ -13,6 +13,7 @@ import {
   buildGrpcRouteConfiguration,
   buildRouteConfiguration,
   DEFAULT_ROUTE_CONFIG_NAME,
+  type RouteClaimant,
   type RouteConfigurationJson,
   type RouteConflict,
 } from './build-route-configuration.js';
@@ -46,6 +47,8 @@ export interface ClusterResource {
   readonly endpoints: readonly Endpoint[];
   /** How its containers' labels tune the service (its cluster and routes). */
   readonly options: ServiceOptions;
+  /** When its oldest container was created: the age of its domain claims (none: unknown). */
+  readonly since: number | undefined;
   /** The containers whose labels for `options` lost to what the others set. */
   readonly conflicts: readonly OptionConflict[];
   /** Registered endpoints not served because a Docker container has their address. */
@@ -152,6 +155,7 @@ export function toClusterResourceOf(name: string, served: ServedEndpoints): Clus
       return (endpoints ??= localities.flatMap((group) => group.members));
     },
     options: served.resolved.options,
+    since: served.resolved.since,
     conflicts: served.resolved.conflicts,
     shadowed: served.shadowed,
   };
@@ -169,6 +173,7 @@ function emptyClusterResource(name: string): ClusterResource {
     assignment: { cluster_name: name, endpoints: [] },
     endpoints: [],
     options: DEFAULT_SERVICE_OPTIONS,
+    since: undefined,
     conflicts: [],
     shadowed: [],
   };
@@ -180,7 +185,7 @@ function emptyClusterResource(name: string): ClusterResource {
  * so its Cluster and routes stay exactly as they were.
  */
 export function toRetainedClusterResource(last: ClusterResource): ClusterResource {
-  return { ...emptyClusterResource(last.name), options: last.options };
+  return { ...emptyClusterResource(last.name), options: last.options, since: last.since };
 }
 
 /** A service's Cluster, API listener, TCP listener and gRPC route configuration, from its options. */
@@ -234,8 +239,8 @@ export function applyClusterResources(
   const assignments: string[] = [];
   /** Services that came, went or changed their options. */
   const touched: string[] = [];
-  /** Whether a service was kept with no endpoints, or got some back: its claims may change. */
-  let idleChanged = false;
+  /** Whether a service's oldest container changed: its claims may win or lose. */
+  let claimsChanged = false;
   for (const [name, after] of updates) {
     const before = snapshot.clusters.get(name);
     if (after === undefined) {
@@ -244,9 +249,10 @@ export function applyClusterResources(
       continue;
     }
     const sameOptions = before !== undefined && sameServiceOptions(before.options, after.options);
-    if (before?.version === after.version && sameOptions) continue;
+    const sameSince = before?.since === after.since;
+    if (before?.version === after.version && sameOptions && sameSince) continue;
     clusters.set(name, after);
-    if (before !== undefined && isIdle(before) !== isIdle(after)) idleChanged = true;
+    if (before !== undefined && !sameSince) claimsChanged = true;
     if (before?.version !== after.version) assignments.push(name);
     if (!sameOptions) {
       services.set(name, buildServiceResources(name, after.options));
@@ -256,12 +262,14 @@ export function applyClusterResources(
   if (assignments.length === 0 && touched.length === 0) return { snapshot, change: NO_CHANGE };
 
   let routes = snapshot.routes;
-  if (touched.length > 0 || idleChanged) {
+  if (touched.length > 0 || claimsChanged) {
     const rebuilt = toRoutesResource(
       routes.json.name,
-      [...clusters.values()].map(
-        (cluster) => [cluster.name, cluster.options, isIdle(cluster)] as const,
-      ),
+      [...clusters.values()].map((cluster) => ({
+        service: cluster.name,
+        options: cluster.options,
+        since: cluster.since,
+      })),
     );
     // A conflict can come or go with no change to what is routed: keep it, for the log.
     if (rebuilt.version !== routes.version || !sameConflicts(rebuilt, routes)) routes = rebuilt;
@@ -293,15 +301,7 @@ export function applyClusterResources(
   };
 }
 
-/** A cluster kept with no endpoints (`toRetainedClusterResource`). */
-function isIdle(cluster: ClusterResource): boolean {
-  return cluster.version === EMPTY_CLUSTER_VERSION;
-}
-
-function toRoutesResource(
-  name: string,
-  services: readonly (readonly [string, ServiceOptions, boolean?])[],
-): RoutesResource {
+function toRoutesResource(name: string, services: readonly RouteClaimant[]): RoutesResource {
   const { json, conflicts } = buildRouteConfiguration(name, services);
   return { ...toVersioned(json), conflicts };
 }

@@ -78,6 +78,7 @@ export function toContainerEndpoints(
           : binding.locality,
       canary: binding.canary,
       source: 'docker',
+      ...(record.created === undefined ? {} : { since: record.created }),
       ...(binding.serviceOptions ? { serviceOptions: binding.serviceOptions } : {}),
     });
   }

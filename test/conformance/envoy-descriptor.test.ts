@@ -61,11 +61,15 @@ const served: readonly [typeUrl: string, json: object][] = [
   [
     ROUTE_CONFIGURATION_TYPE_URL,
     buildRouteConfiguration('eds-agent', [
-      ['web', DEFAULT_SERVICE_OPTIONS],
-      [
-        'api',
-        { ...DEFAULT_SERVICE_OPTIONS, domains: ['shop.test', '*.api.test'], path_prefix: '/v1' },
-      ],
+      { service: 'web', options: DEFAULT_SERVICE_OPTIONS },
+      {
+        service: 'api',
+        options: {
+          ...DEFAULT_SERVICE_OPTIONS,
+          domains: ['shop.test', '*.api.test'],
+          path_prefix: '/v1',
+        },
+      },
     ]).json,
   ],
 ];

@@ -81,7 +81,7 @@ describe('the resources of a service, whatever policy its labels set', () => {
         const options = optionsOf(labels);
         const cluster = buildCluster('web', options);
         expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', cluster)).toEqual([]);
-        const routes = buildRouteConfiguration('eds-agent', [['web', options]]).json;
+        const routes = buildRouteConfiguration('eds-agent', [{ service: 'web', options }]).json;
         expect(checkProtoJson(root, 'envoy.config.route.v3.RouteConfiguration', routes)).toEqual(
           [],
         );
@@ -164,7 +164,7 @@ describe.skipIf(lacks('envoy'))('the same resources, read by Envoy itself', () =
           toHttpListener('ingress', loopback(10000), {
             route_config: buildRouteConfiguration(
               'eds-agent',
-              services.map(({ name, options }) => [name, options] as const),
+              services.map(({ name, options }) => ({ service: name, options })),
             ).json,
           }),
           ...services.flatMap(({ name, options }) =>

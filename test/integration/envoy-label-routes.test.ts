@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { serveHostname } from '../support/docker-harness.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
-import { answeredBy, sendRequests } from '../support/http-load.js';
+import { answeredBy, sendRequests, sentMore } from '../support/http-load.js';
+import { startTestLoad } from '../support/start-test-load.js';
 import { lacks } from '../support/test-tools.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 
@@ -15,7 +16,8 @@ import { useEnvoyStage } from '../support/use-envoy-stage.js';
 
 const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
 describe.skipIf(MISSING_TOOLS)('Envoy routed by labels (RDS from the agent)', () => {
-  const stage = useEnvoyStage();
+  // A short route grace, so that a domain held by a service that went is handed over in time.
+  const stage = useEnvoyStage(['--route-grace', '3s']);
   const { serviceFor, upstream } = stage;
   const idOf = (container: Container) => container.id.slice(0, 12);
   const startEnvoy = stage.envoyRoutedByAgent;
@@ -58,6 +60,42 @@ describe.skipIf(MISSING_TOOLS)('Envoy routed by labels (RDS from the agent)', ()
     expect((await answers(envoy, `${api}.localhost`)).failures[0]).toMatch(/^404/);
   });
 
+  // The attack: a second container labelled with a running service's domain took 20 of that
+  // service's next 20 requests (a label's claim beat the service's own name).
+  it("keeps a service's traffic when a later container's labels claim its domains: 0 failed, none to the thief", async () => {
+    const envoy = await startEnvoy();
+    const victim = serviceFor('victim');
+    const owners = [await upstream(victim), await upstream(victim)];
+    await eventually(
+      'the victim answers',
+      () => answers(envoy, victim),
+      ({ by, failures }) => failures.length === 0 && by.length === 2,
+    );
+    const load = startTestLoad(envoy.url, { concurrency: 2, headers: { host: victim } });
+    await sentMore(load, 50);
+    const thief = await upstream(serviceFor('thief'), {
+      'eds.domains': `${victim},${victim}.localhost`,
+    });
+    await eventually(
+      'the agent refuses the claim, in /status',
+      async () =>
+        (
+          (await (await fetch(`http://127.0.0.1:${stage.agent.port}/status`)).json()) as {
+            routes: { conflicts: string[] };
+          }
+        ).routes.conflicts,
+      (conflicts) =>
+        conflicts.some((message) =>
+          message.startsWith(`${victim} is claimed by services ${victim} and`),
+        ),
+    );
+    await sentMore(load, 200);
+    const report = await load.stop();
+    expect(report.failures).toEqual([]);
+    expect([...report.answers.keys()].sort()).toEqual(owners.map(idOf).sort());
+    expect(report.answers.has(idOf(thief))).toBe(false);
+  });
+
   it('makes a new service reachable as <service>.localhost at once, and a removed one answers 503 (its routes kept for the route grace)', async () => {
     const envoy = await startEnvoy();
     const service = serviceFor('fresh');
@@ -79,7 +117,7 @@ describe.skipIf(MISSING_TOOLS)('Envoy routed by labels (RDS from the agent)', ()
     );
   });
 
-  it('gives a domain two services claim to the first in sort order, names the other container in the log, and hands it over when the first goes', async () => {
+  it('gives a domain two services claim to the one that claimed it first, names the other container in the log, and hands it over once the first is gone past its route grace', async () => {
     const envoy = await startEnvoy();
     const shared = `${serviceFor('shared')}.test`;
     const first = await upstream(serviceFor('claim-a'), { 'eds.domains': shared });
@@ -97,7 +135,14 @@ describe.skipIf(MISSING_TOOLS)('Envoy routed by labels (RDS from the agent)', ()
       () => answers(envoy, shared),
       ({ by }) => by.join() === idOf(first),
     );
+    // The first keeps its claim while its routes are kept (503), then the second gets it.
     await first.remove({ force: true });
+    await eventually(
+      'the shared domain answers 503 while the first service is kept',
+      () => answers(envoy, shared),
+      ({ failures }) =>
+        failures.length > 0 && failures.every((f) => f === '503 no healthy upstream'),
+    );
     await eventually(
       'the shared domain routes to the second service',
       () => answers(envoy, shared),

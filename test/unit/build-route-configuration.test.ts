@@ -10,8 +10,12 @@ import {
   type ServiceOptions,
 } from '../../src/core/service-options.js';
 
-const service = (name: string, options: Partial<ServiceOptions> = {}) =>
-  [name, { ...NONE, ...options }] as const;
+/** A service whose oldest container was created at `since` (ms), unknown by default. */
+const service = (name: string, options: Partial<ServiceOptions> = {}, since?: number) => ({
+  service: name,
+  options: { ...NONE, ...options },
+  ...(since === undefined ? {} : { since }),
+});
 
 /** Each virtual host as `name: domains → prefix=cluster, ...`, for readable expectations. */
 function summarize(services: ReturnType<typeof service>[]): string[] {
@@ -28,16 +32,33 @@ function summarize(services: ReturnType<typeof service>[]): string[] {
 }
 
 describe('buildRouteConfiguration', () => {
-  it('gives a domain claimed by a service kept with no endpoints to one that has some, and says why', () => {
+  // The attack: a container started later, labelled with a running service's domain, took
+  // every request of that service.
+  it('keeps a domain with the service that claimed it first, whatever a later label says', () => {
     const { json, conflicts } = buildRouteConfiguration('eds-agent', [
-      [...service('claim-a', { domains: ['shop.test'] }), true],
-      service('claim-b', { domains: ['shop.test'] }),
+      service('web', {}, 1_000),
+      service('a-thief', { domains: ['web', 'web.localhost'] }, 2_000),
+      service('catch-all', { domains: ['shop.test'] }, 3_000),
+      service('z-first', { domains: ['shop.test'] }, 500),
     ]);
     expect(json.virtual_hosts.map((host) => [host.name, host.domains])).toEqual([
-      ['claim-b', ['shop.test']],
+      ['web', ['web', 'web.localhost']],
+      ['z-first', ['shop.test']],
     ]);
     expect(conflicts.map((conflict) => conflict.message)).toEqual([
-      'shop.test is claimed by services claim-b and claim-a; routing it to claim-b (the other has no endpoints)',
+      'web is claimed by services web and a-thief; routing it to web (it claimed it first)',
+      'web.localhost is claimed by services web and a-thief; routing it to web (it claimed it first)',
+      'shop.test is claimed by services z-first and catch-all; routing it to z-first (it claimed it first)',
+    ]);
+  });
+
+  it('counts a service of unknown age (registered hosts) as the newest claimant', () => {
+    const { json } = buildRouteConfiguration('eds-agent', [
+      service('api', { domains: ['web'] }),
+      service('web', {}, 1_000),
+    ]);
+    expect(json.virtual_hosts.map((host) => [host.name, host.domains])).toEqual([
+      ['web', ['web', 'web.localhost']],
     ]);
   });
 
@@ -88,17 +109,16 @@ describe('buildRouteConfiguration', () => {
     ]);
   });
 
-  it('lets a claim made by a label win over a default one', () => {
+  it("between claims as old, gives a service's own name to it over another's label", () => {
     const { json, conflicts } = buildRouteConfiguration('eds-agent', [
-      service('api'),
-      service('web', { domains: ['api.localhost'] }),
+      service('api', {}, 1_000),
+      service('a-web', { domains: ['api.localhost'] }, 1_000),
     ]);
     expect(json.virtual_hosts.map((host) => [host.name, host.domains])).toEqual([
-      ['api', ['api']],
-      ['web', ['api.localhost']],
+      ['api', ['api', 'api.localhost']],
     ]);
     expect(conflicts.map((conflict) => conflict.message)).toEqual([
-      'api.localhost is claimed by services web and api; routing it to web (its claim is set by a label)',
+      'api.localhost is claimed by services api and a-web; routing it to api (it is its own name; the other claims it by a label)',
     ]);
   });
 

@@ -20,7 +20,8 @@ const problemsOf = (labels: Record<string, string>) => {
   return parsed.ok ? [] : parsed.problems;
 };
 const routeOf = (options: ServiceOptions) =>
-  buildRouteConfiguration('eds-agent', [['web', options]]).json.virtual_hosts[0]?.routes[0]?.route;
+  buildRouteConfiguration('eds-agent', [{ service: 'web', options }]).json.virtual_hosts[0]
+    ?.routes[0]?.route;
 
 describe('a service with no policy label', () => {
   it('gets the cluster and route it always got', () => {

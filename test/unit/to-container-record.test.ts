@@ -33,6 +33,8 @@ describe('Docker JSON → ContainerRecord', () => {
       ),
     });
     expect(sortPorts(sortNetworks(fromList))).toEqual(sortPorts(sortNetworks(fromInspect)));
+    // Its age, to the second on both paths (the list has seconds, the inspect nanoseconds).
+    expect(fromList.created).toBe(Date.parse('2026-11-25T01:36:27Z'));
   });
 
   it('reads name, labels, state, health, TCP ports and networks from an inspect', () => {

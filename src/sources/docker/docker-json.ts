@@ -6,6 +6,8 @@
 /** One entry of `GET /containers/json`. */
 export interface DockerContainerSummary {
   readonly Id: string;
+  /** Seconds since the epoch. */
+  readonly Created?: number;
   readonly Names?: readonly string[];
   readonly Labels?: Readonly<Record<string, string>> | null;
   readonly State?: string;
@@ -27,6 +29,8 @@ export interface DockerContainerSummary {
 /** `GET /containers/{id}/json`. */
 export interface DockerContainerInspect {
   readonly Id: string;
+  /** RFC 3339, with nanoseconds. */
+  readonly Created?: string;
   readonly Name?: string;
   readonly State?: {
     readonly Status?: string;
@@ -102,6 +106,8 @@ export interface DockerService {
 /** One entry of `GET /tasks`. */
 export interface DockerTask {
   readonly ID: string;
+  /** RFC 3339. */
+  readonly CreatedAt?: string;
   readonly ServiceID?: string;
   readonly NodeID?: string;
   readonly Slot?: number;

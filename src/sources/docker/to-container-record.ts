@@ -1,9 +1,10 @@
-import type {
-  ContainerHealth,
-  ContainerRecord,
-  ContainerState,
-  NetworkAttachment,
-  PublishedPort,
+import {
+  type ContainerHealth,
+  type ContainerRecord,
+  type ContainerState,
+  type NetworkAttachment,
+  type PublishedPort,
+  toCreated,
 } from '../../core/container-record.js';
 import type {
   DockerContainerInspect,
@@ -37,6 +38,7 @@ export function toContainerRecordFromSummary(
         ? [{ containerPort: port.PrivatePort, hostIp: port.IP ?? '', hostPort: port.PublicPort }]
         : [],
     ),
+    ...toCreated(summary.Created),
   };
 }
 
@@ -68,6 +70,7 @@ export function toContainerRecordFromInspect(
     exposedPorts: uniqueSorted([...exposed, ...publishedPorts.map((port) => port.containerPort)]),
     networks: toNetworks(inspect.NetworkSettings?.Networks),
     publishedPorts,
+    ...toCreated(inspect.Created),
   };
 }
 

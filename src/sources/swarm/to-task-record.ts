@@ -1,7 +1,8 @@
-import type {
-  ContainerRecord,
-  NetworkAttachment,
-  PublishedPort,
+import {
+  type ContainerRecord,
+  type NetworkAttachment,
+  type PublishedPort,
+  toCreated,
 } from '../../core/container-record.js';
 import type {
   DockerNode,
@@ -72,6 +73,7 @@ export function toTaskRecord(task: DockerTask, state: SwarmState): ContainerReco
           hostPort: port.PublishedPort ?? 0,
         })),
     ),
+    ...toCreated(task.CreatedAt),
   };
 }
 
