@@ -21,6 +21,7 @@ import {
   parseLogLevel,
   parseOptionalText,
   parsePort,
+  parsePortRange,
   parseRouteConfigName,
   parseSwarmMode,
   parseSwitch,
@@ -247,6 +248,25 @@ export const FLAGS = {
     default: '',
     parse: parseOptionalText,
     doc: 'Docker network whose IP is used in `container` mode, unless a container sets `eds.network`.',
+  }),
+  'exposed-by-default': flag({
+    value: 'true|false',
+    default: 'true',
+    parse: parseSwitch,
+    doc: '`false`: serve only containers labelled `eds.enable=true`, so that an image\'s own `LABEL`s cannot publish it (a labelled container without it is withheld, and `/status` says why).',
+  }),
+  'allowed-domains': flag({
+    value: '<names>',
+    repeatable: true,
+    default: '',
+    parse: parseHostNames,
+    doc: 'What `eds.domains` may claim: unset, exact names only (a wildcard, which takes every host no other service holds, is refused); set, only names under these: `*.example.com` (any name under example.com, wildcards too), `shop.test` (that name), `*` (anything). A container claiming more is not served, and its problem is logged and shown in `/status`.',
+  }),
+  'tcp-port-range': flag({
+    value: '<min>-<max>',
+    default: '1024-65535',
+    parse: parsePortRange,
+    doc: 'The ports `eds.tcp_port` may open on Envoy; a container asking for another is not served. Keep Envoy\'s own listeners and admin port out of it.',
   }),
   'log-level': flag({
     value: '<level>',

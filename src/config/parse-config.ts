@@ -110,6 +110,11 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         hostIp: values['host-ip'],
         network: values.network,
         labelPrefix: values['label-prefix'],
+        serving: {
+          exposedByDefault: values['exposed-by-default'],
+          allowedDomains: values['allowed-domains'],
+          tcpPorts: values['tcp-port-range'],
+        },
       },
       swarm: { mode: values.swarm, resyncMs: values['swarm-resync'] },
       logLevel: values['log-level'],

@@ -142,6 +142,14 @@ export function checkTokenText(token: string, path: string): Result<string> {
       ]);
 }
 
+/** `<min>-<max>`: ports from 1 to 65535, the first not above the second. */
+export function parsePortRange({ value, path }: Raw): Result<{ min: number; max: number }> {
+  const [min, max] = (/^(\d{1,5})-(\d{1,5})$/.exec(value) ?? []).slice(1).map(Number);
+  return min !== undefined && max !== undefined && min >= 1 && min <= max && max <= 65535
+    ? ok({ min, max })
+    : fail([`${path}: expected a port range such as 10000-10999, got ${JSON.stringify(value)}`]);
+}
+
 /** Host names, comma-separated: `name.example.com` or `*.example.com`. */
 export function parseHostNames({ value, path }: Raw): Result<string[]> {
   const names = value

@@ -150,7 +150,7 @@ export const LABELS = {
     option: 'route',
     parse: parseDomains,
     defaultDoc: '`<service>` and `<service>.localhost`, lower-cased',
-    doc: "Host names the service is routed at in the agent's route configuration (RDS, see [routes from labels](docs/grpc-xds.md#routes-from-labels)), comma-separated: exact names, one `*` at the start or the end (`*.example.com`, `api.*`), or `*` for any host; no port.",
+    doc: "Host names the service is routed at in the agent's route configuration (RDS, see [routes from labels](docs/grpc-xds.md#routes-from-labels)), comma-separated: exact names, one `*` at the start or the end (`*.example.com`, `api.*`), or `*` for any host, a wildcard only where `--allowed-domains` allows it; no port. A domain another service claimed first stays with it.",
   }),
   path_prefix: label({
     scope: 'service',
@@ -297,7 +297,7 @@ export const LABELS = {
     option: 'listener',
     parse: upTo(65535),
     defaultDoc: 'none',
-    doc: "A TCP service (a database, MQTT): Envoy gets a listener on this port (LDS, `tcp/<service>`) that proxies every connection to the service's endpoints. Envoy's config must ask for listeners over ADS (`lds_config: {ads: {}}`).",
+    doc: "A TCP service (a database, MQTT): Envoy gets a listener on this port (LDS, `tcp/<service>`) that proxies every connection to the service's endpoints; within `--tcp-port-range`. Envoy's config must ask for listeners over ADS (`lds_config: {ads: {}}`).",
   }),
 } as const;
 

@@ -1,5 +1,7 @@
+import { DEFAULT_SERVING_POLICY, findPolicyProblems, type ServingPolicy } from './check-serving-policy.js';
 import type { ContainerRecord, NetworkAttachment } from './container-record.js';
 import type { Endpoint, EndpointHealth } from './endpoint.js';
+import { LABELS } from './labels.js';
 import { labelPath, parseServiceLabels, type ServiceBinding } from './parse-service-labels.js';
 import { quote } from './quote.js';
 
@@ -14,6 +16,8 @@ export interface AddressOptions {
   readonly labelPrefix: string;
   /** The locality zone of endpoints whose labels set none (the engine's name, of several). */
   readonly zone?: string;
+  /** Which containers are served and what their labels may claim; `DEFAULT_SERVING_POLICY` if absent. */
+  readonly serving?: ServingPolicy;
 }
 
 /** Something worth one log line about a container that is otherwise served. */
@@ -50,6 +54,15 @@ export function toContainerEndpoints(
   const parsed = parseServiceLabels(record.labels, options.labelPrefix);
   if (!parsed.ok) return { kind: 'invalid', problems: parsed.problems };
   if (parsed.value.length === 0) return { kind: 'ignored' };
+  const policy = options.serving ?? DEFAULT_SERVING_POLICY;
+  const refused = findPolicyProblems(parsed.value, policy, options.labelPrefix);
+  if (refused.length > 0) return { kind: 'invalid', problems: refused };
+  if (!policy.exposedByDefault && !isEnabled(record.labels, options.labelPrefix)) {
+    return {
+      kind: 'withheld',
+      reason: `not exposed: the agent serves only containers labelled ${options.labelPrefix}.enable=true (--exposed-by-default=false)`,
+    };
+  }
 
   const health = toEndpointHealth(record);
   if (typeof health === 'object') return health;
@@ -199,4 +212,13 @@ function describe(networks: readonly NetworkAttachment[]): string {
 function dedupe(notes: Note[]): Note[] {
   const seen = new Set<string>();
   return notes.filter((note) => !seen.has(note.message) && seen.add(note.message));
+}
+
+/** Whether the container says `<prefix>.enable=true` (parsed as the label is everywhere). */
+function isEnabled(labels: Readonly<Record<string, string>>, prefix: string): boolean {
+  const key = `${prefix}.enable`;
+  const value = labels[key];
+  if (value === undefined) return false;
+  const parsed = LABELS.enable.parse(value, key);
+  return parsed.ok && parsed.value;
 }

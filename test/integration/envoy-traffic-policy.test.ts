@@ -24,7 +24,8 @@ import { echoOverWebSocket } from '../support/websocket-echo.js';
 
 const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
 describe.skipIf(MISSING_TOOLS)('a traffic policy from labels, through Envoy', () => {
-  const stage = useEnvoyStage();
+  // One service claims a wildcard domain, which the agent serves only where allowed.
+  const stage = useEnvoyStage(['--allowed-domains', '*.test']);
   const { docker, serviceFor, upstream } = stage;
   afterAll(() => removeStandIns([GREETER_IMAGE]));
   const idOf = (container: Container) => container.id.slice(0, 12);

@@ -46,6 +46,11 @@ describe('parseConfig', () => {
         hostIp: '127.0.0.1',
         network: undefined,
         labelPrefix: 'eds',
+        serving: {
+          exposedByDefault: true,
+          allowedDomains: [],
+          tcpPorts: { min: 1024, max: 65535 },
+        },
       },
       swarm: { mode: 'auto', resyncMs: 5000 },
       logLevel: 'info',
@@ -88,6 +93,12 @@ describe('parseConfig', () => {
         '::1',
         '--network',
         'shop_default',
+        '--exposed-by-default',
+        'false',
+        '--allowed-domains',
+        '*.shop.test,api.test',
+        '--tcp-port-range',
+        '10000-10999',
         '--log-level',
         'debug',
         '--state-file',
@@ -159,6 +170,11 @@ describe('parseConfig', () => {
         hostIp: '::1',
         network: 'shop_default',
         labelPrefix: 'com.example.eds',
+        serving: {
+          exposedByDefault: false,
+          allowedDomains: ['*.shop.test', 'api.test'],
+          tcpPorts: { min: 10000, max: 10999 },
+        },
       },
       swarm: { mode: 'on', resyncMs: 60_000 },
       logLevel: 'debug',
@@ -260,6 +276,16 @@ describe('parseConfig', () => {
       problems: [expect.stringContaining('cannot read')],
     });
     rmSync(dir, { recursive: true });
+  });
+
+  it('refuses a port range that is not one', () => {
+    for (const bad of ['0-10', '10-5', '1-65536', '80', 'a-b'])
+      expect(parseConfig(['--tcp-port-range', bad], {})).toEqual({
+        ok: false,
+        problems: [
+          `--tcp-port-range: expected a port range such as 10000-10999, got ${JSON.stringify(bad)}`,
+        ],
+      });
   });
 
   it('refuses an address range that is not one', () => {

@@ -1,0 +1,66 @@
+import type { ServiceBinding } from './parse-service-labels.js';
+
+/** Which labelled containers the agent serves, and what their labels may claim (the flags of the same names). */
+export interface ServingPolicy {
+  /** Serve labelled containers that do not say `<prefix>.enable=true` (`--exposed-by-default`). */
+  readonly exposedByDefault: boolean;
+  /**
+   * What `domains` may claim (`--allowed-domains`): empty, any exact name and no wildcard;
+   * else only names under one of these: `*.example.com` (names under example.com, wildcards
+   * among them), `shop.test` (that name), `*` (anything, `*` itself included).
+   */
+  readonly allowedDomains: readonly string[];
+  /** The ports `tcp_port` may open on Envoy (`--tcp-port-range`). */
+  readonly tcpPorts: { readonly min: number; readonly max: number };
+}
+
+/** Every container labelled is served; exact domains only; TCP listeners above the privileged ports. */
+export const DEFAULT_SERVING_POLICY: ServingPolicy = {
+  exposedByDefault: true,
+  allowedDomains: [],
+  tcpPorts: { min: 1024, max: 65535 },
+};
+
+/**
+ * What a container's labels ask for that the policy does not allow, one problem per label:
+ * a wildcard (or a name outside `allowedDomains`) in `domains`, a `tcp_port` outside the
+ * range. Pure.
+ */
+export function findPolicyProblems(
+  bindings: readonly ServiceBinding[],
+  policy: ServingPolicy,
+  prefix: string,
+): string[] {
+  const problems: string[] = [];
+  for (const binding of bindings) {
+    const options = binding.serviceOptions;
+    const refused = (options?.domains ?? []).filter(
+      (domain) => !isAllowedDomain(domain, policy.allowedDomains),
+    );
+    if (refused.length > 0) {
+      problems.push(
+        policy.allowedDomains.length === 0
+          ? `${prefix}.domains of ${binding.cluster}: ${refused.join(', ')}: a wildcard claims every host no other service holds; allow it with --allowed-domains (e.g. *.example.com)`
+          : `${prefix}.domains of ${binding.cluster}: ${refused.join(', ')}: not under --allowed-domains (${policy.allowedDomains.join(', ')})`,
+      );
+    }
+    const port = options?.tcp_port;
+    const { min, max } = policy.tcpPorts;
+    if (port !== undefined && (port < min || port > max)) {
+      problems.push(
+        `${prefix}.tcp_port of ${binding.cluster}: ${port} is outside --tcp-port-range ${min}-${max} (Envoy's own listeners and admin must never be taken by a label)`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Whether a label may claim `domain` (see `ServingPolicy.allowedDomains`). */
+export function isAllowedDomain(domain: string, allowed: readonly string[]): boolean {
+  if (allowed.length === 0) return !domain.includes('*');
+  return allowed.some((entry) => {
+    if (entry === '*') return true;
+    if (entry.startsWith('*.')) return domain.endsWith(entry.slice(1)) && domain !== entry.slice(1);
+    return domain === entry;
+  });
+}
