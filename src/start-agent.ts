@@ -29,6 +29,7 @@ import { createTurnBudget, TURN_BUDGET_MS } from './transports/http/create-turn-
 import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
 import {
   describeClosedWrites,
+  isLoopback,
   toWriteAccess,
   type WriteAccess,
 } from './transports/http/write-access.js';
@@ -191,6 +192,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
           bind: config.bind,
           port: config.grpcPort,
           limits: config.grpcLimits,
+          tls: config.grpcTls,
           turns,
         });
   if (!grpc.ok) {
@@ -231,6 +233,12 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     });
   });
   logWriteAccess(writes, logger);
+  if (grpc.value !== undefined && config.grpcTls === undefined && !isLoopback(config.bind)) {
+    logger.warn(
+      { bind: config.bind, grpcPort: grpc.value.port },
+      'the gRPC xDS server is plaintext with no authentication: anyone who reaches it reads every cluster, route and listener; serve it over mutual TLS with --grpc-tls-cert, --grpc-tls-key and --grpc-client-ca, or listen on loopback',
+    );
+  }
   for (const engine of config.engines) {
     if (engine.endpoint.kind === 'tcp' && engine.endpoint.tls?.verify === false)
       logger.warn(
@@ -247,6 +255,12 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       ...config.address,
       stateFile: config.stateFile ?? '(memory only)',
       writes: writes.kind,
+      grpcTls:
+        config.grpcTls === undefined
+          ? 'off'
+          : config.grpcTls.clientCa === undefined
+            ? 'tls'
+            : 'mutual',
       swarm: config.swarm.mode,
     },
     'eds-agent listening',

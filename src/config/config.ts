@@ -1,5 +1,6 @@
 import type { Cidr } from '../core/address-ranges.js';
 import type { AddressOptions } from '../core/to-container-endpoints.js';
+import type { GrpcTlsFiles } from '../transports/grpc/create-grpc-credentials.js';
 import type { GrpcLimits } from '../transports/grpc/grpc-limits.js';
 import type { DockerEndpoint } from './parse-docker-host.js';
 
@@ -10,6 +11,8 @@ export interface Config {
   readonly grpcPort: number | undefined;
   /** How much of the gRPC server one client may take. */
   readonly grpcLimits: GrpcLimits;
+  /** TLS of the gRPC server (mutual with a client CA); plaintext when absent. */
+  readonly grpcTls: GrpcTlsFiles | undefined;
   readonly bind: string;
   /** Names the HTTP API may be reached by besides the ones always allowed (see `createHostCheck`). */
   readonly allowedHosts: readonly string[];

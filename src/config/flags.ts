@@ -98,6 +98,24 @@ export const FLAGS = {
     parse: parseGrpcPort,
     doc: 'Port of the gRPC xDS server: ADS, EDS, CDS, LDS and RDS (`0` picks a free one; `off` disables it).',
   }),
+  'grpc-tls-cert': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'Certificate (PEM, its chain after it) the gRPC xDS server shows: with `--grpc-tls-key`, xDS is served over TLS only. Read again every second: a certificate rotated on disk is served to new connections with no restart, once the certificate and key on disk match.',
+  }),
+  'grpc-tls-key': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'The private key of `--grpc-tls-cert`.',
+  }),
+  'grpc-client-ca': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: "CA (PEM) that must have signed every gRPC client's certificate (mutual TLS): a client without one is refused in the handshake. Needs `--grpc-tls-cert`; read again every second, as it is.",
+  }),
   'grpc-max-streams': flag({
     value: '<count>',
     default: String(DEFAULT_GRPC_LIMITS.maxStreams),
@@ -253,7 +271,7 @@ export const FLAGS = {
     value: 'true|false',
     default: 'true',
     parse: parseSwitch,
-    doc: '`false`: serve only containers labelled `eds.enable=true`, so that an image\'s own `LABEL`s cannot publish it (a labelled container without it is withheld, and `/status` says why).',
+    doc: "`false`: serve only containers labelled `eds.enable=true`, so that an image's own `LABEL`s cannot publish it (a labelled container without it is withheld, and `/status` says why).",
   }),
   'allowed-domains': flag({
     value: '<names>',
@@ -266,7 +284,7 @@ export const FLAGS = {
     value: '<min>-<max>',
     default: '1024-65535',
     parse: parsePortRange,
-    doc: 'The ports `eds.tcp_port` may open on Envoy; a container asking for another is not served. Keep Envoy\'s own listeners and admin port out of it.',
+    doc: "The ports `eds.tcp_port` may open on Envoy; a container asking for another is not served. Keep Envoy's own listeners and admin port out of it.",
   }),
   'log-level': flag({
     value: '<level>',

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 
 import { findClosest } from '../core/find-closest.js';
 import { fail, ok, type Result } from '../core/result.js';
+import type { GrpcTlsFiles } from '../transports/grpc/create-grpc-credentials.js';
 import { DEFAULT_GRPC_LIMITS } from '../transports/grpc/grpc-limits.js';
 import type { Config, EngineConfig } from './config.js';
 import {
@@ -79,6 +80,8 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
   const hostFlag = values['docker-host'] as FlagValue<'docker-host'> | undefined;
   const engines = hostFlag && resolveEngines(hostFlag, values, env);
   if (engines && !engines.ok) problems.push(...engines.problems);
+  const grpcTls = readGrpcTls(values);
+  if (!grpcTls.ok) problems.push(...grpcTls.problems);
   const adminToken = readAdminToken(values, raws);
   if (!adminToken.ok) problems.push(...adminToken.problems);
   if (values['protect-status'] && adminToken.ok && adminToken.value === undefined) {
@@ -100,6 +103,7 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         maxStreamsPerConnection: values['grpc-max-streams-per-connection'],
         maxNames: values['grpc-max-names'],
       },
+      grpcTls: grpcTls.ok ? grpcTls.value : undefined,
       bind: values.bind,
       allowedHosts: values['allowed-hosts'],
       engines: engines.value,
@@ -137,6 +141,23 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
     },
     warnings: findUnknownVariables(env),
   });
+}
+
+/** The gRPC server's TLS files: a certificate and its key together, a client CA only with them. */
+function readGrpcTls(values: FlagValues): Result<GrpcTlsFiles | undefined> {
+  const cert = values['grpc-tls-cert'];
+  const key = values['grpc-tls-key'];
+  const clientCa = values['grpc-client-ca'];
+  if (cert === undefined && key === undefined) {
+    return clientCa === undefined
+      ? ok(undefined)
+      : fail([
+          "--grpc-client-ca: mutual TLS needs the server's own --grpc-tls-cert and --grpc-tls-key",
+        ]);
+  }
+  if (cert === undefined || key === undefined)
+    return fail(['--grpc-tls-cert, --grpc-tls-key: give both, the certificate and its key']);
+  return ok({ cert, key, clientCa });
 }
 
 /**

@@ -1,4 +1,8 @@
-import { DEFAULT_SERVING_POLICY, findPolicyProblems, type ServingPolicy } from './check-serving-policy.js';
+import {
+  DEFAULT_SERVING_POLICY,
+  findPolicyProblems,
+  type ServingPolicy,
+} from './check-serving-policy.js';
 import type { ContainerRecord, NetworkAttachment } from './container-record.js';
 import type { Endpoint, EndpointHealth } from './endpoint.js';
 import { LABELS } from './labels.js';

@@ -1,8 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import * as grpc from '@grpc/grpc-js';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { createSnapshotStore } from '../../src/snapshot-store.js';
+import { startGrpcServer } from '../../src/transports/grpc/start-grpc-server.js';
 import { eventually } from '../support/eventually.js';
 import { anEndpoint } from '../support/records.js';
+import { makeTestPki } from '../support/test-certificates.js';
+import { lacks } from '../support/test-tools.js';
 import {
   CDS,
   closeAll,
@@ -525,3 +534,45 @@ async function sendRawBytes(port: number, bytes: Buffer): Promise<grpc.StatusObj
     client.close();
   }
 }
+
+describe.skipIf(lacks('openssl'))('the gRPC xDS server over TLS', () => {
+  it('does not start on TLS files it cannot use, and says which', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eds-agent-grpc-tls-'));
+    const pki = makeTestPki(dir, 'a');
+    const other = makeTestPki(dir, 'b');
+    const start = (tls: { cert: string; key: string; clientCa: string | undefined }) =>
+      startGrpcServer({
+        store: createSnapshotStore(),
+        logger: pino({ level: 'silent' }),
+        bind: '127.0.0.1',
+        port: 0,
+        tls,
+      });
+    const missing = await start({
+      cert: join(dir, 'none.pem'),
+      key: pki.server.key,
+      clientCa: undefined,
+    });
+    expect(missing).toMatchObject({
+      ok: false,
+      problems: [expect.stringMatching(/^--grpc-tls-cert: cannot read .*none\.pem/)],
+    });
+    const mismatched = await start({
+      cert: pki.server.cert,
+      key: other.server.key,
+      clientCa: undefined,
+    });
+    expect(mismatched).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('are not a certificate and its key')],
+    });
+    const good = await start({
+      cert: pki.server.cert,
+      key: pki.server.key,
+      clientCa: pki.server.ca,
+    });
+    expect(good.ok).toBe(true);
+    if (good.ok) await good.value.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,3 +1,5 @@
+import type { CertificateFiles } from './test-certificates.js';
+
 const RETRY_POLICY = {
   retry_on: 'connect-failure,refused-stream,reset',
   num_retries: 2,
@@ -89,7 +91,14 @@ export function toAdsBootstrap(
   grpcPort: number | readonly number[],
   apiType: 'GRPC' | 'DELTA_GRPC' = 'GRPC',
   routes: object = BY_HEADER,
-  { listenersFromAgent = false } = {},
+  {
+    listenersFromAgent = false,
+    tls,
+  }: {
+    listenersFromAgent?: boolean;
+    /** Envoy's side of mutual TLS to the agent: its client certificate, and the CA the agent's must chain to. */
+    tls?: CertificateFiles;
+  } = {},
 ): unknown {
   const loopback = { socket_address: { address: '127.0.0.1', port_value: 0 } };
   return {
@@ -118,6 +127,27 @@ export function toAdsBootstrap(
               explicit_http_config: { http2_protocol_options: {} },
             },
           },
+          ...(tls
+            ? {
+                transport_socket: {
+                  name: 'envoy.transport_sockets.tls',
+                  typed_config: {
+                    '@type':
+                      'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+                    common_tls_context: {
+                      tls_certificates: [
+                        {
+                          certificate_chain: { filename: tls.cert },
+                          private_key: { filename: tls.key },
+                        },
+                      ],
+                      validation_context: { trusted_ca: { filename: tls.ca } },
+                      alpn_protocols: ['h2'],
+                    },
+                  },
+                },
+              }
+            : {}),
           load_assignment: {
             cluster_name: 'eds_agent_xds',
             endpoints: [

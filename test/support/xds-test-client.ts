@@ -111,6 +111,8 @@ export interface ConnectOptions {
   readonly host?: string;
   /** A connection of its own; otherwise grpc-js shares one between clients to the same host. */
   readonly ownConnection?: boolean;
+  /** How to reach a server over TLS; plaintext by default. */
+  readonly credentials?: grpc.ChannelCredentials;
 }
 
 /** A gRPC xDS server on a store of its own, with its log lines kept. */
@@ -155,11 +157,11 @@ export async function startServer(
 export function connectAds(
   port: number,
   kind: keyof typeof clients,
-  { host = '127.0.0.1', ownConnection = false }: ConnectOptions = {},
+  { host = '127.0.0.1', ownConnection = false, credentials }: ConnectOptions = {},
 ): AdsStream {
   const client = new clients[kind](
     `${host.includes(':') ? `[${host}]` : host}:${port}`,
-    grpc.credentials.createInsecure(),
+    credentials ?? grpc.credentials.createInsecure(),
     ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {},
   );
   const methods = client as unknown as { call: () => grpc.ClientDuplexStream<unknown, unknown> };

@@ -14,6 +14,7 @@ import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import type { GrpcStreamStatus } from '../../status/client-status.js';
 import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../http/create-turn-budget.js';
+import { createGrpcCredentials, type GrpcTlsFiles } from './create-grpc-credentials.js';
 import { createStreamLimits } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { createRequestDecoder } from './decode-discovery-request.js';
@@ -102,6 +103,8 @@ export interface GrpcServerOptions {
   readonly turns?: TurnBudget;
   /** Counts responses, ACKs and NACKs when given. */
   readonly metrics?: Metrics;
+  /** TLS, or mutual TLS with a client CA; plaintext when absent. */
+  readonly tls?: GrpcTlsFiles | undefined;
   readonly now?: () => number;
 }
 
@@ -278,10 +281,16 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     });
   }
 
+  const credentials = createGrpcCredentials(options.tls, logger);
+  if (!credentials.ok) {
+    unsubscribe();
+    server.forceShutdown();
+    return credentials;
+  }
   const port = await new Promise<Result<number>>((resolve) => {
     server.bindAsync(
       `${options.bind.includes(':') ? `[${options.bind}]` : options.bind}:${options.port}`,
-      grpc.ServerCredentials.createInsecure(),
+      credentials.value.credentials,
       (error, bound) => {
         resolve(
           error
@@ -295,6 +304,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   });
   if (!port.ok) {
     unsubscribe();
+    credentials.value.stop();
     server.forceShutdown();
     return port;
   }
@@ -315,6 +325,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
       [...streams].map(([stream, record]) => record.toStatus(stream.subscriptions())),
     close: async () => {
       unsubscribe();
+      credentials.value.stop();
       for (const call of calls) {
         // UNAVAILABLE: Envoy and gRPC clients retry, here or at the agent's next start.
         endCall(call, grpc.status.UNAVAILABLE, 'eds-agent is stopping');
