@@ -12,7 +12,7 @@
 # It is mounted for the `npm ci` steps only: no layer, and no stage of the final image, has it.
 
 # 1. Compile TypeScript with the dev dependencies.
-FROM node:20-bookworm-slim AS build
+FROM node:24.19.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN --mount=type=secret,id=ca_certificates \
@@ -22,7 +22,7 @@ COPY src ./src
 RUN npm run build
 
 # 2. Production dependencies only.
-FROM node:20-bookworm-slim AS deps
+FROM node:24.19.0-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=secret,id=ca_certificates \
@@ -30,7 +30,7 @@ RUN --mount=type=secret,id=ca_certificates \
     npm ci --omit=dev --ignore-scripts
 
 # 3. The runtime: compiled JS, production modules, an unprivileged user.
-FROM node:20-bookworm-slim
+FROM node:24.19.0-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

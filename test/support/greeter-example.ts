@@ -128,7 +128,7 @@ export function killGreeters(): void {
 }
 
 /** The image greeter containers run: the Dockerfile's Node base (offline, its stand-in). */
-export const GREETER_IMAGE = dockerfileBaseImages()[0] ?? 'node:20-bookworm-slim';
+export const GREETER_IMAGE = dockerfileBaseImages()[0] ?? 'node:24.19.0-bookworm-slim';
 
 /**
  * Starts a greeter container of `service` on `docker` (image `GREETER_IMAGE`, which must

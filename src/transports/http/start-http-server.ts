@@ -105,6 +105,8 @@ const LINGER_MS = 1000;
  * what it goes on sending is read and dropped, for a second at most.
  */
 function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // Answered already and draining: what it still sends is no new request.
+  if (answered.has(socket)) return;
   // As Node's own handler does: a request whose answer has begun cannot be answered again.
   const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (error.code === 'ECONNRESET' || !socket.writable || answering?.headersSent === true) {
@@ -131,7 +133,14 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
     socket.end(answer, () => socket.destroy());
     return;
   }
+  answered.add(socket);
   socket.end(answer);
+  // Drained, not parsed: fed to Node's parser, the rest of the request would be refused again
+  // and again (a second `clientError`, on a socket no longer writable).
+  socket.removeAllListeners('data');
   socket.resume();
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
+
+/** Sockets answered by `answerClientError`, draining until they close. */
+const answered = new WeakSet<Duplex>();
