@@ -255,6 +255,7 @@ describe.skipIf(MISSING_TOOLS)('the Envoy configs the repo ships, read by Envoy 
 describe('the Swarm stack (examples/swarm/stack.yml)', () => {
   interface StackService {
     image: string;
+    user?: string;
     volumes?: string[];
     networks?: string[];
     configs?: { source: string; target: string }[];
@@ -270,6 +271,10 @@ describe('the Swarm stack (examples/swarm/stack.yml)', () => {
     expect(agent?.deploy?.placement?.constraints).toEqual(['node.role == manager']);
     expect(agent?.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock:ro');
     expect(agent?.networks).toEqual(stack.services.envoy?.networks);
+  });
+
+  it("runs the agent as the image's node user in the socket's group, never root nor group 0", () => {
+    expect(stack.services['eds-agent']?.user).toMatch(/^1000:\$\{DOCKER_GID:\?[^}]+\}$/);
   });
 
   it("labels the service itself, and gives Envoy the ADS example's config, which exists", () => {

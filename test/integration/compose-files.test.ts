@@ -28,6 +28,8 @@ describe('every compose file in the repo', () => {
     async (file, _version, command) => {
       const env = {
         ...{ EDS_TEST_IMAGE: 'image', EDS_TEST_CLUSTER: 'web', EDS_TEST_RUN: 'config' },
+        // What every stack with the agent asks for: the socket's group (never group 0).
+        DOCKER_GID: '999',
         // What examples/several-engines asks its user for.
         ...{ LOCAL_IP: '192.0.2.10', EDGE_HOST: '192.0.2.20', EDGE_CERTS: '/tmp' },
       };
