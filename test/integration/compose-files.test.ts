@@ -16,6 +16,7 @@ describe('every compose file in the repo', () => {
       'examples/label-routing/docker-compose.yml',
       'examples/proxyless-grpc/docker-compose.yml',
       'examples/several-engines/docker-compose.yml',
+      'examples/socket-proxy/docker-compose.yml',
       'examples/tutorial-rest-eds/docker-compose.yml',
       'test/fixtures/compose/scaling.yml',
     ]);
