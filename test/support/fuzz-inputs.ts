@@ -22,7 +22,29 @@ export interface RawHttpRequest {
   readonly headers: readonly (readonly [string, string])[];
   readonly body: Buffer;
   readonly halfClose: boolean;
+  /** The Host header; the agent's own name (`eds-agent`) when absent. */
+  readonly host?: string;
 }
+
+/** Host and Origin values, as a browser rebinding a name or a scanner would send them. */
+const hostValue = fc.oneof(
+  fc.constantFrom(
+    'eds-agent',
+    'evil.example:8080',
+    '127.0.0.1:8080',
+    '[::1]:8080',
+    '[::1',
+    'localhost.',
+    'a.localhost',
+    ':8080',
+    'x'.repeat(300),
+  ),
+  fc.string({ maxLength: 40 }),
+);
+const originValue = fc.oneof(
+  fc.constantFrom('null', 'http://evil.example', 'http://127.0.0.1:8080', 'not a url', 'file://'),
+  fc.string({ maxLength: 40 }),
+);
 
 const name = fc.oneof(
   fc.constantFrom('web', 'api', 'grpc/web', 'eds-agent', '', '*', '__proto__', 'constructor'),
@@ -135,6 +157,8 @@ export const anyHttpRequest: fc.Arbitrary<RawHttpRequest> = fc
       fc.constantFrom('Bearer', 'Bearer x', 'Basic abc'),
     ),
     halfClose: fc.boolean(),
+    host: fc.oneof(fc.constant(undefined), hostValue),
+    origin: fc.oneof(fc.constant(undefined), originValue),
   })
   .map((input) => {
     const text =
@@ -155,7 +179,15 @@ export const anyHttpRequest: fc.Arbitrary<RawHttpRequest> = fc
     if (input.contentType !== '') headers.push(['Content-Type', input.contentType]);
     if (input.encoding !== '') headers.push(['Content-Encoding', input.encoding]);
     if (input.authorization) headers.push(['Authorization', input.authorization]);
-    return { method: input.method, path: input.path, headers, body, halfClose: input.halfClose };
+    if (input.origin !== undefined) headers.push(['Origin', input.origin]);
+    return {
+      method: input.method,
+      path: input.path,
+      headers,
+      body,
+      halfClose: input.halfClose,
+      ...(input.host === undefined ? {} : { host: input.host }),
+    };
   });
 
 function compress(body: Buffer, encoding: string): Buffer {

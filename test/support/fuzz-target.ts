@@ -85,7 +85,7 @@ export async function sendRawHttp(
   const closed = once(socket, 'close');
   const head = [
     `${request.method} ${request.path} HTTP/1.1`,
-    'Host: eds-agent',
+    `Host: ${request.host ?? 'eds-agent'}`,
     'Connection: close',
     `Content-Length: ${request.body.length}`,
     ...request.headers.map(([name, value]) => `${name}: ${value}`),
