@@ -14,6 +14,8 @@ import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { send } from '../support/envoy-rest-client.js';
 import { eventually } from '../support/eventually.js';
 import { FakeDockerEngine } from '../support/fake-docker-engine.js';
+import { startGreeter, startGreeterClient } from '../support/greeter-example.js';
+import { buildGrpcGoClient } from '../support/grpc-go-client.js';
 import { sentMore } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
 import { makeTestPki, type TestPki } from '../support/test-certificates.js';
@@ -111,6 +113,41 @@ describe.skipIf(MISSING_TOOLS)('xDS over mutual TLS, with a real Envoy', () => {
     await sentMore(load, 100);
     expect((await load.stop()).failures).toEqual([]);
   });
+
+  it.skipIf(lacks('go'))(
+    "serves a proxyless grpc-go client over mutual TLS (its bootstrap's `tls` channel credentials)",
+    async () => {
+      const greeter = await startGreeter('tls');
+      const registered = await send(agent.port, {
+        method: 'PUT',
+        path: `/edsservice/greeter-tls/hosts/127.0.0.1:${greeter.port}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(registered.status).toBe(201);
+      const client = startGreeterClient({
+        servers: [grpcPort()],
+        service: 'greeter-tls',
+        nodeId: 'grpc-go-over-tls',
+        intervalMs: 50,
+        goBinary: await buildGrpcGoClient(),
+        tls: pki.client,
+      });
+      try {
+        await eventually(
+          'twenty calls answered by the greeter',
+          () => client.calls(),
+          (calls) => calls.filter((call) => call.replica === 'tls').length >= 20,
+          { timeoutMs: 60_000 },
+        ).catch((error: unknown) => {
+          throw new Error(`${String(error)}\n${client.otherOutput()}`);
+        });
+      } finally {
+        client.stop();
+        greeter.kill();
+      }
+    },
+    300_000,
+  );
 
   it('refuses a client whose certificate the CA did not sign, and one with none', async () => {
     for (const credentials of [

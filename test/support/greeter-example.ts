@@ -71,11 +71,23 @@ export function startGreeterClient(options: {
   nodeId: string;
   intervalMs: number;
   goBinary?: string;
+  /** Mutual TLS to the agents (gRFC A65's `tls` channel credentials): the CA, its own pair. */
+  tls?: { readonly ca: string; readonly cert: string; readonly key: string };
 }): GreeterClient {
+  const channelCreds = options.tls
+    ? {
+        type: 'tls',
+        config: {
+          ca_certificate_file: options.tls.ca,
+          certificate_file: options.tls.cert,
+          private_key_file: options.tls.key,
+        },
+      }
+    : { type: 'insecure' };
   const bootstrap = {
     xds_servers: options.servers.map((server) => ({
       server_uri: typeof server === 'number' ? `127.0.0.1:${server}` : server,
-      channel_creds: [{ type: 'insecure' }],
+      channel_creds: [channelCreds],
       server_features: ['xds_v3'],
     })),
     // gRPC's xDS client refuses a node without a locality.
