@@ -269,6 +269,7 @@ export function buildGrpcRouteConfiguration(service: string): RouteConfiguration
   };
 }
 
-function compare(a: string, b: string): number {
+/** Strings by code unit: the order claims are settled in (no locale). */
+export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

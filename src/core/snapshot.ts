@@ -27,6 +27,7 @@ import {
   type OptionConflict,
   type ServiceOptions,
 } from './service-options.js';
+import { settleTcpPorts } from './settle-tcp-ports.js';
 
 /** A resource and its content-derived version. Immutable; a new version is a new object. */
 export interface Versioned<T> {
@@ -263,14 +264,24 @@ export function applyClusterResources(
 
   let routes = snapshot.routes;
   if (touched.length > 0 || claimsChanged) {
-    const rebuilt = toRoutesResource(
-      routes.json.name,
-      [...clusters.values()].map((cluster) => ({
-        service: cluster.name,
-        options: cluster.options,
-        since: cluster.since,
-      })),
-    );
+    const claimants = [...clusters.values()].map((cluster) => ({
+      service: cluster.name,
+      options: cluster.options,
+      since: cluster.since,
+    }));
+    const tcp = settleTcpPorts(claimants);
+    // Only a port's first claimant listens on it.
+    for (const [name, resources] of services) {
+      const port = clusters.get(name)?.options.tcp_port;
+      const listens = port !== undefined && tcp.listening.has(name);
+      if (listens === (resources.tcpListener !== undefined)) continue;
+      services.set(name, {
+        ...resources,
+        tcpListener: listens ? toVersioned(buildTcpListener(name, port)) : undefined,
+      });
+      if (!touched.includes(name)) touched.push(name);
+    }
+    const rebuilt = toRoutesResource(routes.json.name, claimants, tcp.conflicts);
     // A conflict can come or go with no change to what is routed: keep it, for the log.
     if (rebuilt.version !== routes.version || !sameConflicts(rebuilt, routes)) routes = rebuilt;
   }
@@ -301,9 +312,14 @@ export function applyClusterResources(
   };
 }
 
-function toRoutesResource(name: string, services: readonly RouteClaimant[]): RoutesResource {
+/** The route configuration over `services`, its conflicts with those of the TCP ports after them. */
+function toRoutesResource(
+  name: string,
+  services: readonly RouteClaimant[],
+  tcpConflicts: readonly RouteConflict[] = [],
+): RoutesResource {
   const { json, conflicts } = buildRouteConfiguration(name, services);
-  return { ...toVersioned(json), conflicts };
+  return { ...toVersioned(json), conflicts: [...conflicts, ...tcpConflicts] };
 }
 
 function sameConflicts(a: RoutesResource, b: RoutesResource): boolean {
