@@ -26,13 +26,18 @@ import { type GrpcServer, startGrpcServer } from './transports/grpc/start-grpc-s
 import { createHttpApp } from './transports/http/create-http-app.js';
 import { createRestPollers } from './transports/http/create-rest-pollers.js';
 import { createTurnBudget, TURN_BUDGET_MS } from './transports/http/create-turn-budget.js';
-import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
+import {
+  HTTP_TLS_FLAGS,
+  startHttpServer,
+  toListenProblem,
+} from './transports/http/start-http-server.js';
 import {
   describeClosedWrites,
   isLoopback,
   toWriteAccess,
   type WriteAccess,
 } from './transports/http/write-access.js';
+import { describeTls, readTlsFiles } from './transports/tls/read-tls-files.js';
 import { VERSION } from './version.js';
 
 /** How long a stop lets in-flight HTTP requests finish before cutting their connections. */
@@ -172,9 +177,19 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       writes,
     },
   });
+  const httpTls =
+    config.httpTls === undefined ? ok(undefined) : readTlsFiles(config.httpTls, HTTP_TLS_FLAGS);
+  if (!httpTls.ok) {
+    await registrations.value.stop();
+    return fail(httpTls.problems);
+  }
   let server;
   try {
-    server = await startHttpServer(app, config.bind, config.port);
+    server = await startHttpServer(app, config.bind, config.port, {
+      ...(config.httpTls === undefined || httpTls.value === undefined
+        ? {}
+        : { tls: { files: config.httpTls, content: httpTls.value, logger } }),
+    });
   } catch (error) {
     await registrations.value.stop();
     const problem = toListenProblem(error, config.bind, config.port);
@@ -239,6 +254,12 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       'the gRPC xDS server is plaintext with no authentication: anyone who reaches it reads every cluster, route and listener; serve it over mutual TLS with --grpc-tls-cert, --grpc-tls-key and --grpc-client-ca, or listen on loopback',
     );
   }
+  if (config.adminToken !== undefined && config.httpTls === undefined && !isLoopback(config.bind)) {
+    logger.warn(
+      { bind: config.bind, port: server.port },
+      'the admin token crosses the network in clear: serve the HTTP API over TLS with --http-tls-cert and --http-tls-key, or listen on loopback or a private network only',
+    );
+  }
   for (const engine of config.engines) {
     if (engine.endpoint.kind === 'tcp' && engine.endpoint.tls?.verify === false)
       logger.warn(
@@ -255,12 +276,8 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       ...config.address,
       stateFile: config.stateFile ?? '(memory only)',
       writes: writes.kind,
-      grpcTls:
-        config.grpcTls === undefined
-          ? 'off'
-          : config.grpcTls.clientCa === undefined
-            ? 'tls'
-            : 'mutual',
+      grpcTls: describeTls(config.grpcTls),
+      httpTls: describeTls(config.httpTls),
       swarm: config.swarm.mode,
     },
     'eds-agent listening',

@@ -1,7 +1,7 @@
 import type { Cidr } from '../core/address-ranges.js';
 import type { AddressOptions } from '../core/to-container-endpoints.js';
-import type { GrpcTlsFiles } from '../transports/grpc/create-grpc-credentials.js';
 import type { GrpcLimits } from '../transports/grpc/grpc-limits.js';
+import type { TlsFiles } from '../transports/tls/read-tls-files.js';
 import type { DockerEndpoint } from './parse-docker-host.js';
 
 /** Everything the agent is configured with, validated. Built only by `parseConfig`. */
@@ -12,7 +12,9 @@ export interface Config {
   /** How much of the gRPC server one client may take. */
   readonly grpcLimits: GrpcLimits;
   /** TLS of the gRPC server (mutual with a client CA); plaintext when absent. */
-  readonly grpcTls: GrpcTlsFiles | undefined;
+  readonly grpcTls: TlsFiles | undefined;
+  /** TLS of the HTTP server (mutual with a client CA); plaintext when absent. */
+  readonly httpTls: TlsFiles | undefined;
   readonly bind: string;
   /** Names the HTTP API may be reached by besides the ones always allowed (see `createHostCheck`). */
   readonly allowedHosts: readonly string[];

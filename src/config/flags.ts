@@ -92,6 +92,24 @@ export const FLAGS = {
     parse: parsePort,
     doc: 'HTTP port of the REST EDS server, the registration API and the status page (`0` picks a free one).',
   }),
+  'http-tls-cert': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'Certificate (PEM, its chain after it) the HTTP server (REST EDS, registrations, status) shows: with `--http-tls-key`, it is served over HTTPS only, so that the admin token never crosses a network in clear. Read again every second, as `--grpc-tls-cert` is.',
+  }),
+  'http-tls-key': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'The private key of `--http-tls-cert`.',
+  }),
+  'http-client-ca': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: "CA (PEM) that must have signed every HTTP client's certificate (mutual TLS): a client without one is refused in the handshake. Needs `--http-tls-cert`.",
+  }),
   'grpc-port': flag({
     value: '<port>|off',
     default: '18000',

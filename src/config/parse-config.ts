@@ -3,8 +3,10 @@ import { parseArgs } from 'node:util';
 
 import { findClosest } from '../core/find-closest.js';
 import { fail, ok, type Result } from '../core/result.js';
-import type { GrpcTlsFiles } from '../transports/grpc/create-grpc-credentials.js';
+import { GRPC_TLS_FLAGS } from '../transports/grpc/create-grpc-credentials.js';
 import { DEFAULT_GRPC_LIMITS } from '../transports/grpc/grpc-limits.js';
+import { HTTP_TLS_FLAGS } from '../transports/http/start-http-server.js';
+import { pairTlsFlags } from '../transports/tls/read-tls-files.js';
 import type { Config, EngineConfig } from './config.js';
 import {
   ENGINE_SETTINGS,
@@ -80,8 +82,20 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
   const hostFlag = values['docker-host'] as FlagValue<'docker-host'> | undefined;
   const engines = hostFlag && resolveEngines(hostFlag, values, env);
   if (engines && !engines.ok) problems.push(...engines.problems);
-  const grpcTls = readGrpcTls(values);
+  const grpcTls = pairTlsFlags(
+    values['grpc-tls-cert'],
+    values['grpc-tls-key'],
+    values['grpc-client-ca'],
+    GRPC_TLS_FLAGS,
+  );
   if (!grpcTls.ok) problems.push(...grpcTls.problems);
+  const httpTls = pairTlsFlags(
+    values['http-tls-cert'],
+    values['http-tls-key'],
+    values['http-client-ca'],
+    HTTP_TLS_FLAGS,
+  );
+  if (!httpTls.ok) problems.push(...httpTls.problems);
   const adminToken = readAdminToken(values, raws);
   if (!adminToken.ok) problems.push(...adminToken.problems);
   if (values['protect-status'] && adminToken.ok && adminToken.value === undefined) {
@@ -104,6 +118,7 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         maxNames: values['grpc-max-names'],
       },
       grpcTls: grpcTls.ok ? grpcTls.value : undefined,
+      httpTls: httpTls.ok ? httpTls.value : undefined,
       bind: values.bind,
       allowedHosts: values['allowed-hosts'],
       engines: engines.value,
@@ -141,23 +156,6 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
     },
     warnings: findUnknownVariables(env),
   });
-}
-
-/** The gRPC server's TLS files: a certificate and its key together, a client CA only with them. */
-function readGrpcTls(values: FlagValues): Result<GrpcTlsFiles | undefined> {
-  const cert = values['grpc-tls-cert'];
-  const key = values['grpc-tls-key'];
-  const clientCa = values['grpc-client-ca'];
-  if (cert === undefined && key === undefined) {
-    return clientCa === undefined
-      ? ok(undefined)
-      : fail([
-          "--grpc-client-ca: mutual TLS needs the server's own --grpc-tls-cert and --grpc-tls-key",
-        ]);
-  }
-  if (cert === undefined || key === undefined)
-    return fail(['--grpc-tls-cert, --grpc-tls-key: give both, the certificate and its key']);
-  return ok({ cert, key, clientCa });
 }
 
 /**

@@ -297,7 +297,7 @@ export const LABELS = {
     option: 'listener',
     parse: upTo(65535),
     defaultDoc: 'none',
-    doc: "A TCP service (a database, MQTT): Envoy gets a listener on this port (LDS, `tcp/<service>`) that proxies every connection to the service's endpoints; within `--tcp-port-range`. Envoy's config must ask for listeners over ADS (`lds_config: {ads: {}}`).",
+    doc: "A TCP service (a database, MQTT): Envoy gets a listener on this port (LDS, `tcp/<service>`) that proxies every connection to the service's endpoints; within `--tcp-port-range`; a port two services ask for stays with the one that asked first (the other's conflict is in `/status`). Envoy's config must ask for listeners over ADS (`lds_config: {ads: {}}`).",
   }),
 } as const;
 

@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +16,16 @@ import { FakeDockerEngine } from '../support/fake-docker-engine.js';
 import { startGreeter, startGreeterClient } from '../support/greeter-example.js';
 import { buildGrpcGoClient } from '../support/grpc-go-client.js';
 import { sentMore } from '../support/http-load.js';
+import { startNamedServer } from '../support/named-server.js';
 import { startTestLoad } from '../support/start-test-load.js';
-import { makeTestPki, type TestPki } from '../support/test-certificates.js';
+import {
+  makeServedPki,
+  makeTestPki,
+  renameOver,
+  type ServedPki,
+  signWithCa,
+  type TestPki,
+} from '../support/test-certificates.js';
 import { lacks } from '../support/test-tools.js';
 import { useEnvoys } from '../support/use-envoys.js';
 import { closeAll, connectAds, EDS } from '../support/xds-test-client.js';
@@ -35,16 +42,12 @@ describe.skipIf(MISSING_TOOLS)('xDS over mutual TLS, with a real Envoy', () => {
   const dir = mkdtempSync(join(tmpdir(), 'eds-agent-xds-tls-'));
   let pki: TestPki;
   let stranger: TestPki;
+  let served: ServedPki['served'];
   let agent: TestAgent;
   let upstreams: Server[] = [];
-  /** The files the agent serves from; a rotation replaces them. */
-  const served = { cert: join(dir, 'served-cert.pem'), key: join(dir, 'served-key.pem') };
 
   beforeAll(async () => {
-    pki = makeTestPki(dir, 'agent');
-    stranger = makeTestPki(dir, 'stranger');
-    copyFileSync(pki.server.cert, served.cert);
-    copyFileSync(pki.server.key, served.key);
+    ({ pki, stranger, served } = makeServedPki(dir));
     agent = await startTestAgent(
       [
         ...['--grpc-tls-cert', served.cert, '--grpc-tls-key', served.key],
@@ -202,29 +205,3 @@ describe.skipIf(MISSING_TOOLS)('xDS over mutual TLS, with a real Envoy', () => {
     );
   });
 });
-
-/** An HTTP server on 127.0.0.1 that answers every request with `name`. */
-async function startNamedServer(name: string): Promise<Server> {
-  const server = createServer((_req, res) => res.end(name)).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return server;
-}
-
-/** Re-signs `party`'s certificate (its own new key) by `pki`'s CA, for 127.0.0.1. */
-function signWithCa(dir: string, pki: TestPki, party: { cert: string; key: string }): void {
-  const csr = join(dir, 'rotated.csr');
-  const ext = join(dir, 'rotated.ext');
-  execFileSync('openssl', ['req', '-new', '-key', party.key, '-subj', '/CN=rotated', '-out', csr]);
-  execFileSync('sh', ['-c', `printf 'subjectAltName = IP:127.0.0.1\\n' > ${ext}`]);
-  execFileSync('openssl', [
-    ...['x509', '-req', '-in', csr, '-days', '2', '-CA', pki.server.ca],
-    ...['-CAkey', pki.server.ca.replace(/ca\.pem$/, 'ca-key.pem'), '-CAcreateserial'],
-    ...['-extfile', ext, '-out', party.cert],
-  ]);
-}
-
-/** Replaces `target` with a copy of `source` in one rename, as a certificate manager does. */
-function renameOver(source: string, target: string): void {
-  copyFileSync(source, `${target}.new`);
-  renameSync(`${target}.new`, target);
-}

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { TLSSocket } from 'node:tls';
 
 import { ENVOY_NODE } from './envoy-node.js';
 
@@ -10,6 +13,8 @@ export interface EdsReply {
   readonly text: string;
   /** Parsed body for a 200 JSON answer. */
   readonly json: DiscoveryResponseJson | undefined;
+  /** Over HTTPS, the SHA-256 fingerprint of the certificate the agent showed. */
+  readonly peerFingerprint?: string;
 }
 
 /** The parts of a DiscoveryResponse tests read. */
@@ -77,10 +82,14 @@ export function send(
     headers?: Record<string, string>;
     body?: string | Buffer;
     ownConnection?: boolean;
+    /** Over HTTPS: the CA the agent's certificate must chain to, and a client certificate. */
+    tls?: { ca: string; cert?: string; key?: string };
   },
 ): Promise<EdsReply> {
+  const tls = options.tls;
+  const open = tls === undefined ? request : httpsRequest;
   return new Promise((resolve, reject) => {
-    const req = request(
+    const req = open(
       {
         host: '127.0.0.1',
         port,
@@ -88,8 +97,16 @@ export function send(
         path: options.path,
         headers: options.headers ?? {},
         // Polls reuse a keep-alive connection as Envoy's pool does; the odd requests the tests
-        // make (GET with a body, unread bodies) get a connection of their own.
-        agent: options.ownConnection === true ? false : undefined,
+        // make (GET with a body, unread bodies) get a connection of their own. Each HTTPS
+        // request has its own, so that each is a new handshake.
+        agent: options.ownConnection === true || tls !== undefined ? false : undefined,
+        ...(tls === undefined
+          ? {}
+          : {
+              ca: readFileSync(tls.ca),
+              ...(tls.cert === undefined ? {} : { cert: readFileSync(tls.cert) }),
+              ...(tls.key === undefined ? {} : { key: readFileSync(tls.key) }),
+            }),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -103,6 +120,9 @@ export function send(
             headers: res.headers,
             text,
             json: isJson ? (JSON.parse(text) as DiscoveryResponseJson) : undefined,
+            ...(res.socket instanceof TLSSocket
+              ? { peerFingerprint: res.socket.getPeerCertificate().fingerprint256 }
+              : {}),
           });
         });
         res.on('error', reject);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** PEM files of one party: its certificate, its key, and the CA that signed it. */
@@ -59,4 +59,42 @@ export function makeTestPki(dir: string, name: string): TestPki {
       key: join(clientDir, 'key.pem'),
     },
   };
+}
+
+/** Re-signs `party`'s certificate (its own new key) by `pki`'s CA, for 127.0.0.1. */
+export function signWithCa(dir: string, pki: TestPki, party: { cert: string; key: string }): void {
+  const csr = join(dir, 'rotated.csr');
+  const ext = join(dir, 'rotated.ext');
+  execFileSync('openssl', ['req', '-new', '-key', party.key, '-subj', '/CN=rotated', '-out', csr]);
+  execFileSync('sh', ['-c', `printf 'subjectAltName = IP:127.0.0.1\\n' > ${ext}`]);
+  execFileSync('openssl', [
+    ...['x509', '-req', '-in', csr, '-days', '2', '-CA', pki.server.ca],
+    ...['-CAkey', pki.server.ca.replace(/ca\.pem$/, 'ca-key.pem'), '-CAcreateserial'],
+    ...['-extfile', ext, '-out', party.cert],
+  ]);
+}
+
+/** Replaces `target` with a copy of `source` in one rename, as a certificate manager does. */
+export function renameOver(source: string, target: string): void {
+  copyFileSync(source, `${target}.new`);
+  renameSync(`${target}.new`, target);
+}
+
+/** A test PKI whose server files the agent serves from copies that a rotation replaces. */
+export interface ServedPki {
+  readonly pki: TestPki;
+  /** Another CA and its parties: a client the agent must refuse. */
+  readonly stranger: TestPki;
+  /** The files the agent is given; `renameOver` them to rotate. */
+  readonly served: { readonly cert: string; readonly key: string };
+}
+
+/** Makes `pki`, `stranger` and the served copies of `pki`'s server certificate in `dir`. */
+export function makeServedPki(dir: string): ServedPki {
+  const pki = makeTestPki(dir, 'agent');
+  const stranger = makeTestPki(dir, 'stranger');
+  const served = { cert: join(dir, 'served-cert.pem'), key: join(dir, 'served-key.pem') };
+  copyFileSync(pki.server.cert, served.cert);
+  copyFileSync(pki.server.key, served.key);
+  return { pki, stranger, served };
 }

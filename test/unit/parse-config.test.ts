@@ -278,26 +278,36 @@ describe('parseConfig', () => {
     rmSync(dir, { recursive: true });
   });
 
-  it('reads the gRPC TLS files as a pair, with a client CA only beside them', () => {
-    expect(run(['--grpc-tls-cert', 'c.pem', '--grpc-tls-key', 'k.pem']).grpcTls).toEqual({
-      cert: 'c.pem',
-      key: 'k.pem',
-      clientCa: undefined,
-    });
-    expect(
-      run(['--grpc-tls-cert', 'c.pem', '--grpc-tls-key', 'k.pem', '--grpc-client-ca', 'ca.pem'])
-        .grpcTls,
-    ).toEqual({ cert: 'c.pem', key: 'k.pem', clientCa: 'ca.pem' });
-    expect(run([]).grpcTls).toBeUndefined();
-    expect(parseConfig(['--grpc-tls-cert', 'c.pem'], {})).toMatchObject({
-      ok: false,
-      problems: ['--grpc-tls-cert, --grpc-tls-key: give both, the certificate and its key'],
-    });
-    expect(parseConfig(['--grpc-client-ca', 'ca.pem'], {})).toMatchObject({
-      ok: false,
-      problems: [expect.stringContaining('mutual TLS needs')],
-    });
-  });
+  it.each([
+    ['grpc', 'grpcTls'],
+    ['http', 'httpTls'],
+  ] as const)(
+    "reads the %s server's TLS files as a pair, with a client CA only beside them",
+    (server, key) => {
+      const cert = `--${server}-tls-cert`;
+      const tlsKey = `--${server}-tls-key`;
+      const ca = `--${server}-client-ca`;
+      expect(run([cert, 'c.pem', tlsKey, 'k.pem'])[key]).toEqual({
+        cert: 'c.pem',
+        key: 'k.pem',
+        clientCa: undefined,
+      });
+      expect(run([cert, 'c.pem', tlsKey, 'k.pem', ca, 'ca.pem'])[key]).toEqual({
+        cert: 'c.pem',
+        key: 'k.pem',
+        clientCa: 'ca.pem',
+      });
+      expect(run([])[key]).toBeUndefined();
+      expect(parseConfig([cert, 'c.pem'], {})).toMatchObject({
+        ok: false,
+        problems: [`${cert}, ${tlsKey}: give both, the certificate and its key`],
+      });
+      expect(parseConfig([ca, 'ca.pem'], {})).toMatchObject({
+        ok: false,
+        problems: [`${ca}: mutual TLS needs the server's own ${cert} and ${tlsKey}`],
+      });
+    },
+  );
 
   it('refuses a port range that is not one', () => {
     for (const bad of ['0-10', '10-5', '1-65536', '80', 'a-b'])

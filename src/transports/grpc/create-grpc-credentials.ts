@@ -1,23 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
-
 import * as grpc from '@grpc/grpc-js';
 import { experimental } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
-import { fail, ok, type Result } from '../../core/result.js';
-import { watchCertificateFiles } from './watch-certificate-files.js';
+import { ok, type Result } from '../../core/result.js';
+import {
+  CERTIFICATE_REFRESH_MS,
+  readTlsFiles,
+  type TlsFiles,
+  type TlsFlagNames,
+} from '../tls/read-tls-files.js';
+import { watchCertificateFiles } from '../tls/watch-certificate-files.js';
 
-/** The xDS server's TLS (`--grpc-tls-cert`, `--grpc-tls-key`, `--grpc-client-ca`). */
-export interface GrpcTlsFiles {
-  readonly cert: string;
-  readonly key: string;
-  /** With a CA, every client must show a certificate it signed (mTLS). */
-  readonly clientCa: string | undefined;
-}
-
-/** How often the files are read again, so that certificates rotated on disk are served. */
-export const CERTIFICATE_REFRESH_MS = 1000;
+/** The flags of the xDS server's TLS. */
+export const GRPC_TLS_FLAGS: TlsFlagNames = {
+  cert: '--grpc-tls-cert',
+  key: '--grpc-tls-key',
+  clientCa: '--grpc-client-ca',
+};
 
 /** Credentials to listen with, and how to stop watching their files. */
 export interface GrpcCredentials {
@@ -34,13 +33,13 @@ export interface GrpcCredentials {
  * the start with one problem each.
  */
 export function createGrpcCredentials(
-  tls: GrpcTlsFiles | undefined,
+  tls: TlsFiles | undefined,
   logger: Logger,
   refreshMs = CERTIFICATE_REFRESH_MS,
 ): Result<GrpcCredentials> {
   if (tls === undefined)
     return ok({ credentials: grpc.ServerCredentials.createInsecure(), stop: () => undefined });
-  const read = readFiles(tls);
+  const read = readTlsFiles(tls, GRPC_TLS_FLAGS);
   if (!read.ok) return read;
   const { cert, key, ca } = read.value;
   const identity = watchCertificateFiles(
@@ -66,29 +65,4 @@ export function createGrpcCredentials(
       authority?.stop();
     },
   });
-}
-
-/** The files, each readable, the key the certificate's and the CA one. */
-function readFiles(tls: GrpcTlsFiles): Result<{ cert: Buffer; key: Buffer; ca?: Buffer }> {
-  const problems: string[] = [];
-  const read = (path: string, flag: string): Buffer | undefined => {
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      problems.push(`${flag}: cannot read ${path}: ${(error as Error).message}`);
-      return undefined;
-    }
-  };
-  const cert = read(tls.cert, '--grpc-tls-cert');
-  const key = read(tls.key, '--grpc-tls-key');
-  const ca = tls.clientCa === undefined ? undefined : read(tls.clientCa, '--grpc-client-ca');
-  if (cert === undefined || key === undefined || problems.length > 0) return fail(problems);
-  try {
-    createSecureContext({ cert, key, ...(ca === undefined ? {} : { ca }) });
-  } catch (error) {
-    return fail([
-      `--grpc-tls-cert, --grpc-tls-key, --grpc-client-ca: ${tls.cert}, ${tls.key} are not a certificate and its key, or the CA is not one (${(error as Error).message})`,
-    ]);
-  }
-  return ok({ cert, key, ...(ca === undefined ? {} : { ca }) });
 }

@@ -14,7 +14,8 @@ import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import type { GrpcStreamStatus } from '../../status/client-status.js';
 import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../http/create-turn-budget.js';
-import { createGrpcCredentials, type GrpcTlsFiles } from './create-grpc-credentials.js';
+import type { TlsFiles } from '../tls/read-tls-files.js';
+import { createGrpcCredentials } from './create-grpc-credentials.js';
 import { createStreamLimits } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { createRequestDecoder } from './decode-discovery-request.js';
@@ -104,7 +105,7 @@ export interface GrpcServerOptions {
   /** Counts responses, ACKs and NACKs when given. */
   readonly metrics?: Metrics;
   /** TLS, or mutual TLS with a client CA; plaintext when absent. */
-  readonly tls?: GrpcTlsFiles | undefined;
+  readonly tls?: TlsFiles | undefined;
   readonly now?: () => number;
 }
 

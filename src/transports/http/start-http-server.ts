@@ -1,9 +1,26 @@
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server, STATUS_CODES } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
+import type { Logger } from 'pino';
+
+import {
+  CERTIFICATE_REFRESH_MS,
+  type TlsContent,
+  type TlsFiles,
+  type TlsFlagNames,
+} from '../tls/read-tls-files.js';
+import { watchCertificateFiles } from '../tls/watch-certificate-files.js';
 import { type HttpOutcome, toResponseParts } from './send-outcome.js';
+
+/** The flags of the HTTP server's TLS. */
+export const HTTP_TLS_FLAGS: TlsFlagNames = {
+  cert: '--http-tls-cert',
+  key: '--http-tls-key',
+  clientCa: '--http-client-ca',
+};
 
 /** A listening server. */
 export interface HttpServer {
@@ -41,6 +58,17 @@ export interface HttpServerOptions {
    * Defaults to 30 s; Envoy's own `request_timeout` defaults to 1 s, so slower is stuck.
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * Serve HTTPS only: `content` is `files` as read and checked at start (`readTlsFiles`);
+   * the files are read again every `refreshMs` (1 s) and a rotated pair is served to new
+   * connections with no restart. With a client CA, a client must show a certificate it signed.
+   */
+  readonly tls?: {
+    readonly files: TlsFiles;
+    readonly content: TlsContent;
+    readonly logger: Logger;
+    readonly refreshMs?: number;
+  };
 }
 
 /**
@@ -55,14 +83,28 @@ export async function startHttpServer(
   options: HttpServerOptions = {},
 ): Promise<HttpServer> {
   const timeout = options.requestTimeoutMs ?? 30_000;
-  const server: Server = createServer(
-    {
-      requestTimeout: timeout,
-      headersTimeout: timeout,
-      connectionsCheckingInterval: Math.min(1000, timeout),
-    },
-    app,
-  );
+  const timeouts = {
+    requestTimeout: timeout,
+    headersTimeout: timeout,
+    connectionsCheckingInterval: Math.min(1000, timeout),
+  };
+  const tls = options.tls;
+  let stopWatching: () => void = () => undefined;
+  let server: Server | HttpsServer;
+  if (tls === undefined) server = createServer(timeouts, app);
+  else {
+    const https = createHttpsServer(
+      {
+        ...timeouts,
+        ...tls.content,
+        requestCert: tls.content.ca !== undefined,
+        rejectUnauthorized: true,
+      },
+      app,
+    );
+    stopWatching = watchTlsFiles(https, tls);
+    server = https;
+  }
   // A client that sends its request and then closes its side (a half-close) still gets its
   // answer: by default Node ends the connection at the client's FIN, and an answer that is not
   // ready by then (a body still being decoded, a poll waiting its turn) was never written.
@@ -71,13 +113,19 @@ export async function startHttpServer(
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', answerClientError);
   server.listen(port, host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([error]) => Promise.reject(error as Error)),
-  ]);
+  try {
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([error]) => Promise.reject(error as Error)),
+    ]);
+  } catch (error) {
+    stopWatching();
+    throw error;
+  }
   return {
     port: (server.address() as AddressInfo).port,
     async close(graceMs = 10_000) {
+      stopWatching();
       const closed = new Promise<void>((resolve) =>
         server.close(() => {
           resolve();
@@ -91,6 +139,57 @@ export async function startHttpServer(
       await closed;
       clearTimeout(timer);
     },
+  };
+}
+
+/**
+ * Keeps an HTTPS server's certificate, key and client CA those on disk: each change the
+ * watchers pass (a valid pair, a CA that parses) becomes the context of new connections.
+ * Returns how to stop.
+ */
+function watchTlsFiles(
+  server: HttpsServer,
+  tls: NonNullable<HttpServerOptions['tls']>,
+): () => void {
+  const { files, logger } = tls;
+  const refreshMs = tls.refreshMs ?? CERTIFICATE_REFRESH_MS;
+  let current = tls.content;
+  const serve = (next: TlsContent) => {
+    if (
+      next.cert.equals(current.cert) &&
+      next.key.equals(current.key) &&
+      (next.ca === current.ca || next.ca?.equals(current.ca ?? Buffer.alloc(0)) === true)
+    )
+      return;
+    current = next;
+    server.setSecureContext(current);
+  };
+  const identity = watchCertificateFiles(
+    { kind: 'identity', cert: files.cert, key: files.key },
+    [current.cert, current.key],
+    logger,
+    refreshMs,
+    'HTTP',
+  );
+  identity.addIdentityCertificateListener((update) => {
+    if (update !== null) serve({ ...current, cert: update.certificate, key: update.privateKey });
+  });
+  const authority =
+    files.clientCa === undefined || current.ca === undefined
+      ? undefined
+      : watchCertificateFiles(
+          { kind: 'ca', ca: files.clientCa },
+          [current.ca],
+          logger,
+          refreshMs,
+          'HTTP',
+        );
+  authority?.addCaCertificateListener((update) => {
+    if (update !== null) serve({ ...current, ca: update.caCertificate });
+  });
+  return () => {
+    identity.stop();
+    authority?.stop();
   };
 }
 

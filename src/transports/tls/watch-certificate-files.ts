@@ -24,13 +24,15 @@ export interface WatchedCertificates extends CertificateProvider {
  * the key that is its own, or a CA that parses), so a rotation caught half-written (the new
  * certificate, the old key) keeps the last good pair served until the next read, and
  * nothing is rebuilt while nothing changed. Each refusal is logged once per content.
- * `initial` is the content checked at start, served at once.
+ * `initial` is the content checked at start, served at once; `server` names the server
+ * (`gRPC`, `HTTP`) in the log. The provider's shape is grpc-js's; the HTTP server listens too.
  */
 export function watchCertificateFiles(
   files: CertificateFiles,
   initial: readonly Buffer[],
   logger: Logger,
   refreshMs: number,
+  server = 'gRPC',
 ): WatchedCertificates {
   const paths = files.kind === 'identity' ? [files.cert, files.key] : [files.ca];
   let current: readonly Buffer[] = initial;
@@ -64,13 +66,13 @@ export function watchCertificateFiles(
     }
     current = next;
     refused = '';
-    logger.info({ files: paths }, 'gRPC TLS files changed: new connections get the new ones');
+    logger.info({ files: paths }, `${server} TLS files changed: new connections get the new ones`);
     tell();
   };
   const note = (why: string) => {
     if (why === refused) return;
     refused = why;
-    logger.warn({ files: paths }, `gRPC TLS: keeping the last good files: ${why}`);
+    logger.warn({ files: paths }, `${server} TLS: keeping the last good files: ${why}`);
   };
   const timer = setInterval(() => void read(), refreshMs);
   timer.unref();
