@@ -9,6 +9,7 @@ import {
   parseAddressMode,
   parseAdminToken,
   parseCidrList,
+  parseConstraints,
   parseCount,
   parseDockerHostFlag,
   parseGrace,
@@ -290,6 +291,13 @@ export const FLAGS = {
     default: 'true',
     parse: parseSwitch,
     doc: "`false`: serve only containers labelled `eds.enable=true`, so that an image's own `LABEL`s cannot publish it (a labelled container without it is withheld, and `/status` says why).",
+  }),
+  constraint: flag({
+    value: '<test>',
+    repeatable: true,
+    default: '',
+    parse: parseConstraints,
+    doc: "Serve only containers whose labels pass every test given, in `docker ps --filter`'s words: `label=<key>`, `label=<key>=<value>`, `label!=<key>`, `label!=<key>=<value>`, or `project=<name>` (the compose project, or the Swarm stack). A labelled container that fails one is withheld, and `/status` says which.",
   }),
   'allowed-domains': flag({
     value: '<names>',

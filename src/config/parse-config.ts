@@ -131,6 +131,7 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         labelPrefix: values['label-prefix'],
         serving: {
           exposedByDefault: values['exposed-by-default'],
+          constraints: values.constraint,
           allowedDomains: values['allowed-domains'],
           tcpPorts: values['tcp-port-range'],
         },

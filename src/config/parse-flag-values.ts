@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 
 import { type Cidr, parseCidr } from '../core/address-ranges.js';
+import { type ContainerConstraint, parseConstraint } from '../core/container-constraint.js';
 import { parseClusterName } from '../core/parse-cluster-name.js';
 import { HOUR_MS, parseDurationMs } from '../core/parse-label-values.js';
 import { fail, ok, type Result } from '../core/result.js';
@@ -171,6 +172,18 @@ export function parseHostNames({ value, path }: Raw): Result<string[]> {
 export function parseCidrList({ value, path }: Raw): Result<Cidr[]> {
   const parts = value.split(',').filter((part) => part.trim() !== '');
   const parsed = parts.map((part) => parseCidr(part));
+  const problems = parsed.flatMap((result) => (result.ok ? [] : result.problems));
+  return problems.length > 0
+    ? fail(problems.map((problem) => `${path}: ${problem}`))
+    : ok(parsed.flatMap((result) => (result.ok ? [result.value] : [])));
+}
+
+/** Every `--constraint` given (comma-separated, or the flag repeated), each parsed. */
+export function parseConstraints({ value, path }: Raw): Result<ContainerConstraint[]> {
+  const parsed = value
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map((part) => parseConstraint(part));
   const problems = parsed.flatMap((result) => (result.ok ? [] : result.problems));
   return problems.length > 0
     ? fail(problems.map((problem) => `${path}: ${problem}`))

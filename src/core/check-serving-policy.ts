@@ -1,9 +1,12 @@
+import type { ContainerConstraint } from './container-constraint.js';
 import type { ServiceBinding } from './parse-service-labels.js';
 
 /** Which labelled containers the agent serves, and what their labels may claim (the flags of the same names). */
 export interface ServingPolicy {
   /** Serve labelled containers that do not say `<prefix>.enable=true` (`--exposed-by-default`). */
   readonly exposedByDefault: boolean;
+  /** Tests every served container's labels pass (`--constraint`); none, every container passes. */
+  readonly constraints: readonly ContainerConstraint[];
   /**
    * What `domains` may claim (`--allowed-domains`): empty, any exact name and no wildcard;
    * else only names under one of these: `*.example.com` (names under example.com, wildcards
@@ -17,6 +20,7 @@ export interface ServingPolicy {
 /** Every container labelled is served; exact domains only; TCP listeners above the privileged ports. */
 export const DEFAULT_SERVING_POLICY: ServingPolicy = {
   exposedByDefault: true,
+  constraints: [],
   allowedDomains: [],
   tcpPorts: { min: 1024, max: 65535 },
 };

@@ -3,6 +3,7 @@ import {
   findPolicyProblems,
   type ServingPolicy,
 } from './check-serving-policy.js';
+import { describeConstraint, findFailedConstraint } from './container-constraint.js';
 import type { ContainerRecord, NetworkAttachment } from './container-record.js';
 import type { Endpoint, EndpointHealth } from './endpoint.js';
 import { LABELS } from './labels.js';
@@ -65,6 +66,13 @@ export function toContainerEndpoints(
     return {
       kind: 'withheld',
       reason: `not exposed: the agent serves only containers labelled ${options.labelPrefix}.enable=true (--exposed-by-default=false)`,
+    };
+  }
+  const failed = findFailedConstraint(record.labels, policy.constraints);
+  if (failed !== undefined) {
+    return {
+      kind: 'withheld',
+      reason: `not exposed: fails --constraint ${describeConstraint(failed)}`,
     };
   }
 

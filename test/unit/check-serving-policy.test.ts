@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_SERVING_POLICY, isAllowedDomain } from '../../src/core/check-serving-policy.js';
+import { parseConstraint } from '../../src/core/container-constraint.js';
 import {
   type AddressOptions,
   toContainerEndpoints,
@@ -80,5 +81,56 @@ describe('what labels may claim', () => {
     expect(toContainerEndpoints(labelled({ 'eds.enable': 'true' }), closed).kind).toBe('served');
     expect(toContainerEndpoints(labelled({ 'eds.enable': 'false' }), closed).kind).toBe('ignored');
     expect(toContainerEndpoints(labelled({}), options()).kind).toBe('served');
+  });
+
+  // An image's labels, or a container of another stack on the same engine, published it.
+  it('with --constraint, serves only containers whose labels pass every test, and names the one failed', () => {
+    const constraints = ['project=shop', 'label!=tier=internal', 'label=team'].map((text) => {
+      const parsed = parseConstraint(text);
+      if (!parsed.ok) throw new Error(parsed.problems.join());
+      return parsed.value;
+    });
+    const constrained = options({ constraints });
+    const shop = { 'com.docker.compose.project': 'shop', team: 'a' };
+    expect(toContainerEndpoints(labelled(shop), constrained).kind).toBe('served');
+    // A Swarm stack's service counts as its project.
+    expect(
+      toContainerEndpoints(
+        labelled({ 'com.docker.stack.namespace': 'shop', team: 'a' }),
+        constrained,
+      ).kind,
+    ).toBe('served');
+    expect(toContainerEndpoints(labelled({ ...shop, tier: 'public' }), constrained).kind).toBe(
+      'served',
+    );
+    const refused: [Record<string, string>, string][] = [
+      [{ team: 'a' }, 'project=shop'],
+      [{ 'com.docker.compose.project': 'other', team: 'a' }, 'project=shop'],
+      [{ ...shop, tier: 'internal' }, 'label!=tier=internal'],
+      [{ 'com.docker.compose.project': 'shop' }, 'label=team'],
+    ];
+    for (const [labels, failed] of refused) {
+      expect(toContainerEndpoints(labelled(labels), constrained)).toEqual({
+        kind: 'withheld',
+        reason: `not exposed: fails --constraint ${failed}`,
+      });
+    }
+  });
+
+  it('reads constraints in docker ps --filter words, and refuses anything else', () => {
+    expect(parseConstraint('label=a.b')).toEqual({
+      ok: true,
+      value: { kind: 'label', key: 'a.b', negated: false },
+    });
+    expect(parseConstraint('label!=a=b=c')).toEqual({
+      ok: true,
+      value: { kind: 'label', key: 'a', value: 'b=c', negated: true },
+    });
+    expect(parseConstraint('label=a=')).toEqual({
+      ok: true,
+      value: { kind: 'label', key: 'a', value: '', negated: false },
+    });
+    for (const bad of ['team', 'label=', 'project=', 'labels=a', '!label=a'])
+      expect(parseConstraint(bad).ok, bad).toBe(false);
   });
 });

@@ -48,6 +48,7 @@ describe('parseConfig', () => {
         labelPrefix: 'eds',
         serving: {
           exposedByDefault: true,
+          constraints: [],
           allowedDomains: [],
           tcpPorts: { min: 1024, max: 65535 },
         },
@@ -95,6 +96,10 @@ describe('parseConfig', () => {
         'shop_default',
         '--exposed-by-default',
         'false',
+        '--constraint',
+        'project=shop',
+        '--constraint',
+        'label!=tier=internal',
         '--allowed-domains',
         '*.shop.test,api.test',
         '--tcp-port-range',
@@ -172,6 +177,10 @@ describe('parseConfig', () => {
         labelPrefix: 'com.example.eds',
         serving: {
           exposedByDefault: false,
+          constraints: [
+            { kind: 'project', name: 'shop' },
+            { kind: 'label', key: 'tier', value: 'internal', negated: true },
+          ],
           allowedDomains: ['*.shop.test', 'api.test'],
           tcpPorts: { min: 10000, max: 10999 },
         },
