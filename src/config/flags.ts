@@ -147,6 +147,12 @@ export const FLAGS = {
     parse: parseCount,
     doc: 'Most gRPC streams open at once from one client address, however many connections it opens, so that one client cannot take them all.',
   }),
+  'grpc-max-connections-per-peer': flag({
+    value: '<count>',
+    default: String(DEFAULT_GRPC_LIMITS.maxConnectionsPerPeer),
+    parse: parseCount,
+    doc: 'Most gRPC connections open at once from one client address: one more is closed as it is accepted, before its TLS handshake, so that a flood of idle connections cannot take the server. Warned of once per address.',
+  }),
   'grpc-max-streams-per-connection': flag({
     value: '<count>',
     default: String(DEFAULT_GRPC_LIMITS.maxStreamsPerConnection),

@@ -114,6 +114,7 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         ...DEFAULT_GRPC_LIMITS,
         maxStreams: values['grpc-max-streams'],
         maxStreamsPerPeer: values['grpc-max-streams-per-peer'],
+        maxConnectionsPerPeer: values['grpc-max-connections-per-peer'],
         maxStreamsPerConnection: values['grpc-max-streams-per-connection'],
         maxNames: values['grpc-max-names'],
       },

@@ -69,13 +69,14 @@ describe('what the agent keeps of its clients', () => {
   });
 
   it('keeps 256 characters of each of 50 gRPC streams with 1 MB node ids, not their megabytes', async () => {
-    // 50 streams held open on the test client's one connection.
+    // 50 streams held open on the test client's one connection; each node id as long as the
+    // largest request the server reads (1 MiB) allows.
     const { server, connect } = await startServer([], { maxStreamsPerConnection: 50 });
     const before = heapAfterGc();
     for (let i = 0; i < 50; i++) {
       const stream = connect();
       stream.send({
-        node: { id: `envoy-${i}-${'x'.repeat(MB)}` },
+        node: { id: `envoy-${i}-${'x'.repeat(MB - 1024)}` },
         type_url: EDS,
         resource_names: ['web'],
       });

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -306,6 +308,68 @@ describe('the gRPC xDS server, limits', () => {
       (s) => s !== undefined,
     );
     expect(second.status()?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  });
+
+  // The attack: connections from one address were not bounded (only streams), so a flood of
+  // idle ones, each an HTTP/2 session with its buffers, took what it liked.
+  it('lets one client address hold only so many connections, and warns once', async () => {
+    const { store, server, logs, connect } = await startServer(
+      [],
+      { maxConnectionsPerPeer: 2 },
+      '::',
+    );
+    serve(store, 'web', '10.0.0.1');
+    const raw = () => {
+      const socket = createConnection({ host: '127.0.0.1', port: server.port });
+      socket.on('error', () => undefined);
+      return socket;
+    };
+    const held = [raw(), raw()];
+    await Promise.all(held.map((socket) => once(socket, 'connect')));
+    await eventually(
+      'both connections are counted',
+      () => held.every((socket) => !socket.destroyed),
+      (open) => open,
+    );
+    for (let i = 0; i < 3; i++) {
+      const refused = raw();
+      await once(refused, 'close');
+    }
+    expect(logs.filter((line) => line.msg.startsWith('refused a gRPC connection'))).toHaveLength(1);
+    // Another address gets in; and a connection closed gives its place back.
+    const other = connect({ host: '::1', ownConnection: true });
+    other.send({ type_url: EDS, resource_names: ['web'] });
+    expect((await other.next()).resources).toEqual([{ name: 'web', addresses: ['10.0.0.1'] }]);
+    held[0]?.destroy();
+    const back = await eventually(
+      'a place for a new connection of this address',
+      async () => {
+        const stream = connect({ ownConnection: true });
+        stream.send({ type_url: EDS, resource_names: ['web'] });
+        return (await Promise.race([
+          stream.next().then(() => 'served'),
+          new Promise((resolve) => setTimeout(resolve, 500, 'not yet')),
+        ])) as string;
+      },
+      (seen) => seen === 'served',
+    );
+    expect(back).toBe('served');
+    held[1]?.destroy();
+  });
+
+  it('refuses a request over 1 MiB before decoding it', async () => {
+    const { connect } = await startServer([], { maxNames: 1_000_000 });
+    const stream = connect();
+    stream.send({
+      type_url: EDS,
+      resource_names: Array.from({ length: 120_000 }, (_, i) => `name-${i}`),
+    });
+    await eventually(
+      'the stream ends',
+      () => stream.status(),
+      (status) => status !== undefined,
+    );
+    expect(stream.status()?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
   });
 
   it('lets no client take every stream: each connection and each address gets a share', async () => {

@@ -25,6 +25,7 @@ describe('parseConfig', () => {
       grpcLimits: {
         maxStreams: 10_000,
         maxStreamsPerPeer: 256,
+        maxConnectionsPerPeer: 256,
         maxStreamsPerConnection: 16,
         maxNames: 10_000,
         maxNameBytes: 4 * 1024 * 1024,
@@ -135,6 +136,8 @@ describe('parseConfig', () => {
         '500',
         '--grpc-max-streams-per-peer',
         '50',
+        '--grpc-max-connections-per-peer',
+        '7',
         '--grpc-max-streams-per-connection',
         '5',
         '--grpc-max-names',
@@ -154,6 +157,7 @@ describe('parseConfig', () => {
       grpcLimits: {
         maxStreams: 500,
         maxStreamsPerPeer: 50,
+        maxConnectionsPerPeer: 7,
         maxStreamsPerConnection: 5,
         maxNames: 1000,
         maxNameBytes: 4 * 1024 * 1024,

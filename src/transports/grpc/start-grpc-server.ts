@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { clipText } from '../../core/clip-text.js';
-import { fail, ok, type Result } from '../../core/result.js';
+import { ok, type Result } from '../../core/result.js';
 import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
   CLUSTER_TYPE_URL,
@@ -22,6 +22,7 @@ import { createRequestDecoder } from './decode-discovery-request.js';
 import { DeltaStream } from './delta-stream.js';
 import { findRefusedLbPolicy, knowsLbPoliciesOf } from './find-refused-lb-policy.js';
 import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_REQUEST_BYTES } from './grpc-limits.js';
+import { listenWithConnectionLimit } from './listen-with-connection-limit.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
 import { MAX_NACK_MESSAGE_LENGTH, StreamRecord } from './stream-record.js';
@@ -288,29 +289,20 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     server.forceShutdown();
     return credentials;
   }
-  const port = await new Promise<Result<number>>((resolve) => {
-    server.bindAsync(
-      `${options.bind.includes(':') ? `[${options.bind}]` : options.bind}:${options.port}`,
-      credentials.value.credentials,
-      (error, bound) => {
-        resolve(
-          error
-            ? fail([
-                `--grpc-port ${options.port}: cannot listen on ${options.bind} (${error.message})`,
-              ])
-            : ok(bound),
-        );
-      },
-    );
-  });
-  if (!port.ok) {
+  const listener = await listenWithConnectionLimit(
+    server,
+    credentials.value.credentials,
+    { host: options.bind, port: options.port, perAddress: limits.maxConnectionsPerPeer },
+    logger,
+  );
+  if (!listener.ok) {
     unsubscribe();
     credentials.value.stop();
     server.forceShutdown();
-    return port;
+    return listener;
   }
   return ok({
-    port: port.value,
+    port: listener.value.port,
     stats: () => ({ streams: streams.size, nacks }),
     streamCounts() {
       const counts = new Map<string, { service: string; protocol: string; count: number }>();
@@ -327,6 +319,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     close: async () => {
       unsubscribe();
       credentials.value.stop();
+      const stopped = listener.value.close();
       for (const call of calls) {
         // UNAVAILABLE: Envoy and gRPC clients retry, here or at the agent's next start.
         endCall(call, grpc.status.UNAVAILABLE, 'eds-agent is stopping');
@@ -341,6 +334,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
           resolve();
         });
       });
+      await stopped;
     },
   });
 }
