@@ -89,6 +89,16 @@ async function firstLine<T>(
   throw new Error('the server exited before it said it listens');
 }
 
+/**
+ * The benchmarks register services of thousands of hosts, above the registration API's
+ * default bounds (1,000 services, 1,000 hosts each): raised, by environment so that a
+ * checkout from before the bounds (which only warns of a variable it does not know) runs too.
+ */
+const SCALE_ENV = {
+  EDS_AGENT_REGISTRATION_MAX_SERVICES: '1000000',
+  EDS_AGENT_REGISTRATION_MAX_HOSTS: '1000000',
+};
+
 /** How to run the agent: which checkout, with which flags of its own. */
 export interface AgentProcessOptions {
   /** A checkout already built (bench/support/checkouts.ts); this one, built first, by default. */
@@ -118,7 +128,7 @@ export async function startAgent(
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...productionCommand(dir ?? REPO).env },
+      env: { ...process.env, ...SCALE_ENV, ...productionCommand(dir ?? REPO).env },
     },
   );
   const ports = await firstLine(child, (line) =>

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as http2 from 'node:http2';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { startGrpcServer } from '../../src/transports/grpc/start-grpc-server.js';
 import { eventually } from '../support/eventually.js';
+import { openRawGrpcStream } from '../support/fuzz-target.js';
 import { anEndpoint } from '../support/records.js';
 import { makeTestPki } from '../support/test-certificates.js';
 import { lacks } from '../support/test-tools.js';
@@ -357,6 +359,29 @@ describe('the gRPC xDS server, limits', () => {
     held[1]?.destroy();
   });
 
+  // The attack: HTTP/2 rapid reset, a client opening and cancelling streams thousands a second,
+  // each costing a handler: 20,000 from four clients held the others up 600-900 ms.
+  it('cuts off an address that resets streams by the hundred, and no one else', async () => {
+    const { store, server, logs, connect } = await startServer([], {}, '::');
+    serve(store, 'web', '10.0.0.1');
+    const session = http2.connect(`http://127.0.0.1:${server.port}`);
+    session.on('error', () => undefined);
+    const closed = once(session, 'close');
+    await once(session, 'connect');
+    let opened = 0;
+    for (; opened < 5000 && !session.closed && !session.destroyed; opened++) {
+      openRawGrpcStream(session, ADS_PATH).close(http2.constants.NGHTTP2_CANCEL);
+      if (opened % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await closed;
+    expect(opened).toBeLessThan(5000);
+    expect(logs.filter((line) => line.msg.startsWith('cut off 127.0.0.1'))).toHaveLength(1);
+    // Another address is served as ever.
+    const other = connect({ host: '::1', ownConnection: true });
+    other.send({ type_url: EDS, resource_names: ['web'] });
+    expect((await other.next()).resources).toEqual([{ name: 'web', addresses: ['10.0.0.1'] }]);
+  });
+
   it('refuses a request over 1 MiB before decoding it', async () => {
     const { connect } = await startServer([], { maxNames: 1_000_000 });
     const stream = connect();
@@ -598,6 +623,8 @@ async function sendRawBytes(port: number, bytes: Buffer): Promise<grpc.StatusObj
     client.close();
   }
 }
+
+const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 
 describe.skipIf(lacks('openssl'))('the gRPC xDS server over TLS', () => {
   it('does not start on TLS files it cannot use, and says which', async () => {

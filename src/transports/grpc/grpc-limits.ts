@@ -10,6 +10,11 @@ export interface GrpcLimits {
   readonly maxStreamsPerPeer: number;
   /** Connections open at once from one client address; one more is closed as it is accepted. */
   readonly maxConnectionsPerPeer: number;
+  /**
+   * Streams one client address may reset before sending a request, within a second
+   * (`RESET_WINDOW_MS`); one more and every connection of that address is closed.
+   */
+  readonly maxResetsPerPeer: number;
   /** Streams open at once on one connection (HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS). */
   readonly maxStreamsPerConnection: number;
   /** Resource names in one request, and subscribed on one stream; more is INVALID_ARGUMENT. */
@@ -26,6 +31,9 @@ export interface GrpcLimits {
  */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 
+/** The window `maxResetsPerPeer` counts in. */
+export const RESET_WINDOW_MS = 1000;
+
 /** Bytes of the resource names one stream may subscribe to in all. */
 export const MAX_SUBSCRIBED_NAME_BYTES = 4 * 1024 * 1024;
 
@@ -35,6 +43,8 @@ export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
   // An Envoy holds one connection to the agent (one per xDS cluster and worker at most); many
   // Envoys behind one address (a host's, a NAT's) share this.
   maxConnectionsPerPeer: 256,
+  // A client that reconnects cancels a stream or two; a rapid-reset attack, thousands.
+  maxResetsPerPeer: 100,
   // An Envoy opens one stream per xDS type at most on a connection (one in all over ADS).
   // Each stream of a connection costs a handler when it opens and when the connection drops,
   // in one event-loop turn: 16 a connection keeps that to milliseconds.

@@ -12,6 +12,8 @@ export interface ConnectionListener {
   readonly port: number;
   /** Connections open now, by client address. */
   openByAddress(): ReadonlyMap<string, number>;
+  /** Closes every connection of `address` at once (its client misbehaves). */
+  cut(address: string): void;
   /** Stops accepting; the gRPC server's shutdown closes what was handed over. */
   close(): Promise<void>;
 }
@@ -34,12 +36,12 @@ export async function listenWithConnectionLimit(
   logger: Logger,
 ): Promise<Result<ConnectionListener>> {
   const injector = grpcServer.createConnectionInjector(credentials);
-  const open = new Map<string, number>();
+  const open = new Map<string, Set<Socket>>();
   const warned = new Map<string, number>();
   const listener = createServer({ noDelay: true }, (socket: Socket) => {
     const address = toPeerAddress(`${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`);
-    const count = open.get(address) ?? 0;
-    if (count >= perAddress) {
+    const sockets = open.get(address) ?? new Set<Socket>();
+    if (sockets.size >= perAddress) {
       const times = (warned.get(address) ?? 0) + 1;
       warned.set(address, times);
       if (times <= LOGGED_REFUSALS_PER_ADDRESS)
@@ -50,11 +52,11 @@ export async function listenWithConnectionLimit(
       socket.destroy();
       return;
     }
-    open.set(address, count + 1);
+    sockets.add(socket);
+    open.set(address, sockets);
     socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left === 0) open.delete(address);
-      else open.set(address, left);
+      sockets.delete(socket);
+      if (sockets.size === 0 && open.get(address) === sockets) open.delete(address);
     });
     injector.injectConnection(socket);
   });
@@ -70,7 +72,10 @@ export async function listenWithConnectionLimit(
   const bound = listener.address();
   return ok({
     port: typeof bound === 'object' && bound !== null ? bound.port : port,
-    openByAddress: () => open,
+    openByAddress: () => new Map([...open].map(([address, sockets]) => [address, sockets.size])),
+    cut(address) {
+      for (const socket of open.get(address) ?? []) socket.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         listener.close(() => {

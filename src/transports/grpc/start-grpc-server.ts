@@ -16,12 +16,18 @@ import type { GrpcStreamStatus } from '../../status/client-status.js';
 import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../http/create-turn-budget.js';
 import type { TlsFiles } from '../tls/read-tls-files.js';
 import { createGrpcCredentials } from './create-grpc-credentials.js';
-import { createStreamLimits } from './create-stream-limits.js';
+import { createResetGuard } from './create-reset-guard.js';
+import { createStreamLimits, toPeerAddress } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { createRequestDecoder } from './decode-discovery-request.js';
 import { DeltaStream } from './delta-stream.js';
 import { findRefusedLbPolicy, knowsLbPoliciesOf } from './find-refused-lb-policy.js';
-import { DEFAULT_GRPC_LIMITS, type GrpcLimits, MAX_REQUEST_BYTES } from './grpc-limits.js';
+import {
+  DEFAULT_GRPC_LIMITS,
+  type GrpcLimits,
+  MAX_REQUEST_BYTES,
+  RESET_WINDOW_MS,
+} from './grpc-limits.js';
 import { listenWithConnectionLimit } from './listen-with-connection-limit.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
@@ -137,6 +143,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     perPeer: limits.maxStreamsPerPeer,
   });
   const turns = options.turns ?? createTurnBudget(TURN_BUDGET_MS);
+  const resets = createResetGuard({ max: limits.maxResetsPerPeer, windowMs: RESET_WINDOW_MS });
+  /** Closes every connection of an address (set once the server listens). */
+  let cut: (address: string) => void = () => undefined;
+  /** A stream its client reset before any request: too many, and its address is cut off. */
+  const onEarlyReset = (peer: string) => {
+    const address = toPeerAddress(peer);
+    const { over, first } = resets.note(address);
+    if (!over) return;
+    if (first)
+      logger.warn(
+        { client: address, limit: limits.maxResetsPerPeer },
+        `cut off ${address}: it reset more than ${limits.maxResetsPerPeer} streams within a second before sending a request (HTTP/2 rapid reset)`,
+      );
+    cut(address);
+  };
   /**
    * Runs a build a slice per step: its first slice at once when a request's handling started
    * it (a small answer is done in it), else as new work; the rest as bulk work, taking turns
@@ -209,6 +230,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     const served = new Set(service.types);
     server.addService(definition, {
       [service.method]: (call: XdsCall) => {
+        // Reset already (a rapid-reset client's streams mostly are): nothing to serve.
+        if (call.cancelled) {
+          onEarlyReset(call.getPeer());
+          return;
+        }
         const admitted = admission.admit(call.getPeer());
         if (!admitted.ok) {
           endCall(call, grpc.status.RESOURCE_EXHAUSTED, admitted.problems.join('; '));
@@ -254,7 +280,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
         // A request is decoded and handled in its turn, as a REST poll is, a large one (10,000
         // names take milliseconds) as bulk work. The stream reads nothing more meanwhile (its
         // half-close included), so its requests keep their order and no client queues more.
+        let requested = false;
         call.on('data', (bytes: Buffer) => {
+          requested = true;
           call.pause();
           turns.run(() => {
             call.resume();
@@ -278,7 +306,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
           call.end();
         });
         call.on('error', done);
-        call.on('cancelled', done);
+        call.on('cancelled', () => {
+          if (!requested) onEarlyReset(call.getPeer());
+          done();
+        });
       },
     });
   }
@@ -301,6 +332,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     server.forceShutdown();
     return listener;
   }
+  cut = (address) => {
+    listener.value.cut(address);
+  };
   return ok({
     port: listener.value.port,
     stats: () => ({ streams: streams.size, nacks }),
