@@ -41,6 +41,50 @@ module.exports = {
       to: { path: '^src/sources/' },
     },
     {
+      name: 'config-on-core',
+      comment: 'src/config describes what the agent is asked for: it imports only the core.',
+      severity: 'error',
+      from: { path: '^src/config/' },
+      to: { path: '^src/', pathNot: '^src/(config|core)/' },
+    },
+    {
+      name: 'snapshot-store-on-core',
+      comment: 'The snapshot store holds the one snapshot: it imports only the core.',
+      severity: 'error',
+      from: { path: '^src/snapshot-store\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/core/' },
+    },
+    {
+      name: 'observers-below-sources-and-transports',
+      comment:
+        'src/metrics and src/status are told what happens (injected, or types of the core): they import no source, transport or each other.',
+      severity: 'error',
+      from: { path: '^src/(metrics|status)/' },
+      to: { path: '^src/(sources|transports)/|^src/(metrics|status)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'sources-not-to-observers',
+      comment:
+        'A source is observed through what it is handed, never by importing metrics or status.',
+      severity: 'error',
+      from: { path: '^src/sources/' },
+      to: { path: '^src/(metrics|status)/' },
+    },
+    {
+      name: 'transport-rooms-apart',
+      comment: 'gRPC and HTTP transports share only src/transports/shared.',
+      severity: 'error',
+      from: { path: '^src/transports/([^/]+)/' },
+      to: { path: '^src/transports/', pathNot: '^src/transports/($1|shared)/' },
+    },
+    {
+      name: 'only-main-wires',
+      comment: 'start-agent.ts wires the rooms together; only main.ts imports it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(main|start-agent)\\.ts$' },
+      to: { path: '^src/(start-agent|main)\\.ts$' },
+    },
+    {
       name: 'agent-not-to-development',
       comment: 'The agent imports nothing of the tests, benchmarks or scripts.',
       severity: 'error',

@@ -1,43 +1,37 @@
 import type { Logger } from 'pino';
 
 import type { Config } from './config/config.js';
+import { describeTls, HTTP_TLS_FLAGS } from './config/tls-files.js';
 import { toAddressRanges } from './core/address-ranges.js';
+import type { EngineStatus } from './core/engine-status.js';
 import { fail, ok, type Result } from './core/result.js';
 import { NO_CHANGE } from './core/snapshot.js';
 import { createMetrics, toContainerCounts } from './metrics/create-metrics.js';
-import { instrumentDockerClient } from './metrics/instrument-docker-client.js';
 import { createSnapshotStore } from './snapshot-store.js';
 import { createDockerodeClient } from './sources/docker/create-dockerode-client.js';
 import type { DockerClient } from './sources/docker/docker-client.js';
+import { instrumentDockerClient } from './sources/docker/instrument-docker-client.js';
 import type { DockerSourceTiming } from './sources/docker/start-docker-source.js';
+import { EVENT_FILTERS } from './sources/docker/to-event-hint.js';
 import {
   REGISTRATION_SOURCE,
   startRegistrationSource,
 } from './sources/registrations/start-registration-source.js';
-import {
-  type Engine,
-  type EngineStatus,
-  startEngine,
-  toEngineSourceNames,
-} from './sources/start-engine.js';
+import { type Engine, startEngine, toEngineSourceNames } from './sources/start-engine.js';
 import { buildStatus } from './status/build-status.js';
 import { createUnseenOptionsWarner } from './status/create-unseen-options-warner.js';
 import { type GrpcServer, startGrpcServer } from './transports/grpc/start-grpc-server.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
 import { createRestPollers } from './transports/http/create-rest-pollers.js';
-import { createTurnBudget, TURN_BUDGET_MS } from './transports/http/create-turn-budget.js';
-import {
-  HTTP_TLS_FLAGS,
-  startHttpServer,
-  toListenProblem,
-} from './transports/http/start-http-server.js';
+import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
 import {
   describeClosedWrites,
   isLoopback,
   toWriteAccess,
   type WriteAccess,
 } from './transports/http/write-access.js';
-import { describeTls, readTlsFiles } from './transports/tls/read-tls-files.js';
+import { createTurnBudget, TURN_BUDGET_MS } from './transports/shared/create-turn-budget.js';
+import { readTlsFiles } from './transports/shared/read-tls-files.js';
 import { VERSION } from './version.js';
 
 /** How long a stop lets in-flight HTTP requests finish before cutting their connections. */
@@ -83,7 +77,10 @@ export interface AgentDependencies {
 export async function startAgent(config: Config, deps: AgentDependencies): Promise<Result<Agent>> {
   const { logger } = deps;
   const startedAt = Date.now();
-  const metrics = createMetrics({ clusterLabels: config.metricsClusterLabels });
+  const metrics = createMetrics({
+    clusterLabels: config.metricsClusterLabels,
+    eventActions: EVENT_FILTERS.event,
+  });
   const restPollers = createRestPollers();
   const several = config.engines.length > 1;
   // Until every source has read everything once, discovery answers 503, never a partial set.

@@ -1,8 +1,8 @@
 import type { Cidr } from '../core/address-ranges.js';
 import type { AddressOptions } from '../core/to-container-endpoints.js';
-import type { GrpcLimits } from '../transports/grpc/grpc-limits.js';
-import type { TlsFiles } from '../transports/tls/read-tls-files.js';
+import type { GrpcLimits } from './grpc-limits.js';
 import type { DockerEndpoint } from './parse-docker-host.js';
+import type { TlsFiles } from './tls-files.js';
 
 /** Everything the agent is configured with, validated. Built only by `parseConfig`. */
 export interface Config {

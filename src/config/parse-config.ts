@@ -3,10 +3,6 @@ import { parseArgs } from 'node:util';
 
 import { findClosest } from '../core/find-closest.js';
 import { fail, ok, type Result } from '../core/result.js';
-import { GRPC_TLS_FLAGS } from '../transports/grpc/create-grpc-credentials.js';
-import { DEFAULT_GRPC_LIMITS } from '../transports/grpc/grpc-limits.js';
-import { HTTP_TLS_FLAGS } from '../transports/http/start-http-server.js';
-import { pairTlsFlags } from '../transports/tls/read-tls-files.js';
 import type { Config, EngineConfig } from './config.js';
 import {
   ENGINE_SETTINGS,
@@ -16,6 +12,7 @@ import {
   type FlagSpec,
   type FlagValue,
 } from './flags.js';
+import { DEFAULT_GRPC_LIMITS } from './grpc-limits.js';
 import { type EndpointSettings, resolveDockerEndpoint } from './parse-docker-host.js';
 import {
   checkTokenText,
@@ -24,6 +21,7 @@ import {
   type Raw,
   type RawFlag,
 } from './parse-flag-values.js';
+import { GRPC_TLS_FLAGS, HTTP_TLS_FLAGS, pairTlsFlags } from './tls-files.js';
 import { toEnvName } from './to-env-name.js';
 
 /**

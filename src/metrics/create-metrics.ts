@@ -11,7 +11,6 @@ import { toHealthStatus } from '../core/build-cluster-load-assignment.js';
 import type { ClusterResource, Snapshot } from '../core/snapshot.js';
 import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
 import { toShortTypeName } from '../core/type-urls.js';
-import { EVENT_FILTERS } from '../sources/docker/to-event-hint.js';
 
 /** How many containers the Docker source holds in each state (`withheld` by its reason). */
 export interface ContainerCounts {
@@ -86,7 +85,6 @@ export interface Metrics {
   registrationCall(method: string, status: number): void;
 }
 
-const KNOWN_ACTIONS = new Set<string>(EVENT_FILTERS.event);
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']);
 
 /** `type.googleapis.com/envoy.config.cluster.v3.Cluster` → `Cluster`; `other` for what is no type name. */
@@ -101,7 +99,14 @@ function statusClass(status: number): string {
 }
 
 /** Creates the metrics, process and Node.js runtime metrics included. */
-export function createMetrics(options: { clusterLabels?: boolean } = {}): Metrics {
+export function createMetrics(
+  options: {
+    clusterLabels?: boolean;
+    /** Docker event actions counted under their own label; any other is `other`. */
+    eventActions?: readonly string[];
+  } = {},
+): Metrics {
+  const knownActions = new Set(options.eventActions ?? []);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let readers: MetricsReaders = {};
@@ -271,7 +276,7 @@ export function createMetrics(options: { clusterLabels?: boolean } = {}): Metric
     },
     dockerEvent(engine, action) {
       const name = action.split(':')[0] ?? '';
-      dockerEvents.inc({ engine, action: KNOWN_ACTIONS.has(name) ? name : 'other' });
+      dockerEvents.inc({ engine, action: knownActions.has(name) ? name : 'other' });
     },
     dockerCall(engine, call, failed) {
       dockerCalls.inc({ engine, call });

@@ -1,40 +1,17 @@
 import type { Logger } from 'pino';
 
 import type { Config, EngineConfig } from '../config/config.js';
+import type { EngineStatus } from '../core/engine-status.js';
 import type { AddressOptions } from '../core/to-container-endpoints.js';
 import type { SnapshotStore } from '../snapshot-store.js';
 import type { LedgerEntry } from './docker/create-container-ledger.js';
-import type { DockerClient, EngineInfo } from './docker/docker-client.js';
+import type { DockerClient } from './docker/docker-client.js';
 import {
   DOCKER_SOURCE,
   type DockerSourceTiming,
   startDockerSource,
 } from './docker/start-docker-source.js';
 import { startSwarmSource, SWARM_SOURCE } from './swarm/start-swarm-source.js';
-
-/** What `/status`, `/readyz` and `/metrics` say of one engine. */
-export interface EngineStatus {
-  readonly name: string;
-  /** Its URL as given. */
-  readonly host: string;
-  /** Its containers were read in full at least once since start. */
-  readonly synced: boolean;
-  /** Subscribed to its events right now. */
-  readonly connected: boolean;
-  /** It answered its last ping. */
-  readonly responsive: boolean;
-  /** The engine of the latest session; undefined before the first. */
-  readonly engine: EngineInfo | undefined;
-  /**
-   * Its Swarm: read once since start (or found not to be one it manages), and followed now
-   * (it is a manager); undefined with `--swarm off`.
-   */
-  readonly swarm: { readonly synced: boolean; readonly active: boolean } | undefined;
-  /** When it went away, while it is away (ms since the epoch). */
-  readonly awaySince: number | undefined;
-  /** It has been away longer than the grace: its endpoints are withdrawn until it is back. */
-  readonly withdrawn: boolean;
-}
 
 /** One engine followed: its containers, and its Swarm's tasks when it is a manager. */
 export interface Engine {

@@ -1,6 +1,6 @@
+import type { EngineInfo } from '../../src/core/engine-status.js';
 import type {
   DockerClient,
-  EngineInfo,
   EventStream,
   SwarmRole,
 } from '../../src/sources/docker/docker-client.js';

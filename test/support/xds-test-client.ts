@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 
+import type { GrpcLimits } from '../../src/config/grpc-limits.js';
 import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE_URL as EDS,
   CLUSTER_TYPE_URL,
@@ -10,7 +11,6 @@ import {
   ROUTE_CONFIGURATION_TYPE_URL,
 } from '../../src/core/type-urls.js';
 import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
-import type { GrpcLimits } from '../../src/transports/grpc/grpc-limits.js';
 import { loadEnvoyProtos } from '../../src/transports/grpc/load-envoy-protos.js';
 import { type GrpcServer, startGrpcServer } from '../../src/transports/grpc/start-grpc-server.js';
 import { toServiceDefinition } from '../../src/transports/grpc/to-service-definition.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BULK_REQUEST_BYTES,
   createTurnBudget,
-} from '../../src/transports/http/create-turn-budget.js';
+} from '../../src/transports/shared/create-turn-budget.js';
 
 /** Resolves after the current turn's immediates, i.e. at the start of the next turn. */
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));

@@ -62,8 +62,14 @@ describe('the layering rules', () => {
     expect(
       await violationsOf({
         'src/core/a.ts': module('x0'),
-        'src/sources/b.ts': module('x0', '../core/a.js'),
-        'src/transports/c.ts': module('x0', '../core/a.js'),
+        'src/config/f.ts': module('x0', '../core/a.js'),
+        'src/snapshot-store.ts': module('x0', './core/a.js'),
+        'src/metrics/m.ts': module('x0', '../core/a.js', '../config/f.js'),
+        'src/sources/b.ts': module('x0', '../core/a.js', '../snapshot-store.js'),
+        'src/transports/http/c.ts': module('x0', '../shared/d.js', '../../metrics/m.js'),
+        'src/transports/shared/d.ts': module('x0', '../../core/a.js'),
+        'src/start-agent.ts': module('x0', './sources/b.js', './transports/http/c.js'),
+        'src/main.ts': module('x0', './start-agent.js'),
       }),
     ).toEqual([]);
   });
@@ -99,6 +105,63 @@ describe('the layering rules', () => {
         'src/sources/docker/watch.ts': module('x0'),
       },
       'transports-not-to-sources: src/transports/http/serve.ts → src/sources/docker/watch.ts',
+    ],
+    [
+      'config imports only the core',
+      {
+        'src/config/flags.ts': module('x0', '../transports/grpc/limits.js'),
+        'src/transports/grpc/limits.ts': module('x0'),
+      },
+      'config-on-core: src/config/flags.ts → src/transports/grpc/limits.ts',
+    ],
+    [
+      'the snapshot store imports only the core',
+      {
+        'src/snapshot-store.ts': module('x0', './metrics/count.js'),
+        'src/metrics/count.ts': module('x0'),
+      },
+      'snapshot-store-on-core: src/snapshot-store.ts → src/metrics/count.ts',
+    ],
+    [
+      'an observer imports no source',
+      {
+        'src/status/build.ts': module('x0', '../sources/engine.js'),
+        'src/sources/engine.ts': module('x0'),
+      },
+      'observers-below-sources-and-transports: src/status/build.ts → src/sources/engine.ts',
+    ],
+    [
+      'one observer does not import the other',
+      {
+        'src/metrics/count.ts': module('x0', '../status/build.js'),
+        'src/status/build.ts': module('x0'),
+      },
+      'observers-below-sources-and-transports: src/metrics/count.ts → src/status/build.ts',
+    ],
+    [
+      'a source imports no observer',
+      {
+        'src/sources/docker/watch.ts': module('x0', '../../metrics/count.js'),
+        'src/metrics/count.ts': module('x0'),
+      },
+      'sources-not-to-observers: src/sources/docker/watch.ts → src/metrics/count.ts',
+    ],
+    [
+      'the gRPC transport shares only transports/shared with the HTTP one',
+      {
+        'src/transports/grpc/serve.ts': module('x0', '../http/budget.js', '../shared/tls.js'),
+        'src/transports/http/budget.ts': module('x0'),
+        'src/transports/shared/tls.ts': module('x0'),
+      },
+      'transport-rooms-apart: src/transports/grpc/serve.ts → src/transports/http/budget.ts',
+    ],
+    [
+      'only main imports the wiring',
+      {
+        'src/transports/http/serve.ts': module('x0', '../../start-agent.js'),
+        'src/start-agent.ts': module('x0'),
+      },
+      'only-main-wires: src/transports/http/serve.ts → src/start-agent.ts',
     ],
     [
       'the agent imports nothing of the tests',

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { applyClusterEndpoints, EMPTY_SNAPSHOT } from '../../src/core/snapshot.js';
 import { toContainerEndpoints } from '../../src/core/to-container-endpoints.js';
 import { createMetrics, toContainerCounts } from '../../src/metrics/create-metrics.js';
+import { EVENT_FILTERS } from '../../src/sources/docker/to-event-hint.js';
 import { anEndpoint } from '../support/records.js';
 import { aContainer } from '../support/records.js';
 
@@ -17,7 +18,7 @@ async function samples(metrics: ReturnType<typeof createMetrics>, name: string):
 
 describe('the metrics', () => {
   it('count Docker events by engine and action, and never make a label of an unknown one', async () => {
-    const metrics = createMetrics();
+    const metrics = createMetrics({ eventActions: EVENT_FILTERS.event });
     metrics.dockerEvent('docker', 'start');
     metrics.dockerEvent('docker', 'health_status: healthy');
     metrics.dockerEvent('docker', 'exec_create: sh -c <a command of 64 KB>');

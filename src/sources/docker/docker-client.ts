@@ -1,3 +1,4 @@
+import type { EngineInfo } from '../../core/engine-status.js';
 import type {
   DockerContainerInspect,
   DockerContainerSummary,
@@ -44,17 +45,6 @@ export interface DockerClient {
     filters: Readonly<Record<string, readonly string[]>>,
     signal: AbortSignal,
   ): Promise<EventStream>;
-}
-
-/** The engine behind the API. */
-export interface EngineInfo {
-  /**
-   * `podman` for Podman's Docker-compatible API, whose container list carries no health (so
-   * the full sync must inspect) and which sends no event when a stop begins.
-   */
-  readonly product: 'docker' | 'podman';
-  readonly version: string;
-  readonly apiVersion: string;
 }
 
 /** What the engine is in a Swarm. */

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 
 import type { ContainerRecord } from '../../core/container-record.js';
+import type { EngineInfo } from '../../core/engine-status.js';
 import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
 import type { AddressOptions } from '../../core/to-container-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger, type LedgerEntry } from './create-container-ledger.js';
 import { createKeyedCoalescer } from './create-keyed-coalescer.js';
-import type { DockerClient, EngineInfo, EventStream } from './docker-client.js';
+import type { DockerClient, EventStream } from './docker-client.js';
 import { errorMessage } from './error-message.js';
 import { runSessions } from './run-sessions.js';
 import { startEngineWatchdog } from './start-engine-watchdog.js';

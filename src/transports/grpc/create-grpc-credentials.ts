@@ -2,21 +2,10 @@ import * as grpc from '@grpc/grpc-js';
 import { experimental } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
+import { GRPC_TLS_FLAGS, type TlsFiles } from '../../config/tls-files.js';
 import { ok, type Result } from '../../core/result.js';
-import {
-  CERTIFICATE_REFRESH_MS,
-  readTlsFiles,
-  type TlsFiles,
-  type TlsFlagNames,
-} from '../tls/read-tls-files.js';
-import { watchCertificateFiles } from '../tls/watch-certificate-files.js';
-
-/** The flags of the xDS server's TLS. */
-export const GRPC_TLS_FLAGS: TlsFlagNames = {
-  cert: '--grpc-tls-cert',
-  key: '--grpc-tls-key',
-  clientCa: '--grpc-client-ca',
-};
+import { CERTIFICATE_REFRESH_MS, readTlsFiles } from '../shared/read-tls-files.js';
+import { watchCertificateFiles } from '../shared/watch-certificate-files.js';
 
 /** Credentials to listen with, and how to stop watching their files. */
 export interface GrpcCredentials {

@@ -1,6 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
+import {
+  DEFAULT_GRPC_LIMITS,
+  type GrpcLimits,
+  MAX_REQUEST_BYTES,
+  RESET_WINDOW_MS,
+} from '../../config/grpc-limits.js';
+import type { TlsFiles } from '../../config/tls-files.js';
 import { clipText } from '../../core/clip-text.js';
 import { ok, type Result } from '../../core/result.js';
 import {
@@ -13,8 +20,7 @@ import {
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import type { GrpcStreamStatus } from '../../status/client-status.js';
-import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../http/create-turn-budget.js';
-import type { TlsFiles } from '../tls/read-tls-files.js';
+import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../shared/create-turn-budget.js';
 import { createGrpcCredentials } from './create-grpc-credentials.js';
 import { createResetGuard } from './create-reset-guard.js';
 import { createStreamLimits, toPeerAddress } from './create-stream-limits.js';
@@ -22,12 +28,6 @@ import { createXdsResources, toResourceChanges } from './create-xds-resources.js
 import { createRequestDecoder } from './decode-discovery-request.js';
 import { DeltaStream } from './delta-stream.js';
 import { findRefusedLbPolicy, knowsLbPoliciesOf } from './find-refused-lb-policy.js';
-import {
-  DEFAULT_GRPC_LIMITS,
-  type GrpcLimits,
-  MAX_REQUEST_BYTES,
-  RESET_WINDOW_MS,
-} from './grpc-limits.js';
 import { listenWithConnectionLimit } from './listen-with-connection-limit.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 
 import type { Snapshot } from '../../core/snapshot.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
+import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../shared/create-turn-budget.js';
 import { addStatusRoutes, type StatusRoutesOptions } from './add-status-routes.js';
 import { answerDiscovery } from './answer-discovery.js';
 import { createBearerCheck } from './check-bearer-token.js';
@@ -16,7 +17,6 @@ import {
   type RegistrationRoutesOptions,
 } from './create-registration-routes.js';
 import type { RestPollers } from './create-rest-pollers.js';
-import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from './create-turn-budget.js';
 import type { DiscoveryApi } from './discovery-api.js';
 import { type Handler, route } from './route.js';
 import {

@@ -6,21 +6,10 @@ import type { Duplex } from 'node:stream';
 
 import type { Logger } from 'pino';
 
-import {
-  CERTIFICATE_REFRESH_MS,
-  type TlsContent,
-  type TlsFiles,
-  type TlsFlagNames,
-} from '../tls/read-tls-files.js';
-import { watchCertificateFiles } from '../tls/watch-certificate-files.js';
+import type { TlsFiles } from '../../config/tls-files.js';
+import { CERTIFICATE_REFRESH_MS, type TlsContent } from '../shared/read-tls-files.js';
+import { watchCertificateFiles } from '../shared/watch-certificate-files.js';
 import { type HttpOutcome, toResponseParts } from './send-outcome.js';
-
-/** The flags of the HTTP server's TLS. */
-export const HTTP_TLS_FLAGS: TlsFlagNames = {
-  cert: '--http-tls-cert',
-  key: '--http-tls-key',
-  clientCa: '--http-client-ca',
-};
 
 /** A listening server. */
 export interface HttpServer {

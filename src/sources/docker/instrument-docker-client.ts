@@ -1,5 +1,11 @@
-import type { DockerClient, EventStream } from '../sources/docker/docker-client.js';
-import type { Metrics } from './create-metrics.js';
+import type { DockerClient, EventStream } from './docker-client.js';
+
+/** What is told of an engine's calls, sessions and events (the agent's metrics listen). */
+export interface DockerClientObserver {
+  dockerCall(engine: string, call: string, failed: boolean): void;
+  dockerSession(engine: string): void;
+  dockerEvent(engine: string, action: string): void;
+}
 
 /**
  * `client` of the engine named `engine`, with every call counted (and its failures) and every
@@ -8,7 +14,7 @@ import type { Metrics } from './create-metrics.js';
  */
 export function instrumentDockerClient(
   client: DockerClient,
-  metrics: Metrics,
+  metrics: DockerClientObserver,
   engine: string,
 ): DockerClient {
   const counted = <T>(call: string, promise: Promise<T>): Promise<T> =>
