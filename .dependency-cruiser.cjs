@@ -41,6 +41,17 @@ module.exports = {
       to: { path: '^src/sources/' },
     },
     {
+      name: 'core-rooms-in-order',
+      comment:
+        'Within src/core: the model (files at its root), then labels (declarations, parsing, options), registrations, envoy (clusters, routes, listeners), and index (endpoints, EDS assignments, the snapshot), which may use all. Registrations and envoy use the model and labels only.',
+      severity: 'error',
+      from: { path: '^src/core/(registrations|labels|envoy)/' },
+      to: {
+        path: '^src/core/(registrations|labels|envoy|index)/',
+        pathNot: '^src/core/($1|labels)/',
+      },
+    },
+    {
       name: 'config-on-core',
       comment: 'src/config describes what the agent is asked for: it imports only the core.',
       severity: 'error',

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { buildCluster } from '../src/core/build-cluster.js';
-import { buildClusterLoadAssignment } from '../src/core/build-cluster-load-assignment.js';
-import { toRegisteredEndpoints } from '../src/core/to-registered-endpoints.js';
+import { buildCluster } from '../src/core/envoy/build-cluster.js';
+import { toRegisteredEndpoints } from '../src/core/registrations/to-registered-endpoints.js';
 import { ENVOY_NODE } from '../test/support/envoy-node.js';
+import { buildClusterLoadAssignment } from '../test/support/reference-cluster-load-assignment.js';
 import { markerAddress, openAdsFleet } from './peers/open-ads-fleet.js';
 import { runWrk, wrkMissing, type WrkResult } from './peers/run-wrk.js';
 import { formatProfile, type ProfileLine, summarizeCpuProfile } from './summarize-cpu-profile.js';

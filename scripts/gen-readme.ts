@@ -1,5 +1,5 @@
 // Rewrites the README's generated tables (labels, flags) from their declarations in
-// src/core/labels.ts and src/config/flags.ts. A test fails while the README differs from
+// src/core/labels/labels.ts and src/config/flags.ts. A test fails while the README differs from
 // what this writes.
 //
 // Usage: npm run gen:readme

@@ -8,7 +8,7 @@ import {
   labelKeys,
   LABELS,
   type LabelSpec,
-} from '../src/core/labels.js';
+} from '../src/core/labels/labels.js';
 
 /** The README, whose reference tables are generated between `<!-- <name>:start -->` and `<!-- <name>:end -->`. */
 export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -27,7 +27,7 @@ function servedBy(spec: LabelSpec<unknown>): string {
   return { none: 'EDS', cluster: 'CDS', route: 'RDS', listener: 'LDS' }[spec.option ?? 'none'];
 }
 
-/** The table of labels, from their declarations (`src/core/labels.ts`). */
+/** The table of labels, from their declarations (`src/core/labels/labels.ts`). */
 export function renderLabelsTable(): string {
   const row = (label: string, fallback: string, by: string, meaning: string) =>
     `| ${cell(label)} | ${cell(fallback)} | ${by} | ${cell(meaning)} |`;

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 
-import { ClusterIndex, type ServedEndpoints } from './core/cluster-index.js';
 import type { Endpoint } from './core/endpoint.js';
-import { type ClusterDelta, Registry } from './core/registry.js';
+import { ClusterIndex, type ServedEndpoints } from './core/index/cluster-index.js';
+import { type ClusterDelta, Registry } from './core/index/registry.js';
 import {
   applyClusterResources,
   applySourceSynced,
@@ -13,7 +13,7 @@ import {
   toAwaitingSnapshot,
   toClusterResourceOf,
   toRetainedClusterResource,
-} from './core/snapshot.js';
+} from './core/index/snapshot.js';
 
 /** One member's new contribution: `[member, endpoints]`, where `[]` withdraws the member. */
 export type MemberChange = readonly [member: string, endpoints: readonly Endpoint[]];

@@ -2,10 +2,10 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config/config.js';
 import { describeTls, HTTP_TLS_FLAGS } from './config/tls-files.js';
-import { toAddressRanges } from './core/address-ranges.js';
 import type { EngineStatus } from './core/engine-status.js';
+import { NO_CHANGE } from './core/index/snapshot.js';
+import { toAddressRanges } from './core/registrations/address-ranges.js';
 import { fail, ok, type Result } from './core/result.js';
-import { NO_CHANGE } from './core/snapshot.js';
 import { createMetrics, toContainerCounts } from './metrics/create-metrics.js';
 import { createSnapshotStore } from './snapshot-store.js';
 import { createDockerodeClient } from './sources/docker/create-dockerode-client.js';

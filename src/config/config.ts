@@ -1,5 +1,5 @@
-import type { Cidr } from '../core/address-ranges.js';
-import type { AddressOptions } from '../core/to-container-endpoints.js';
+import type { AddressOptions } from '../core/labels/to-container-endpoints.js';
+import type { Cidr } from '../core/registrations/address-ranges.js';
 import type { GrpcLimits } from './grpc-limits.js';
 import type { DockerEndpoint } from './parse-docker-host.js';
 import type { TlsFiles } from './tls-files.js';

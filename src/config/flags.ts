@@ -1,6 +1,6 @@
-import { REFUSED_RANGES } from '../core/address-ranges.js';
-import { DEFAULT_ROUTE_CONFIG_NAME } from '../core/build-route-configuration.js';
-import { DEFAULT_REGISTRATION_LIMITS } from '../core/check-registration.js';
+import { DEFAULT_ROUTE_CONFIG_NAME } from '../core/envoy/build-route-configuration.js';
+import { REFUSED_RANGES } from '../core/registrations/address-ranges.js';
+import { DEFAULT_REGISTRATION_LIMITS } from '../core/registrations/check-registration.js';
 import type { Result } from '../core/result.js';
 import { LOG_FORMATS, LOG_LEVELS } from './config.js';
 import { DEFAULT_GRPC_LIMITS } from './grpc-limits.js';

@@ -1,4 +1,4 @@
-import { labelKeys } from '../core/labels.js';
+import { labelKeys } from '../core/labels/labels.js';
 import { describeFlagDefault, type FlagName, FLAGS } from './flags.js';
 import { toEnvName } from './to-env-name.js';
 

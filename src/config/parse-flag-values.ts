@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 
-import { type Cidr, parseCidr } from '../core/address-ranges.js';
-import { type ContainerConstraint, parseConstraint } from '../core/container-constraint.js';
+import { type ContainerConstraint, parseConstraint } from '../core/labels/container-constraint.js';
+import { HOUR_MS, parseDurationMs } from '../core/labels/parse-label-values.js';
 import { parseClusterName } from '../core/parse-cluster-name.js';
-import { HOUR_MS, parseDurationMs } from '../core/parse-label-values.js';
+import { type Cidr, parseCidr } from '../core/registrations/address-ranges.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './config.js';
 import { type DockerHostUrl, parseDockerHost } from './parse-docker-host.js';

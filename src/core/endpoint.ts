@@ -1,4 +1,4 @@
-import type { ServiceOptions } from './service-options.js';
+import type { ServiceOptions } from './labels/service-options.js';
 
 /** Where an endpoint came from: a Docker container, or a registration through the HTTP API. */
 export type EndpointSource = 'docker' | 'api';

@@ -7,9 +7,9 @@ import {
   Registry,
 } from 'prom-client';
 
-import { toHealthStatus } from '../core/build-cluster-load-assignment.js';
-import type { ClusterResource, Snapshot } from '../core/snapshot.js';
-import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
+import { toHealthStatus } from '../core/index/build-cluster-load-assignment.js';
+import type { ClusterResource, Snapshot } from '../core/index/snapshot.js';
+import type { ContainerEndpoints } from '../core/labels/to-container-endpoints.js';
 import { toShortTypeName } from '../core/type-urls.js';
 
 /** How many containers the Docker source holds in each state (`withheld` by its reason). */

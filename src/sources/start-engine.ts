@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import type { Config, EngineConfig } from '../config/config.js';
 import type { EngineStatus } from '../core/engine-status.js';
-import type { AddressOptions } from '../core/to-container-endpoints.js';
+import type { AddressOptions } from '../core/labels/to-container-endpoints.js';
 import type { SnapshotStore } from '../snapshot-store.js';
 import type { LedgerEntry } from './docker/create-container-ledger.js';
 import type { DockerClient } from './docker/docker-client.js';

@@ -1,8 +1,8 @@
-import { toHealthStatus } from '../core/build-cluster-load-assignment.js';
 import type { ContainerRecord } from '../core/container-record.js';
 import type { EngineStatus } from '../core/engine-status.js';
-import type { Snapshot } from '../core/snapshot.js';
-import type { ContainerEndpoints } from '../core/to-container-endpoints.js';
+import { toHealthStatus } from '../core/index/build-cluster-load-assignment.js';
+import type { Snapshot } from '../core/index/snapshot.js';
+import type { ContainerEndpoints } from '../core/labels/to-container-endpoints.js';
 import type { GrpcStreamStatus, RestPoller } from './client-status.js';
 
 /** What `/status` is built from, read at the moment of the request. */

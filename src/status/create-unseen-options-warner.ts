@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
-import { findUnseenOptions } from '../core/find-unseen-options.js';
-import type { ServiceOptions } from '../core/service-options.js';
+import { findUnseenOptions } from '../core/labels/find-unseen-options.js';
+import type { ServiceOptions } from '../core/labels/service-options.js';
 import type { GrpcStreamStatus, RestPoller } from './client-status.js';
 
 /** What the warner reads at each check. */

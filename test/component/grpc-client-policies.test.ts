@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { LbPolicy } from '../../src/core/option-values.js';
+import type { LbPolicy } from '../../src/core/labels/option-values.js';
 import { eventually, holdsFor } from '../support/eventually.js';
 import { anEndpoint } from '../support/records.js';
 import { CDS, closeAll, startServer } from '../support/xds-test-client.js';

@@ -19,8 +19,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { parseCidr, toAddressRanges } from '../../src/core/address-ranges.js';
-import type { RegistrationPolicy } from '../../src/core/check-registration.js';
+import { parseCidr, toAddressRanges } from '../../src/core/registrations/address-ranges.js';
+import type { RegistrationPolicy } from '../../src/core/registrations/check-registration.js';
 import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
 import {
   DEFAULT_REGISTRATION_POLICY,

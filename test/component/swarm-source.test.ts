@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { toClusterResource } from '../../src/core/snapshot.js';
+import { toClusterResource } from '../../src/core/index/snapshot.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import type { DockerTask } from '../../src/sources/docker/docker-json.js';
 import {

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVICE_OPTIONS, type ServiceOptions } from '../../src/core/service-options.js';
+import {
+  DEFAULT_SERVICE_OPTIONS,
+  type ServiceOptions,
+} from '../../src/core/labels/service-options.js';
 import type { SnapshotStore } from '../../src/snapshot-store.js';
 import { anEndpoint } from '../support/records.js';
 import {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { toClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
-import { ClusterIndex } from '../../src/core/cluster-index.js';
+import { toClusterLoadAssignment } from '../../src/core/index/build-cluster-load-assignment.js';
+import { ClusterIndex } from '../../src/core/index/cluster-index.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE_URL } from '../../src/core/type-urls.js';
 import { createAssignmentEncoder } from '../../src/transports/grpc/encode-cluster-load-assignment.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';

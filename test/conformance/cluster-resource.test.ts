@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildCluster } from '../../src/core/build-cluster.js';
-import { LB_POLICIES } from '../../src/core/option-values.js';
-import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/service-options.js';
+import { buildCluster } from '../../src/core/envoy/build-cluster.js';
+import { LB_POLICIES } from '../../src/core/labels/option-values.js';
+import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/labels/service-options.js';
 import { CLUSTER_TYPE_URL } from '../../src/core/type-urls.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
 import { checkProtoJson } from './support/check-proto-json.js';

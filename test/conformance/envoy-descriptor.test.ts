@@ -4,14 +4,13 @@ import type protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 
 import { buildEnvoyDescriptor, DESCRIPTOR_PATH } from '../../scripts/build-envoy-descriptor.js';
-import { buildCluster } from '../../src/core/build-cluster.js';
-import { buildClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
-import { buildApiListener } from '../../src/core/build-listener.js';
+import { buildCluster } from '../../src/core/envoy/build-cluster.js';
+import { buildApiListener } from '../../src/core/envoy/build-listener.js';
 import {
   buildGrpcRouteConfiguration,
   buildRouteConfiguration,
-} from '../../src/core/build-route-configuration.js';
-import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/service-options.js';
+} from '../../src/core/envoy/build-route-configuration.js';
+import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/labels/service-options.js';
 import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
   CLUSTER_TYPE_URL,
@@ -25,6 +24,7 @@ import {
   loadEnvoyProtos,
 } from '../../src/transports/grpc/load-envoy-protos.js';
 import { anEndpoint } from '../support/records.js';
+import { buildClusterLoadAssignment } from '../support/reference-cluster-load-assignment.js';
 import { loadEnvoyProtos as loadProtoFiles } from './support/load-envoy-protos.js';
 
 // The agent reads no .proto file: it loads a descriptor generated from Envoy's own files

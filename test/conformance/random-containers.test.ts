@@ -5,7 +5,7 @@ import type { ContainerRecord } from '../../src/core/container-record.js';
 import {
   type AddressOptions,
   toContainerEndpoints,
-} from '../../src/core/to-container-endpoints.js';
+} from '../../src/core/labels/to-container-endpoints.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { answerDiscovery } from '../../src/transports/http/answer-discovery.js';
 import { checkEdsResponse } from './support/check-eds-response.js';

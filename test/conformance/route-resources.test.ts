@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { buildCluster } from '../../src/core/build-cluster.js';
-import type { RouteConfigurationJson } from '../../src/core/build-route-configuration.js';
-import { parseServiceLabels } from '../../src/core/parse-service-labels.js';
-import type { Snapshot } from '../../src/core/snapshot.js';
+import { buildCluster } from '../../src/core/envoy/build-cluster.js';
+import type { RouteConfigurationJson } from '../../src/core/envoy/build-route-configuration.js';
+import type { Snapshot } from '../../src/core/index/snapshot.js';
+import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { toHttpListener } from '../support/ads-bootstrap.js';
 import { requireEnvoy } from '../support/envoy-binary.js';

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { findRefusedRange, parseCidr, toAddressRanges } from '../../src/core/address-ranges.js';
+import {
+  findRefusedRange,
+  parseCidr,
+  toAddressRanges,
+} from '../../src/core/registrations/address-ranges.js';
 
 const ranges = (...texts: string[]) =>
   toAddressRanges(

@@ -5,7 +5,7 @@ import {
   applySourceSynced,
   EMPTY_SNAPSHOT,
   toAwaitingSnapshot,
-} from '../../src/core/snapshot.js';
+} from '../../src/core/index/snapshot.js';
 import { answerDiscovery } from '../../src/transports/http/answer-discovery.js';
 import { anEndpoint } from '../support/records.js';
 

@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
 
+import { buildClusterResource } from '../../src/core/index/snapshot.js';
 import {
   applyRegistration,
   expireRegistrations,
   isHeartbeat,
-} from '../../src/core/apply-registration.js';
+} from '../../src/core/registrations/apply-registration.js';
 import {
   NO_REGISTRATIONS,
   type RegisteredHost,
   type Registrations,
   toRegistrations,
-} from '../../src/core/registered-host.js';
-import { buildClusterResource } from '../../src/core/snapshot.js';
-import { toRegisteredEndpoints, toSdsHosts } from '../../src/core/to-registered-endpoints.js';
+} from '../../src/core/registrations/registered-host.js';
+import {
+  toRegisteredEndpoints,
+  toSdsHosts,
+} from '../../src/core/registrations/to-registered-endpoints.js';
 import { anEndpoint } from '../support/records.js';
 
 const host = (ip: string, overrides: Partial<RegisteredHost> = {}): RegisteredHost => ({

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildClusterLoadAssignment } from '../../src/core/build-cluster-load-assignment.js';
-import { findShadowedEndpoints } from '../../src/core/group-served-endpoints.js';
-import { buildClusterResource } from '../../src/core/snapshot.js';
+import { buildClusterResource } from '../../src/core/index/snapshot.js';
 import { anEndpoint } from '../support/records.js';
+import { buildClusterLoadAssignment } from '../support/reference-cluster-load-assignment.js';
+import { findShadowedEndpoints } from '../support/reference-cluster-load-assignment.js';
 
 describe('buildClusterLoadAssignment', () => {
   it('builds the Envoy shape in snake_case, omitting defaults', () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildApiListener } from '../../src/core/build-listener.js';
+import { buildApiListener } from '../../src/core/envoy/build-listener.js';
 import {
   buildGrpcRouteConfiguration,
   buildRouteConfiguration,
-} from '../../src/core/build-route-configuration.js';
+} from '../../src/core/envoy/build-route-configuration.js';
 import {
   DEFAULT_SERVICE_OPTIONS as NONE,
   type ServiceOptions,
-} from '../../src/core/service-options.js';
+} from '../../src/core/labels/service-options.js';
 
 /** A service whose oldest container was created at `since` (ms), unknown by default. */
 const service = (name: string, options: Partial<ServiceOptions> = {}, since?: number) => ({

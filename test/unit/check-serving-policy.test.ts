@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVING_POLICY, isAllowedDomain } from '../../src/core/check-serving-policy.js';
-import { parseConstraint } from '../../src/core/container-constraint.js';
+import {
+  DEFAULT_SERVING_POLICY,
+  isAllowedDomain,
+} from '../../src/core/labels/check-serving-policy.js';
+import { parseConstraint } from '../../src/core/labels/container-constraint.js';
 import {
   type AddressOptions,
   toContainerEndpoints,
-} from '../../src/core/to-container-endpoints.js';
+} from '../../src/core/labels/to-container-endpoints.js';
 import { aContainer } from '../support/records.js';
 
 const options = (serving: Partial<typeof DEFAULT_SERVING_POLICY> = {}): AddressOptions => ({

@@ -1,18 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import type { Endpoint } from '../../src/core/endpoint.js';
 import {
   toClusterLoadAssignment,
   toClusterLoadAssignmentJson,
-} from '../../src/core/build-cluster-load-assignment.js';
-import { ClusterIndex } from '../../src/core/cluster-index.js';
-import type { Endpoint } from '../../src/core/endpoint.js';
+} from '../../src/core/index/build-cluster-load-assignment.js';
+import { ClusterIndex } from '../../src/core/index/cluster-index.js';
+import { resolveServiceOptions } from '../../src/core/index/resolve-service-options.js';
+import { anEndpoint } from '../support/records.js';
 import {
   findShadowedEndpoints,
   groupServedEndpoints,
-} from '../../src/core/group-served-endpoints.js';
-import { resolveServiceOptions } from '../../src/core/resolve-service-options.js';
-import { anEndpoint } from '../support/records.js';
+} from '../support/reference-cluster-load-assignment.js';
 
 // The index keeps a cluster up to date change by change; grouping from scratch is its
 // reference. Whatever endpoints come and go, in whatever batches, both must say the same.

@@ -107,6 +107,15 @@ describe('the layering rules', () => {
       'transports-not-to-sources: src/transports/http/serve.ts → src/sources/docker/watch.ts',
     ],
     [
+      'a room of the core reaches no room after it',
+      {
+        'src/core/envoy/build.ts': module('x0', '../index/snapshot.js', '../labels/labels.js'),
+        'src/core/index/snapshot.ts': module('x0'),
+        'src/core/labels/labels.ts': module('x0'),
+      },
+      'core-rooms-in-order: src/core/envoy/build.ts → src/core/index/snapshot.ts',
+    ],
+    [
       'config imports only the core',
       {
         'src/config/flags.ts': module('x0', '../transports/grpc/limits.js'),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { applyClusterEndpoints, EMPTY_SNAPSHOT } from '../../src/core/snapshot.js';
-import { toContainerEndpoints } from '../../src/core/to-container-endpoints.js';
+import { applyClusterEndpoints, EMPTY_SNAPSHOT } from '../../src/core/index/snapshot.js';
+import { toContainerEndpoints } from '../../src/core/labels/to-container-endpoints.js';
 import { createMetrics, toContainerCounts } from '../../src/metrics/create-metrics.js';
 import { EVENT_FILTERS } from '../../src/sources/docker/to-event-hint.js';
 import { anEndpoint } from '../support/records.js';

@@ -4,7 +4,7 @@ import {
   parseHostKey,
   parseHostsBody,
   parseHostUpdate,
-} from '../../src/core/parse-registration.js';
+} from '../../src/core/registrations/parse-registration.js';
 
 const NOW = 1_000_000;
 const tutorialHost = {

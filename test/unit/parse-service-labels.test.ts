@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseServiceLabels } from '../../src/core/parse-service-labels.js';
-import { DEFAULT_SERVICE_OPTIONS as NONE } from '../../src/core/service-options.js';
+import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
+import { DEFAULT_SERVICE_OPTIONS as NONE } from '../../src/core/labels/service-options.js';
 
 const locality = { region: '', zone: '', subZone: '' };
 

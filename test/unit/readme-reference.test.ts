@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { README_PATH, updateReadme } from '../../scripts/reference-tables.js';
 
 // The README's tables of labels and flags are generated from their declarations
-// (src/core/labels.ts, src/config/flags.ts): what the parser reads and --help prints is what
+// (src/core/labels/labels.ts, src/config/flags.ts): what the parser reads and --help prints is what
 // the README says.
 describe("the README's reference tables", () => {
   it('are what `npm run gen:readme` writes from the declarations of the labels and flags', () => {

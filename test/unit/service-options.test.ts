@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildCluster } from '../../src/core/build-cluster.js';
-import { resolveServiceOptions } from '../../src/core/resolve-service-options.js';
+import { buildCluster } from '../../src/core/envoy/build-cluster.js';
+import { resolveServiceOptions } from '../../src/core/index/resolve-service-options.js';
 import {
   DEFAULT_SERVICE_OPTIONS as NONE,
   type ServiceOptions,
-} from '../../src/core/service-options.js';
+} from '../../src/core/labels/service-options.js';
 import { anEndpoint } from '../support/records.js';
 
 describe('buildCluster', () => {

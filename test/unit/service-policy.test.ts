@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildCluster } from '../../src/core/build-cluster.js';
-import { buildRouteConfiguration } from '../../src/core/build-route-configuration.js';
-import { parseServiceLabels } from '../../src/core/parse-service-labels.js';
-import type { ServiceOptions } from '../../src/core/service-options.js';
+import { buildCluster } from '../../src/core/envoy/build-cluster.js';
+import { buildRouteConfiguration } from '../../src/core/envoy/build-route-configuration.js';
+import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
+import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { HTTP_PROTOCOL_OPTIONS_TYPE_URL } from '../../src/core/type-urls.js';
 
 // A service's traffic policy, label by label: what each label turns into in the Cluster and

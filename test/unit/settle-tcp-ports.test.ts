@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/service-options.js';
-import { settleTcpPorts } from '../../src/core/settle-tcp-ports.js';
-import { applyClusterEndpoints, EMPTY_SNAPSHOT, type Snapshot } from '../../src/core/snapshot.js';
+import { settleTcpPorts } from '../../src/core/envoy/settle-tcp-ports.js';
+import {
+  applyClusterEndpoints,
+  EMPTY_SNAPSHOT,
+  type Snapshot,
+} from '../../src/core/index/snapshot.js';
+import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/labels/service-options.js';
 import { anEndpoint } from '../support/records.js';
 
 /** `snapshot` with `cluster` served by one container created at `since`, asking for `tcpPort`. */

@@ -4,10 +4,14 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
 import {
+  applyClusterEndpoints,
+  EMPTY_SNAPSHOT,
+  type Snapshot,
+} from '../../src/core/index/snapshot.js';
+import {
   DEFAULT_SERVICE_OPTIONS as NONE,
   type ServiceOptions,
-} from '../../src/core/service-options.js';
-import { applyClusterEndpoints, EMPTY_SNAPSHOT, type Snapshot } from '../../src/core/snapshot.js';
+} from '../../src/core/labels/service-options.js';
 import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE_URL as ENDPOINTS_TYPE_URL,
   CLUSTER_TYPE_URL,

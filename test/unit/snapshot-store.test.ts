@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import type { SnapshotChange } from '../../src/core/snapshot.js';
+import type { SnapshotChange } from '../../src/core/index/snapshot.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { anEndpoint } from '../support/records.js';
 

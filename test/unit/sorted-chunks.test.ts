@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import type { Endpoint } from '../../src/core/endpoint.js';
-import { compareEndpoints } from '../../src/core/endpoint-order.js';
+import { compareEndpoints } from '../../src/core/index/endpoint-order.js';
 import {
   editSortedChunks,
   type SortedChunks,
   toSortedChunks,
-} from '../../src/core/sorted-chunks.js';
+} from '../../src/core/index/sorted-chunks.js';
 import { anEndpoint } from '../support/records.js';
 
 // A group of many endpoints is kept in chunks, so that a change copies only what it touches.

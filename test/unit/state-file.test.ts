@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import type { RegistrationChange } from '../../src/core/apply-registration.js';
+import type { RegistrationChange } from '../../src/core/registrations/apply-registration.js';
 import {
   NO_REGISTRATIONS,
   type RegisteredHost,
   type Registrations,
   toRegistrations,
-} from '../../src/core/registered-host.js';
+} from '../../src/core/registrations/registered-host.js';
 import {
   parseStateFile,
   toChangeLine,

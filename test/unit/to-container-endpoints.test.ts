@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { AddressOptions } from '../../src/core/to-container-endpoints.js';
-import { toContainerEndpoints } from '../../src/core/to-container-endpoints.js';
+import type { AddressOptions } from '../../src/core/labels/to-container-endpoints.js';
+import { toContainerEndpoints } from '../../src/core/labels/to-container-endpoints.js';
 import { aContainer, anEndpoint } from '../support/records.js';
 
 const containerMode: AddressOptions = {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { toContainerEndpoints } from '../../src/core/to-container-endpoints.js';
+import { toContainerEndpoints } from '../../src/core/labels/to-container-endpoints.js';
 import type {
   DockerNode,
   DockerService,

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
-import { findUnseenOptions } from '../../src/core/find-unseen-options.js';
-import type { ServiceOptions } from '../../src/core/service-options.js';
+import { findUnseenOptions } from '../../src/core/labels/find-unseen-options.js';
+import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import type { GrpcStreamStatus, RestPoller } from '../../src/status/client-status.js';
 import { createUnseenOptionsWarner } from '../../src/status/create-unseen-options-warner.js';
 

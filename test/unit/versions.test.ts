@@ -5,7 +5,7 @@ import {
   buildClusterResource,
   EMPTY_SNAPSHOT,
   toClusterResource,
-} from '../../src/core/snapshot.js';
+} from '../../src/core/index/snapshot.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { anEndpoint } from '../support/records.js';
 

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 
 import type { ContainerRecord } from '../../core/container-record.js';
-import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
+import { hasPrefixedLabels } from '../../core/labels/parse-service-labels.js';
 import {
   type AddressOptions,
   type ContainerEndpoints,
   toContainerEndpoints,
-} from '../../core/to-container-endpoints.js';
+} from '../../core/labels/to-container-endpoints.js';
 import type { MemberChange } from '../../snapshot-store.js';
 
 /**

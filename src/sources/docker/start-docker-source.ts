@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 
 import type { ContainerRecord } from '../../core/container-record.js';
 import type { EngineInfo } from '../../core/engine-status.js';
-import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
-import type { AddressOptions } from '../../core/to-container-endpoints.js';
+import { hasPrefixedLabels } from '../../core/labels/parse-service-labels.js';
+import type { AddressOptions } from '../../core/labels/to-container-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger, type LedgerEntry } from './create-container-ledger.js';
 import { createKeyedCoalescer } from './create-keyed-coalescer.js';

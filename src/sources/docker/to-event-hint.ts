@@ -1,4 +1,4 @@
-import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
+import { hasPrefixedLabels } from '../../core/labels/parse-service-labels.js';
 import type { DockerEvent } from './docker-json.js';
 
 /** Container actions after which the agent looks at the container again. */

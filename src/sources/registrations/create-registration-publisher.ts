@@ -1,5 +1,5 @@
-import type { RegisteredHost, Registrations } from '../../core/registered-host.js';
-import { toRegisteredEndpoints } from '../../core/to-registered-endpoints.js';
+import type { RegisteredHost, Registrations } from '../../core/registrations/registered-host.js';
+import { toRegisteredEndpoints } from '../../core/registrations/to-registered-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 
 /** Serves registrations in the store as they become durable. */

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 
 import type { Logger } from 'pino';
 
-import { NO_REGISTRATIONS, type Registrations } from '../../core/registered-host.js';
+import { NO_REGISTRATIONS, type Registrations } from '../../core/registrations/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import { parseStateFile, toSnapshotLine } from './state-file.js';
 

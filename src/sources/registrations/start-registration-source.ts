@@ -1,20 +1,20 @@
 import type { Logger } from 'pino';
 
-import { toAddressRanges } from '../../core/address-ranges.js';
+import { toAddressRanges } from '../../core/registrations/address-ranges.js';
 import {
   applyRegistration,
   expireRegistrations,
   isHeartbeat,
   type RegistrationChange,
   type RegistrationResult,
-} from '../../core/apply-registration.js';
+} from '../../core/registrations/apply-registration.js';
 import {
   checkRegistration,
   DEFAULT_REGISTRATION_LIMITS,
   type RegistrationPolicy,
-} from '../../core/check-registration.js';
-import type { Registrations } from '../../core/registered-host.js';
-import { toHostKey } from '../../core/registered-host.js';
+} from '../../core/registrations/check-registration.js';
+import type { Registrations } from '../../core/registrations/registered-host.js';
+import { toHostKey } from '../../core/registrations/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import { createRegistrationPublisher } from './create-registration-publisher.js';

@@ -1,10 +1,10 @@
+import { parseClusterName } from '../../core/parse-cluster-name.js';
 import {
   applyRegistration,
   expireRegistrations,
   type RegistrationChange,
-} from '../../core/apply-registration.js';
-import { parseClusterName } from '../../core/parse-cluster-name.js';
-import { parseHostJson } from '../../core/parse-registration.js';
+} from '../../core/registrations/apply-registration.js';
+import { parseHostJson } from '../../core/registrations/parse-registration.js';
 import {
   type HostJson,
   NO_REGISTRATIONS,
@@ -12,7 +12,7 @@ import {
   type Registrations,
   toHostJson,
   toRegistrations,
-} from '../../core/registered-host.js';
+} from '../../core/registrations/registered-host.js';
 import { fail, ok, type Result } from '../../core/result.js';
 
 // The state file is a journal, one JSON document per line:

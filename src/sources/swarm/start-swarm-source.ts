@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Logger } from 'pino';
 
-import { hasPrefixedLabels } from '../../core/parse-service-labels.js';
-import type { AddressOptions } from '../../core/to-container-endpoints.js';
+import { hasPrefixedLabels } from '../../core/labels/parse-service-labels.js';
+import type { AddressOptions } from '../../core/labels/to-container-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger, type LedgerEntry } from '../docker/create-container-ledger.js';
 import type { DockerClient, EventStream } from '../docker/docker-client.js';

@@ -1,13 +1,13 @@
 import type protobuf from 'protobufjs';
 
-import { toTcpListenerName } from '../../core/build-listener.js';
+import { toTcpListenerName } from '../../core/envoy/build-listener.js';
 import {
   type ClusterResource,
   type Snapshot,
   type SnapshotChange,
   toClusterResource,
   type Versioned,
-} from '../../core/snapshot.js';
+} from '../../core/index/snapshot.js';
 import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
   CLUSTER_TYPE_URL,

@@ -1,8 +1,11 @@
 import protobuf from 'protobufjs';
 
-import { toLbEndpoint, toLocalityLbEndpoints } from '../../core/build-cluster-load-assignment.js';
 import type { Endpoint } from '../../core/endpoint.js';
-import type { LocalityGroup } from '../../core/locality-group.js';
+import {
+  toLbEndpoint,
+  toLocalityLbEndpoints,
+} from '../../core/index/build-cluster-load-assignment.js';
+import type { LocalityGroup } from '../../core/index/locality-group.js';
 import { toMessageName } from '../../core/type-urls.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE_URL } from '../../core/type-urls.js';
 import { encodeProto3Json } from './encode-proto3-json.js';

@@ -1,4 +1,4 @@
-import type { LbPolicy } from '../../core/option-values.js';
+import type { LbPolicy } from '../../core/labels/option-values.js';
 
 /**
  * The proxyless gRPC clients whose limits are known, by the `node.user_agent_name` their xDS

@@ -1,5 +1,5 @@
 import { clipText, MAX_NODE_ID_LENGTH } from '../../core/clip-text.js';
-import { combineVersions } from '../../core/compute-version.js';
+import { combineVersions } from '../../core/index/compute-version.js';
 import { checkRequestNames, checkStreamNames } from './check-name-limits.js';
 import { ResponseGate } from './response-gate.js';
 import { type Reply, Subscription } from './subscription.js';

@@ -1,6 +1,10 @@
-import { toClusterLoadAssignmentJson } from '../../core/build-cluster-load-assignment.js';
-import { combineVersions } from '../../core/compute-version.js';
-import { type ClusterResource, type Snapshot, toClusterResource } from '../../core/snapshot.js';
+import { toClusterLoadAssignmentJson } from '../../core/index/build-cluster-load-assignment.js';
+import { combineVersions } from '../../core/index/compute-version.js';
+import {
+  type ClusterResource,
+  type Snapshot,
+  toClusterResource,
+} from '../../core/index/snapshot.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE, type DiscoveryApi } from './discovery-api.js';
 import type { DiscoveryRequest } from './parse-discovery-request.js';
 

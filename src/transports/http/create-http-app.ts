@@ -3,7 +3,7 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 
-import type { Snapshot } from '../../core/snapshot.js';
+import type { Snapshot } from '../../core/index/snapshot.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../shared/create-turn-budget.js';
 import { addStatusRoutes, type StatusRoutesOptions } from './add-status-routes.js';

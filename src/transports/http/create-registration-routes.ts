@@ -2,13 +2,18 @@ import type { IncomingMessage } from 'node:http';
 
 import express, { type Request } from 'express';
 
+import { type Snapshot, toClusterResource } from '../../core/index/snapshot.js';
+import { parseClusterName } from '../../core/parse-cluster-name.js';
 import type {
   RegistrationChange,
   RegistrationOutcome,
   RegistrationResult,
-} from '../../core/apply-registration.js';
-import { parseClusterName } from '../../core/parse-cluster-name.js';
-import { parseHostKey, parseHostsBody, parseHostUpdate } from '../../core/parse-registration.js';
+} from '../../core/registrations/apply-registration.js';
+import {
+  parseHostKey,
+  parseHostsBody,
+  parseHostUpdate,
+} from '../../core/registrations/parse-registration.js';
 import {
   type HostJson,
   type RegisteredHost,
@@ -16,10 +21,9 @@ import {
   type ServiceHosts,
   toHostJson,
   toHostKey,
-} from '../../core/registered-host.js';
+} from '../../core/registrations/registered-host.js';
+import { toSdsHosts } from '../../core/registrations/to-registered-endpoints.js';
 import { fail, ok, type Result } from '../../core/result.js';
-import { type Snapshot, toClusterResource } from '../../core/snapshot.js';
-import { toSdsHosts } from '../../core/to-registered-endpoints.js';
 import { createBearerCheck } from './check-bearer-token.js';
 import { type Handler, route } from './route.js';
 import { type HttpOutcome, sendOutcome } from './send-outcome.js';

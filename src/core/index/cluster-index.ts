@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 
+import type { Endpoint } from '../endpoint.js';
 import { toLbEndpointJson } from './build-cluster-load-assignment.js';
-import type { Endpoint } from './endpoint.js';
 import {
   addressKey,
   compareTuples,
@@ -23,7 +23,7 @@ import { editSortedChunks } from './sorted-chunks.js';
 export interface ServedEndpoints {
   /** A hash of what is served, the same whatever order the endpoints came in. */
   readonly version: string;
-  /** As `groupServedEndpoints` would group every endpoint given so far. */
+  /** As the reference `groupServedEndpoints` (test/support) would group every endpoint given so far. */
   readonly localities: readonly LocalityGroup[];
   readonly resolved: ResolvedOptions;
   /** Registered endpoints not served because a Docker container has their address. */
@@ -41,7 +41,7 @@ const digests = new WeakMap<Endpoint, bigint>();
  * endpoints of a cluster of n costs O(k log n) comparisons and a copy of the chunks they are
  * in (`SortedChunks`), where grouping from scratch costs O(n log n) and stringifying the whole
  * assignment.
- * Gives the same groups as `groupServedEndpoints`, and a version that depends only on what
+ * Gives the same groups as the from-scratch reference (`groupServedEndpoints`, test/support), and a version that depends only on what
  * is served: a hash of the cluster's name and the sum, modulo 2^128, of each served
  * endpoint's own digest (of its `LbEndpoint` and group), updated by what changed.
  *

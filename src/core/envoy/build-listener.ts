@@ -1,9 +1,9 @@
-import { toGrpcRouteConfigName } from './build-route-configuration.js';
 import {
   HTTP_CONNECTION_MANAGER_TYPE_URL,
   ROUTER_TYPE_URL,
   TCP_PROXY_TYPE_URL,
-} from './type-urls.js';
+} from '../type-urls.js';
+import { toGrpcRouteConfigName } from './build-route-configuration.js';
 
 /** An Envoy v3 `Listener` holding an API listener, in proto3 JSON. */
 export interface ListenerJson {

@@ -1,6 +1,6 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
-import { fail, ok, type Result } from './result.js';
+import { fail, ok, type Result } from '../result.js';
 
 /** An IPv4 or IPv6 prefix, `10.0.0.0/8` or `fd00::/8`, as given. */
 export interface Cidr {

@@ -1,4 +1,4 @@
-import type { Endpoint } from './endpoint.js';
+import type { Endpoint } from '../endpoint.js';
 import type { HostJson, RegisteredHost, TagValue } from './registered-host.js';
 
 /**

@@ -1,5 +1,4 @@
-import type { Endpoint, EndpointHealth, EndpointSource } from './endpoint.js';
-import { groupServedEndpoints } from './group-served-endpoints.js';
+import type { Endpoint, EndpointHealth, EndpointSource } from '../endpoint.js';
 import type { LocalityGroup } from './locality-group.js';
 
 /** Envoy's `envoy.config.endpoint.v3.ClusterLoadAssignment` in proto3 JSON (snake_case, defaults omitted). */
@@ -39,8 +38,7 @@ export interface LbEndpoint {
 
 /**
  * The one place where our endpoints become Envoy's words: the ClusterLoadAssignment Envoy
- * receives for `clusterName`, from its locality groups (`groupServedEndpoints`, or a
- * `ClusterIndex` kept up to date). No group gives an assignment with no endpoints, which
+ * receives for `clusterName`, from its locality groups (a `ClusterIndex` kept up to date). No group gives an assignment with no endpoints, which
  * empties the cluster in Envoy.
  */
 export function toClusterLoadAssignment(
@@ -51,14 +49,6 @@ export function toClusterLoadAssignment(
     cluster_name: clusterName,
     endpoints: groups.map((group) => toLocalityLbEndpoints(group)),
   };
-}
-
-/** `toClusterLoadAssignment` of the endpoints given, grouped from scratch. */
-export function buildClusterLoadAssignment(
-  clusterName: string,
-  endpoints: readonly Endpoint[],
-): ClusterLoadAssignment {
-  return toClusterLoadAssignment(clusterName, groupServedEndpoints(endpoints));
 }
 
 const groupTexts = new WeakMap<LocalityGroup, string>();

@@ -1,5 +1,8 @@
-import type { Locality } from './endpoint.js';
-import { findClosest } from './find-closest.js';
+import type { Locality } from '../endpoint.js';
+import { findClosest } from '../find-closest.js';
+import { parseClusterName } from '../parse-cluster-name.js';
+import { quote } from '../quote.js';
+import { fail, ok, type Result } from '../result.js';
 import {
   labelKeys,
   LABELS,
@@ -8,9 +11,6 @@ import {
   type OptionKey,
   type ServiceLabelKey,
 } from './labels.js';
-import { parseClusterName } from './parse-cluster-name.js';
-import { quote } from './quote.js';
-import { fail, ok, type Result } from './result.js';
 import type { ServiceOptions } from './service-options.js';
 
 /**

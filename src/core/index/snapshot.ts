@@ -1,14 +1,11 @@
-import { buildCluster, type ClusterJson } from './build-cluster.js';
-import {
-  type ClusterLoadAssignment,
-  toClusterLoadAssignment,
-} from './build-cluster-load-assignment.js';
+import type { Endpoint } from '../endpoint.js';
+import { buildCluster, type ClusterJson } from '../envoy/build-cluster.js';
 import {
   buildApiListener,
   buildTcpListener,
   type ListenerJson,
   type TcpListenerJson,
-} from './build-listener.js';
+} from '../envoy/build-listener.js';
 import {
   buildGrpcRouteConfiguration,
   buildRouteConfiguration,
@@ -16,18 +13,21 @@ import {
   type RouteClaimant,
   type RouteConfigurationJson,
   type RouteConflict,
-} from './build-route-configuration.js';
-import { ClusterIndex, EMPTY_CLUSTER_VERSION, type ServedEndpoints } from './cluster-index.js';
-import { computeVersion } from './compute-version.js';
-import type { Endpoint } from './endpoint.js';
-import type { LocalityGroup } from './locality-group.js';
-import { sameServiceOptions } from './resolve-service-options.js';
+} from '../envoy/build-route-configuration.js';
+import { settleTcpPorts } from '../envoy/settle-tcp-ports.js';
 import {
   DEFAULT_SERVICE_OPTIONS,
   type OptionConflict,
   type ServiceOptions,
-} from './service-options.js';
-import { settleTcpPorts } from './settle-tcp-ports.js';
+} from '../labels/service-options.js';
+import {
+  type ClusterLoadAssignment,
+  toClusterLoadAssignment,
+} from './build-cluster-load-assignment.js';
+import { ClusterIndex, EMPTY_CLUSTER_VERSION, type ServedEndpoints } from './cluster-index.js';
+import { computeVersion } from './compute-version.js';
+import type { LocalityGroup } from './locality-group.js';
+import { sameServiceOptions } from './resolve-service-options.js';
 
 /** A resource and its content-derived version. Immutable; a new version is a new object. */
 export interface Versioned<T> {

@@ -1,6 +1,6 @@
+import { quote } from '../quote.js';
+import { fail, ok, type Result } from '../result.js';
 import { RETRY_CONDITIONS } from './option-values.js';
-import { quote } from './quote.js';
-import { fail, ok, type Result } from './result.js';
 
 // The value parsers of the labels: each takes the raw text and the path to name in a problem.
 

@@ -1,4 +1,4 @@
-import type { Endpoint, EndpointSource } from './endpoint.js';
+import type { Endpoint, EndpointSource } from '../endpoint.js';
 
 // The order of a cluster's endpoints: total and independent of the order they came in, so
 // the same endpoints always give the same assignment and version.

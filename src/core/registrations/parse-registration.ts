@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 
-import { quote } from './quote.js';
+import { quote } from '../quote.js';
+import { fail, ok, type Result } from '../result.js';
 import type { RegisteredHost, TagValue } from './registered-host.js';
 import { toHostKey } from './registered-host.js';
-import { fail, ok, type Result } from './result.js';
 
 const HOST_FIELDS = ['ip_address', 'port', 'tags', 'ttl_seconds'];
 const MAX_WEIGHT = 1_000_000;

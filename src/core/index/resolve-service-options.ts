@@ -1,6 +1,6 @@
-import type { Endpoint } from './endpoint.js';
-import { OPTION_KEYS, type OptionKey } from './labels.js';
-import type { OptionConflict, ServiceOptions } from './service-options.js';
+import type { Endpoint } from '../endpoint.js';
+import { OPTION_KEYS, type OptionKey } from '../labels/labels.js';
+import type { OptionConflict, ServiceOptions } from '../labels/service-options.js';
 
 /** A service's options, and the containers whose labels for them lost. */
 export interface ResolvedOptions {

@@ -1,4 +1,4 @@
-import type { Endpoint } from './endpoint.js';
+import type { Endpoint } from '../endpoint.js';
 import { compareEndpoints, lowerBound, upperBound } from './endpoint-order.js';
 
 /**

@@ -1,3 +1,5 @@
+import { parseClusterName } from '../parse-cluster-name.js';
+import type { Result } from '../result.js';
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_LB_POLICY,
@@ -11,7 +13,6 @@ import {
   PROTOCOLS,
   RETRY_CONDITIONS,
 } from './option-values.js';
-import { parseClusterName } from './parse-cluster-name.js';
 import {
   HOUR_MS,
   parseBoolean,
@@ -26,7 +27,6 @@ import {
   parseRetryOn,
   parseText,
 } from './parse-label-values.js';
-import type { Result } from './result.js';
 
 /**
  * One label the agent reads, as `<prefix>.<key>`. Its declaration is all there is of it: the

@@ -1,11 +1,11 @@
-import { LABELS, type OptionKey } from './labels.js';
-import type { ServiceOptions } from './service-options.js';
 import {
   CLUSTER_TYPE_URL,
   LISTENER_TYPE_URL,
   ROUTE_CONFIGURATION_TYPE_URL,
   toShortTypeName,
-} from './type-urls.js';
+} from '../type-urls.js';
+import { LABELS, type OptionKey } from './labels.js';
+import type { ServiceOptions } from './service-options.js';
 
 /** The short name of the xDS type that carries each kind of service option to Envoy. */
 const TYPE_OF_OPTION = {

@@ -3,9 +3,9 @@ import {
   DEFAULT_PATH_PREFIX,
   DEFAULT_RETRY_ON,
   GRPC_RETRY_ON,
-} from './option-values.js';
-import { type ServiceOptions } from './service-options.js';
-import { PREVIOUS_HOSTS_PREDICATE_TYPE_URL } from './type-urls.js';
+} from '../labels/option-values.js';
+import { type ServiceOptions } from '../labels/service-options.js';
+import { PREVIOUS_HOSTS_PREDICATE_TYPE_URL } from '../type-urls.js';
 
 /** The name of the route configuration Envoy's listener asks for, unless `--route-config-name` says otherwise. */
 export const DEFAULT_ROUTE_CONFIG_NAME = 'eds-agent';

@@ -1,4 +1,4 @@
-import { fail, ok, type Result } from './result.js';
+import { fail, ok, type Result } from '../result.js';
 
 /** Labels naming a container's compose project, and a Swarm service's stack. */
 export const PROJECT_LABELS = ['com.docker.compose.project', 'com.docker.stack.namespace'] as const;

@@ -1,4 +1,4 @@
-import type { Endpoint, Locality } from './endpoint.js';
+import type { Endpoint, Locality } from '../endpoint.js';
 import type { GroupKey } from './endpoint-order.js';
 import type { SortedChunks } from './sorted-chunks.js';
 

@@ -4,9 +4,9 @@ import {
   DEFAULT_PROTOCOL,
   HEALTH_CHECK_DEFAULTS,
   type LbPolicy,
-} from './option-values.js';
-import { type ServiceOptions } from './service-options.js';
-import { HTTP_PROTOCOL_OPTIONS_TYPE_URL, toMessageName } from './type-urls.js';
+} from '../labels/option-values.js';
+import { type ServiceOptions } from '../labels/service-options.js';
+import { HTTP_PROTOCOL_OPTIONS_TYPE_URL, toMessageName } from '../type-urls.js';
 
 /** An Envoy v3 `Cluster` in proto3 JSON, as the agent serves it. */
 export interface ClusterJson {

@@ -1,4 +1,4 @@
-import type { Endpoint } from './endpoint.js';
+import type { Endpoint } from '../endpoint.js';
 
 /** What changes of members did to one cluster: the endpoints it gained, and those it lost. */
 export interface ClusterDelta {

@@ -1,18 +1,25 @@
-import type { Endpoint } from './endpoint.js';
+import type { Endpoint } from '../../src/core/endpoint.js';
+import {
+  type ClusterLoadAssignment,
+  toClusterLoadAssignment,
+} from '../../src/core/index/build-cluster-load-assignment.js';
 import {
   addressKey,
   compareEndpoints,
   compareTuples,
   groupId,
   groupKeyOf,
-} from './endpoint-order.js';
+} from '../../src/core/index/endpoint-order.js';
 import {
   type LocalityGroup,
   toLocalityGroup,
   toLocalityWeight,
   weightOf,
-} from './locality-group.js';
-import { toSortedChunks } from './sorted-chunks.js';
+} from '../../src/core/index/locality-group.js';
+import { toSortedChunks } from '../../src/core/index/sorted-chunks.js';
+
+// The reference the incremental index is checked against (and a benchmark's peer builds its
+// assignments with): what a cluster serves, computed from scratch.
 
 /**
  * The endpoints a cluster serves, grouped as its assignment lists them, computed from scratch:
@@ -58,4 +65,12 @@ export function toLocalityGroups(memberLists: readonly (readonly Endpoint[])[]):
 export function findShadowedEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
   const docker = new Set(endpoints.filter((e) => e.source === 'docker').map(addressKey));
   return endpoints.filter((e) => e.source === 'api' && docker.has(addressKey(e)));
+}
+
+/** `toClusterLoadAssignment` of the endpoints given, grouped from scratch. */
+export function buildClusterLoadAssignment(
+  clusterName: string,
+  endpoints: readonly Endpoint[],
+): ClusterLoadAssignment {
+  return toClusterLoadAssignment(clusterName, groupServedEndpoints(endpoints));
 }

@@ -1,14 +1,14 @@
+import type { ContainerRecord, NetworkAttachment } from '../container-record.js';
+import type { Endpoint, EndpointHealth } from '../endpoint.js';
+import { quote } from '../quote.js';
 import {
   DEFAULT_SERVING_POLICY,
   findPolicyProblems,
   type ServingPolicy,
 } from './check-serving-policy.js';
 import { describeConstraint, findFailedConstraint } from './container-constraint.js';
-import type { ContainerRecord, NetworkAttachment } from './container-record.js';
-import type { Endpoint, EndpointHealth } from './endpoint.js';
 import { LABELS } from './labels.js';
 import { labelPath, parseServiceLabels, type ServiceBinding } from './parse-service-labels.js';
-import { quote } from './quote.js';
 
 /** How the agent turns a container port into an address Envoy can reach. */
 export interface AddressOptions {
