@@ -1,3 +1,4 @@
+import { compareText } from '../core/compare-text.js';
 import type { ContainerRecord } from '../core/container-record.js';
 import type { EngineStatus } from '../core/engine-status.js';
 import { toHealthStatus } from '../core/index/build-cluster-load-assignment.js';
@@ -95,9 +96,12 @@ export interface StatusJson {
 export function buildStatus(inputs: StatusInputs): StatusJson {
   const containers = [...inputs.containers]
     .map(([id, entry]) => toContainerStatus(id, entry, inputs.labelPrefix))
-    .sort((a, b) => compare(a.name, b.name) || compare(a.engine, b.engine) || compare(a.id, b.id));
+    .sort(
+      (a, b) =>
+        compareText(a.name, b.name) || compareText(a.engine, b.engine) || compareText(a.id, b.id),
+    );
   const clusters = [...inputs.snapshot.clusters.values()]
-    .sort((a, b) => compare(a.name, b.name))
+    .sort((a, b) => compareText(a.name, b.name))
     .map((resource) => {
       const endpoints = resource.endpoints.map((endpoint) => ({
         address: `${endpoint.address}:${endpoint.port}`,
@@ -174,8 +178,4 @@ function toContainerStatus(
         notes: [],
       };
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+import { compareText } from '../compare-text.js';
 import {
   DEFAULT_NUM_RETRIES,
   DEFAULT_PATH_PREFIX,
@@ -107,7 +108,7 @@ export function buildRouteConfiguration(
   name: string,
   services: Iterable<RouteClaimant>,
 ): { json: RouteConfigurationJson; conflicts: RouteConflict[] } {
-  const sorted = [...services].sort((a, b) => compare(a.service, b.service));
+  const sorted = [...services].sort((a, b) => compareText(a.service, b.service));
   const claims = new Map<string, { service: string; explicit: boolean; age: number }>();
   const conflicts: RouteConflict[] = [];
   for (const { service, options, since } of sorted) {
@@ -154,7 +155,8 @@ export function buildRouteConfiguration(
   const hosts = new Map<string, { domains: string[]; routes: RouteJson[] }>();
   for (const [domain, routes] of routesByDomain) {
     routes.sort(
-      (a, b) => b.pathPrefix.length - a.pathPrefix.length || compare(a.pathPrefix, b.pathPrefix),
+      (a, b) =>
+        b.pathPrefix.length - a.pathPrefix.length || compareText(a.pathPrefix, b.pathPrefix),
     );
     const hostName = [...new Set(routes.map((route) => route.service))].sort().join('+');
     const host = hosts.get(hostName) ?? { domains: [], routes: routes.map(toRoute) };
@@ -162,10 +164,10 @@ export function buildRouteConfiguration(
     hosts.set(hostName, host);
   }
   const virtualHosts = [...hosts]
-    .sort(([a], [b]) => compare(a, b))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([hostName, { domains, routes }]) => ({
       name: hostName,
-      domains: domains.sort(compare),
+      domains: domains.sort(compareText),
       routes,
       retry_policy: RETRY_POLICY,
     }));
@@ -267,9 +269,4 @@ export function buildGrpcRouteConfiguration(service: string): RouteConfiguration
       },
     ],
   };
-}
-
-/** Strings by code unit: the order claims are settled in (no locale). */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,4 +1,5 @@
-import { compare, type RouteClaimant, type RouteConflict } from './build-route-configuration.js';
+import { compareText } from '../compare-text.js';
+import type { RouteClaimant, RouteConflict } from './build-route-configuration.js';
 
 /**
  * Which services get the TCP listener their `tcp_port` asks for. Two listeners on one port
@@ -13,7 +14,7 @@ export function settleTcpPorts(claimants: Iterable<RouteClaimant>): {
 } {
   const holders = new Map<number, { service: string; age: number }>();
   const conflicts: RouteConflict[] = [];
-  const sorted = [...claimants].sort((a, b) => compare(a.service, b.service));
+  const sorted = [...claimants].sort((a, b) => compareText(a.service, b.service));
   for (const { service, options, since } of sorted) {
     const port = options.tcp_port;
     if (port === undefined) continue;

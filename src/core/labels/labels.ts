@@ -1,3 +1,4 @@
+import { MAX_WEIGHT } from '../endpoint.js';
 import { parseClusterName } from '../parse-cluster-name.js';
 import type { Result } from '../result.js';
 import {
@@ -54,7 +55,6 @@ export interface LabelSpec<T> {
   readonly doc: string;
 }
 
-const MAX_WEIGHT = 1_000_000;
 const MAX_PRIORITY = 128;
 const MAX_LIMIT = 1_000_000_000;
 const code = (text: string) => `\`${text}\``;

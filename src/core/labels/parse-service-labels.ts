@@ -1,3 +1,4 @@
+import { compareText } from '../compare-text.js';
 import type { Locality } from '../endpoint.js';
 import { findClosest } from '../find-closest.js';
 import { parseClusterName } from '../parse-cluster-name.js';
@@ -114,7 +115,7 @@ export function parseServiceLabels(
       if (binding) bindings.push(binding);
     }
   }
-  for (const [cluster, fields] of [...perCluster].sort(([a], [b]) => compare(a, b))) {
+  for (const [cluster, fields] of [...perCluster].sort(([a], [b]) => compareText(a, b))) {
     const binding = toBinding(
       cluster,
       top,
@@ -208,8 +209,4 @@ function hint(field: string, known: readonly string[], prefix = ''): string {
 
 function isEndpointKey(key: string): key is EndpointKey {
   return (ENDPOINT_KEYS as readonly string[]).includes(key);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,12 +1,12 @@
 import { isIP } from 'node:net';
 
+import { MAX_WEIGHT } from '../endpoint.js';
+import { isObject } from '../is-object.js';
 import { quote } from '../quote.js';
 import { fail, ok, type Result } from '../result.js';
-import type { RegisteredHost, TagValue } from './registered-host.js';
-import { toHostKey } from './registered-host.js';
+import { ENDPOINT_TAGS, type RegisteredHost, type TagValue, toHostKey } from './registered-host.js';
 
 const HOST_FIELDS = ['ip_address', 'port', 'tags', 'ttl_seconds'];
-const MAX_WEIGHT = 1_000_000;
 const MAX_TTL_SECONDS = 86_400;
 
 /**
@@ -121,13 +121,17 @@ function parseTags(value: unknown, path: string, problems: string[]): Record<str
   const tags: [string, TagValue][] = [];
   for (const [key, tag] of Object.entries(value)) {
     const tagPath = `${path}.${key}`;
-    if (key === 'az' || key === 'region' || key === 'sub_zone') {
+    if (
+      key === ENDPOINT_TAGS.zone ||
+      key === ENDPOINT_TAGS.region ||
+      key === ENDPOINT_TAGS.subZone
+    ) {
       if (typeof tag !== 'string')
         problems.push(`${tagPath}: expected a string, got ${describe(tag)}`);
-    } else if (key === 'canary') {
+    } else if (key === ENDPOINT_TAGS.canary) {
       if (typeof tag !== 'boolean')
         problems.push(`${tagPath}: expected true or false, got ${describe(tag)}`);
-    } else if (key === 'load_balancing_weight') {
+    } else if (key === ENDPOINT_TAGS.weight) {
       checkInteger(tag, tagPath, 1, MAX_WEIGHT, problems);
     } else if (typeof tag !== 'string' && typeof tag !== 'number' && typeof tag !== 'boolean') {
       problems.push(`${tagPath}: expected a string, number or boolean, got ${describe(tag)}`);
@@ -155,10 +159,6 @@ function checkInteger(
     return value;
   problems.push(`${path}: expected an integer ${min}-${max}, got ${describe(value)}`);
   return 0;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {

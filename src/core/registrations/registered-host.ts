@@ -4,6 +4,18 @@ import { OrderedMap } from 'immutable';
 export type TagValue = string | number | boolean;
 
 /**
+ * The tags of the tutorial's registration API that are used, not only stored (Envoy's v1 SDS
+ * names): each endpoint field and the tag it is read from and written back to.
+ */
+export const ENDPOINT_TAGS = {
+  zone: 'az',
+  region: 'region',
+  subZone: 'sub_zone',
+  weight: 'load_balancing_weight',
+  canary: 'canary',
+} as const;
+
+/**
  * One host registered through the HTTP API. Tags are kept as given; those Envoy understands
  * (`az`, `region`, `sub_zone`, `canary`, `load_balancing_weight`) are also sent to it.
  */

@@ -1,5 +1,10 @@
 import type { Endpoint } from '../endpoint.js';
-import type { HostJson, RegisteredHost, TagValue } from './registered-host.js';
+import {
+  ENDPOINT_TAGS,
+  type HostJson,
+  type RegisteredHost,
+  type TagValue,
+} from './registered-host.js';
 
 /**
  * A registered service's hosts as endpoints: the tutorial's tags are used, not just stored
@@ -15,14 +20,14 @@ export function toRegisteredEndpoints(
     port: host.port,
     hostname: '',
     health: 'healthy',
-    weight: numberTag(host.tags.load_balancing_weight),
+    weight: numberTag(host.tags[ENDPOINT_TAGS.weight]),
     priority: 0,
     locality: {
-      region: stringTag(host.tags.region),
-      zone: stringTag(host.tags.az),
-      subZone: stringTag(host.tags.sub_zone),
+      region: stringTag(host.tags[ENDPOINT_TAGS.region]),
+      zone: stringTag(host.tags[ENDPOINT_TAGS.zone]),
+      subZone: stringTag(host.tags[ENDPOINT_TAGS.subZone]),
     },
-    canary: typeof host.tags.canary === 'boolean' ? host.tags.canary : undefined,
+    canary: booleanTag(host.tags[ENDPOINT_TAGS.canary]),
     source: 'api',
   }));
 }
@@ -37,11 +42,11 @@ export function toSdsHosts(endpoints: readonly Endpoint[]): { hosts: HostJson[] 
     hosts: endpoints.map((endpoint) => {
       const tags: Record<string, TagValue> = {};
       const { region, zone, subZone } = endpoint.locality;
-      if (zone) tags.az = zone;
-      if (region) tags.region = region;
-      if (subZone) tags.sub_zone = subZone;
-      if (endpoint.canary !== undefined) tags.canary = endpoint.canary;
-      if (endpoint.weight !== undefined) tags.load_balancing_weight = endpoint.weight;
+      if (zone) tags[ENDPOINT_TAGS.zone] = zone;
+      if (region) tags[ENDPOINT_TAGS.region] = region;
+      if (subZone) tags[ENDPOINT_TAGS.subZone] = subZone;
+      if (endpoint.canary !== undefined) tags[ENDPOINT_TAGS.canary] = endpoint.canary;
+      if (endpoint.weight !== undefined) tags[ENDPOINT_TAGS.weight] = endpoint.weight;
       return { ip_address: endpoint.address, port: endpoint.port, tags };
     }),
   };
@@ -49,6 +54,10 @@ export function toSdsHosts(endpoints: readonly Endpoint[]): { hosts: HostJson[] 
 
 function stringTag(value: TagValue | undefined): string {
   return typeof value === 'string' ? value : '';
+}
+
+function booleanTag(value: TagValue | undefined): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined;
 }
 
 function numberTag(value: TagValue | undefined): number | undefined {

@@ -1,3 +1,4 @@
+import { isObject } from '../../core/is-object.js';
 import { parseClusterName } from '../../core/parse-cluster-name.js';
 import {
   applyRegistration,
@@ -283,8 +284,4 @@ function jsonProblem(text: string): string | undefined {
 
 function notStateFile(path: string): string {
   return `${path}: not an eds-agent state file (expected {"version": ${STATE_FILE_VERSION}, "services": [...]} on its first line)`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
