@@ -39,17 +39,6 @@ export const HTTP_PROTOCOL_OPTIONS_TYPE_URL =
 export const TCP_PROXY_TYPE_URL =
   'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 
-/**
- * The resource types served over xDS, in the order a change that removes nothing is pushed:
- * clusters and their endpoints before the listeners and routes that name them.
- */
-export const XDS_RESOURCE_TYPE_URLS = [
-  CLUSTER_TYPE_URL,
-  CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
-  LISTENER_TYPE_URL,
-  ROUTE_CONFIGURATION_TYPE_URL,
-] as const;
-
 /** The types the served resources hold in an `Any` (`typed_config`, `api_listener`). */
 export const EMBEDDED_TYPE_URLS = [
   HTTP_CONNECTION_MANAGER_TYPE_URL,

@@ -1,7 +1,8 @@
 import protobuf from 'protobufjs';
 
-import { EMBEDDED_TYPE_URLS, toMessageName, XDS_RESOURCE_TYPE_URLS } from '../../core/type-urls.js';
+import { EMBEDDED_TYPE_URLS, toMessageName } from '../../core/type-urls.js';
 import descriptor from './envoy-protos.json' with { type: 'json' };
+import { XDS_TYPES } from './xds-types.js';
 
 /** The request and response messages of each protocol variant. */
 export const DISCOVERY_MESSAGES = {
@@ -22,7 +23,7 @@ export const DISCOVERY_MESSAGES = {
  */
 export const ENVOY_PROTO_MESSAGES: readonly string[] = [
   ...Object.values(DISCOVERY_MESSAGES).flatMap(({ request, response }) => [request, response]),
-  ...[...XDS_RESOURCE_TYPE_URLS, ...EMBEDDED_TYPE_URLS].map(toMessageName),
+  ...[...XDS_TYPES.map((type) => type.typeUrl), ...EMBEDDED_TYPE_URLS].map(toMessageName),
 ];
 
 let root: protobuf.Root | undefined;

@@ -10,13 +10,7 @@ import {
 import type { TlsFiles } from '../../config/tls-files.js';
 import { clipText } from '../../core/clip-text.js';
 import { ok, type Result } from '../../core/result.js';
-import {
-  CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
-  CLUSTER_TYPE_URL,
-  LISTENER_TYPE_URL,
-  ROUTE_CONFIGURATION_TYPE_URL,
-  XDS_RESOURCE_TYPE_URLS,
-} from '../../core/type-urls.js';
+import { CLUSTER_TYPE_URL } from '../../core/type-urls.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import type { GrpcStreamStatus } from '../../status/client-status.js';
@@ -41,17 +35,15 @@ import type {
   XdsStream,
   XdsStreamOptions,
 } from './xds-protocol.js';
+import { XDS_TYPES } from './xds-types.js';
 
 /** One xDS stream as the server holds it: requests as their bytes, responses as objects. */
 type XdsCall = grpc.ServerDuplexStream<Buffer, object>;
 
-/** The xDS services: each serves its types over a state-of-the-world and a delta method. */
+/** The services served: ADS with every type, and each type's own (see `XdsType.service`). */
 const SERVICES: readonly {
-  /** As `/status` and the metrics name it. */
   readonly short: string;
-  /** Its name under `envoy.service.` */
   readonly service: string;
-  /** Its methods are `Stream<resources>` and `Delta<resources>`. */
   readonly resources: string;
   readonly types: readonly string[];
 }[] = [
@@ -59,32 +51,14 @@ const SERVICES: readonly {
     short: 'ads',
     service: 'discovery.v3.AggregatedDiscoveryService',
     resources: 'AggregatedResources',
-    types: XDS_RESOURCE_TYPE_URLS,
+    types: XDS_TYPES.map((type) => type.typeUrl),
   },
-  {
-    short: 'eds',
-    service: 'endpoint.v3.EndpointDiscoveryService',
-    resources: 'Endpoints',
-    types: [CLUSTER_LOAD_ASSIGNMENT_TYPE_URL],
-  },
-  {
-    short: 'cds',
-    service: 'cluster.v3.ClusterDiscoveryService',
-    resources: 'Clusters',
-    types: [CLUSTER_TYPE_URL],
-  },
-  {
-    short: 'lds',
-    service: 'listener.v3.ListenerDiscoveryService',
-    resources: 'Listeners',
-    types: [LISTENER_TYPE_URL],
-  },
-  {
-    short: 'rds',
-    service: 'route.v3.RouteDiscoveryService',
-    resources: 'Routes',
-    types: [ROUTE_CONFIGURATION_TYPE_URL],
-  },
+  ...XDS_TYPES.map(({ typeUrl, service }) => ({
+    short: service.short,
+    service: service.name,
+    resources: service.resources,
+    types: [typeUrl],
+  })),
 ];
 
 /** Every method served: two per service, one per protocol variant. */

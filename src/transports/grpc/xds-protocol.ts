@@ -1,8 +1,4 @@
-import {
-  CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
-  CLUSTER_TYPE_URL,
-  LISTENER_TYPE_URL,
-} from '../../core/type-urls.js';
+import { XDS_TYPES } from './xds-types.js';
 
 // The xDS protocol as the streams speak it: the messages (the fields the server reads and
 // writes), what a stream reads resources from, and the protocol facts both variants share.
@@ -146,23 +142,17 @@ export interface XdsStream {
   close(): void;
 }
 
-/**
- * State-of-the-world responses of these types hold every subscribed resource: a resource
- * missing from one is deleted (clusters and listeners). The others hold a subset.
- */
-export const WHOLE_SET_TYPE_URLS: ReadonlySet<string> = new Set([
-  CLUSTER_TYPE_URL,
-  LISTENER_TYPE_URL,
-]);
+/** The types whose state-of-the-world responses hold every subscribed resource (see `XdsType.wholeSet`). */
+export const WHOLE_SET_TYPE_URLS: ReadonlySet<string> = new Set(
+  XDS_TYPES.filter((type) => type.wholeSet).map((type) => type.typeUrl),
+);
 
-/**
- * After a response of the key type, the value type is owed a response at its next request,
- * changed or not: after new clusters, Envoy asks again for their endpoints and keeps the
- * clusters warming until it gets them.
- */
-export const OWED_AFTER: ReadonlyMap<string, string> = new Map([
-  [CLUSTER_TYPE_URL, CLUSTER_LOAD_ASSIGNMENT_TYPE_URL],
-]);
+/** After a response of the key type, the value type is owed one (see `XdsType.owes`). */
+export const OWED_AFTER: ReadonlyMap<string, string> = new Map(
+  XDS_TYPES.flatMap((type) =>
+    type.owes === undefined ? [] : [[type.typeUrl, type.owes] as const],
+  ),
+);
 
 /** The resource name a client subscribes with to every resource of a type. */
 export const WILDCARD = '*';
