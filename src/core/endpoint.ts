@@ -13,9 +13,6 @@ export interface Locality {
   readonly subZone: string;
 }
 
-/** The largest `load_balancing_weight` an endpoint may have, from a label or a registration. */
-export const MAX_WEIGHT = 1_000_000;
-
 /**
  * One address that serves one cluster, in our own words. `build-cluster-load-assignment.ts`
  * is the one place that translates it into Envoy's LbEndpoint.

@@ -1,4 +1,3 @@
-import { MAX_WEIGHT } from '../endpoint.js';
 import { parseClusterName } from '../parse-cluster-name.js';
 import type { Result } from '../result.js';
 import {
@@ -54,6 +53,9 @@ export interface LabelSpec<T> {
   /** What the label does (Markdown). */
   readonly doc: string;
 }
+
+/** The largest `load_balancing_weight` an endpoint may have, from a label or a registration. */
+export const MAX_WEIGHT = 1_000_000;
 
 const MAX_PRIORITY = 128;
 const MAX_LIMIT = 1_000_000_000;

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 
-import { MAX_WEIGHT } from '../endpoint.js';
 import { isObject } from '../is-object.js';
+import { MAX_WEIGHT } from '../labels/labels.js';
 import { quote } from '../quote.js';
 import { fail, ok, type Result } from '../result.js';
 import { ENDPOINT_TAGS, type RegisteredHost, type TagValue, toHostKey } from './registered-host.js';
