@@ -8,24 +8,22 @@ import {
   RESET_WINDOW_MS,
 } from '../../config/grpc-limits.js';
 import type { TlsFiles } from '../../config/tls-files.js';
-import { clipText } from '../../core/clip-text.js';
 import { ok, type Result } from '../../core/result.js';
-import { CLUSTER_TYPE_URL } from '../../core/type-urls.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import type { GrpcStreamStatus } from '../../status/client-status.js';
 import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../shared/create-turn-budget.js';
 import { createGrpcCredentials } from './create-grpc-credentials.js';
 import { createResetGuard } from './create-reset-guard.js';
+import { createStreamCallbacks, type StreamCallbacks } from './create-stream-callbacks.js';
 import { createStreamLimits, toPeerAddress } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { createRequestDecoder } from './decode-discovery-request.js';
 import { DeltaStream } from './delta-stream.js';
-import { findRefusedLbPolicy, knowsLbPoliciesOf } from './find-refused-lb-policy.js';
 import { listenWithConnectionLimit } from './listen-with-connection-limit.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
 import { SotwStream } from './sotw-stream.js';
-import { MAX_NACK_MESSAGE_LENGTH, StreamRecord } from './stream-record.js';
+import { StreamRecord } from './stream-record.js';
 import { toServiceDefinition } from './to-service-definition.js';
 import type {
   BuildScheduler,
@@ -83,8 +81,10 @@ export interface GrpcServerOptions {
    * (shared with the REST polls); one of its own by default.
    */
   readonly turns?: TurnBudget;
-  /** Counts responses, ACKs and NACKs when given. */
+  /** Counts responses, ACKs and NACKs when given (with the default callbacks). */
   readonly metrics?: Metrics;
+  /** What is told of the streams; by default the agent's (`createStreamCallbacks`). */
+  readonly callbacks?: StreamCallbacks;
   /** TLS, or mutual TLS with a client CA; plaintext when absent. */
   readonly tls?: TlsFiles | undefined;
   readonly now?: () => number;
@@ -148,33 +148,16 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   const streams = new Map<XdsStream, StreamRecord>();
   const calls = new Set<XdsCall>();
   let nacks = 0;
+  const callbacks =
+    options.callbacks ??
+    createStreamCallbacks({ logger, metrics, snapshot: () => store.current() });
   const onReply = (record: StreamRecord, reply: ClientReply) => {
     record.onReply(reply, now());
-    metrics?.grpcReply(reply.kind, reply.typeUrl);
-    const fields = { node: reply.nodeId, typeUrl: reply.typeUrl, version: reply.version };
-    if (reply.kind === 'ack') {
-      logger.debug(fields, 'the client accepted a response (ACK)');
-      return;
-    }
-    nacks += 1;
-    logger.warn(
-      { ...fields, error: clipText(reply.message, MAX_NACK_MESSAGE_LENGTH) },
-      'the client refused a response (NACK); it is not sent again',
-    );
+    if (reply.kind === 'nack') nacks += 1;
+    callbacks.onReply?.(record, reply);
   };
-  /** Warns, once per stream and cluster, when a gRPC client subscribed to a policy it refuses. */
   const checkPolicies = (stream: XdsStream, record: StreamRecord) => {
-    if (!knowsLbPoliciesOf(record.userAgent)) return;
-    const snapshot = store.current();
-    for (const name of stream.subscriptions().get(CLUSTER_TYPE_URL) ?? []) {
-      const policy = snapshot.clusters.get(name)?.options.lb_policy;
-      const refused = policy && findRefusedLbPolicy(record.userAgent, policy);
-      if (refused && record.firstTime(`${name} ${policy}`))
-        logger.warn(
-          { node: record.node, cluster: name, lbPolicy: policy.toLowerCase() },
-          `a gRPC client subscribed to a cluster whose policy it refuses: ${refused}`,
-        );
-    }
+    callbacks.onSubscriptions?.(stream, record);
   };
   const unsubscribe = store.subscribe((change) => {
     const changes = toResourceChanges(change, store.current());
@@ -221,7 +204,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
             response.type_url,
             'version_info' in response ? response.version_info : response.nonce,
           );
-          metrics?.grpcResponse(response.type_url);
+          callbacks.onResponse?.(record, response.type_url);
           return call.write(response);
         };
         const reply = (answer: ClientReply) => {
