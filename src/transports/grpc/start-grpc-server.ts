@@ -19,24 +19,19 @@ import { createStreamCallbacks, type StreamCallbacks } from './create-stream-cal
 import { createStreamLimits, toPeerAddress } from './create-stream-limits.js';
 import { createXdsResources, toResourceChanges } from './create-xds-resources.js';
 import { createRequestDecoder } from './decode-discovery-request.js';
-import { DeltaStream } from './delta-stream.js';
 import { listenWithConnectionLimit } from './listen-with-connection-limit.js';
 import { loadEnvoyProtos } from './load-envoy-protos.js';
-import { SotwStream } from './sotw-stream.js';
-import { StreamRecord } from './stream-record.js';
+import {
+  type CallContext,
+  endCall,
+  type ServedMethod,
+  serveXdsCall,
+  type XdsCall,
+} from './serve-xds-call.js';
+import type { StreamRecord } from './stream-record.js';
 import { toServiceDefinition } from './to-service-definition.js';
-import type {
-  BuildScheduler,
-  ClientReply,
-  DeltaResponse,
-  SotwResponse,
-  XdsStream,
-  XdsStreamOptions,
-} from './xds-protocol.js';
+import type { BuildScheduler, ClientReply, XdsStream } from './xds-protocol.js';
 import { XDS_TYPES } from './xds-types.js';
-
-/** One xDS stream as the server holds it: requests as their bytes, responses as objects. */
-type XdsCall = grpc.ServerDuplexStream<Buffer, object>;
 
 /** The services served: ADS with every type, and each type's own (see `XdsType.service`). */
 const SERVICES: readonly {
@@ -179,94 +174,33 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     // Nothing reads grpc-js's channel tracing; it would cost every stream a little more.
     'grpc.enable_channelz': 0,
   });
+  const context: CallContext = {
+    streams,
+    calls,
+    admission,
+    resources,
+    limits,
+    schedule,
+    turns,
+    callbacks,
+    logger,
+    now,
+    onReply,
+    onEarlyReset,
+  };
   for (const service of METHODS) {
     const path = `/envoy.service.${service.service}/${service.method}`;
     const definition = toServiceDefinition(root, path, service.method, service.kind);
-    const decode = createRequestDecoder(root, service.kind, limits);
-    const defaultType = service.types.length === 1 ? service.types[0] : undefined;
-    const served = new Set(service.types);
+    const method: ServedMethod = {
+      short: service.short,
+      kind: service.kind,
+      decode: createRequestDecoder(root, service.kind, limits),
+      defaultType: service.types.length === 1 ? service.types[0] : undefined,
+      served: new Set(service.types),
+    };
     server.addService(definition, {
       [service.method]: (call: XdsCall) => {
-        // Reset already (a rapid-reset client's streams mostly are): nothing to serve.
-        if (call.cancelled) {
-          onEarlyReset(call.getPeer());
-          return;
-        }
-        const admitted = admission.admit(call.getPeer());
-        if (!admitted.ok) {
-          endCall(call, grpc.status.RESOURCE_EXHAUSTED, admitted.problems.join('; '));
-          return;
-        }
-        const release = admitted.value;
-        const record = new StreamRecord(service.short, service.kind, now());
-        const send = (response: SotwResponse | DeltaResponse) => {
-          record.onSent(
-            response.type_url,
-            'version_info' in response ? response.version_info : response.nonce,
-          );
-          callbacks.onResponse?.(record, response.type_url);
-          return call.write(response);
-        };
-        const reply = (answer: ClientReply) => {
-          onReply(record, answer);
-        };
-        const options: XdsStreamOptions<SotwResponse | DeltaResponse> = {
-          resources,
-          served,
-          send,
-          onReply: reply,
-          limits,
-          schedule,
-        };
-        const stream: XdsStream =
-          service.kind === 'sotw' ? new SotwStream(options) : new DeltaStream(options);
-        streams.set(stream, record);
-        calls.add(call);
-        const done = () => {
-          if (!streams.delete(stream)) return;
-          calls.delete(call);
-          stream.close();
-          release();
-        };
-        /** Ends the stream for the client's mistake: nothing more of it is read or sent. */
-        const refuse = (problem: string) => {
-          logger.debug({ node: record.node, problem }, 'refused a gRPC request');
-          done();
-          endCall(call, grpc.status.INVALID_ARGUMENT, problem);
-        };
-        // A request is decoded and handled in its turn, as a REST poll is, a large one (10,000
-        // names take milliseconds) as bulk work. The stream reads nothing more meanwhile (its
-        // half-close included), so its requests keep their order and no client queues more.
-        let requested = false;
-        call.on('data', (bytes: Buffer) => {
-          requested = true;
-          call.pause();
-          turns.run(() => {
-            call.resume();
-            if (!streams.has(stream)) return;
-            const decoded = decode(bytes);
-            if (!decoded.ok) {
-              refuse(decoded.problems.join('; '));
-              return;
-            }
-            record.onRequest(decoded.value);
-            const refused = stream.onRequest(decoded.value, defaultType);
-            if (refused !== undefined) refuse(refused);
-            else checkPolicies(stream, record);
-          }, bytes.length);
-        });
-        call.on('drain', () => {
-          stream.onDrain();
-        });
-        call.on('end', () => {
-          done();
-          call.end();
-        });
-        call.on('error', done);
-        call.on('cancelled', () => {
-          if (!requested) onEarlyReset(call.getPeer());
-          done();
-        });
+        serveXdsCall(call, method, context);
       },
     });
   }
@@ -328,9 +262,4 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
       await stopped;
     },
   });
-}
-
-/** Ends a call with a status the client sees (its `details`, for a person to read). */
-function endCall(call: XdsCall, code: grpc.status, details: string): void {
-  call.emit('error', { code, details });
 }
