@@ -245,25 +245,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     });
   });
   logWriteAccess(writes, logger);
-  if (grpc.value !== undefined && config.grpcTls === undefined && !isLoopback(config.bind)) {
-    logger.warn(
-      { bind: config.bind, grpcPort: grpc.value.port },
-      'the gRPC xDS server is plaintext with no authentication: anyone who reaches it reads every cluster, route and listener; serve it over mutual TLS with --grpc-tls-cert, --grpc-tls-key and --grpc-client-ca, or listen on loopback',
-    );
-  }
-  if (config.adminToken !== undefined && config.httpTls === undefined && !isLoopback(config.bind)) {
-    logger.warn(
-      { bind: config.bind, port: server.port },
-      'the admin token crosses the network in clear: serve the HTTP API over TLS with --http-tls-cert and --http-tls-key, or listen on loopback or a private network only',
-    );
-  }
-  for (const engine of config.engines) {
-    if (engine.endpoint.kind === 'tcp' && engine.endpoint.tls?.verify === false)
-      logger.warn(
-        { engine: engine.name, url: engine.url },
-        `TLS to engine ${engine.name} is not verified (--tls without --tlsverify): anyone on the path can pose as the engine and feed the agent containers; add --tlsverify`,
-      );
-  }
+  logExposure(config, { port: server.port, grpcPort: grpc.value?.port }, logger);
   logger.info(
     {
       port: server.port,
@@ -366,5 +348,35 @@ function logWriteAccess(writes: WriteAccess, logger: Logger): void {
     logger.warn(
       'INSECURE: --insecure-open-writes lets anyone who reaches this agent register endpoints and reroute traffic through Envoy; never use it beyond a demo',
     );
+  }
+}
+
+/**
+ * Warns, once at start, of each channel left open to whoever reaches it: plaintext xDS beyond
+ * loopback, an admin token sent in clear, a Docker engine whose identity is not checked.
+ */
+function logExposure(
+  config: Config,
+  ports: { port: number; grpcPort: number | undefined },
+  logger: Logger,
+): void {
+  if (ports.grpcPort !== undefined && config.grpcTls === undefined && !isLoopback(config.bind)) {
+    logger.warn(
+      { bind: config.bind, grpcPort: ports.grpcPort },
+      'the gRPC xDS server is plaintext with no authentication: anyone who reaches it reads every cluster, route and listener; serve it over mutual TLS with --grpc-tls-cert, --grpc-tls-key and --grpc-client-ca, or listen on loopback',
+    );
+  }
+  if (config.adminToken !== undefined && config.httpTls === undefined && !isLoopback(config.bind)) {
+    logger.warn(
+      { bind: config.bind, port: ports.port },
+      'the admin token crosses the network in clear: serve the HTTP API over TLS with --http-tls-cert and --http-tls-key, or listen on loopback or a private network only',
+    );
+  }
+  for (const engine of config.engines) {
+    if (engine.endpoint.kind === 'tcp' && engine.endpoint.tls?.verify === false)
+      logger.warn(
+        { engine: engine.name, url: engine.url },
+        `TLS to engine ${engine.name} is not verified (--tls without --tlsverify): anyone on the path can pose as the engine and feed the agent containers; add --tlsverify`,
+      );
   }
 }
