@@ -114,98 +114,7 @@ export function createMetrics(
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name, help, labelNames, registers });
 
-  /** A gauge whose values are read at each scrape. */
-  const gauge = <L extends string>(
-    name: string,
-    help: string,
-    labelNames: readonly L[],
-    values: () => Iterable<readonly [LabelValues<L>, number]>,
-  ) =>
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        for (const [labels, value] of values()) this.set(labels, value);
-      },
-    });
-
-  gauge(
-    'eds_agent_containers',
-    'Containers labelled for the agent, by what it does with them; withheld ones by reason.',
-    ['state', 'reason'],
-    function* () {
-      const counts = readers.containers?.();
-      if (!counts) return;
-      yield [{ state: 'served', reason: '' }, counts.served];
-      yield [{ state: 'invalid', reason: '' }, counts.invalid];
-      yield [{ state: 'ignored', reason: '' }, counts.ignored];
-      for (const [reason, count] of counts.withheld) yield [{ state: 'withheld', reason }, count];
-    },
-  );
-  gauge('eds_agent_endpoints', 'Endpoints served, by source (docker or api).', ['source'], () =>
-    bySource(readers.snapshot?.(), sourcesOf),
-  );
-  gauge(
-    'eds_agent_clusters',
-    'Clusters served with at least one endpoint of the source.',
-    ['source'],
-    () => bySource(readers.snapshot?.(), (resource) => [...new Set(sourcesOf(resource))]),
-  );
-  const engineGauge = (name: string, help: string, read: (engine: EngineReading) => boolean) =>
-    gauge(name, help, ['engine'], function* () {
-      for (const engine of readers.engines?.() ?? [])
-        yield [{ engine: engine.name }, Number(read(engine))];
-    });
-  engineGauge(
-    'eds_agent_docker_synced',
-    '1 once the engine has been read in full since start.',
-    (engine) => engine.synced,
-  );
-  engineGauge(
-    'eds_agent_docker_connected',
-    "1 while subscribed to the engine's events.",
-    (engine) => engine.connected,
-  );
-  engineGauge(
-    'eds_agent_docker_responsive',
-    '1 while the engine answers its pings.',
-    (engine) => engine.responsive,
-  );
-  engineGauge(
-    'eds_agent_docker_withdrawn',
-    "1 while the engine's endpoints are withdrawn: away longer than --engine-grace.",
-    (engine) => engine.withdrawn,
-  );
-  gauge(
-    'eds_agent_grpc_streams',
-    'Open gRPC xDS streams, by service and protocol.',
-    ['service', 'protocol'],
-    function* () {
-      for (const { service, protocol, count } of readers.grpcStreams?.() ?? [])
-        yield [{ service, protocol }, count];
-    },
-  );
-  if (options.clusterLabels === true) {
-    gauge(
-      'eds_agent_cluster_endpoints',
-      'Endpoints served per cluster and health (only with --metrics-cluster-labels).',
-      ['cluster', 'health'],
-      function* () {
-        for (const resource of readers.snapshot?.().clusters.values() ?? []) {
-          const health = new Map<string, number>();
-          for (const endpoint of resource.endpoints) {
-            const status = toHealthStatus(endpoint.health);
-            health.set(status, (health.get(status) ?? 0) + 1);
-          }
-          for (const [status, count] of health)
-            yield [{ cluster: resource.name, health: status }, count];
-        }
-      },
-    );
-  }
+  registerGauges(registers, () => readers, options.clusterLabels === true);
 
   const snapshotChanges = counter(
     'eds_agent_snapshot_changes_total',
@@ -304,6 +213,109 @@ export function createMetrics(
       });
     },
   };
+}
+
+/**
+ * The gauges, each read at scrape time from what `readers` gives (see `Metrics.read`); the
+ * per-cluster one only with `clusterLabels`.
+ */
+function registerGauges(
+  registers: Registry[],
+  readers: () => MetricsReaders,
+  clusterLabels: boolean,
+): void {
+  /** A gauge whose values are read at each scrape. */
+  const gauge = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    values: () => Iterable<readonly [LabelValues<L>, number]>,
+  ) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, value] of values()) this.set(labels, value);
+      },
+    });
+
+  gauge(
+    'eds_agent_containers',
+    'Containers labelled for the agent, by what it does with them; withheld ones by reason.',
+    ['state', 'reason'],
+    function* () {
+      const counts = readers().containers?.();
+      if (!counts) return;
+      yield [{ state: 'served', reason: '' }, counts.served];
+      yield [{ state: 'invalid', reason: '' }, counts.invalid];
+      yield [{ state: 'ignored', reason: '' }, counts.ignored];
+      for (const [reason, count] of counts.withheld) yield [{ state: 'withheld', reason }, count];
+    },
+  );
+  gauge('eds_agent_endpoints', 'Endpoints served, by source (docker or api).', ['source'], () =>
+    bySource(readers().snapshot?.(), sourcesOf),
+  );
+  gauge(
+    'eds_agent_clusters',
+    'Clusters served with at least one endpoint of the source.',
+    ['source'],
+    () => bySource(readers().snapshot?.(), (resource) => [...new Set(sourcesOf(resource))]),
+  );
+  const engineGauge = (name: string, help: string, read: (engine: EngineReading) => boolean) =>
+    gauge(name, help, ['engine'], function* () {
+      for (const engine of readers().engines?.() ?? [])
+        yield [{ engine: engine.name }, Number(read(engine))];
+    });
+  engineGauge(
+    'eds_agent_docker_synced',
+    '1 once the engine has been read in full since start.',
+    (engine) => engine.synced,
+  );
+  engineGauge(
+    'eds_agent_docker_connected',
+    "1 while subscribed to the engine's events.",
+    (engine) => engine.connected,
+  );
+  engineGauge(
+    'eds_agent_docker_responsive',
+    '1 while the engine answers its pings.',
+    (engine) => engine.responsive,
+  );
+  engineGauge(
+    'eds_agent_docker_withdrawn',
+    "1 while the engine's endpoints are withdrawn: away longer than --engine-grace.",
+    (engine) => engine.withdrawn,
+  );
+  gauge(
+    'eds_agent_grpc_streams',
+    'Open gRPC xDS streams, by service and protocol.',
+    ['service', 'protocol'],
+    function* () {
+      for (const { service, protocol, count } of readers().grpcStreams?.() ?? [])
+        yield [{ service, protocol }, count];
+    },
+  );
+  if (clusterLabels) {
+    gauge(
+      'eds_agent_cluster_endpoints',
+      'Endpoints served per cluster and health (only with --metrics-cluster-labels).',
+      ['cluster', 'health'],
+      function* () {
+        for (const resource of readers().snapshot?.().clusters.values() ?? []) {
+          const health = new Map<string, number>();
+          for (const endpoint of resource.endpoints) {
+            const status = toHealthStatus(endpoint.health);
+            health.set(status, (health.get(status) ?? 0) + 1);
+          }
+          for (const [status, count] of health)
+            yield [{ cluster: resource.name, health: status }, count];
+        }
+      },
+    );
+  }
 }
 
 /** The source of each endpoint of a cluster. */
