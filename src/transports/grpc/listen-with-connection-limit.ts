@@ -10,16 +10,14 @@ import { toPeerAddress } from './create-stream-limits.js';
 /** A listening socket that hands the gRPC server its connections. */
 export interface ConnectionListener {
   readonly port: number;
-  /** Connections open now, by client address. */
-  openByAddress(): ReadonlyMap<string, number>;
   /** Closes every connection of `address` at once (its client misbehaves). */
   cut(address: string): void;
   /** Stops accepting; the gRPC server's shutdown closes what was handed over. */
   close(): Promise<void>;
 }
 
-/** How many refused connections are logged per address before the log stays quiet about it. */
-const LOGGED_REFUSALS_PER_ADDRESS = 1;
+/** Addresses remembered as warned of; beyond, the memory starts afresh (a warning may repeat). */
+const MAX_WARNED_ADDRESSES = 10_000;
 
 /**
  * Listens on `host:port` and hands each connection to `grpcServer` (grpc-js's connection
@@ -37,18 +35,19 @@ export async function listenWithConnectionLimit(
 ): Promise<Result<ConnectionListener>> {
   const injector = grpcServer.createConnectionInjector(credentials);
   const open = new Map<string, Set<Socket>>();
-  const warned = new Map<string, number>();
+  const warned = new Set<string>();
   const listener = createServer({ noDelay: true }, (socket: Socket) => {
     const address = toPeerAddress(`${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`);
     const sockets = open.get(address) ?? new Set<Socket>();
     if (sockets.size >= perAddress) {
-      const times = (warned.get(address) ?? 0) + 1;
-      warned.set(address, times);
-      if (times <= LOGGED_REFUSALS_PER_ADDRESS)
+      if (!warned.has(address)) {
+        if (warned.size >= MAX_WARNED_ADDRESSES) warned.clear();
+        warned.add(address);
         logger.warn(
           { client: address, limit: perAddress },
           `refused a gRPC connection: ${address} holds ${perAddress} already (--grpc-max-connections-per-peer); more are refused without a word`,
         );
+      }
       socket.destroy();
       return;
     }
@@ -72,7 +71,6 @@ export async function listenWithConnectionLimit(
   const bound = listener.address();
   return ok({
     port: typeof bound === 'object' && bound !== null ? bound.port : port,
-    openByAddress: () => new Map([...open].map(([address, sockets]) => [address, sockets.size])),
     cut(address) {
       for (const socket of open.get(address) ?? []) socket.destroy();
     },
