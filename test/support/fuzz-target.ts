@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type * as http2 from 'node:http2';
+import * as http2 from 'node:http2';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,4 +117,27 @@ export function openRawGrpcStream(
   stream.on('error', () => undefined);
   stream.resume();
   return stream;
+}
+
+/**
+ * A rapid-reset client: on a new HTTP/2 connection to `port`, opens a gRPC stream to `path`
+ * and resets it at once, up to `max` times, yielding to the event loop every 50 so the server
+ * can act; resolves once the connection is closed, with how many streams it opened.
+ */
+export async function resetStreamsUntilClosed(
+  port: number,
+  path: string,
+  max = 5000,
+): Promise<number> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => undefined);
+  const closed = once(session, 'close');
+  await once(session, 'connect');
+  let opened = 0;
+  for (; opened < max && !session.closed && !session.destroyed; opened++) {
+    openRawGrpcStream(session, path).close(http2.constants.NGHTTP2_CANCEL);
+    if (opened % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await closed;
+  return opened;
 }
