@@ -46,7 +46,13 @@ export function createXdsResources(root: protobuf.Root, current: () => Snapshot)
     }
     return names;
   };
-  const context = (): XdsTypeContext => ({ snapshot: current(), namesOf });
+  /** The context of the current snapshot, made once per snapshot (every resource read asks). */
+  let last: XdsTypeContext | undefined;
+  const context = (): XdsTypeContext => {
+    const snapshot = current();
+    if (last?.snapshot !== snapshot) last = { snapshot, namesOf };
+    return last;
+  };
   /** The resource as the client gets it: packed once per version. */
   const toPacked = (typeUrl: string, name: string, source: XdsResourceSource) => {
     if (source.kind === 'json') {
