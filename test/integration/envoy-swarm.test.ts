@@ -143,6 +143,13 @@ describe.skipIf(MISSING_TOOLS)('Swarm services through a real Envoy (ADS)', () =
   // points at what they share, the private engine's docker-proxy path on loopback, stalled
   // for five seconds, rather than at one task or at the endpoints served. Next: log the
   // docker-proxy processes' state (and the engine's own log) when a request passes 2 s.
+  /** Prints, to stderr, where a request sent at `sentAt` and unanswered for 2 s is held. */
+  const reportWhatHolds = async (sentAt: number) => {
+    const snapshot = await swarm.daemon.networkSnapshot();
+    process.stderr.write(
+      `a request sent at ${new Date(sentAt).toISOString()} is unanswered after 2 s:\n${snapshot}\n`,
+    );
+  };
   it.each(['start-first', 'stop-first'] as const)(
     'replaces every task of `service update --force` (%s) with zero failed requests',
     async (order) => {
@@ -151,7 +158,11 @@ describe.skipIf(MISSING_TOOLS)('Swarm services through a real Envoy (ADS)', () =
       await untilEnvoyHoldsTasks(service, 3);
       const before = (await swarm.runningTasks(service)).map((task) => task.id);
 
-      const load = startTestLoad(envoy.url, { concurrency: 2, headers: { 'x-service': service } });
+      const load = startTestLoad(envoy.url, {
+        concurrency: 2,
+        headers: { 'x-service': service },
+        onSlow: (sentAt) => void reportWhatHolds(sentAt),
+      });
       await swarm.forceUpdate(service, order);
       await eventually(
         'every task replaced',

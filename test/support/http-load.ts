@@ -42,6 +42,20 @@ export function wallClockMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** How a load runs. */
+export interface LoadOptions {
+  readonly concurrency?: number;
+  readonly headers?: Record<string, string>;
+  /**
+   * Called once for each request still unanswered after `SLOW_MS`, while it is still in
+   * flight: the moment to look at what holds it (sockets, neighbours, the engine's log).
+   */
+  readonly onSlow?: (sentAt: number) => void;
+}
+
+/** How long a request waits before `onSlow` is called for it. */
+export const SLOW_MS = 2000;
+
 /**
  * Sends GET requests to `url` back to back from `concurrency` loops over keep-alive
  * connections, as a steady client of Envoy would, until stopped. Each request has 5 s to
@@ -49,16 +63,13 @@ export function wallClockMs(): number {
  */
 export function startLoad(
   url: string,
-  {
-    concurrency = 2,
-    headers = {},
-  }: { concurrency?: number; headers?: Record<string, string> } = {},
+  { concurrency = 2, headers = {}, onSlow }: LoadOptions = {},
 ): RunningLoad {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const seen = newReport();
   let running = true;
   const loops = Array.from({ length: concurrency }, async () => {
-    while (running) await sendOne(url, agent, seen, headers);
+    while (running) await sendOne(url, agent, seen, headers, onSlow);
   });
   return {
     report: () => freeze(seen),
@@ -125,10 +136,16 @@ function sendOne(
   agent: Agent,
   report: MutableReport,
   headers: Record<string, string> = {},
+  onSlow?: (sentAt: number) => void,
 ): Promise<void> {
   const sentAt = wallClockMs();
   report.sent += 1;
-  return new Promise((resolve) => {
+  const slow =
+    onSlow &&
+    setTimeout(() => {
+      onSlow(sentAt);
+    }, SLOW_MS);
+  return new Promise<void>((resolve) => {
     // Whether the status line and headers came: a failure after that is a cut response.
     let responded = false;
     let failed = false; // a broken response may be reported by both the request and the response
@@ -166,6 +183,8 @@ function sendOne(
       fail(error.message);
     });
     req.end();
+  }).finally(() => {
+    clearTimeout(slow);
   });
 }
 

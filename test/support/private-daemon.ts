@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import Docker from 'dockerode';
 
@@ -21,6 +22,8 @@ export class PrivateDaemon {
   readonly dir = mkdtempSync(join(tmpdir(), 'eds-agent-dockerd-'));
   readonly socketPath = join(this.dir, 'docker.sock');
   readonly bridge = `eds${randomBytes(4).toString('hex')}`;
+  /** The bridge's network, `10.199.x.0/24`, once created. */
+  subnet = '';
   /** The engine also listens on loopback TCP, so the agent's tcp:// path meets a real engine. */
   tcpPort = 0;
   #process: ChildProcess | undefined;
@@ -39,6 +42,7 @@ export class PrivateDaemon {
     );
     if (octet === undefined) throw new Error('no free 10.199.x.0/24 for the private test daemon');
     execFileSync('ip', ['link', 'add', 'name', this.bridge, 'type', 'bridge']);
+    this.subnet = `10.199.${octet}.0/24`;
     execFileSync('ip', ['addr', 'add', `10.199.${octet}.1/24`, 'dev', this.bridge]);
     execFileSync('ip', ['link', 'set', this.bridge, 'up']);
     this.tcpPort = await freeLoopbackPort();
@@ -90,6 +94,53 @@ export class PrivateDaemon {
       () => true,
       { timeoutMs: 30_000 },
     );
+  }
+
+  /**
+   * What the host and each running container of this engine see of the network now, as
+   * text: the bridge's address and forwarding table, the neighbour tables on both sides, the
+   * TCP sockets towards the containers and inside them, the docker-proxy processes, and the
+   * engine's last log lines. Read while a request hangs, it says where the request is held.
+   */
+  async networkSnapshot(): Promise<string> {
+    const run = async (command: string, ...args: string[]) => {
+      const out = await promisify(execFile)(command, args, {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+      }).then(
+        ({ stdout }) => stdout,
+        (error: unknown) => String(error),
+      );
+      return `$ ${[command, ...args].join(' ')}\n${out.trimEnd()}`;
+    };
+    const docker = new Docker({ socketPath: this.socketPath });
+    const containers = await docker.listContainers().catch(() => []);
+    const inside = await Promise.all(
+      containers.map(async ({ Id }) => {
+        const pid = String((await docker.getContainer(Id).inspect()).State.Pid);
+        return [
+          `-- container ${Id.slice(0, 12)} (pid ${pid})`,
+          await run('nsenter', '-t', pid, '-n', 'ip', 'neigh'),
+          await run('nsenter', '-t', pid, '-n', 'ss', '-tnio', 'exclude', 'time-wait'),
+        ].join('\n');
+      }),
+    );
+    const logTail = readFileSync(join(this.dir, 'dockerd.log'), 'utf8')
+      .split('\n')
+      .slice(-30)
+      .join('\n');
+    return [
+      `-- at ${new Date().toISOString()}, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
+      await run('ip', '-s', 'link', 'show', this.bridge),
+      await run('ip', 'neigh', 'show', 'dev', this.bridge),
+      await run('bridge', 'fdb', 'show', 'br', this.bridge),
+      // Every open socket towards the containers, and towards the ports docker-proxy publishes.
+      await run('ss', '-tnpio', 'exclude', 'time-wait', 'dst', this.subnet),
+      await run('ss', '-tnpio', 'exclude', 'time-wait', '( dport >= :32768 and dport <= :33767 )'),
+      await run('ps', '-o', 'pid,stat,etime,args', '-C', 'docker-proxy'),
+      ...inside,
+      `-- dockerd.log\n${logTail}`,
+    ].join('\n');
   }
 
   /** Stops the engine the way a daemon restart does (SIGTERM) and waits for it to exit. */

@@ -1,6 +1,6 @@
 import { onTestFinished } from 'vitest';
 
-import { type RunningLoad, startLoad } from './http-load.js';
+import { type LoadOptions, type RunningLoad, startLoad } from './http-load.js';
 
 /**
  * `startLoad` for the running test: the load stops when the test finishes, passed or failed,
@@ -8,7 +8,7 @@ import { type RunningLoad, startLoad } from './http-load.js';
  */
 export function startTestLoad(
   url: string,
-  options: { concurrency?: number; headers?: Record<string, string> } = {},
+  options: LoadOptions = {},
 ): RunningLoad {
   const load = startLoad(url, options);
   onTestFinished(async () => {
