@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 
 import { createSnapshotStore } from '../src/snapshot-store.js';
-import type { DockerService, DockerTask } from '../src/sources/docker/docker-json.js';
+import type { DockerService, DockerTask } from '../src/sources/engine/docker-json.js';
 import { startSwarmSource, SWARM_SOURCE } from '../src/sources/swarm/start-swarm-source.js';
 import { FakeDockerEngine } from '../test/support/fake-docker-engine.js';
 import { markdownTable } from './support/markdown-table.js';

@@ -8,7 +8,7 @@ import type { Config } from './config/config.js';
 import { formatHelp } from './config/format-help.js';
 import { parseConfig } from './config/parse-config.js';
 import { createLogger } from './create-logger.js';
-import { DockerUnusableError } from './sources/docker/docker-client.js';
+import { DockerUnusableError } from './sources/engine/docker-client.js';
 import { SHUTDOWN_GRACE_MS, startAgent } from './start-agent.js';
 import { VERSION } from './version.js';
 

@@ -2,22 +2,21 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config/config.js';
 import { describeTls, HTTP_TLS_FLAGS } from './config/tls-files.js';
-import type { EngineStatus } from './core/engine-status.js';
 import { NO_CHANGE } from './core/index/snapshot.js';
 import { toAddressRanges } from './core/registrations/address-ranges.js';
 import { fail, ok, type Result } from './core/result.js';
 import { createMetrics, toContainerCounts } from './metrics/create-metrics.js';
 import { createSnapshotStore } from './snapshot-store.js';
-import { createDockerodeClient } from './sources/docker/create-dockerode-client.js';
-import type { DockerClient } from './sources/docker/docker-client.js';
-import { instrumentDockerClient } from './sources/docker/instrument-docker-client.js';
 import type { DockerSourceTiming } from './sources/docker/start-docker-source.js';
 import { EVENT_FILTERS } from './sources/docker/to-event-hint.js';
+import { createDockerodeClient } from './sources/engine/create-dockerode-client.js';
+import type { DockerClient } from './sources/engine/docker-client.js';
+import { instrumentDockerClient } from './sources/engine/instrument-docker-client.js';
 import {
   REGISTRATION_SOURCE,
   startRegistrationSource,
 } from './sources/registrations/start-registration-source.js';
-import { type Engine, startEngine, toEngineSourceNames } from './sources/start-engine.js';
+import { type Engines, startEngines, toEngineSyncNames } from './sources/start-engines.js';
 import { buildStatus } from './status/build-status.js';
 import { createUnseenOptionsWarner } from './status/create-unseen-options-warner.js';
 import { type GrpcServer, startGrpcServer } from './transports/grpc/start-grpc-server.js';
@@ -82,17 +81,10 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     eventActions: EVENT_FILTERS.event,
   });
   const restPollers = createRestPollers();
-  const several = config.engines.length > 1;
   // Until every source has read everything once, discovery answers 503, never a partial set.
   const store = createSnapshotStore({
     logger,
-    awaiting: [
-      REGISTRATION_SOURCE,
-      ...config.engines.flatMap((engine) => {
-        const names = toEngineSourceNames(engine.name, several);
-        return config.swarm.mode === 'off' ? [names.docker] : [names.docker, names.swarm];
-      }),
-    ],
+    awaiting: [REGISTRATION_SOURCE, ...toEngineSyncNames(config.engines, config.swarm)],
     routeConfigName: config.routeConfigName,
     routeGraceMs: config.routeGraceMs,
   });
@@ -130,18 +122,9 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   });
 
   // Started once the address is ours; until then /readyz says "starting".
-  let engines: readonly Engine[] | undefined = undefined;
-  /** Engines of several that were away at start, and so not waited for once another was read. */
-  const skipped = new Set<string>();
+  let engines: Engines | undefined = undefined;
   let grpcServer: GrpcServer | undefined = undefined;
-  const statuses = () => engines?.map((engine) => engine.status());
-  const notReadyReasons = () => toNotReadyReasons(statuses(), skipped);
-  /** Every engine's containers, then tasks, each with what was decided for it and its engine. */
-  const watched = function* () {
-    for (const engine of engines ?? [])
-      for (const [id, entry] of engine.watched())
-        yield [id, { ...entry, engine: engine.name }] as const;
-  };
+  const notReadyReasons = () => engines?.notReadyReasons() ?? ['starting'];
   const writes = toWriteAccess({ ...config, bind: config.bind });
   // REST answers and gRPC responses share one budget of work per event-loop turn.
   const turns = createTurnBudget(TURN_BUDGET_MS);
@@ -162,8 +145,8 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
           notReadyReasons: notReadyReasons(),
           labelPrefix: config.address.labelPrefix,
           snapshot: store.current(),
-          engines: statuses() ?? [],
-          containers: watched(),
+          engines: engines?.statuses() ?? [],
+          containers: engines?.watched() ?? [],
           restPollers: restPollers.list(),
           grpcStreams: grpcServer?.streamStatus() ?? [],
         }),
@@ -214,36 +197,20 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   }
 
   grpcServer = grpc.value;
-  /** Once any engine has been read, one that was away at start is not waited for. */
-  const settleStart = () => {
-    const now = engines?.map((engine) => [engine, engine.status()] as const) ?? [];
-    if (!now.some(([, status]) => status.synced)) return;
-    for (const [engine, status] of now) {
-      if (status.synced || status.awaySince === undefined || skipped.has(engine.name)) continue;
-      skipped.add(engine.name);
-      logger.warn(
-        { engine: engine.name },
-        `engine ${engine.name} is away; serving the other engines without it until it is back`,
-      );
-      engine.skipFirstRead();
-    }
-  };
-  engines = config.engines.map((engine, index) => {
-    const client = clients[index];
-    if (!client?.ok) throw new Error('unreachable: every client was checked');
-    return startEngine({
-      config: engine,
-      client: instrumentDockerClient(client.value, metrics, engine.name),
-      store,
-      address: config.address,
-      logger,
-      swarm: config.swarm,
-      several,
-      graceMs: config.engineGraceMs,
-      ...(deps.timing ? { timing: deps.timing } : {}),
-      onChange: settleStart,
-    });
+  const following = startEngines({
+    configs: config.engines,
+    clients: clients.map((client, index) => {
+      if (!client.ok) throw new Error('unreachable: every client was checked');
+      return instrumentDockerClient(client.value, metrics, config.engines[index]?.name ?? '');
+    }),
+    store,
+    address: config.address,
+    logger,
+    swarm: config.swarm,
+    graceMs: config.engineGraceMs,
+    ...(deps.timing ? { timing: deps.timing } : {}),
   });
+  engines = following;
   logWriteAccess(writes, logger);
   logExposure(config, { port: server.port, grpcPort: grpc.value?.port }, logger);
   logger.info(
@@ -261,7 +228,6 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     },
     'eds-agent listening',
   );
-  const following = engines;
   const unseenOptions = createUnseenOptionsWarner(
     {
       services: () =>
@@ -278,63 +244,23 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   unseenTimer.unref();
   metrics.read({
     snapshot: () => store.current(),
-    containers: () => toContainerCounts(watched()),
-    engines: () => following.map((engine) => engine.status()),
+    containers: () => toContainerCounts(following.watched()),
+    engines: () => following.statuses(),
     grpcStreams: () => grpc.value?.streamCounts() ?? [],
   });
   return ok({
     port: server.port,
     grpcPort: grpc.value?.port,
     firstSync,
-    done: Promise.all(following.map((engine) => engine.done)).then(() => undefined),
+    done: following.done,
     async stop() {
       clearInterval(unseenTimer);
       await grpc.value?.close();
       await server.close(SHUTDOWN_GRACE_MS);
-      await Promise.all(following.map((engine) => engine.stop()));
+      await following.stop();
       await registrations.value.stop();
     },
   });
-}
-
-/**
- * Why `/readyz` says not ready; none once every engine has been read (or, of several, was
- * away at start while another was read) and at least one is followed and answering.
- */
-function toNotReadyReasons(
-  engines: readonly EngineStatus[] | undefined,
-  skipped: ReadonlySet<string>,
-): string[] {
-  if (engines === undefined) return ['starting'];
-  const several = engines.length > 1;
-  const reasons: string[] = [];
-  for (const engine of engines) {
-    if (skipped.has(engine.name)) continue;
-    if (!engine.synced)
-      reasons.push(
-        several
-          ? `first sync with engine ${engine.name} not done yet`
-          : 'first sync with Docker not done yet',
-      );
-    else if (engine.swarm?.synced === false)
-      reasons.push(
-        several
-          ? `first read of engine ${engine.name}'s Swarm not done yet`
-          : 'first read of the Swarm not done yet',
-      );
-  }
-  if (reasons.length > 0) return reasons;
-  if (several) {
-    return engines.some((engine) => engine.connected && engine.responsive)
-      ? []
-      : ['no Docker engine followed and answering; serving last known endpoints'];
-  }
-  const [engine] = engines;
-  if (engine !== undefined && !engine.responsive)
-    return ['Docker engine not answering pings; serving last known endpoints'];
-  if (engine !== undefined && !engine.connected)
-    return ['Docker engine unreachable; serving last known endpoints'];
-  return [];
 }
 
 /** Says once, at start, who may write registrations when that is not plain (a token, or read-only). */

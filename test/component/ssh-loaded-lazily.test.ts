@@ -11,7 +11,7 @@ import type { DockerEndpoint } from '../../src/config/parse-docker-host.js';
 
 const run = promisify(execFile);
 const CLIENT = fileURLToPath(
-  new URL('../../src/sources/docker/create-dockerode-client.ts', import.meta.url),
+  new URL('../../src/sources/engine/create-dockerode-client.ts', import.meta.url),
 );
 
 /**

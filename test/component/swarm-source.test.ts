@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { toClusterResource } from '../../src/core/index/snapshot.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
-import type { DockerTask } from '../../src/sources/docker/docker-json.js';
+import type { DockerTask } from '../../src/sources/engine/docker-json.js';
 import {
   startSwarmSource,
   SWARM_SOURCE,

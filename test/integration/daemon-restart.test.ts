@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createDockerodeClient } from '../../src/sources/docker/create-dockerode-client.js';
-import type { DockerClient } from '../../src/sources/docker/docker-client.js';
+import { createDockerodeClient } from '../../src/sources/engine/create-dockerode-client.js';
+import type { DockerClient } from '../../src/sources/engine/docker-client.js';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { DockerHarness } from '../support/docker-harness.js';
 import { eventually } from '../support/eventually.js';

@@ -3,7 +3,7 @@ import type {
   DockerClient,
   EventStream,
   SwarmRole,
-} from '../../src/sources/docker/docker-client.js';
+} from '../../src/sources/engine/docker-client.js';
 import type {
   DockerContainerInspect,
   DockerContainerSummary,
@@ -11,7 +11,7 @@ import type {
   DockerNode,
   DockerService,
   DockerTask,
-} from '../../src/sources/docker/docker-json.js';
+} from '../../src/sources/engine/docker-json.js';
 
 /** A container as the fake engine keeps it: enough to answer both list and inspect. */
 export interface FakeContainer {

@@ -165,6 +165,23 @@ describe('the layering rules', () => {
       'transport-rooms-apart: src/transports/grpc/serve.ts → src/transports/http/budget.ts',
     ],
     [
+      'the Swarm source shares only sources/engine with the Docker one',
+      {
+        'src/sources/swarm/follow.ts': module('x0', '../docker/read.js', '../engine/ledger.js'),
+        'src/sources/docker/read.ts': module('x0'),
+        'src/sources/engine/ledger.ts': module('x0'),
+      },
+      'source-rooms-apart: src/sources/swarm/follow.ts → src/sources/docker/read.ts',
+    ],
+    [
+      'what the sources share imports none of them',
+      {
+        'src/sources/engine/ledger.ts': module('x0', '../docker/read.js'),
+        'src/sources/docker/read.ts': module('x0'),
+      },
+      'source-rooms-apart: src/sources/engine/ledger.ts → src/sources/docker/read.ts',
+    ],
+    [
       'only main imports the wiring',
       {
         'src/transports/http/serve.ts': module('x0', '../../start-agent.js'),

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 
 import { describe, expect, it } from 'vitest';
 
-import { isKnownHostKey } from '../../src/sources/docker/match-known-host.js';
+import { isKnownHostKey } from '../../src/sources/engine/match-known-host.js';
 
 const key = Buffer.from('the host key blob');
 const other = Buffer.from('another key blob');

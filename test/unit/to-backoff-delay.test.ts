@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { toBackoffDelay } from '../../src/sources/docker/to-backoff-delay.js';
+import { toBackoffDelay } from '../../src/sources/engine/to-backoff-delay.js';
 
 const timing = { minTimeout: 250, maxTimeout: 5000 };
 

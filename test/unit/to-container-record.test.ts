@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import type {
-  DockerContainerInspect,
-  DockerContainerSummary,
-} from '../../src/sources/docker/docker-json.js';
 import {
   toContainerRecordFromInspect,
   toContainerRecordFromSummary,
 } from '../../src/sources/docker/to-container-record.js';
+import type {
+  DockerContainerInspect,
+  DockerContainerSummary,
+} from '../../src/sources/engine/docker-json.js';
 
 // Captured from a real engine (Docker 20.10): one container, healthy, on two networks, with
 // 127.0.0.1::8000, 9000 (all interfaces, v4 and v6), --expose 7000 and --expose 53/udp.

@@ -2,8 +2,12 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import type { DockerEvent } from '../../src/sources/docker/docker-json.js';
+import { hasPrefixedLabels } from '../../src/core/labels/parse-service-labels.js';
 import { EVENT_FILTERS, toEventHint } from '../../src/sources/docker/to-event-hint.js';
+import type { DockerEvent } from '../../src/sources/engine/docker-json.js';
+
+/** Whether a container's labels are the agent's under the default prefix. */
+const watchesEds = (labels: Readonly<Record<string, string>>) => hasPrefixedLabels(labels, 'eds');
 
 // Captured from a real engine with the agent's event filter: network connect/disconnect,
 // kill -s HUP, rename, docker stop (kill 15, kill 9, die, stop), rm, network rm.
@@ -16,7 +20,7 @@ describe('toEventHint', () => {
   it('turns a real event sequence into re-read hints with stop state, and says which ended the container', () => {
     expect(
       events.map((event) => {
-        const hint = toEventHint(event, 'eds');
+        const hint = toEventHint(event, watchesEds);
         return hint
           ? `${hint.action} labelled=${String(hint.labelled)} stopping=${hint.stopping}${hint.ended ? ' ended' : ''}`
           : 'ignored';
@@ -39,7 +43,7 @@ describe('toEventHint', () => {
 
   it('names the container of a network event by its attribute, not the network id', () => {
     const connect = events[0];
-    expect(connect && toEventHint(connect, 'eds')?.containerId).toBe(events[3]?.Actor?.ID);
+    expect(connect && toEventHint(connect, watchesEds)?.containerId).toBe(events[3]?.Actor?.ID);
   });
 
   it('strips the detail from health_status actions', () => {
@@ -49,7 +53,7 @@ describe('toEventHint', () => {
         Action: 'health_status: unhealthy',
         Actor: { ID: 'abc', Attributes: { 'eds.service': 'web' } },
       },
-      'eds',
+      watchesEds,
     );
     expect(hint).toEqual({
       containerId: 'abc',
@@ -63,7 +67,7 @@ describe('toEventHint', () => {
   it('marks containers without our labels as not labelled', () => {
     const hint = toEventHint(
       { Type: 'container', Action: 'start', Actor: { ID: 'abc', Attributes: { image: 'x' } } },
-      'eds',
+      watchesEds,
     );
     expect(hint?.labelled).toBe(false);
   });
@@ -74,7 +78,7 @@ describe('toEventHint', () => {
     [{ Type: 'container', Action: 'start', Actor: {} }],
     [{}],
   ])('ignores %j', (event: DockerEvent) => {
-    expect(toEventHint(event, 'eds')).toBeUndefined();
+    expect(toEventHint(event, watchesEds)).toBeUndefined();
   });
 
   it("reads Podman's names for die and destroy as Docker's, and asks the engine for both", () => {
@@ -85,7 +89,7 @@ describe('toEventHint', () => {
           Action: action,
           Actor: { ID: 'abc', Attributes: { 'eds.service': 'web' } },
         },
-        'eds',
+        watchesEds,
       );
     expect(podman('remove')).toMatchObject({ action: 'destroy', ended: true, stopping: 'clear' });
     expect(podman('died')).toMatchObject({ action: 'die', ended: true });

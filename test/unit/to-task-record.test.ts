@@ -7,7 +7,7 @@ import type {
   DockerNode,
   DockerService,
   DockerTask,
-} from '../../src/sources/docker/docker-json.js';
+} from '../../src/sources/engine/docker-json.js';
 import {
   ingressPorts,
   isServiceConverging,

@@ -2,20 +2,18 @@ import type { Logger } from 'pino';
 
 import type { ContainerRecord } from '../../core/container-record.js';
 import type { EngineInfo } from '../../core/engine-status.js';
-import { hasPrefixedLabels } from '../../core/labels/parse-service-labels.js';
 import type { AddressOptions } from '../../core/labels/to-container-endpoints.js';
 import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
-import { createContainerLedger, type LedgerEntry } from './create-container-ledger.js';
+import { createContainerLedger } from '../engine/create-container-ledger.js';
+import type { DockerClient, EventStream } from '../engine/docker-client.js';
+import { createSourceLifecycle, type EngineSource } from '../engine/engine-source.js';
+import { errorMessage } from '../engine/error-message.js';
+import { startEngineWatchdog } from '../engine/start-engine-watchdog.js';
+import type { RetryTiming } from '../engine/to-backoff-delay.js';
 import { createKeyedCoalescer } from './create-keyed-coalescer.js';
-import type { DockerClient, EventStream } from './docker-client.js';
-import { errorMessage } from './error-message.js';
-import { runSessions } from './run-sessions.js';
-import { startEngineWatchdog } from './start-engine-watchdog.js';
-import type { RetryTiming } from './to-backoff-delay.js';
-import {
-  toContainerRecordFromInspect,
-  toContainerRecordFromSummary,
-} from './to-container-record.js';
+import { createNetworkCheck } from './create-network-check.js';
+import { readContainers } from './read-containers.js';
+import { toContainerRecordFromInspect } from './to-container-record.js';
 import { EVENT_FILTERS, toEventHint } from './to-event-hint.js';
 
 /** The source's clocks; each has a default. */
@@ -65,31 +63,11 @@ export interface DockerSourceStatus {
   readonly engine: EngineInfo | undefined;
 }
 
-export interface DockerSource {
-  status(): DockerSourceStatus;
-  /** Every labelled container the source watches, with what was decided for it. */
-  containers(): Iterable<[id: string, entry: LedgerEntry]>;
-  /** Resolves after the first full sync. */
-  readonly firstSync: Promise<void>;
-  /**
-   * Rejects with a `DockerUnusableError` when the engine refuses the agent for good, or on a
-   * programming error (the source then stops); never because the engine is down.
-   */
-  readonly done: Promise<void>;
-  /**
-   * Withdraws every container's endpoints and forgets them (the engine is gone for good, as
-   * far as the agent can tell); the next session's full sync serves what it finds again.
-   */
-  withdraw(): void;
-  /** Unsubscribes and waits for in-flight re-reads. Endpoints stay in the store. */
-  stop(): Promise<void>;
-}
+/** Keeps one engine's labelled containers in the store. */
+export type DockerSource = EngineSource<DockerSourceStatus>;
 
 /** The name under which this source marks the store synced (see `Snapshot.awaiting`). */
 export const DOCKER_SOURCE = 'docker';
-
-/** How many inspects a Podman full sync has in flight at once. */
-const INSPECTS_AT_ONCE = 8;
 
 const DEFAULT_TIMING: DockerSourceTiming = {
   retry: { minTimeout: 250, maxTimeout: 5000 },
@@ -110,13 +88,17 @@ const DEFAULT_TIMING: DockerSourceTiming = {
 export function startDockerSource(options: DockerSourceOptions): DockerSource {
   const { client, store, address, logger } = options;
   const timing = { ...DEFAULT_TIMING, ...options.timing };
-  const abort = new AbortController();
-  const stopped = (): boolean => abort.signal.aborted;
-  /** A deadline for one engine call, also cut by `stop()`. */
-  const deadline = (): AbortSignal =>
-    AbortSignal.any([abort.signal, AbortSignal.timeout(timing.requestTimeoutMs)]);
-
-  const ledger = createContainerLedger(address, logger, 'container', options.members ?? 'docker:');
+  const life = createSourceLifecycle(timing.requestTimeoutMs);
+  const { deadline } = life;
+  const ledger = createContainerLedger({
+    address,
+    logger,
+    kind: 'container',
+    members: options.members ?? 'docker:',
+    ...(options.skipSwarmTasks === true
+      ? { leaveAlone: (labels) => labels[SWARM_TASK_LABEL] !== undefined }
+      : {}),
+  });
   /** Containers that got their stop signal and have not died yet. */
   const stopping = new Set<string>();
   /** Bumped when an event settles a container, so a re-read begun before it is not applied. */
@@ -125,19 +107,14 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   let touchedDuringSync: Set<string> | undefined;
   /** Bumped per session, so a re-read that started in an older session is not applied. */
   let session = 0;
-  let events: EventStream | undefined;
   let engineInfo: EngineInfo | undefined;
   let synced = false;
   let connected = false;
-  let networkMissing = false;
-  let resolveFirstSync: () => void = () => undefined;
-  const firstSync = new Promise<void>((resolve) => (resolveFirstSync = resolve));
+  const checkNetwork = createNetworkCheck(client, address.network, logger);
 
   /** Applies one container's new record, forgetting its stop mark once it is no longer watched. */
-  const isSwarmTask = (labels: Readonly<Record<string, string>> | null | undefined) =>
-    options.skipSwarmTasks === true && labels?.[SWARM_TASK_LABEL] !== undefined;
   const apply = (id: string, record: ContainerRecord | undefined): MemberChange => {
-    const change = ledger.decide(id, isSwarmTask(record?.labels) ? undefined : record);
+    const change = ledger.decide(id, record);
     if (!ledger.has(id)) stopping.delete(id);
     return change;
   };
@@ -160,7 +137,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   });
 
   function onEvent(event: Parameters<typeof toEventHint>[0]): void {
-    const hint = toEventHint(event, address.labelPrefix);
+    const hint = toEventHint(event, ledger.watches);
     if (!hint) return;
     const id = hint.containerId;
     if (!ledger.has(id) && hint.labelled !== true) return;
@@ -183,67 +160,23 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     }
   }
 
-  /**
-   * Lists every running container once and applies it, skipping those re-read meanwhile.
-   * Podman's list carries no health, so there each labelled container is inspected instead.
-   */
+  /** Reads every container once and applies what was not re-read meanwhile. */
   async function fullSync(engine: EngineInfo): Promise<void> {
-    const summaries = await client.listContainers(deadline());
-    const listed = new Set(summaries.map((summary) => summary.Id));
-    const relevant = summaries.filter(
-      (summary) =>
-        ledger.has(summary.Id) ||
-        (hasPrefixedLabels(summary.Labels ?? {}, address.labelPrefix) &&
-          !isSwarmTask(summary.Labels)),
+    const read = await readContainers(
+      client,
+      engine,
+      (summary) => ledger.has(summary.Id) || ledger.watches(summary.Labels ?? {}),
+      stopping,
+      deadline,
     );
-    const records: [string, ContainerRecord | undefined][] =
-      engine.product === 'podman'
-        ? await inspectEach(relevant.map((summary) => summary.Id))
-        : relevant.map((summary) => [
-            summary.Id,
-            toContainerRecordFromSummary(summary, stopping.has(summary.Id)),
-          ]);
+    const fresh = (id: string) => !touchedDuringSync?.has(id);
     const changes: MemberChange[] = [];
-    for (const [id, record] of records) {
-      if (!touchedDuringSync?.has(id)) changes.push(apply(id, record));
-    }
-    for (const id of ledger.ids()) {
-      if (!listed.has(id) && !touchedDuringSync?.has(id)) changes.push(apply(id, undefined));
-    }
+    for (const [id, record] of read.records) if (fresh(id)) changes.push(apply(id, record));
+    for (const id of ledger.ids())
+      if (!read.listed.has(id) && fresh(id)) changes.push(apply(id, undefined));
     const changed = store.apply(changes);
     store.markSynced(options.syncName ?? DOCKER_SOURCE);
     logger.info({ containers: ledger.ids().length, changedClusters: changed }, 'full sync done');
-  }
-
-  /** Inspects containers a few at a time; one that is gone meanwhile reads as `undefined`. */
-  async function inspectEach(ids: string[]): Promise<[string, ContainerRecord | undefined][]> {
-    const read: [string, ContainerRecord | undefined][] = [];
-    for (let i = 0; i < ids.length; i += INSPECTS_AT_ONCE) {
-      const batch = ids.slice(i, i + INSPECTS_AT_ONCE);
-      const inspects = await Promise.all(
-        batch.map((id) => client.inspectContainer(id, deadline())),
-      );
-      batch.forEach((id, j) => {
-        const inspect = inspects[j];
-        read.push([id, inspect && toContainerRecordFromInspect(inspect, stopping.has(id))]);
-      });
-    }
-    return read;
-  }
-
-  /** `--network` names a network the containers' addresses come from: say when it does not exist. */
-  async function checkNetwork(): Promise<void> {
-    if (address.network === undefined) return;
-    const missing = !(await client.listNetworkNames(deadline())).includes(address.network);
-    if (missing && !networkMissing) {
-      logger.warn(
-        { network: address.network },
-        `--network ${address.network}: the Docker engine has no such network (yet); containers not on it are served at their first network`,
-      );
-    } else if (!missing && networkMissing) {
-      logger.info({ network: address.network }, `--network ${address.network} now exists`);
-    }
-    networkMissing = missing;
   }
 
   /** One attempt at a session: subscribe, then sync. Resolves with the session's end. */
@@ -254,7 +187,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     const engine = await client.describeEngine(deadline());
     engineInfo = engine;
     const stream = await client.openEvents(EVENT_FILTERS, deadline());
-    events = stream;
+    life.following(stream);
     touchedDuringSync = new Set();
     const ended = consume(stream);
     logger.info(
@@ -263,7 +196,7 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     );
     try {
       await fullSync(engine);
-      await checkNetwork();
+      await checkNetwork(deadline());
     } catch (error) {
       stream.close();
       await ended;
@@ -278,61 +211,52 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     ping: (signal) => client.ping(signal),
     intervalMs: timing.pingIntervalMs,
     timeoutMs: timing.pingTimeoutMs,
-    signal: abort.signal,
+    signal: life.signal,
     onUnresponsive(reason) {
       if (!connected) return; // already known to be away; the retry loop is on it
       logger.warn(
         { reason },
         'Docker engine stopped answering; serving last known endpoints and reconnecting',
       );
-      events?.close();
+      life.endSession();
     },
     onResponsive() {
       logger.info('Docker engine answers pings again');
     },
   });
 
-  const run = () =>
-    runSessions({
-      connect,
-      retry: timing.retry,
-      signal: abort.signal,
-      logger,
-      unreachable: 'Docker engine unreachable; serving last known endpoints and retrying',
-      ended: 'Docker event stream ended; serving last known endpoints and reconnecting',
-      onEstablished() {
-        connected = true;
-        synced = true;
-        resolveFirstSync();
-        options.onConnected?.();
-      },
-      onEnded() {
-        connected = false;
-        options.onDisconnected?.();
-      },
-      onAttemptFailed() {
-        options.onDisconnected?.();
-      },
-    });
-
-  const done = run().catch((error: unknown) => {
-    if (stopped()) return;
-    throw error;
+  const done = life.run({
+    connect,
+    retry: timing.retry,
+    logger,
+    unreachable: 'Docker engine unreachable; serving last known endpoints and retrying',
+    ended: 'Docker event stream ended; serving last known endpoints and reconnecting',
+    onEstablished() {
+      connected = true;
+      synced = true;
+      life.synced();
+      options.onConnected?.();
+    },
+    onEnded() {
+      connected = false;
+      options.onDisconnected?.();
+    },
+    onAttemptFailed() {
+      options.onDisconnected?.();
+    },
   });
 
   return {
     status: () => ({ synced, connected, responsive: watchdog.responsive(), engine: engineInfo }),
-    containers: () => ledger.entries(),
+    watched: () => ledger.entries(),
     withdraw() {
       session += 1; // a re-read in flight is not applied
       store.apply(ledger.ids().map((id) => apply(id, undefined)));
     },
-    firstSync,
+    firstSync: life.firstSync,
     done,
     async stop() {
-      abort.abort();
-      events?.close();
-      await done.catch(() => undefined);
+      await life.stop();
       await reread.idle();
     },
   };

@@ -10,7 +10,7 @@ import type {
   DockerContainerInspect,
   DockerContainerSummary,
   DockerNetworkEndpoint,
-} from './docker-json.js';
+} from '../engine/docker-json.js';
 
 /**
  * Maps one entry of the container list (the full sync) to a record. Total: missing fields

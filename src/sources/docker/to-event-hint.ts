@@ -1,5 +1,4 @@
-import { hasPrefixedLabels } from '../../core/labels/parse-service-labels.js';
-import type { DockerEvent } from './docker-json.js';
+import type { DockerEvent } from '../engine/docker-json.js';
 
 /** Container actions after which the agent looks at the container again. */
 const CONTAINER_ACTIONS = [
@@ -63,8 +62,14 @@ export interface EventHint {
 /** Actions after which the container is certainly not running. */
 const ENDING_ACTIONS = new Set(['die', 'stop', 'destroy']);
 
-/** Reads one Docker event; `undefined` for events that say nothing about a container we watch. */
-export function toEventHint(event: DockerEvent, labelPrefix: string): EventHint | undefined {
+/**
+ * Reads one Docker event; `undefined` for events that say nothing about a container we watch.
+ * `watches` decides from a container's labels (its event's attributes) whether it is ours.
+ */
+export function toEventHint(
+  event: DockerEvent,
+  watches: (labels: Readonly<Record<string, string>>) => boolean,
+): EventHint | undefined {
   const reported = (event.Action ?? '').split(':')[0] ?? '';
   const action = PODMAN_ACTIONS.get(reported) ?? reported;
   const attributes = event.Actor?.Attributes ?? {};
@@ -74,7 +79,7 @@ export function toEventHint(event: DockerEvent, labelPrefix: string): EventHint 
     return {
       containerId,
       action,
-      labelled: hasPrefixedLabels(attributes, labelPrefix),
+      labelled: watches(attributes),
       stopping: toStopping(action, attributes.signal),
       ended: ENDING_ACTIONS.has(action),
     };

@@ -2,24 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Logger } from 'pino';
 
-import { hasPrefixedLabels } from '../../core/labels/parse-service-labels.js';
 import type { AddressOptions } from '../../core/labels/to-container-endpoints.js';
-import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
-import { createContainerLedger, type LedgerEntry } from '../docker/create-container-ledger.js';
-import type { DockerClient, EventStream } from '../docker/docker-client.js';
-import type { DockerService, DockerTask } from '../docker/docker-json.js';
-import { errorMessage } from '../docker/error-message.js';
-import { runSessions } from '../docker/run-sessions.js';
-import type { RetryTiming } from '../docker/to-backoff-delay.js';
-import {
-  ingressPorts,
-  isServiceConverging,
-  isTaskConverging,
-  keepAddresses,
-  type SwarmState,
-  taskLabels,
-  toTaskRecord,
-} from './to-task-record.js';
+import type { SnapshotStore } from '../../snapshot-store.js';
+import { createContainerLedger } from '../engine/create-container-ledger.js';
+import type { DockerClient, EventStream } from '../engine/docker-client.js';
+import { createSourceLifecycle, type EngineSource } from '../engine/engine-source.js';
+import { errorMessage } from '../engine/error-message.js';
+import type { RetryTiming } from '../engine/to-backoff-delay.js';
+import { createAlarm } from './create-alarm.js';
+import { createIngressWarner } from './create-ingress-warner.js';
+import { readSwarm } from './read-swarm.js';
 
 /** `auto`: follow the Swarm when the engine is one of its managers; `on`: expect it to be. */
 export type SwarmMode = 'auto' | 'on';
@@ -63,18 +55,8 @@ export interface SwarmSourceStatus {
   readonly active: boolean;
 }
 
-export interface SwarmSource {
-  status(): SwarmSourceStatus;
-  /** Every labelled task the source watches, with what was decided for it. */
-  tasks(): Iterable<[id: string, entry: LedgerEntry]>;
-  /** Resolves after the first reconcile, or once the engine is found not to be a manager. */
-  readonly firstSync: Promise<void>;
-  /** Rejects with a `DockerUnusableError` when the engine refuses the agent for good. */
-  readonly done: Promise<void>;
-  /** Withdraws every task's endpoints and forgets them; the next reconcile serves what it finds. */
-  withdraw(): void;
-  stop(): Promise<void>;
-}
+/** Keeps one engine's Swarm's labelled tasks in the store. */
+export type SwarmSource = EngineSource<SwarmSourceStatus>;
 
 /** The name under which this source marks the store synced (see `Snapshot.awaiting`). */
 export const SWARM_SOURCE = 'swarm';
@@ -107,32 +89,24 @@ const DEFAULT_TIMING: SwarmSourceTiming = {
 export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
   const { client, store, address, logger, mode } = options;
   const timing = { ...DEFAULT_TIMING, ...options.timing };
-  const abort = new AbortController();
-  const stopped = (): boolean => abort.signal.aborted;
-  const deadline = (): AbortSignal =>
-    AbortSignal.any([abort.signal, AbortSignal.timeout(timing.requestTimeoutMs)]);
-
-  const ledger = createContainerLedger(address, logger, 'task', options.members ?? 'swarm:');
+  const life = createSourceLifecycle(timing.requestTimeoutMs);
+  const ledger = createContainerLedger({
+    address,
+    logger,
+    kind: 'task',
+    members: options.members ?? 'swarm:',
+  });
   let synced = false;
   let active = false;
-  let events: EventStream | undefined;
-  /** A service or node event came since the last reconcile began. */
-  let woken = false;
-  let wake: (() => void) | undefined;
-  /** Services already warned of for their ingress ports, with the ports warned of. */
-  const warnedIngress = new Map<string, string>();
+  const alarm = createAlarm(life.signal);
+  const warnOfIngress = createIngressWarner(logger);
   let warnedNotManager = false;
-  let resolveFirstSync: () => void = () => undefined;
-  const firstSync = new Promise<void>((resolve) => (resolveFirstSync = resolve));
-
-  const labelled = (service: DockerService) =>
-    hasPrefixedLabels(service.Spec?.Labels ?? {}, address.labelPrefix);
 
   const markSynced = () => {
     if (synced) return;
     synced = true;
     store.markSynced(options.syncName ?? SWARM_SOURCE);
-    resolveFirstSync();
+    life.synced();
   };
 
   const withdraw = () => {
@@ -141,84 +115,28 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
 
   /** Reads the Swarm and applies it; whether anything is on the move. */
   async function reconcile(localNodeId: string): Promise<boolean> {
-    woken = false;
+    alarm.reset();
     const started = performance.now();
-    const signal = deadline();
+    const signal = life.deadline();
     const [services, tasks, nodes] = await Promise.all([
       client.listServices(signal),
       client.listTasks(signal),
       client.listNodes(signal),
     ]);
-    const state: SwarmState = {
-      services: new Map(services.map((service) => [service.ID, service])),
-      nodes: new Map(nodes.map((node) => [node.ID, node])),
-      localNodeId,
-    };
-    const changes: MemberChange[] = [];
-    const served = new Set<string>();
-    const tasksOf = new Map<string, DockerTask[]>();
-    for (const task of tasks) {
-      const id = task.ServiceID ?? '';
-      const ofService = tasksOf.get(id);
-      if (ofService) ofService.push(task);
-      else tasksOf.set(id, [task]);
-    }
-    let converging = services.some(
-      (service) => labelled(service) && isServiceConverging(service, tasksOf.get(service.ID) ?? []),
-    );
-    for (const task of tasks) {
-      const service = state.services.get(task.ServiceID ?? '');
-      const watched = hasPrefixedLabels(taskLabels(task, service), address.labelPrefix);
-      if (!watched) continue;
-      converging ||= isTaskConverging(task);
-      const record = toTaskRecord(task, state);
-      if (record === undefined) continue;
-      served.add(task.ID);
-      changes.push(ledger.decide(task.ID, keepAddresses(record, ledger.lastRecord(task.ID))));
-    }
-    for (const id of ledger.ids()) if (!served.has(id)) changes.push(ledger.decide(id, undefined));
-    store.apply(changes);
+    const read = readSwarm({ services, tasks, nodes, localNodeId }, ledger);
+    store.apply(read.changes);
     markSynced();
-    warnOfIngress(services.filter(labelled));
+    warnOfIngress(services.filter((service) => ledger.watches(service.Spec?.Labels ?? {})));
     logger.debug(
       {
         tasks: tasks.length,
-        served: served.size,
-        converging,
+        served: read.served,
+        converging: read.converging,
         ms: Math.round(performance.now() - started),
       },
       'Swarm reconciled',
     );
-    return converging;
-  }
-
-  /** Ingress ports go through the routing mesh: Envoy should balance the tasks themselves. */
-  function warnOfIngress(services: readonly DockerService[]): void {
-    for (const service of services) {
-      const ports = ingressPorts(service).join(', ');
-      if (ports === '' || warnedIngress.get(service.ID) === ports) continue;
-      warnedIngress.set(service.ID, ports);
-      logger.warn(
-        { service: service.Spec?.Name, ingressPorts: ports },
-        `service ${service.Spec?.Name ?? service.ID} publishes ${ports} on the routing mesh (mode=ingress): those ports are not endpoints, since Envoy should balance the tasks, not the mesh; its tasks are served at their own addresses (publish with mode=host for --address-mode host)`,
-      );
-    }
-  }
-
-  /** Resolves after `ms`, or at once when an event came meanwhile or the source stops. */
-  function nap(ms: number): Promise<void> {
-    if (woken) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        abort.signal.removeEventListener('abort', done);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-      abort.signal.addEventListener('abort', done, { once: true });
-    });
+    return read.converging;
   }
 
   /** Follows one session's events and reconciles on them and on the clock, until it ends. */
@@ -226,27 +144,25 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
     const session = { ended: false };
     const consumed = (async () => {
       try {
-        for await (const event of stream) {
-          if (event.Type === 'service' || event.Type === 'node') {
-            woken = true;
-            wake?.();
-          }
-        }
+        for await (const event of stream)
+          if (event.Type === 'service' || event.Type === 'node') alarm.ring();
       } catch (error) {
         logger.debug({ err: errorMessage(error) }, 'Swarm event stream failed');
       }
       session.ended = true;
-      wake?.();
+      alarm.wake();
     })();
     let moving = converging;
     /** The last reconcile came from an event and found the Swarm on the move. */
     let followUp = false;
-    const over = () => stopped() || session.ended;
+    const over = () => life.stopped() || session.ended;
     while (!over()) {
-      await nap(followUp ? timing.followUpMs : moving ? timing.convergingMs : timing.resyncMs);
+      await alarm.nap(
+        followUp ? timing.followUpMs : moving ? timing.convergingMs : timing.resyncMs,
+      );
       if (over()) break;
       try {
-        const byEvent = woken;
+        const byEvent = alarm.rang();
         moving = await reconcile(localNodeId);
         followUp = byEvent && moving;
       } catch (error) {
@@ -256,13 +172,13 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
       }
     }
     await consumed;
-    if (!stopped())
+    if (!life.stopped())
       logger.warn('Swarm event stream ended; serving last known tasks and reconnecting');
   }
 
   /** One attempt at a session: is the engine a manager; if so subscribe, then reconcile. */
   async function connect(): Promise<{ ended: Promise<void> }> {
-    const role = await client.describeSwarm(deadline());
+    const role = await client.describeSwarm(life.deadline());
     if (!role.manager) {
       active = false;
       if (mode === 'on' && !warnedNotManager) {
@@ -274,12 +190,12 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
       withdraw();
       markSynced();
       return {
-        ended: sleep(timing.resyncMs, undefined, { signal: abort.signal }).catch(() => undefined),
+        ended: sleep(timing.resyncMs, undefined, { signal: life.signal }).catch(() => undefined),
       };
     }
     warnedNotManager = false;
-    const stream = await client.openEvents(SWARM_EVENT_FILTERS, deadline());
-    events = stream;
+    const stream = await client.openEvents(SWARM_EVENT_FILTERS, life.deadline());
+    life.following(stream);
     let converging: boolean;
     try {
       converging = await reconcile(role.nodeId);
@@ -293,27 +209,19 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
     return { ended: follow(stream, role.nodeId, converging) };
   }
 
-  const done = runSessions({
+  const done = life.run({
     connect,
     retry: timing.retry,
-    signal: abort.signal,
     logger,
     unreachable: 'Swarm unreachable; serving last known tasks and retrying',
-  }).catch((error: unknown) => {
-    if (stopped()) return;
-    throw error;
   });
 
   return {
     status: () => ({ synced, active }),
-    tasks: () => ledger.entries(),
+    watched: () => ledger.entries(),
     withdraw,
-    firstSync,
+    firstSync: life.firstSync,
     done,
-    async stop() {
-      abort.abort();
-      events?.close();
-      await done.catch(() => undefined);
-    },
+    stop: () => life.stop(),
   };
 }

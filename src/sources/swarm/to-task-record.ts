@@ -9,7 +9,7 @@ import type {
   DockerService,
   DockerSwarmPort,
   DockerTask,
-} from '../docker/docker-json.js';
+} from '../engine/docker-json.js';
 
 /** What one reconcile read of a Swarm, besides its tasks: services and nodes by id. */
 export interface SwarmState {

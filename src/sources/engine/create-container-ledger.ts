@@ -19,6 +19,11 @@ export interface ContainerLedger {
    * exists), logs it if it changed, and returns the store change.
    */
   decide(id: string, record: ContainerRecord | undefined): MemberChange;
+  /**
+   * Whether a container (or task) with these labels is the source's to watch: the one place
+   * a source decides that. Labels under the prefix, and not left alone.
+   */
+  readonly watches: (labels: Readonly<Record<string, string>>) => boolean;
   /** The record last decided on, for a container still watched. */
   lastRecord(id: string): ContainerRecord | undefined;
   has(id: string): boolean;
@@ -45,19 +50,28 @@ interface Entry extends LedgerEntry {
  */
 export type LedgerKind = 'container' | 'task';
 
+/** What a ledger watches and how it names what it serves. */
+export interface LedgerOptions {
+  readonly address: AddressOptions;
+  readonly logger: Logger;
+  readonly kind: LedgerKind;
+  /** What its members in the store start with, then the container (or task) id. */
+  readonly members: string;
+  /** Labelled containers that are not the source's nonetheless (Swarm tasks, for Docker's). */
+  readonly leaveAlone?: (labels: Readonly<Record<string, string>>) => boolean;
+}
+
 /**
  * An empty ledger for containers (or tasks) labelled under `address.labelPrefix`, whose
  * members in the store are `<members><id>` (`docker:<engine>:<id>`: unique across sources
  * and engines). Deciding what was decided before returns the same endpoint objects, so a
  * full re-read that finds nothing new changes nothing downstream.
  */
-export function createContainerLedger(
-  address: AddressOptions,
-  logger: Logger,
-  kind: LedgerKind,
-  members: string,
-): ContainerLedger {
+export function createContainerLedger(options: LedgerOptions): ContainerLedger {
+  const { address, logger, kind, members, leaveAlone } = options;
   const entries = new Map<string, Entry>();
+  const watches = (labels: Readonly<Record<string, string>>) =>
+    hasPrefixedLabels(labels, address.labelPrefix) && leaveAlone?.(labels) !== true;
 
   /** Logs what changed for one container: once, at the level the change deserves. */
   function logChange(
@@ -105,14 +119,16 @@ export function createContainerLedger(
 
   return {
     decide(id, record) {
-      const decided: ContainerEndpoints =
-        record === undefined ? { kind: 'ignored' } : toContainerEndpoints(record, address);
+      const watched = record !== undefined && watches(record.labels);
+      const decided: ContainerEndpoints = watched
+        ? toContainerEndpoints(record, address)
+        : { kind: 'ignored' };
       const previous = entries.get(id);
       const summary = summarize(decided);
       const unchanged = previous !== undefined && summary === previous.summary;
       if (!unchanged) logChange(id, record, decided, previous);
       const outcome = unchanged ? previous.outcome : decided;
-      if (record !== undefined && hasPrefixedLabels(record.labels, address.labelPrefix)) {
+      if (watched) {
         const warned =
           outcome.kind === 'invalid'
             ? outcome.problems.join('; ')
@@ -125,6 +141,7 @@ export function createContainerLedger(
       }
       return [`${members}${id}`, outcome.kind === 'served' ? outcome.endpoints : []];
     },
+    watches,
     lastRecord: (id) => entries.get(id)?.record,
     has: (id) => entries.has(id),
     ids: () => [...entries.keys()],
