@@ -108,41 +108,17 @@ describe.skipIf(MISSING_TOOLS)('Swarm services through a real Envoy (ADS)', () =
     for (const container of survivors) expect(report.answers.get(container)).toBeGreaterThan(0);
   }, 180_000);
 
-  // stop-first failed once in a CI run (4 requests `no answer within 5 s`, of ~18,000), and
-  // has not failed since: 10 runs of this file and 4 instrumented runs of this case with one
-  // core busy, 0 failed. The instrumented runs measured, for each replaced task, how long
-  // before its container ended Envoy sent it its last request: 1.99–2.20 s (the agent serves
-  // a task Swarm is stopping as DRAINING before Swarm's SIGTERM, and the task keeps serving
-  // for 1 s after it), so a late view of the Swarm alone does not explain a timeout. What
-  // does: a timeout of 5 s on both of the load's loops, twice over, which is what a test
-  // process whose event loop (shared with the agent under test) stalls for seconds reports
-  // for answers that were in fact on time; or an upstream that accepted a connection and never
-  // answered (docker-proxy, which publishes these ports, accepting for a task whose container
-  // is gone). Not reproduced, so not fixed; the next occurrence says which: Envoy's access log
-  // (printed on failure) shows whether and when Envoy answered each request and from which
-  // upstream, and a timeout now says how long the client really waited.
-  // It did, on the last CI run of the session (start-first this time, 2 of 1,316 failed): the
-  // client waited 5,001 and 5,005 ms, so the test process was not stalled; Envoy's access log
-  // shows both requests sent at the same instant to two upstreams (host ports 32782 and
-  // 32783, one of which had answered 3 s before), `attempts=1`, no answer for 5 s (`DC`), and
-  // a request 3 s earlier that took 2.3 s and a second attempt. So upstreams that accepted the
-  // connection (docker-proxy, these ports being published by a private engine with
-  // --iptables=false) and did not answer: the cause is there, not in the agent's view of the
-  // Swarm. Still open: which tasks those were, and why docker-proxy held them.
-  // Ruled out since: the private engine's bridge (made by `ip link add`, so its MAC follows
-  // its lowest port's and changes as containers leave) — requests to the other containers
-  // through docker-proxy still answered in ~10 ms right after such a change, and container
-  // MACs derive from their IPs. 23 more instrumented runs of both orders with one core busy
-  // (Envoy's access log, `ip monitor`, the engine's events): no failure, no request slower
-  // than 300 ms, no retry. So the event is rarer than one in ~20 runs and needs CI's load.
-  // Again in the final fresh-clone CI run of the next session (start-first, 2 of 3,653): the
-  // same signature. Both requests of the load's two loops started at the same instant
-  // (Envoy's START_TIME 12:56:56.339 and .340) to two different upstreams (host ports 32780
-  // and 32781), attempts=1, no byte back until the client gave up at 5,006 ms (`DC`), while
-  // the agent's view had not changed since the update finished. Two tasks silent at once
-  // points at what they share, the private engine's docker-proxy path on loopback, stalled
-  // for five seconds, rather than at one task or at the endpoints served. Next: log the
-  // docker-proxy processes' state (and the engine's own log) when a request passes 2 s.
+  // Both orders failed now and then in CI (2 to 4 requests of thousands with no answer within
+  // 5 s, always two upstreams silent at the same instant, `attempts=1`). Root cause, caught by
+  // `reportWhatHolds` below (run 16 of 40 with one core busy): not the agent, but the private
+  // engine's bridge. Made by `ip link add`, it took the lowest MAC of its ports, so it changed
+  // whenever a task's container joined with a lower one. The host flushed its neighbour
+  // entries, but the containers kept the old address of their gateway: the two answers then
+  // in flight went to a MAC no port had (the tasks' sockets sat in FIN-WAIT-1 retransmitting,
+  // their neighbour entry in DELAY) until the containers re-resolved it, 5 s or more later.
+  // Docker sets the address of the bridges it makes (docker0 never moves); the private
+  // engine's bridge now has a fixed address too (see `PrivateDaemon.create`). 40 runs of this
+  // file with one core busy after the fix: see docs/development.md.
   /** Prints, to stderr, where a request sent at `sentAt` and unanswered for 2 s is held. */
   const reportWhatHolds = async (sentAt: number) => {
     const snapshot = await swarm.daemon.networkSnapshot();

@@ -41,7 +41,13 @@ export class PrivateDaemon {
       (i) => !inUse.includes(`10.199.${i}.`),
     );
     if (octet === undefined) throw new Error('no free 10.199.x.0/24 for the private test daemon');
+    // A bridge's address is, unless set, the lowest of its ports' and changes as containers
+    // come and go; a container whose neighbour entry holds the old one then sends its answers
+    // to no one for 5 s or more. Docker sets the address of the bridges it makes; so does this.
+    const mac = randomBytes(6);
+    mac[0] = ((mac[0] ?? 0) & 0xfe) | 0x02; // unicast, locally administered
     execFileSync('ip', ['link', 'add', 'name', this.bridge, 'type', 'bridge']);
+    execFileSync('ip', ['link', 'set', this.bridge, 'address', toMac(mac)]);
     this.subnet = `10.199.${octet}.0/24`;
     execFileSync('ip', ['addr', 'add', `10.199.${octet}.1/24`, 'dev', this.bridge]);
     execFileSync('ip', ['link', 'set', this.bridge, 'up']);
@@ -180,4 +186,9 @@ export class PrivateDaemon {
     for (const point of mounts) execFileSync('umount', ['-l', point], { stdio: 'ignore' });
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `02:42:0a:...`: six bytes as a MAC address. */
+function toMac(bytes: Buffer): string {
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
 }
