@@ -1,20 +1,17 @@
 import type { Logger } from 'pino';
 
-import type { ContainerRecord } from '../../core/container-record.js';
 import type { EngineInfo } from '../../core/engine-status.js';
 import type { AddressOptions } from '../../core/labels/to-container-endpoints.js';
-import type { MemberChange, SnapshotStore } from '../../snapshot-store.js';
+import type { SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger } from '../engine/create-container-ledger.js';
 import type { DockerClient, EventStream } from '../engine/docker-client.js';
 import { createSourceLifecycle, type EngineSource } from '../engine/engine-source.js';
 import { errorMessage } from '../engine/error-message.js';
 import { startEngineWatchdog } from '../engine/start-engine-watchdog.js';
 import type { RetryTiming } from '../engine/to-backoff-delay.js';
-import { createKeyedCoalescer } from './create-keyed-coalescer.js';
+import { createContainerSync } from './create-container-sync.js';
 import { createNetworkCheck } from './create-network-check.js';
-import { readContainers } from './read-containers.js';
-import { toContainerRecordFromInspect } from './to-container-record.js';
-import { EVENT_FILTERS, toEventHint } from './to-event-hint.js';
+import { EVENT_FILTERS } from './to-event-hint.js';
 
 /** The source's clocks; each has a default. */
 export interface DockerSourceTiming {
@@ -99,110 +96,47 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
       ? { leaveAlone: (labels) => labels[SWARM_TASK_LABEL] !== undefined }
       : {}),
   });
-  /** Containers that got their stop signal and have not died yet. */
-  const stopping = new Set<string>();
-  /** Bumped when an event settles a container, so a re-read begun before it is not applied. */
-  const generations = new Map<string, number>();
-  /** During a full sync: containers re-read since it began, whose list entry is then stale. */
-  let touchedDuringSync: Set<string> | undefined;
-  /** Bumped per session, so a re-read that started in an older session is not applied. */
-  let session = 0;
   let engineInfo: EngineInfo | undefined;
   let synced = false;
   let connected = false;
   const checkNetwork = createNetworkCheck(client, address.network, logger);
-
-  /** Applies one container's new record, forgetting its stop mark once it is no longer watched. */
-  const apply = (id: string, record: ContainerRecord | undefined): MemberChange => {
-    const change = ledger.decide(id, record);
-    if (!ledger.has(id)) stopping.delete(id);
-    return change;
-  };
-
-  const reread = createKeyedCoalescer(async (id) => {
-    const started = { session, generation: generations.get(id) ?? 0 };
-    try {
-      const inspect = await client.inspectContainer(id, deadline());
-      if (started.session !== session || started.generation !== (generations.get(id) ?? 0)) return;
-      const record = inspect && toContainerRecordFromInspect(inspect, stopping.has(id));
-      store.applySoon([apply(id, record)]);
-    } catch (error) {
-      // The engine is likely going away; the next session's full sync repairs this container.
-      const level = connected && started.session === session ? 'warn' : 'debug';
-      logger[level](
-        { container: id.slice(0, 12), err: errorMessage(error) },
-        'could not re-read container',
-      );
-    }
+  const containers = createContainerSync({
+    client,
+    store,
+    ledger,
+    logger,
+    deadline,
+    connected: () => connected,
+    syncName: options.syncName ?? DOCKER_SOURCE,
   });
-
-  function onEvent(event: Parameters<typeof toEventHint>[0]): void {
-    const hint = toEventHint(event, ledger.watches);
-    if (!hint) return;
-    const id = hint.containerId;
-    if (!ledger.has(id) && hint.labelled !== true) return;
-    if (hint.stopping === 'set') stopping.add(id);
-    if (hint.stopping === 'clear') stopping.delete(id);
-    touchedDuringSync?.add(id);
-    const last = ledger.lastRecord(id);
-    if (hint.ended && last !== undefined) {
-      generations.set(id, (generations.get(id) ?? 0) + 1);
-      store.applySoon([apply(id, { ...last, state: 'not-running', stopping: false })]);
-    }
-    reread.schedule(id);
-  }
 
   async function consume(stream: EventStream): Promise<void> {
     try {
-      for await (const event of stream) onEvent(event);
+      for await (const event of stream) containers.onEvent(event);
     } catch (error) {
       logger.debug({ err: errorMessage(error) }, 'event stream failed');
     }
   }
 
-  /** Reads every container once and applies what was not re-read meanwhile. */
-  async function fullSync(engine: EngineInfo): Promise<void> {
-    const read = await readContainers(
-      client,
-      engine,
-      (summary) => ledger.has(summary.Id) || ledger.watches(summary.Labels ?? {}),
-      stopping,
-      deadline,
-    );
-    const fresh = (id: string) => !touchedDuringSync?.has(id);
-    const changes: MemberChange[] = [];
-    for (const [id, record] of read.records) if (fresh(id)) changes.push(apply(id, record));
-    for (const id of ledger.ids())
-      if (!read.listed.has(id) && fresh(id)) changes.push(apply(id, undefined));
-    const changed = store.apply(changes);
-    store.markSynced(options.syncName ?? DOCKER_SOURCE);
-    logger.info({ containers: ledger.ids().length, changedClusters: changed }, 'full sync done');
-  }
-
   /** One attempt at a session: subscribe, then sync. Resolves with the session's end. */
   async function connect(): Promise<{ ended: Promise<void> }> {
-    session += 1;
-    // A stop signal seen in an earlier session may be stale; events of this one set it again.
-    stopping.clear();
+    containers.newSession();
     const engine = await client.describeEngine(deadline());
     engineInfo = engine;
     const stream = await client.openEvents(EVENT_FILTERS, deadline());
     life.following(stream);
-    touchedDuringSync = new Set();
     const ended = consume(stream);
     logger.info(
       { engine: engine.product, version: engine.version, apiVersion: engine.apiVersion },
       `following ${engine.product === 'podman' ? 'Podman' : 'Docker'} ${engine.version} (API ${engine.apiVersion})`,
     );
     try {
-      await fullSync(engine);
+      await containers.fullSync(engine);
       await checkNetwork(deadline());
     } catch (error) {
       stream.close();
       await ended;
       throw error;
-    } finally {
-      touchedDuringSync = undefined;
     }
     return { ended };
   }
@@ -249,15 +183,14 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   return {
     status: () => ({ synced, connected, responsive: watchdog.responsive(), engine: engineInfo }),
     watched: () => ledger.entries(),
-    withdraw() {
-      session += 1; // a re-read in flight is not applied
-      store.apply(ledger.ids().map((id) => apply(id, undefined)));
+    withdraw: () => {
+      containers.withdraw();
     },
     firstSync: life.firstSync,
     done,
     async stop() {
       await life.stop();
-      await reread.idle();
+      await containers.idle();
     },
   };
 }

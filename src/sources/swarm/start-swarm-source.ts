@@ -6,10 +6,14 @@ import type { AddressOptions } from '../../core/labels/to-container-endpoints.js
 import type { SnapshotStore } from '../../snapshot-store.js';
 import { createContainerLedger } from '../engine/create-container-ledger.js';
 import type { DockerClient, EventStream } from '../engine/docker-client.js';
-import { createSourceLifecycle, type EngineSource } from '../engine/engine-source.js';
+import {
+  createSourceLifecycle,
+  type EngineSource,
+  type SourceLifecycle,
+} from '../engine/engine-source.js';
 import { errorMessage } from '../engine/error-message.js';
 import type { RetryTiming } from '../engine/to-backoff-delay.js';
-import { createAlarm } from './create-alarm.js';
+import { type Alarm, createAlarm } from './create-alarm.js';
 import { createIngressWarner } from './create-ingress-warner.js';
 import { readSwarm } from './read-swarm.js';
 
@@ -139,43 +143,6 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
     return read.converging;
   }
 
-  /** Follows one session's events and reconciles on them and on the clock, until it ends. */
-  async function follow(stream: EventStream, localNodeId: string, converging: boolean) {
-    const session = { ended: false };
-    const consumed = (async () => {
-      try {
-        for await (const event of stream)
-          if (event.Type === 'service' || event.Type === 'node') alarm.ring();
-      } catch (error) {
-        logger.debug({ err: errorMessage(error) }, 'Swarm event stream failed');
-      }
-      session.ended = true;
-      alarm.wake();
-    })();
-    let moving = converging;
-    /** The last reconcile came from an event and found the Swarm on the move. */
-    let followUp = false;
-    const over = () => life.stopped() || session.ended;
-    while (!over()) {
-      await alarm.nap(
-        followUp ? timing.followUpMs : moving ? timing.convergingMs : timing.resyncMs,
-      );
-      if (over()) break;
-      try {
-        const byEvent = alarm.rang();
-        moving = await reconcile(localNodeId);
-        followUp = byEvent && moving;
-      } catch (error) {
-        // The engine is likely going away: end the session; the next one starts with a reconcile.
-        logger.debug({ err: errorMessage(error) }, 'Swarm reconcile failed');
-        stream.close();
-      }
-    }
-    await consumed;
-    if (!life.stopped())
-      logger.warn('Swarm event stream ended; serving last known tasks and reconnecting');
-  }
-
   /** One attempt at a session: is the engine a manager; if so subscribe, then reconcile. */
   async function connect(): Promise<{ ended: Promise<void> }> {
     const role = await client.describeSwarm(life.deadline());
@@ -206,7 +173,17 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
     if (!active)
       logger.info({ node: role.nodeId }, 'following the Swarm (this engine is a manager)');
     active = true;
-    return { ended: follow(stream, role.nodeId, converging) };
+    return {
+      ended: followSession({
+        stream,
+        converging,
+        reconcile: () => reconcile(role.nodeId),
+        alarm,
+        life,
+        timing,
+        logger,
+      }),
+    };
   }
 
   const done = life.run({
@@ -224,4 +201,53 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
     done,
     stop: () => life.stop(),
   };
+}
+
+/** What one session of the Swarm source follows, and with what. */
+interface SessionFollowing {
+  readonly stream: EventStream;
+  /** Whether the reconcile that began the session found the Swarm on the move. */
+  readonly converging: boolean;
+  /** Reads the Swarm and applies it; whether anything is on the move. */
+  readonly reconcile: () => Promise<boolean>;
+  readonly alarm: Alarm;
+  readonly life: SourceLifecycle;
+  readonly timing: SwarmSourceTiming;
+  readonly logger: Logger;
+}
+
+/** Follows one session's events and reconciles on them and on the clock, until it ends. */
+async function followSession(session: SessionFollowing): Promise<void> {
+  const { stream, alarm, life, timing, logger } = session;
+  let ended = false;
+  const consumed = (async () => {
+    try {
+      for await (const event of stream)
+        if (event.Type === 'service' || event.Type === 'node') alarm.ring();
+    } catch (error) {
+      logger.debug({ err: errorMessage(error) }, 'Swarm event stream failed');
+    }
+    ended = true;
+    alarm.wake();
+  })();
+  let moving = session.converging;
+  /** The last reconcile came from an event and found the Swarm on the move. */
+  let followUp = false;
+  const over = () => life.stopped() || ended;
+  while (!over()) {
+    await alarm.nap(followUp ? timing.followUpMs : moving ? timing.convergingMs : timing.resyncMs);
+    if (over()) break;
+    try {
+      const byEvent = alarm.rang();
+      moving = await session.reconcile();
+      followUp = byEvent && moving;
+    } catch (error) {
+      // The engine is likely going away: end the session; the next one starts with a reconcile.
+      logger.debug({ err: errorMessage(error) }, 'Swarm reconcile failed');
+      stream.close();
+    }
+  }
+  await consumed;
+  if (!life.stopped())
+    logger.warn('Swarm event stream ended; serving last known tasks and reconnecting');
 }
