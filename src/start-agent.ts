@@ -5,8 +5,8 @@ import { describeTls, HTTP_TLS_FLAGS } from './config/tls-files.js';
 import { NO_CHANGE } from './core/index/snapshot.js';
 import { toAddressRanges } from './core/registrations/address-ranges.js';
 import { fail, ok, type Result } from './core/result.js';
-import { createMetrics, toContainerCounts } from './metrics/create-metrics.js';
-import { createSnapshotStore } from './snapshot-store.js';
+import { createMetrics, type Metrics, toContainerCounts } from './metrics/create-metrics.js';
+import { createSnapshotStore, type SnapshotStore } from './snapshot-store.js';
 import type { DockerSourceTiming } from './sources/docker/start-docker-source.js';
 import { EVENT_FILTERS } from './sources/docker/to-event-hint.js';
 import { createDockerodeClient } from './sources/engine/create-dockerode-client.js';
@@ -14,22 +14,35 @@ import type { DockerClient } from './sources/engine/docker-client.js';
 import { instrumentDockerClient } from './sources/engine/instrument-docker-client.js';
 import {
   REGISTRATION_SOURCE,
+  type RegistrationSource,
   startRegistrationSource,
 } from './sources/registrations/start-registration-source.js';
 import { type Engines, startEngines, toEngineSyncNames } from './sources/start-engines.js';
 import { buildStatus } from './status/build-status.js';
 import { createUnseenOptionsWarner } from './status/create-unseen-options-warner.js';
-import { type GrpcServer, startGrpcServer } from './transports/grpc/start-grpc-server.js';
+import {
+  type GrpcServer,
+  type GrpcServerOptions,
+  startGrpcServer,
+} from './transports/grpc/start-grpc-server.js';
 import { createHttpApp } from './transports/http/create-http-app.js';
-import { createRestPollers } from './transports/http/create-rest-pollers.js';
-import { startHttpServer, toListenProblem } from './transports/http/start-http-server.js';
+import { createRestPollers, type RestPollers } from './transports/http/create-rest-pollers.js';
+import {
+  type HttpServer,
+  startHttpServer,
+  toListenProblem,
+} from './transports/http/start-http-server.js';
 import {
   describeClosedWrites,
   isLoopback,
   toWriteAccess,
   type WriteAccess,
 } from './transports/http/write-access.js';
-import { createTurnBudget, TURN_BUDGET_MS } from './transports/shared/create-turn-budget.js';
+import {
+  createTurnBudget,
+  TURN_BUDGET_MS,
+  type TurnBudget,
+} from './transports/shared/create-turn-budget.js';
 import { readTlsFiles } from './transports/shared/read-tls-files.js';
 import { VERSION } from './version.js';
 
@@ -98,28 +111,15 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     },
   });
   if (!registrations.ok) return fail(registrations.problems);
-  const clients = config.engines.map((engine) => {
-    const given = deps.dockerClient;
-    if (given === undefined) return createDockerodeClient(engine.endpoint);
-    return ok(typeof given === 'function' ? given(engine.name) : given);
-  });
-  const unusable = clients.flatMap((client) => (client.ok ? [] : client.problems));
-  if (unusable.length > 0) {
+  const clients = toEngineClients(config, deps);
+  if (!clients.ok) {
     await registrations.value.stop();
-    return fail(unusable);
+    return fail(clients.problems);
   }
   store.subscribe((change) => {
     if (change !== NO_CHANGE) metrics.snapshotChanged();
   });
-  const firstSync = new Promise<void>((resolve) => {
-    const check = () => {
-      if (store.current().awaiting.length === 0) {
-        unsubscribe();
-        resolve();
-      }
-    };
-    const unsubscribe = store.subscribe(check);
-  });
+  const firstSync = untilNothingAwaited(store);
 
   // Started once the address is ours; until then /readyz says "starting".
   let engines: Engines | undefined = undefined;
@@ -128,68 +128,28 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   const writes = toWriteAccess({ ...config, bind: config.bind });
   // REST answers and gRPC responses share one budget of work per event-loop turn.
   const turns = createTurnBudget(TURN_BUDGET_MS);
-  const app = createHttpApp({
-    turns,
-    allowedHosts: config.allowedHosts,
-    snapshot: () => store.current(),
-    readiness: () => ({ notReadyReasons: notReadyReasons() }),
+  const app = createAgentHttpApp({
+    config,
+    store,
     metrics,
     restPollers,
-    readToken: config.protectStatus ? config.adminToken : undefined,
-    status: {
-      metrics,
-      status: () =>
-        buildStatus({
-          version: VERSION,
-          startedAt,
-          notReadyReasons: notReadyReasons(),
-          labelPrefix: config.address.labelPrefix,
-          snapshot: store.current(),
-          engines: engines?.statuses() ?? [],
-          containers: engines?.watched() ?? [],
-          restPollers: restPollers.list(),
-          grpcStreams: grpcServer?.streamStatus() ?? [],
-        }),
-    },
     logger,
-    registration: {
-      registrations: registrations.value,
-      writes,
-    },
+    registrations: registrations.value,
+    writes,
+    turns,
+    startedAt,
+    notReadyReasons,
+    engines: () => engines,
+    grpcServer: () => grpcServer,
   });
-  const httpTls =
-    config.httpTls === undefined ? ok(undefined) : readTlsFiles(config.httpTls, HTTP_TLS_FLAGS);
-  if (!httpTls.ok) {
+  const listening = await listenHttp(app, config, logger);
+  if (!listening.ok) {
     await registrations.value.stop();
-    return fail(httpTls.problems);
+    return fail(listening.problems);
   }
-  let server;
-  try {
-    server = await startHttpServer(app, config.bind, config.port, {
-      ...(config.httpTls === undefined || httpTls.value === undefined
-        ? {}
-        : { tls: { files: config.httpTls, content: httpTls.value, logger } }),
-    });
-  } catch (error) {
-    await registrations.value.stop();
-    const problem = toListenProblem(error, config.bind, config.port);
-    if (problem === undefined) throw error;
-    return fail([problem]);
-  }
+  const server = listening.value;
 
-  const grpc =
-    config.grpcPort === undefined
-      ? ok(undefined)
-      : await startGrpcServer({
-          store,
-          logger,
-          metrics,
-          bind: config.bind,
-          port: config.grpcPort,
-          limits: config.grpcLimits,
-          tls: config.grpcTls,
-          turns,
-        });
+  const grpc = await startConfiguredGrpcServer(config, { store, logger, metrics, turns });
   if (!grpc.ok) {
     await server.close();
     await registrations.value.stop();
@@ -199,10 +159,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   grpcServer = grpc.value;
   const following = startEngines({
     configs: config.engines,
-    clients: clients.map((client, index) => {
-      if (!client.ok) throw new Error('unreachable: every client was checked');
-      return instrumentDockerClient(client.value, metrics, config.engines[index]?.name ?? '');
-    }),
+    clients: clients.value.map(({ name, client }) => instrumentDockerClient(client, metrics, name)),
     store,
     address: config.address,
     logger,
@@ -211,23 +168,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     ...(deps.timing ? { timing: deps.timing } : {}),
   });
   engines = following;
-  logWriteAccess(writes, logger);
-  logExposure(config, { port: server.port, grpcPort: grpc.value?.port }, logger);
-  logger.info(
-    {
-      port: server.port,
-      grpcPort: grpc.value?.port ?? 'off',
-      bind: config.bind,
-      docker: config.engines.map((engine) => `${engine.name}=${engine.url}`),
-      ...config.address,
-      stateFile: config.stateFile ?? '(memory only)',
-      writes: writes.kind,
-      grpcTls: describeTls(config.grpcTls),
-      httpTls: describeTls(config.httpTls),
-      swarm: config.swarm.mode,
-    },
-    'eds-agent listening',
-  );
+  logListening(config, { port: server.port, grpcPort: grpc.value?.port }, writes, logger);
   const unseenOptions = createUnseenOptionsWarner(
     {
       services: () =>
@@ -240,8 +181,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   );
   const unseenTimer = setInterval(() => {
     unseenOptions.check();
-  }, UNSEEN_OPTIONS_CHECK_MS);
-  unseenTimer.unref();
+  }, UNSEEN_OPTIONS_CHECK_MS).unref();
   metrics.read({
     snapshot: () => store.current(),
     containers: () => toContainerCounts(following.watched()),
@@ -261,6 +201,154 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
       await registrations.value.stop();
     },
   });
+}
+
+/** What the agent's HTTP app serves, and what its status page reads. */
+interface AgentHttpParts {
+  readonly config: Config;
+  readonly store: SnapshotStore;
+  readonly metrics: Metrics;
+  readonly restPollers: RestPollers;
+  readonly logger: Logger;
+  readonly registrations: RegistrationSource;
+  readonly writes: WriteAccess;
+  readonly turns: TurnBudget;
+  readonly startedAt: number;
+  readonly notReadyReasons: () => string[];
+  /** The engines and the gRPC server, once started. */
+  readonly engines: () => Engines | undefined;
+  readonly grpcServer: () => GrpcServer | undefined;
+}
+
+/** The HTTP app: discovery, readiness, status, metrics and the registration API. */
+function createAgentHttpApp(parts: AgentHttpParts): ReturnType<typeof createHttpApp> {
+  const { config, store, metrics, restPollers, notReadyReasons } = parts;
+  return createHttpApp({
+    turns: parts.turns,
+    allowedHosts: config.allowedHosts,
+    snapshot: () => store.current(),
+    readiness: () => ({ notReadyReasons: notReadyReasons() }),
+    metrics,
+    restPollers,
+    readToken: config.protectStatus ? config.adminToken : undefined,
+    status: {
+      metrics,
+      status: () =>
+        buildStatus({
+          version: VERSION,
+          startedAt: parts.startedAt,
+          notReadyReasons: notReadyReasons(),
+          labelPrefix: config.address.labelPrefix,
+          snapshot: store.current(),
+          engines: parts.engines()?.statuses() ?? [],
+          containers: parts.engines()?.watched() ?? [],
+          restPollers: restPollers.list(),
+          grpcStreams: parts.grpcServer()?.streamStatus() ?? [],
+        }),
+    },
+    logger: parts.logger,
+    registration: { registrations: parts.registrations, writes: parts.writes },
+  });
+}
+
+/** The gRPC xDS server on `--grpc-port`, or none when it is off. */
+async function startConfiguredGrpcServer(
+  config: Config,
+  parts: Pick<GrpcServerOptions, 'store' | 'logger' | 'metrics' | 'turns'>,
+): Promise<Result<GrpcServer | undefined>> {
+  if (config.grpcPort === undefined) return ok(undefined);
+  return startGrpcServer({
+    ...parts,
+    bind: config.bind,
+    port: config.grpcPort,
+    limits: config.grpcLimits,
+    tls: config.grpcTls,
+  });
+}
+
+/** Each engine's client: the one given (for tests), or dockerode on the engine's endpoint. */
+function toEngineClients(
+  config: Config,
+  deps: AgentDependencies,
+): Result<{ name: string; client: DockerClient }[]> {
+  const given = deps.dockerClient;
+  const clients = config.engines.map((engine) => {
+    if (given === undefined) return createDockerodeClient(engine.endpoint);
+    return ok(typeof given === 'function' ? given(engine.name) : given);
+  });
+  const unusable = clients.flatMap((client) => (client.ok ? [] : client.problems));
+  if (unusable.length > 0) return fail(unusable);
+  return ok(
+    clients.flatMap((client, index) =>
+      client.ok ? [{ name: config.engines[index]?.name ?? '', client: client.value }] : [],
+    ),
+  );
+}
+
+/** Resolves once the store awaits no source's first read. */
+function untilNothingAwaited(store: SnapshotStore): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = () => {
+      if (store.current().awaiting.length === 0) {
+        unsubscribe();
+        resolve();
+      }
+    };
+    const unsubscribe = store.subscribe(check);
+  });
+}
+
+/**
+ * Listens with the HTTP app on `--bind`/`--port`, over TLS when configured; a TLS file or an
+ * address the agent cannot use comes back as a problem.
+ */
+async function listenHttp(
+  app: Parameters<typeof startHttpServer>[0],
+  config: Config,
+  logger: Logger,
+): Promise<Result<HttpServer>> {
+  const files = config.httpTls;
+  const content = files === undefined ? ok(undefined) : readTlsFiles(files, HTTP_TLS_FLAGS);
+  if (!content.ok) return fail(content.problems);
+  try {
+    return ok(
+      await startHttpServer(app, config.bind, config.port, {
+        ...(files === undefined || content.value === undefined
+          ? {}
+          : { tls: { files, content: content.value, logger } }),
+      }),
+    );
+  } catch (error) {
+    const problem = toListenProblem(error, config.bind, config.port);
+    if (problem === undefined) throw error;
+    return fail([problem]);
+  }
+}
+
+/** Says, once at start, where the agent listens, who may write, and what is left open. */
+function logListening(
+  config: Config,
+  ports: { port: number; grpcPort: number | undefined },
+  writes: WriteAccess,
+  logger: Logger,
+): void {
+  logWriteAccess(writes, logger);
+  logExposure(config, ports, logger);
+  logger.info(
+    {
+      port: ports.port,
+      grpcPort: ports.grpcPort ?? 'off',
+      bind: config.bind,
+      docker: config.engines.map((engine) => `${engine.name}=${engine.url}`),
+      ...config.address,
+      stateFile: config.stateFile ?? '(memory only)',
+      writes: writes.kind,
+      grpcTls: describeTls(config.grpcTls),
+      httpTls: describeTls(config.httpTls),
+      swarm: config.swarm.mode,
+    },
+    'eds-agent listening',
+  );
 }
 
 /** Says once, at start, who may write registrations when that is not plain (a token, or read-only). */

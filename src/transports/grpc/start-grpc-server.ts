@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type protobuf from 'protobufjs';
 
 import {
   DEFAULT_GRPC_LIMITS,
@@ -162,18 +163,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     }
   });
 
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
-    // HTTP/2's own stream limit (SETTINGS_MAX_CONCURRENT_STREAMS): a client queues what is over
-    // it, and one that does not is refused by the HTTP/2 layer, before any of its streams
-    // costs a handler (10,000 streams at once refused one by one stalled the server for 0.8 s).
-    'grpc.max_concurrent_streams': limits.maxStreamsPerConnection,
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-    // Nothing reads grpc-js's channel tracing; it would cost every stream a little more.
-    'grpc.enable_channelz': 0,
-  });
+  const server = createServer(limits);
   const context: CallContext = {
     streams,
     calls,
@@ -188,22 +178,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     onReply,
     onEarlyReset,
   };
-  for (const service of METHODS) {
-    const path = `/envoy.service.${service.service}/${service.method}`;
-    const definition = toServiceDefinition(root, path, service.method, service.kind);
-    const method: ServedMethod = {
-      short: service.short,
-      kind: service.kind,
-      decode: createRequestDecoder(root, service.kind, limits),
-      defaultType: service.types.length === 1 ? service.types[0] : undefined,
-      served: new Set(service.types),
-    };
-    server.addService(definition, {
-      [service.method]: (call: XdsCall) => {
-        serveXdsCall(call, method, context);
-      },
-    });
-  }
+  addXdsServices(server, root, context);
 
   const credentials = createGrpcCredentials(options.tls, logger);
   if (!credentials.ok) {
@@ -229,16 +204,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
   return ok({
     port: listener.value.port,
     stats: () => ({ streams: streams.size, nacks }),
-    streamCounts() {
-      const counts = new Map<string, { service: string; protocol: string; count: number }>();
-      for (const { service, protocol } of streams.values()) {
-        const key = `${service} ${protocol}`;
-        const entry = counts.get(key) ?? { service, protocol, count: 0 };
-        entry.count += 1;
-        counts.set(key, entry);
-      }
-      return [...counts.values()];
-    },
+    streamCounts: () => toStreamCounts(streams.values()),
     streamStatus: () =>
       [...streams].map(([stream, record]) => record.toStatus(stream.subscriptions())),
     close: async () => {
@@ -249,17 +215,72 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
         // UNAVAILABLE: Envoy and gRPC clients retry, here or at the agent's next start.
         endCall(call, grpc.status.UNAVAILABLE, 'eds-agent is stopping');
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 1000);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await shutDown(server);
       await stopped;
     },
+  });
+}
+
+/** A gRPC server with the agent's HTTP/2 limits and keepalives. */
+function createServer(limits: GrpcLimits): grpc.Server {
+  return new grpc.Server({
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+    // HTTP/2's own stream limit (SETTINGS_MAX_CONCURRENT_STREAMS): a client queues what is over
+    // it, and one that does not is refused by the HTTP/2 layer, before any of its streams
+    // costs a handler (10,000 streams at once refused one by one stalled the server for 0.8 s).
+    'grpc.max_concurrent_streams': limits.maxStreamsPerConnection,
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    // Nothing reads grpc-js's channel tracing; it would cost every stream a little more.
+    'grpc.enable_channelz': 0,
+  });
+}
+
+/** Serves every xDS method (`METHODS`) on `server`, each call with `context`. */
+function addXdsServices(server: grpc.Server, root: protobuf.Root, context: CallContext): void {
+  for (const service of METHODS) {
+    const path = `/envoy.service.${service.service}/${service.method}`;
+    const definition = toServiceDefinition(root, path, service.method, service.kind);
+    const method: ServedMethod = {
+      short: service.short,
+      kind: service.kind,
+      decode: createRequestDecoder(root, service.kind, context.limits),
+      defaultType: service.types.length === 1 ? service.types[0] : undefined,
+      served: new Set(service.types),
+    };
+    server.addService(definition, {
+      [service.method]: (call: XdsCall) => {
+        serveXdsCall(call, method, context);
+      },
+    });
+  }
+}
+
+/** How many streams are open, by xDS service and protocol variant. */
+function toStreamCounts(
+  records: Iterable<StreamRecord>,
+): { service: string; protocol: string; count: number }[] {
+  const counts = new Map<string, { service: string; protocol: string; count: number }>();
+  for (const { service, protocol } of records) {
+    const key = `${service} ${protocol}`;
+    const entry = counts.get(key) ?? { service, protocol, count: 0 };
+    entry.count += 1;
+    counts.set(key, entry);
+  }
+  return [...counts.values()];
+}
+
+/** Lets `server` finish what it is sending for up to a second, then forces it down. */
+function shutDown(server: grpc.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 1000);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { RequestListener } from 'node:http';
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -7,11 +7,10 @@ import type { Snapshot } from '../../core/index/snapshot.js';
 import type { Metrics } from '../../metrics/create-metrics.js';
 import { createTurnBudget, TURN_BUDGET_MS, type TurnBudget } from '../shared/create-turn-budget.js';
 import { addStatusRoutes, type StatusRoutesOptions } from './add-status-routes.js';
-import { answerDiscovery } from './answer-discovery.js';
 import { createBearerCheck } from './check-bearer-token.js';
 import { createHostCheck } from './check-host-header.js';
 import { createDiscoveryFastPath } from './create-discovery-fast-path.js';
-import { createParseCache } from './create-parse-cache.js';
+import { createPollAnswerer } from './create-poll-answerer.js';
 import {
   addRegistrationRoutes,
   type RegistrationRoutesOptions,
@@ -113,46 +112,7 @@ export function createHttpApp({
       }
       next();
     };
-  const parsePoll = createParseCache();
-  /** One poll, from its raw body to its outcome: both the fast path and express answer with it. */
-  const answerPoll = (
-    api: DiscoveryApi,
-    body: Buffer | undefined,
-    req: IncomingMessage,
-  ): HttpOutcome => {
-    const request = parsePoll(body, api);
-    if (!request.ok) {
-      logger.debug({ problems: request.problems }, 'bad discovery request');
-      return { kind: 'bad-request', problems: request.problems };
-    }
-    // Every cluster at once is the whole topology: protected as /status is.
-    if (request.value.resourceNames.length === 0 && !mayRead(req)) return { kind: 'unauthorized' };
-    const answer = answerDiscovery(snapshot(), request.value, api);
-    restPollers?.record({
-      node: request.value.nodeId,
-      api,
-      clusters: request.value.resourceNames.join(',') || '*',
-      acceptedVersion: request.value.versionInfo,
-      answer:
-        answer.kind === 'response'
-          ? answer.version
-          : answer.kind === 'not-modified'
-            ? '304'
-            : '503',
-    });
-    logger.debug(
-      {
-        api,
-        clusters: request.value.resourceNames,
-        answer: answer.kind,
-        ...(answer.kind === 'not-synced'
-          ? { awaiting: answer.awaiting }
-          : { version: answer.version }),
-      },
-      'discovery poll',
-    );
-    return answer.kind === 'response' ? { kind: 'json', body: answer.body } : answer;
-  };
+  const answerPoll = createPollAnswerer({ snapshot, logger, restPollers, mayRead });
   const discovery = (api: DiscoveryApi) => (req: Request, res: Response) => {
     sendOutcome(res, answerPoll(api, req.body as Buffer | undefined, req));
   };
@@ -226,20 +186,34 @@ export function createHttpApp({
         }
       : {}),
   });
+  return refusingUnknownHosts(allowedHosts, logger, (req, res) => {
+    if (!fastPath(req, res)) app(req, res);
+  });
+}
+
+/**
+ * `handler` behind the Host/Origin check against DNS rebinding: a request naming a host not
+ * allowed gets 403, and each such host is warned of once (up to `MAX_WARNED_HOSTS`).
+ */
+function refusingUnknownHosts(
+  allowedHosts: readonly string[],
+  logger: Logger,
+  handler: RequestListener,
+): RequestListener {
   const checkHost = createHostCheck(allowedHosts);
   const warnedHosts = new Set<string>();
   return (req, res) => {
     const refused = checkHost({ host: req.headers.host, origin: req.headers.origin });
-    if (refused !== undefined) {
-      const message = `${refused} does not name this agent: refused against DNS rebinding; name it with --allowed-hosts`;
-      const warn = warnedHosts.size < MAX_WARNED_HOSTS && !warnedHosts.has(refused);
-      if (warn) warnedHosts.add(refused);
-      logger[warn ? 'warn' : 'debug']({ refused, path: req.url }, 'request refused: unknown Host');
-      const { status, headers, body } = toResponseParts({ kind: 'forbidden', message });
-      res.writeHead(status, headers).end(body);
-      req.resume();
+    if (refused === undefined) {
+      handler(req, res);
       return;
     }
-    if (!fastPath(req, res)) app(req, res);
+    const message = `${refused} does not name this agent: refused against DNS rebinding; name it with --allowed-hosts`;
+    const warn = warnedHosts.size < MAX_WARNED_HOSTS && !warnedHosts.has(refused);
+    if (warn) warnedHosts.add(refused);
+    logger[warn ? 'warn' : 'debug']({ refused, path: req.url }, 'request refused: unknown Host');
+    const { status, headers, body } = toResponseParts({ kind: 'forbidden', message });
+    res.writeHead(status, headers).end(body);
+    req.resume();
   };
 }

@@ -131,21 +131,13 @@ export function addRegistrationRoutes(
       guard,
       body,
       answer(async (req) => {
-        const service = parseClusterName(param(req, 'service'), 'path: service');
-        const key = parseHostKey(param(req, 'host'));
-        const json = parseJson(req);
-        if (!service.ok || !key.ok || !json.ok) {
-          return {
-            kind: 'bad-request',
-            problems: [service, key, json].flatMap((r) => (r.ok ? [] : r.problems)),
-          };
-        }
-        const host = parseHostUpdate(json.value, key.value.ipAddress, key.value.port, now());
-        if (!host.ok) return { kind: 'bad-request', problems: host.problems };
-        return apply({ kind: 'put-host', service: service.value, host: host.value }, (result) => ({
+        const put = parseHostPut(req, now());
+        if (!put.ok) return { kind: 'bad-request', problems: put.problems };
+        const { service, host } = put.value;
+        return apply({ kind: 'put-host', service, host }, (result) => ({
           kind: 'json',
           status: result === 'created' ? 201 : 200,
-          body: JSON.stringify(toHostJson(host.value)),
+          body: JSON.stringify(toHostJson(host)),
         }));
       }),
     ],
@@ -277,4 +269,18 @@ function noSuchService(service: string): HttpOutcome {
 function param(req: Request, name: string): string {
   const value: unknown = req.params[name];
   return typeof value === 'string' ? value : '';
+}
+
+/** `PUT /edsservice/:service/hosts/:host`: the service, and the host its path and body say. */
+function parseHostPut(
+  req: Request,
+  now: number,
+): Result<{ service: string; host: RegisteredHost }> {
+  const service = parseClusterName(param(req, 'service'), 'path: service');
+  const key = parseHostKey(param(req, 'host'));
+  const json = parseJson(req);
+  if (!service.ok || !key.ok || !json.ok)
+    return fail([service, key, json].flatMap((r) => (r.ok ? [] : r.problems)));
+  const host = parseHostUpdate(json.value, key.value.ipAddress, key.value.port, now);
+  return host.ok ? ok({ service: service.value, host: host.value }) : host;
 }
