@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { Duration } from '../../src/core/duration.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { startGrpcServer } from '../../src/transports/grpc/start-grpc-server.js';
 import { eventually } from '../support/eventually.js';
@@ -173,7 +174,7 @@ describe('the gRPC xDS server, state of the world over ADS', () => {
     const tuned = (address: string, lbPolicy: 'LEAST_REQUEST' | 'MAGLEV') =>
       anEndpoint({
         address,
-        serviceOptions: { lb_policy: lbPolicy, connect_timeout: '0.250s' },
+        serviceOptions: { lb_policy: lbPolicy, connect_timeout: Duration.ofMs(250) },
       });
     store.apply([['docker:a', [tuned('10.0.0.1', 'LEAST_REQUEST')]]]);
     const ads = connect();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { Duration } from '../../src/core/duration.js';
 import { buildCluster } from '../../src/core/envoy/build-cluster.js';
 import { LB_POLICIES } from '../../src/core/labels/option-values.js';
 import { DEFAULT_SERVICE_OPTIONS } from '../../src/core/labels/service-options.js';
@@ -24,7 +25,7 @@ describe('the Cluster resource of a service', () => {
       const cluster = buildCluster('web', {
         ...DEFAULT_SERVICE_OPTIONS,
         lb_policy: policy,
-        connect_timeout: '0.250s',
+        connect_timeout: Duration.ofMs(250),
       });
       expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', cluster)).toEqual([]);
     },

@@ -4,6 +4,7 @@ import type protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 
 import { buildEnvoyDescriptor, DESCRIPTOR_PATH } from '../../scripts/build-envoy-descriptor.js';
+import { Duration } from '../../src/core/duration.js';
 import { buildCluster } from '../../src/core/envoy/build-cluster.js';
 import { buildApiListener } from '../../src/core/envoy/build-listener.js';
 import {
@@ -53,7 +54,7 @@ const served: readonly [typeUrl: string, json: object][] = [
     buildCluster('api', {
       ...DEFAULT_SERVICE_OPTIONS,
       lb_policy: 'MAGLEV',
-      connect_timeout: '0.250s',
+      connect_timeout: Duration.ofMs(250),
     }),
   ],
   [LISTENER_TYPE_URL, buildApiListener('web')],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
 import { DEFAULT_SERVICE_OPTIONS as NONE } from '../../src/core/labels/service-options.js';
+import { served } from '../support/served-json.js';
 
 const locality = { region: '', zone: '', subZone: '' };
 
@@ -153,7 +154,7 @@ describe('parseServiceLabels', () => {
       },
       'eds',
     );
-    const options = result.ok ? result.value.map((b) => [b.cluster, b.serviceOptions]) : [];
+    const options = result.ok ? result.value.map((b) => [b.cluster, served(b.serviceOptions)]) : [];
     expect(options).toEqual([
       ['api', { ...NONE, lb_policy: 'RING_HASH', connect_timeout: '2.500s' }],
       ['web', { ...NONE, lb_policy: 'LEAST_REQUEST', connect_timeout: '0.250s' }],

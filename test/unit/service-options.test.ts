@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { Duration } from '../../src/core/duration.js';
 import { buildCluster } from '../../src/core/envoy/build-cluster.js';
 import { resolveServiceOptions } from '../../src/core/index/resolve-service-options.js';
 import {
@@ -10,9 +11,15 @@ import { anEndpoint } from '../support/records.js';
 
 describe('buildCluster', () => {
   it('defaults to round robin and a 1 s connect timeout, and takes what the labels chose', () => {
-    expect(buildCluster('web')).toMatchObject({ lb_policy: 'ROUND_ROBIN', connect_timeout: '1s' });
+    const json = (cluster: unknown) => JSON.parse(JSON.stringify(cluster)) as unknown;
+    expect(json(buildCluster('web'))).toMatchObject({
+      lb_policy: 'ROUND_ROBIN',
+      connect_timeout: '1s',
+    });
     expect(
-      buildCluster('web', { ...NONE, lb_policy: 'MAGLEV', connect_timeout: '0.250s' }),
+      json(
+        buildCluster('web', { ...NONE, lb_policy: 'MAGLEV', connect_timeout: Duration.ofMs(250) }),
+      ),
     ).toMatchObject({ lb_policy: 'MAGLEV', connect_timeout: '0.250s' });
   });
 });
@@ -29,14 +36,18 @@ describe('resolveServiceOptions', () => {
   it('takes the value most containers set, then the first in sort order, and names each container that lost', () => {
     const endpoints = [
       labelled('web-1', { lb_policy: 'RANDOM', domains: ['a.test'] }),
-      labelled('web-2', { lb_policy: 'MAGLEV', connect_timeout: '2.000s', domains: ['b.test'] }),
+      labelled('web-2', {
+        lb_policy: 'MAGLEV',
+        connect_timeout: Duration.ofMs(2000),
+        domains: ['b.test'],
+      }),
       labelled('web-3', { lb_policy: 'MAGLEV', domains: ['b.test'] }),
       anEndpoint({ address: '10.0.0.4' }),
     ];
     const resolved = resolveServiceOptions(endpoints);
     expect(resolved.options).toEqual({
       lb_policy: 'MAGLEV',
-      connect_timeout: '2.000s',
+      connect_timeout: Duration.ofMs(2000),
       domains: ['b.test'],
       path_prefix: undefined,
     });

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 
-import { buildCluster } from '../../src/core/envoy/build-cluster.js';
+import { buildCluster as buildClusterObject } from '../../src/core/envoy/build-cluster.js';
 import { buildRouteConfiguration } from '../../src/core/envoy/build-route-configuration.js';
 import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
 import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { HTTP_PROTOCOL_OPTIONS_TYPE_URL } from '../../src/core/type-urls.js';
+import { served } from '../support/served-json.js';
 
 // A service's traffic policy, label by label: what each label turns into in the Cluster and
 // in the route, and that a service with none of them gets what it always got.
+
+/** The Cluster Envoy is served, as JSON text. */
+const buildCluster = (...args: Parameters<typeof buildClusterObject>) =>
+  served(buildClusterObject(...args));
 
 /** The options a container labelled `labels` (under `eds.`) gives its service `web`. */
 function optionsOf(labels: Record<string, string>): ServiceOptions {
@@ -20,8 +25,10 @@ const problemsOf = (labels: Record<string, string>) => {
   return parsed.ok ? [] : parsed.problems;
 };
 const routeOf = (options: ServiceOptions) =>
-  buildRouteConfiguration('eds-agent', [{ service: 'web', options }]).json.virtual_hosts[0]
-    ?.routes[0]?.route;
+  served(
+    buildRouteConfiguration('eds-agent', [{ service: 'web', options }]).json.virtual_hosts[0]
+      ?.routes[0]?.route,
+  );
 
 describe('a service with no policy label', () => {
   it('gets the cluster and route it always got', () => {
@@ -183,7 +190,7 @@ describe('policy labels', () => {
       'eds',
     );
     expect(
-      parsed.ok && parsed.value.map((binding) => [binding.cluster, binding.serviceOptions]),
+      parsed.ok && parsed.value.map((binding) => [binding.cluster, served(binding.serviceOptions)]),
     ).toEqual([['api.v2', { 'health_check.path': '/ready', 'health_check.interval': '2.000s' }]]);
   });
 

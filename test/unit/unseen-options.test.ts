@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
+import { Duration } from '../../src/core/duration.js';
 import { findUnseenOptions } from '../../src/core/labels/find-unseen-options.js';
 import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import type { GrpcStreamStatus, RestPoller } from '../../src/status/client-status.js';
@@ -9,7 +10,11 @@ import { createUnseenOptionsWarner } from '../../src/status/create-unseen-option
 // A label that reaches Envoy by a type no client takes from the agent does nothing: the agent
 // says so, once.
 
-const web: ServiceOptions = { timeout: '2.000s', retries: 3, lb_policy: 'LEAST_REQUEST' };
+const web: ServiceOptions = {
+  timeout: Duration.ofMs(2000),
+  retries: 3,
+  lb_policy: 'LEAST_REQUEST',
+};
 
 describe('options no client can see', () => {
   it('are those whose xDS type no client subscribes to', () => {

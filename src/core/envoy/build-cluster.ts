@@ -1,3 +1,4 @@
+import { Duration } from '../duration.js';
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_LB_POLICY,
@@ -12,7 +13,7 @@ import { HTTP_PROTOCOL_OPTIONS_TYPE_URL, toMessageName } from '../type-urls.js';
 export interface ClusterJson {
   readonly name: string;
   readonly type: 'EDS';
-  readonly connect_timeout: string;
+  readonly connect_timeout: Duration;
   readonly lb_policy: LbPolicy;
   readonly eds_cluster_config: {
     readonly service_name: string;
@@ -25,7 +26,7 @@ export interface ClusterJson {
   readonly health_checks?: readonly HealthCheckJson[];
   readonly outlier_detection?: OutlierDetectionJson;
   readonly circuit_breakers?: { readonly thresholds: readonly ThresholdsJson[] };
-  readonly common_lb_config?: { readonly update_merge_window: '0s' };
+  readonly common_lb_config?: { readonly update_merge_window: Duration };
 }
 
 export interface HttpProtocolOptionsJson {
@@ -34,9 +35,9 @@ export interface HttpProtocolOptionsJson {
 }
 
 export interface HealthCheckJson {
-  readonly timeout: string;
-  readonly interval: string;
-  readonly no_traffic_interval: string;
+  readonly timeout: Duration;
+  readonly interval: Duration;
+  readonly no_traffic_interval: Duration;
   readonly healthy_threshold: number;
   readonly unhealthy_threshold: number;
   readonly http_health_check?: { readonly path: string };
@@ -45,7 +46,7 @@ export interface HealthCheckJson {
 
 export interface OutlierDetectionJson {
   readonly consecutive_5xx?: number;
-  readonly base_ejection_time?: string;
+  readonly base_ejection_time?: Duration;
   readonly max_ejection_percent?: number;
 }
 
@@ -99,7 +100,9 @@ export function buildCluster(name: string, options: ServiceOptions = {}): Cluste
     ...(ejects ? { outlier_detection: outlier } : {}),
     // Envoy holds back a host's change of health for up to 1 s after the cluster last
     // changed (`update_merge_window`): a failed check or an ejection takes effect at once.
-    ...(checked || ejects ? { common_lb_config: { update_merge_window: '0s' } } : {}),
+    ...(checked || ejects
+      ? { common_lb_config: { update_merge_window: Duration.ofSeconds(0) } }
+      : {}),
     ...(Object.keys(limits).length > 0
       ? { circuit_breakers: { thresholds: [{ priority: 'DEFAULT', ...limits }] } }
       : {}),

@@ -1,4 +1,5 @@
 import { compareText } from '../compare-text.js';
+import { Duration } from '../duration.js';
 import {
   DEFAULT_NUM_RETRIES,
   DEFAULT_PATH_PREFIX,
@@ -34,8 +35,8 @@ export interface RouteJson {
 /** Where a route sends a request, and how (the service's route labels). */
 export interface RouteActionJson {
   readonly cluster: string;
-  readonly timeout?: string;
-  readonly idle_timeout?: string;
+  readonly timeout?: Duration;
+  readonly idle_timeout?: Duration;
   readonly regex_rewrite?: {
     readonly pattern: { readonly regex: string };
     readonly substitution: string;
@@ -225,7 +226,7 @@ function toRouteAction(
 ): RouteActionJson {
   const grpc = options.protocol === 'grpc';
   const ownRetries = options.retries !== undefined || options.retry_on !== undefined || grpc;
-  const timeout = options.timeout ?? (grpc ? '0s' : undefined);
+  const timeout = options.timeout ?? (grpc ? Duration.ofSeconds(0) : undefined);
   return {
     cluster: service,
     ...(timeout !== undefined ? { timeout } : {}),

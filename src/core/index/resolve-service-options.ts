@@ -1,3 +1,4 @@
+import { Duration } from '../duration.js';
 import type { Endpoint } from '../endpoint.js';
 import { OPTION_KEYS, type OptionKey } from '../labels/labels.js';
 import type { OptionConflict, ServiceOptions } from '../labels/service-options.js';
@@ -150,7 +151,9 @@ export function sameServiceOptions(a: ServiceOptions, b: ServiceOptions): boolea
 function toOptionText(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value.join(',');
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' || value instanceof Duration
+    ? String(value)
+    : JSON.stringify(value);
 }
 
 /** The least of `times` (a loop: a spread of 100,000 keys would overflow the stack); none if empty. */

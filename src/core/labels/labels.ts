@@ -144,7 +144,7 @@ export const LABELS = {
     scope: 'service',
     option: 'cluster',
     parse: between(1, 60_000),
-    defaultDoc: code(DEFAULT_CONNECT_TIMEOUT),
+    defaultDoc: code(String(DEFAULT_CONNECT_TIMEOUT)),
     doc: "The cluster's `connect_timeout`, served over CDS: `250ms`, `2s`, `1.5s`, from 1ms to 60s.",
   }),
   domains: label({
@@ -179,14 +179,14 @@ export const LABELS = {
     scope: 'service',
     option: 'cluster',
     parse: between(10, HOUR_MS),
-    defaultDoc: code(HEALTH_CHECK_DEFAULTS.interval.replace('.000', '')),
+    defaultDoc: code(`${HEALTH_CHECK_DEFAULTS.interval.seconds}s`),
     doc: 'Time between two checks of an endpoint, 10ms to 1h.',
   }),
   'health_check.timeout': label({
     scope: 'service',
     option: 'cluster',
     parse: between(10, HOUR_MS),
-    defaultDoc: code(HEALTH_CHECK_DEFAULTS.timeout.replace('.000', '')),
+    defaultDoc: code(`${HEALTH_CHECK_DEFAULTS.timeout.seconds}s`),
     doc: 'How long a check may take before it fails, 10ms to 1h.',
   }),
   'health_check.healthy_threshold': label({

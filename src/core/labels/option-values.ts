@@ -1,3 +1,5 @@
+import { Duration } from '../duration.js';
+
 // The values an option label may take, and the defaults of those a service has unless a
 // label says otherwise: what the label parsers check against and the resource builders use.
 
@@ -14,15 +16,15 @@ export type LbPolicy = (typeof LB_POLICIES)[number];
 /** A cluster's load-balancing policy unless a label says otherwise. */
 export const DEFAULT_LB_POLICY: LbPolicy = 'ROUND_ROBIN';
 /** How long Envoy waits for a connection to an endpoint, unless a label says otherwise. */
-export const DEFAULT_CONNECT_TIMEOUT = '1s';
+export const DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
 /** The path prefix a service's route matches unless a label says otherwise: every path. */
 export const DEFAULT_PATH_PREFIX = '/';
 
 /** Defaults of Envoy's active health check, when any `health_check.*` label turns it on. */
 export const HEALTH_CHECK_DEFAULTS = {
   path: '/',
-  interval: '5.000s',
-  timeout: '1.000s',
+  interval: Duration.ofMs(5000),
+  timeout: Duration.ofMs(1000),
   healthyThreshold: 1,
   unhealthyThreshold: 2,
 } as const;

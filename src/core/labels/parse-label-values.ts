@@ -1,3 +1,4 @@
+import { Duration } from '../duration.js';
 import { quote } from '../quote.js';
 import { fail, ok, type Result } from '../result.js';
 import { RETRY_CONDITIONS } from './option-values.js';
@@ -79,17 +80,15 @@ export function parseDurationMs(
       ]);
 }
 
-/** {@link parseDurationMs}, as a proto3 JSON duration (`"0.250s"`). */
+/** {@link parseDurationMs}, as the seconds and nanoseconds Envoy reads (`"0.250s"` in JSON). */
 export function parseDuration(
   value: string,
   path: string,
   minMs: number,
   maxMs: number,
-): Result<string> {
+): Result<Duration> {
   const parsed = parseDurationMs(value, path, minMs, maxMs);
-  if (!parsed.ok) return parsed;
-  const ms = parsed.value;
-  return ok(`${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}s`);
+  return parsed.ok ? ok(Duration.ofMs(parsed.value)) : parsed;
 }
 
 function formatMs(ms: number): string {

@@ -1,13 +1,15 @@
 import protobuf from 'protobufjs';
 
+import { Duration } from '../../core/duration.js';
 import { toMessageName } from '../../core/type-urls.js';
 import { toAnyMessage } from './encode-discovery-response.js';
 import type { AnyMessage } from './xds-protocol.js';
 
 /**
  * Encodes a message given in proto3 JSON form (the form the REST API serves: snake_case field
- * names, enums by name, `"1s"` durations, wrapper types as bare values, `Struct` as a JSON
- * object, `Any` as `{"@type": ..., ...fields}`) to its binary form. Throws on a value that
+ * names, enums by name, wrapper types as bare values, `Struct` as a JSON object, `Any` as
+ * `{"@type": ..., ...fields}`), except that a duration is a `Duration`, whose seconds and
+ * nanoseconds are copied as they are (`JSON.stringify` writes it as `"1s"`), to its binary form. Throws on a value that
  * does not fit its field: what is encoded comes from our own builders, so that is a bug.
  */
 export function encodeProto3Json(type: protobuf.Type, json: unknown): Uint8Array {
@@ -58,14 +60,10 @@ function toMessage(type: protobuf.Type, json: unknown): Record<string, unknown> 
   return message;
 }
 
+/** A duration is built as a `Duration` (its JSON text is for REST and digests only). */
 function toDuration(json: unknown): Record<string, unknown> {
-  const match = /^(-?)(\d+)(?:\.(\d{1,9}))?s$/.exec(String(json));
-  if (!match) throw new Error(`not a duration: ${JSON.stringify(json)}`);
-  const sign = match[1] === '-' ? -1 : 1;
-  return {
-    seconds: sign * Number(match[2]),
-    nanos: sign * Number((match[3] ?? '').padEnd(9, '0')),
-  };
+  if (!(json instanceof Duration)) throw new Error(`not a Duration: ${JSON.stringify(json)}`);
+  return { seconds: json.seconds, nanos: json.nanos };
 }
 
 /** The field of `type` named like `wanted` in either case style (`null_value` or `nullValue`). */

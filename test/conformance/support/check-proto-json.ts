@@ -13,7 +13,9 @@ export function checkProtoJson(
   path = '$',
 ): string[] {
   const problems: string[] = [];
-  checkMessage(root, root.lookupType(typeName), value, path, problems);
+  // What is checked is the JSON text served (a `Duration` is written as its text).
+  const json = JSON.parse(JSON.stringify(value)) as unknown;
+  checkMessage(root, root.lookupType(typeName), json, path, problems);
   return problems;
 }
 
