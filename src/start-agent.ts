@@ -272,17 +272,17 @@ function toEngineClients(
   deps: AgentDependencies,
 ): Result<{ name: string; client: DockerClient }[]> {
   const given = deps.dockerClient;
-  const clients = config.engines.map((engine) => {
-    if (given === undefined) return createDockerodeClient(engine.endpoint);
-    return ok(typeof given === 'function' ? given(engine.name) : given);
-  });
-  const unusable = clients.flatMap((client) => (client.ok ? [] : client.problems));
-  if (unusable.length > 0) return fail(unusable);
-  return ok(
-    clients.flatMap((client, index) =>
-      client.ok ? [{ name: config.engines[index]?.name ?? '', client: client.value }] : [],
-    ),
-  );
+  const clients: { name: string; client: DockerClient }[] = [];
+  const unusable: string[] = [];
+  for (const engine of config.engines) {
+    const client =
+      given === undefined
+        ? createDockerodeClient(engine.endpoint)
+        : ok(typeof given === 'function' ? given(engine.name) : given);
+    if (client.ok) clients.push({ name: engine.name, client: client.value });
+    else unusable.push(...client.problems);
+  }
+  return unusable.length > 0 ? fail(unusable) : ok(clients);
 }
 
 /** Resolves once the store awaits no source's first read. */

@@ -63,8 +63,12 @@ export function createSourceLifecycle(requestTimeoutMs: number): SourceLifecycle
     synced: () => {
       resolveFirstSync();
     },
-    following: (stream) => (events = stream),
-    endSession: () => events?.close(),
+    following(stream) {
+      events = stream;
+    },
+    endSession() {
+      events?.close();
+    },
     run(sessions) {
       done = runSessions({ ...sessions, signal: abort.signal }).catch((error: unknown) => {
         if (stopped()) return;
