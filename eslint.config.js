@@ -27,6 +27,12 @@ export default tseslint.config(
     },
   },
   {
+    // The agent's functions stay readable at a glance: a closure factory that outgrows this
+    // gives its parts names of their own.
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 119 }] },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
     // Plain Node.js programs (the examples): Node's globals, `process` and `console` among them.
