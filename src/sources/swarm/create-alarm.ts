@@ -11,15 +11,19 @@ export interface Alarm {
   nap(ms: number): Promise<void>;
 }
 
+/** An alarm whose naps also end when `signal` aborts (the source stops). */
 export function createAlarm(signal: AbortSignal): Alarm {
   let rang = false;
-  let wake: (() => void) | undefined;
+  /** Ends the nap in progress, if any. */
+  let endNap: (() => void) | undefined;
   return {
     ring() {
       rang = true;
-      wake?.();
+      endNap?.();
     },
-    wake: () => wake?.(),
+    wake() {
+      endNap?.();
+    },
     rang: () => rang,
     reset() {
       rang = false;
@@ -31,10 +35,10 @@ export function createAlarm(signal: AbortSignal): Alarm {
         function done() {
           clearTimeout(timer);
           signal.removeEventListener('abort', done);
-          wake = undefined;
+          endNap = undefined;
           resolve();
         }
-        wake = done;
+        endNap = done;
         signal.addEventListener('abort', done, { once: true });
       });
     },
