@@ -97,7 +97,6 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
       : {}),
   });
   let engineInfo: EngineInfo | undefined;
-  let synced = false;
   let connected = false;
   const checkNetwork = createNetworkCheck(client, address.network, logger);
   const containers = createContainerSync({
@@ -167,7 +166,6 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
     ended: 'Docker event stream ended; serving last known endpoints and reconnecting',
     onEstablished() {
       connected = true;
-      synced = true;
       life.synced();
       options.onConnected?.();
     },
@@ -181,7 +179,12 @@ export function startDockerSource(options: DockerSourceOptions): DockerSource {
   });
 
   return {
-    status: () => ({ synced, connected, responsive: watchdog.responsive(), engine: engineInfo }),
+    status: () => ({
+      synced: life.isSynced(),
+      connected,
+      responsive: watchdog.responsive(),
+      engine: engineInfo,
+    }),
     watched: () => ledger.entries(),
     withdraw: () => {
       containers.withdraw();

@@ -36,7 +36,10 @@ export interface SourceLifecycle {
   readonly deadline: () => AbortSignal;
   /** Resolves at the first `synced()`. */
   readonly firstSync: Promise<void>;
+  /** The source has read the engine in full (again); the first call resolves `firstSync`. */
   synced(): void;
+  /** Whether `synced()` has been called since start. */
+  isSynced(): boolean;
   /** The session's event stream, closed by `stop()`. */
   following(stream: EventStream): void;
   /** Closes the current session's event stream, which ends the session. */
@@ -53,6 +56,7 @@ export function createSourceLifecycle(requestTimeoutMs: number): SourceLifecycle
   const stopped = () => abort.signal.aborted;
   let events: EventStream | undefined;
   let done: Promise<void> = Promise.resolve();
+  let hasSynced = false;
   let resolveFirstSync: () => void = () => undefined;
   const firstSync = new Promise<void>((resolve) => (resolveFirstSync = resolve));
   return {
@@ -61,8 +65,10 @@ export function createSourceLifecycle(requestTimeoutMs: number): SourceLifecycle
     deadline: () => AbortSignal.any([abort.signal, AbortSignal.timeout(requestTimeoutMs)]),
     firstSync,
     synced: () => {
+      hasSynced = true;
       resolveFirstSync();
     },
+    isSynced: () => hasSynced,
     following(stream) {
       events = stream;
     },

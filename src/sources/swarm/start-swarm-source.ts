@@ -100,15 +100,13 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
     kind: 'task',
     members: options.members ?? 'swarm:',
   });
-  let synced = false;
   let active = false;
   const alarm = createAlarm(life.signal);
   const warnOfIngress = createIngressWarner(logger);
   let warnedNotManager = false;
 
   const markSynced = () => {
-    if (synced) return;
-    synced = true;
+    if (life.isSynced()) return;
     store.markSynced(options.syncName ?? SWARM_SOURCE);
     life.synced();
   };
@@ -194,7 +192,7 @@ export function startSwarmSource(options: SwarmSourceOptions): SwarmSource {
   });
 
   return {
-    status: () => ({ synced, active }),
+    status: () => ({ synced: life.isSynced(), active }),
     watched: () => ledger.entries(),
     withdraw,
     firstSync: life.firstSync,
