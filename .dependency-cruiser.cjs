@@ -51,13 +51,20 @@ module.exports = {
     {
       name: 'core-rooms-in-order',
       comment:
-        'Within src/core: the model (files at its root), then labels (declarations, parsing, options), registrations, envoy (clusters, routes, listeners), and index (endpoints, EDS assignments, the snapshot), which may use all. Registrations and envoy use the model and labels only.',
+        "Within src/core: the model (files at its root), then labels (declarations, parsing, options), registrations, envoy (clusters, routes, listeners), front-door (the agent's own listeners, TLS domains, secrets), and index (endpoints, EDS assignments, the snapshot), which may use all. Registrations and envoy use the model and labels only; front-door uses envoy too.",
       severity: 'error',
       from: { path: '^src/core/(registrations|labels|envoy)/' },
       to: {
-        path: '^src/core/(registrations|labels|envoy|index)/',
+        path: '^src/core/(registrations|labels|envoy|front-door|index)/',
         pathNot: '^src/core/($1|labels)/',
       },
+    },
+    {
+      name: 'front-door-after-envoy',
+      comment: 'src/core/front-door builds on the model, labels and envoy; the index builds on it.',
+      severity: 'error',
+      from: { path: '^src/core/front-door/' },
+      to: { path: '^src/core/(registrations|index)/' },
     },
     {
       name: 'config-on-core',

@@ -7,6 +7,7 @@ import { isatty } from 'node:tty';
 import type { Config } from './config/config.js';
 import { formatHelp } from './config/format-help.js';
 import { parseConfig } from './config/parse-config.js';
+import { buildBootstrap } from './core/front-door/build-bootstrap.js';
 import { createLogger } from './create-logger.js';
 import { DockerUnusableError } from './sources/engine/docker-client.js';
 import { SHUTDOWN_GRACE_MS, startAgent } from './start-agent.js';
@@ -88,6 +89,11 @@ if (invocation.kind === 'help') {
 }
 if (invocation.kind === 'version') {
   process.stdout.write(`eds-agent ${VERSION}\n`);
+  process.exit(0);
+}
+if (invocation.kind === 'bootstrap') {
+  // JSON is YAML: `eds-agent bootstrap > envoy.yaml` is Envoy's whole configuration.
+  process.stdout.write(`${JSON.stringify(buildBootstrap(invocation.bootstrap), null, 2)}\n`);
   process.exit(0);
 }
 await run(invocation.config, invocation.warnings);

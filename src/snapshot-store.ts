@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 
 import type { Endpoint } from './core/endpoint.js';
+import type { DomainCertificate } from './core/front-door/build-secret.js';
+import type { FrontDoorSettings } from './core/front-door/front-door-settings.js';
 import { ClusterIndex, type ServedEndpoints } from './core/index/cluster-index.js';
 import { type ClusterDelta, Registry } from './core/index/registry.js';
 import {
+  applyCertificates,
   applyClusterResources,
   applySourceSynced,
   type ClusterResource,
@@ -43,6 +46,11 @@ export interface SnapshotStore {
    */
   markSynced(source: string): void;
   /**
+   * Serves exactly `certificates` over SDS from now on (one secret per domain), and rebuilds the
+   * front door's HTTPS listener on them.
+   */
+  applyCertificates(certificates: Iterable<DomainCertificate>): void;
+  /**
    * Calls `listener` after every change of the snapshot (a batch that changed resources, or a
    * source marked synced, which changes none), with what changed. Returns the unsubscribe.
    */
@@ -65,6 +73,8 @@ export interface SnapshotStoreOptions {
    * endpoints (`--route-grace`); 0 (the default) drops them at once.
    */
   readonly routeGraceMs?: number;
+  /** The front door's listeners to serve (`--listen`); none by default. */
+  readonly frontDoor?: FrontDoorSettings;
 }
 
 /** Creates an empty store, partial until every source in `awaiting` is marked synced. */
@@ -75,7 +85,11 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
   const indexes = new Map<string, ClusterIndex>();
   /** What `applySoon` queued in this turn. */
   const queued: MemberChange[] = [];
-  let snapshot = toAwaitingSnapshot(options.awaiting ?? [], options.routeConfigName);
+  let snapshot = toAwaitingSnapshot(
+    options.awaiting ?? [],
+    options.routeConfigName,
+    options.frontDoor,
+  );
   const listeners = new Set<(change: SnapshotChange) => void>();
   const notify = (change: SnapshotChange) => {
     for (const listener of listeners) listener(change);
@@ -144,6 +158,13 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
         resources.push([cluster, toClusterResourceOf(cluster, now)]);
       }
       return commit(resources, served);
+    },
+    applyCertificates(certificates) {
+      if (queued.length > 0) store.apply([]);
+      const applied = applyCertificates(snapshot, certificates);
+      if (applied.snapshot === snapshot) return;
+      snapshot = applied.snapshot;
+      notify(applied.change);
     },
     applySoon(changes) {
       if (queued.length === 0)

@@ -7,6 +7,7 @@ import { toAddressRanges } from './core/registrations/address-ranges.js';
 import { fail, ok, type Result } from './core/result.js';
 import { createMetrics, type Metrics, toContainerCounts } from './metrics/create-metrics.js';
 import { createSnapshotStore, type SnapshotStore } from './snapshot-store.js';
+import { type Certificates, startCertificates } from './sources/certificates/start-certificates.js';
 import type { DockerSourceTiming } from './sources/docker/start-docker-source.js';
 import { EVENT_FILTERS } from './sources/docker/to-event-hint.js';
 import { createDockerodeClient } from './sources/engine/create-dockerode-client.js';
@@ -94,13 +95,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     eventActions: EVENT_FILTERS.event,
   });
   const restPollers = createRestPollers();
-  // Until every source has read everything once, discovery answers 503, never a partial set.
-  const store = createSnapshotStore({
-    logger,
-    awaiting: [REGISTRATION_SOURCE, ...toEngineSyncNames(config.engines, config.swarm)],
-    routeConfigName: config.routeConfigName,
-    routeGraceMs: config.routeGraceMs,
-  });
+  const store = createAgentStore(config, logger);
   const registrations = await startRegistrationSource({
     store,
     logger,
@@ -119,6 +114,8 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   store.subscribe((change) => {
     if (change !== NO_CHANGE) metrics.snapshotChanged();
   });
+  // The CA is made (or read) before anything listens, so /pki/root.pem answers from the start.
+  const certificates = await startConfiguredCertificates(config, store, logger);
   const firstSync = untilNothingAwaited(store);
 
   // Started once the address is ours; until then /readyz says "starting".
@@ -141,9 +138,11 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     notReadyReasons,
     engines: () => engines,
     grpcServer: () => grpcServer,
+    certificates,
   });
   const listening = await listenHttp(app, config, logger);
   if (!listening.ok) {
+    certificates?.stop();
     await registrations.value.stop();
     return fail(listening.problems);
   }
@@ -151,6 +150,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
 
   const grpc = await startConfiguredGrpcServer(config, { store, logger, metrics, turns });
   if (!grpc.ok) {
+    certificates?.stop();
     await server.close();
     await registrations.value.stop();
     return fail(grpc.problems);
@@ -195,6 +195,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     done: following.done,
     async stop() {
       clearInterval(unseenTimer);
+      certificates?.stop();
       await grpc.value?.close();
       await server.close(SHUTDOWN_GRACE_MS);
       await following.stop();
@@ -218,6 +219,8 @@ interface AgentHttpParts {
   /** The engines and the gRPC server, once started. */
   readonly engines: () => Engines | undefined;
   readonly grpcServer: () => GrpcServer | undefined;
+  /** The front door's certificates, when it serves HTTPS. */
+  readonly certificates: Certificates | undefined;
 }
 
 /** The HTTP app: discovery, readiness, status, metrics and the registration API. */
@@ -244,7 +247,12 @@ function createAgentHttpApp(parts: AgentHttpParts): ReturnType<typeof createHttp
           containers: parts.engines()?.watched() ?? [],
           restPollers: restPollers.list(),
           grpcStreams: parts.grpcServer()?.streamStatus() ?? [],
+          certificates: parts.certificates && {
+            storePath: parts.certificates.storePath,
+            items: parts.certificates.status(),
+          },
         }),
+      rootPem: parts.certificates && (() => parts.certificates?.rootPem),
     },
     logger: parts.logger,
     registration: { registrations: parts.registrations, writes: parts.writes },
@@ -263,6 +271,37 @@ async function startConfiguredGrpcServer(
     port: config.grpcPort,
     limits: config.grpcLimits,
     tls: config.grpcTls,
+  });
+}
+
+/**
+ * The store, awaiting every source: until each has read everything once, discovery answers
+ * 503, never a partial set.
+ */
+function createAgentStore(config: Config, logger: Logger): SnapshotStore {
+  return createSnapshotStore({
+    logger,
+    awaiting: [REGISTRATION_SOURCE, ...toEngineSyncNames(config.engines, config.swarm)],
+    routeConfigName: config.routeConfigName,
+    routeGraceMs: config.routeGraceMs,
+    ...(config.frontDoor ? { frontDoor: config.frontDoor } : {}),
+  });
+}
+
+/** The front door's certificates when it serves HTTPS (`--listen https=`), else none. */
+async function startConfiguredCertificates(
+  config: Config,
+  store: SnapshotStore,
+  logger: Logger,
+): Promise<Certificates | undefined> {
+  if (!config.frontDoor?.https) return undefined;
+  return startCertificates({
+    store,
+    logger,
+    issuer: config.tls.issuer,
+    storePath: config.tls.store,
+    lifetimeMs: config.tls.lifetimeMs,
+    certDir: config.tls.certDir,
   });
 }
 
@@ -377,7 +416,7 @@ function logExposure(
   if (ports.grpcPort !== undefined && config.grpcTls === undefined && !isLoopback(config.bind)) {
     logger.warn(
       { bind: config.bind, grpcPort: ports.grpcPort },
-      'the gRPC xDS server is plaintext with no authentication: anyone who reaches it reads every cluster, route and listener; serve it over mutual TLS with --grpc-tls-cert, --grpc-tls-key and --grpc-client-ca, or listen on loopback',
+      `the gRPC xDS server is plaintext with no authentication: anyone who reaches it reads every cluster, route and listener${config.frontDoor?.https ? ', and the private key of every certificate of the front door,' : ''}; serve it over mutual TLS with --grpc-tls-cert, --grpc-tls-key and --grpc-client-ca, or listen on loopback`,
     );
   }
   if (config.adminToken !== undefined && config.httpTls === undefined && !isLoopback(config.bind)) {

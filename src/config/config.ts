@@ -1,3 +1,5 @@
+import type { FrontDoorSettings } from '../core/front-door/front-door-settings.js';
+import type { TlsIssuer } from '../core/labels/option-values.js';
 import type { AddressOptions } from '../core/labels/to-container-endpoints.js';
 import type { Cidr } from '../core/registrations/address-ranges.js';
 import type { GrpcLimits } from './grpc-limits.js';
@@ -28,6 +30,10 @@ export interface Config {
   /** Whether and how often the engine's Swarm is followed. */
   readonly swarm: { readonly mode: 'auto' | 'on' | 'off'; readonly resyncMs: number };
   readonly logLevel: LogLevel;
+  /** The front door's listeners the agent serves Envoy (`--listen`); none when absent. */
+  readonly frontDoor: FrontDoorSettings | undefined;
+  /** Certificates of services labelled `eds.tls=true`. */
+  readonly tls: TlsSettings;
   /** Registrations survive restarts in this file; in memory only when absent. */
   readonly stateFile: string | undefined;
   /** Bearer token every mutating registration call needs (`--admin-token` or its file); none when absent. */
@@ -46,6 +52,18 @@ export interface Config {
   readonly metricsClusterLabels: boolean;
   /** How logs are written; `undefined`: pretty on a terminal, JSON otherwise. */
   readonly logFormat: LogFormat | undefined;
+}
+
+/** The `--tls-*` flags. */
+export interface TlsSettings {
+  /** The issuer of a service whose labels name none. */
+  readonly issuer: TlsIssuer;
+  /** Where the CA and certificates are kept; in memory only when absent. */
+  readonly store: string | undefined;
+  /** The lifetime of a certificate of the internal CA. */
+  readonly lifetimeMs: number;
+  /** The folder of certificate files the `file` issuer reads. */
+  readonly certDir: string | undefined;
 }
 
 /** The `--registration*` flags. */

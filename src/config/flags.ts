@@ -1,4 +1,6 @@
 import { DEFAULT_ROUTE_CONFIG_NAME } from '../core/envoy/build-route-configuration.js';
+import { TLS_ISSUERS } from '../core/labels/option-values.js';
+import { HOUR_MS, parseChoice, parseDurationMs } from '../core/labels/parse-label-values.js';
 import { REFUSED_RANGES } from '../core/registrations/address-ranges.js';
 import { DEFAULT_REGISTRATION_LIMITS } from '../core/registrations/check-registration.js';
 import type { Result } from '../core/result.js';
@@ -15,11 +17,14 @@ import {
   parseGrace,
   parseGrpcPort,
   parseHostNames,
+  parseHostPort,
   parseInterval,
   parseIp,
   parseLabelPrefix,
+  parseListen,
   parseLogFormat,
   parseLogLevel,
+  parseOptionalHostPort,
   parseOptionalText,
   parsePort,
   parsePortRange,
@@ -85,6 +90,9 @@ export const ENGINE_SETTINGS = [
   'host-ip',
 ] as const;
 
+/** The longest lifetime `--tls-lifetime` allows: 90 days, as public CAs give. */
+const MAX_TLS_LIFETIME_MS = 2160 * HOUR_MS;
+
 /** The flags, in `--help` order. */
 export const FLAGS = {
   port: flag({
@@ -115,7 +123,7 @@ export const FLAGS = {
     value: '<port>|off',
     default: '18000',
     parse: parseGrpcPort,
-    doc: 'Port of the gRPC xDS server: ADS, EDS, CDS, LDS and RDS (`0` picks a free one; `off` disables it).',
+    doc: 'Port of the gRPC xDS server: ADS, EDS, CDS, LDS, RDS and SDS (`0` picks a free one; `off` disables it).',
   }),
   'grpc-tls-cert': flag({
     value: '<path>',
@@ -330,6 +338,70 @@ export const FLAGS = {
     defaultDoc: '`pretty` on a terminal, else `json`',
     parse: parseLogFormat,
     doc: '`json`: one JSON object per line on stdout; `pretty`: one readable line each.',
+  }),
+  listen: flag({
+    value: 'http=[<address>:]<port>,https=[<address>:]<port>',
+    default: '',
+    defaultDoc: "none: Envoy's listeners are its own",
+    parse: parseListen,
+    doc: "The front door: the agent serves Envoy's listeners over LDS, `front/http` and `front/https` (either or both), routed by the agent's route configuration; the HTTPS one terminates TLS for the domains of services labelled `eds.tls=true`, with certificates sent over SDS. The address defaults to `0.0.0.0`. Envoy needs no listener of its own: `eds-agent bootstrap` prints its whole configuration. See [HTTPS](docs/https.md).",
+  }),
+  'tls-issuer': flag({
+    value: TLS_ISSUERS.join('|'),
+    default: 'internal',
+    parse: ({ value, path }) => parseChoice(TLS_ISSUERS, value, path),
+    doc: "Who signs the certificates of a service that does not say (`eds.tls.issuer`): `internal` is the agent's own CA (root and intermediate made once, in `--tls-store`), trusted by whoever installs its root (`GET /pki/root.pem`); `file` reads them from `--tls-cert-dir`.",
+  }),
+  'tls-store': flag({
+    value: '<folder>',
+    default: '',
+    defaultDoc:
+      '`tls/` beside `--state-file`, else none: certificates and the CA live in memory, and a restart makes new ones (the log warns)',
+    parse: parseOptionalText,
+    doc: 'Folder where the CA, certificates and keys are kept (files `0600`, written with fsync), so that a restart serves the same ones while they are valid. Two agents may share it: a lock file in it makes one issue and the other read.',
+  }),
+  'tls-cert-dir': flag({
+    value: '<folder>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'Folder of certificate files for the `file` issuer: `<name>.crt` or `<name>.pem` (the leaf, then its chain) with the key in `<name>.key` or after the chain; each serves the domains its subject alternative names cover (a wildcard one label deep). Read again within 2 s of a change, so a renewal by certbot or a mounted secret reaches Envoy without a restart.',
+  }),
+  'tls-lifetime': flag({
+    value: '<duration>',
+    default: '24h',
+    parse: ({ value, path }) => parseDurationMs(value, path, 10_000, MAX_TLS_LIFETIME_MS),
+    doc: 'How long a certificate of the internal CA is valid (10s to 2160h, 90 days); it is renewed after two thirds of it.',
+  }),
+  'xds-address': flag({
+    value: '<host>:<port>',
+    default: '',
+    defaultDoc: '`127.0.0.1:<--grpc-port>`',
+    parse: parseOptionalHostPort,
+    doc: "For `eds-agent bootstrap`: how Envoy reaches the agent's gRPC server, a host name (resolved by DNS, such as a compose service's name) or an IP address, and a port.",
+  }),
+  'envoy-admin': flag({
+    value: '<address>:<port>',
+    default: '127.0.0.1:9901',
+    parse: parseHostPort,
+    doc: "For `eds-agent bootstrap`: where Envoy's admin interface listens. Keep it on loopback: whoever reaches it can stop Envoy.",
+  }),
+  'xds-ca': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: "For `eds-agent bootstrap`, when the gRPC server speaks TLS (`--grpc-tls-cert`): the CA file, as Envoy reads it, that the agent's certificate must chain to.",
+  }),
+  'xds-client-cert': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: "For `eds-agent bootstrap`, when the gRPC server asks for client certificates (`--grpc-client-ca`): Envoy's certificate file, as Envoy reads it.",
+  }),
+  'xds-client-key': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'For `eds-agent bootstrap`: the private key file of `--xds-client-cert`.',
   }),
   'state-file': flag({
     value: '<path>',

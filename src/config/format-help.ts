@@ -32,6 +32,7 @@ export function formatHelp(): string {
     'eds-agent: serves Docker containers labelled <prefix>.service to Envoy over gRPC xDS (ADS) and REST EDS.',
     '',
     'Usage: eds-agent [flags]',
+    '       eds-agent bootstrap [flags]   print the Envoy bootstrap (JSON) for the agent these flags describe',
     '',
     'Flags (each also read from the environment; a flag wins over its variable):',
     ...rows,
@@ -43,9 +44,10 @@ export function formatHelp(): string {
       WIDTH,
       '        ',
     ),
-    'gRPC:   ADS, EDS, CDS, LDS and RDS, state of the world and delta (envoy.service.*.v3).',
+    'gRPC:   ADS, EDS, CDS, LDS, RDS and SDS, state of the world and delta (envoy.service.*.v3).',
     'HTTP:   POST /v3/discovery:endpoints, POST /v2/discovery:endpoints, GET /healthz, GET /readyz,',
     '        GET / (live status page), GET /status (JSON), GET /metrics (Prometheus),',
+    '        GET /pki/root.pem (the internal CA root, with --listen https=),',
     '        /edsservice[/<service>[/hosts/<ip>:<port>]] (registration), GET /v1/registration/<service>',
   ].join('\n');
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { findClosest } from '../core/find-closest.js';
+import type { BootstrapSettings } from '../core/front-door/build-bootstrap.js';
 import { fail, ok, type Result } from '../core/result.js';
-import type { Config, EngineConfig } from './config.js';
+import type { Config, EngineConfig, TlsSettings } from './config.js';
 import {
   ENGINE_SETTINGS,
   type EngineSetting,
@@ -30,6 +32,7 @@ import { toEnvName } from './to-env-name.js';
  */
 export type Invocation =
   | { readonly kind: 'run'; readonly config: Config; readonly warnings: readonly string[] }
+  | { readonly kind: 'bootstrap'; readonly bootstrap: BootstrapSettings }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
 
@@ -41,29 +44,11 @@ type FlagValues = { readonly [K in FlagName]: FlagValue<K> };
  * Fails with every problem at once, each naming the flag or variable it came from.
  */
 export function parseConfig(argv: readonly string[], env: Env): Result<Invocation> {
-  let given: Partial<Record<FlagName | 'help' | 'version', string | boolean | string[]>>;
-  try {
-    given = parseArgs({
-      args: attachDashValues(argv),
-      options: {
-        ...Object.fromEntries(
-          flagNames().map((name) => [
-            name,
-            {
-              type: 'switch' in FLAGS[name] ? ('boolean' as const) : ('string' as const),
-              multiple: 'repeatable' in FLAGS[name],
-            },
-          ]),
-        ),
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    return fail([error instanceof Error ? error.message : String(error)]);
-  }
+  // `eds-agent bootstrap <flags>`: the same flags, describing the agent Envoy is to reach.
+  const bootstrap = argv[0] === 'bootstrap';
+  const read = readArgs(bootstrap ? argv.slice(1) : argv);
+  if (!read.ok) return read;
+  const given = read.value;
   if (given.help === true) return ok({ kind: 'help' });
   if (given.version === true) return ok({ kind: 'version' });
 
@@ -103,59 +88,60 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
   }
 
   if (problems.length > 0 || !engines?.ok) return fail(problems);
-  return ok({
-    kind: 'run',
-    config: {
-      port: values.port,
-      grpcPort: values['grpc-port'],
-      grpcLimits: {
-        ...DEFAULT_GRPC_LIMITS,
-        maxStreams: values['grpc-max-streams'],
-        maxStreamsPerPeer: values['grpc-max-streams-per-peer'],
-        maxConnectionsPerPeer: values['grpc-max-connections-per-peer'],
-        maxStreamsPerConnection: values['grpc-max-streams-per-connection'],
-        maxNames: values['grpc-max-names'],
-      },
-      grpcTls: grpcTls.ok ? grpcTls.value : undefined,
-      httpTls: httpTls.ok ? httpTls.value : undefined,
-      bind: values.bind,
-      allowedHosts: values['allowed-hosts'],
-      engines: engines.value,
-      engineGraceMs: values['engine-grace'],
-      routeGraceMs: values['route-grace'],
-      address: {
-        addressMode: values['address-mode'],
-        hostIp: values['host-ip'],
-        network: values.network,
-        labelPrefix: values['label-prefix'],
-        serving: {
-          exposedByDefault: values['exposed-by-default'],
-          constraints: values.constraint,
-          allowedDomains: values['allowed-domains'],
-          tcpPorts: values['tcp-port-range'],
-        },
-      },
-      swarm: { mode: values.swarm, resyncMs: values['swarm-resync'] },
-      logLevel: values['log-level'],
-      stateFile: values['state-file'],
-      adminToken: adminToken.ok ? adminToken.value : undefined,
-      readOnly: values['read-only'],
-      insecureOpenWrites: values['insecure-open-writes'],
-      registrations: {
-        allow: values['registration-allow-cidr'],
-        joinDocker: values['registrations-join-docker'],
-        maxServices: values['registration-max-services'],
-        maxHostsPerService: values['registration-max-hosts'],
-        maxTagsPerHost: values['registration-max-tags'],
-        maxTagBytes: values['registration-max-tag-bytes'],
-      },
-      routeConfigName: values['route-config-name'],
-      protectStatus: values['protect-status'],
-      metricsClusterLabels: values['metrics-cluster-labels'],
-      logFormat: values['log-format'],
+  const config: Config = {
+    port: values.port,
+    grpcPort: values['grpc-port'],
+    grpcLimits: {
+      ...DEFAULT_GRPC_LIMITS,
+      maxStreams: values['grpc-max-streams'],
+      maxStreamsPerPeer: values['grpc-max-streams-per-peer'],
+      maxConnectionsPerPeer: values['grpc-max-connections-per-peer'],
+      maxStreamsPerConnection: values['grpc-max-streams-per-connection'],
+      maxNames: values['grpc-max-names'],
     },
-    warnings: findUnknownVariables(env),
-  });
+    grpcTls: grpcTls.ok ? grpcTls.value : undefined,
+    httpTls: httpTls.ok ? httpTls.value : undefined,
+    bind: values.bind,
+    allowedHosts: values['allowed-hosts'],
+    engines: engines.value,
+    engineGraceMs: values['engine-grace'],
+    routeGraceMs: values['route-grace'],
+    address: {
+      addressMode: values['address-mode'],
+      hostIp: values['host-ip'],
+      network: values.network,
+      labelPrefix: values['label-prefix'],
+      serving: {
+        exposedByDefault: values['exposed-by-default'],
+        constraints: values.constraint,
+        allowedDomains: values['allowed-domains'],
+        tcpPorts: values['tcp-port-range'],
+      },
+    },
+    swarm: { mode: values.swarm, resyncMs: values['swarm-resync'] },
+    logLevel: values['log-level'],
+    stateFile: values['state-file'],
+    frontDoor: values.listen,
+    tls: toTlsSettings(values),
+    adminToken: adminToken.ok ? adminToken.value : undefined,
+    readOnly: values['read-only'],
+    insecureOpenWrites: values['insecure-open-writes'],
+    registrations: {
+      allow: values['registration-allow-cidr'],
+      joinDocker: values['registrations-join-docker'],
+      maxServices: values['registration-max-services'],
+      maxHostsPerService: values['registration-max-hosts'],
+      maxTagsPerHost: values['registration-max-tags'],
+      maxTagBytes: values['registration-max-tag-bytes'],
+    },
+    routeConfigName: values['route-config-name'],
+    protectStatus: values['protect-status'],
+    metricsClusterLabels: values['metrics-cluster-labels'],
+    logFormat: values['log-format'],
+  };
+  if (!bootstrap) return ok({ kind: 'run', config, warnings: findUnknownVariables(env) });
+  const settings = toBootstrapSettings(config, values);
+  return settings.ok ? ok({ kind: 'bootstrap', bootstrap: settings.value }) : settings;
 }
 
 /**
@@ -328,4 +314,93 @@ function findUnknownVariables(env: Env): string[] {
       const hint = closest !== undefined ? `; did you mean ${closest}?` : '';
       return `${name} is not a setting of eds-agent and is ignored${hint}`;
     });
+}
+
+/**
+ * What `eds-agent bootstrap` writes for the agent `config` describes: the agent's gRPC
+ * address as Envoy reaches it (`--xds-address`, else loopback and `--grpc-port`), Envoy's
+ * admin address, and TLS to the agent when its gRPC server speaks TLS, with the files Envoy
+ * must be given for it.
+ */
+function toBootstrapSettings(config: Config, values: FlagValues): Result<BootstrapSettings> {
+  const admin = values['envoy-admin'];
+  const ca = values['xds-ca'];
+  const cert = values['xds-client-cert'];
+  const key = values['xds-client-key'];
+  const problems: string[] = [];
+  if (config.grpcPort === undefined)
+    problems.push('bootstrap: Envoy takes everything over gRPC ADS, so --grpc-port cannot be off');
+  const xds = values['xds-address'] ?? { host: '127.0.0.1', port: config.grpcPort ?? 0 };
+  if (xds.port === 0)
+    problems.push(
+      'bootstrap: --grpc-port 0 picks a port at start; name the port Envoy dials with --xds-address',
+    );
+  if (config.grpcTls && ca === undefined)
+    problems.push(
+      "bootstrap: the gRPC server speaks TLS (--grpc-tls-cert): --xds-ca must name the CA file Envoy trusts the agent's certificate by",
+    );
+  const mutual = config.grpcTls?.clientCa !== undefined;
+  if (mutual && (cert === undefined || key === undefined))
+    problems.push(
+      'bootstrap: the gRPC server asks for client certificates (--grpc-client-ca): give Envoy its own with --xds-client-cert and --xds-client-key',
+    );
+  if (problems.length > 0) return fail(problems);
+  return ok({
+    nodeId: 'eds-agent-front-door',
+    admin: { address: admin.host, port: admin.port },
+    xds,
+    ...(config.grpcTls && ca !== undefined
+      ? {
+          tls: {
+            caFile: ca,
+            ...(mutual && cert !== undefined && key !== undefined
+              ? { client: { certFile: cert, keyFile: key } }
+              : {}),
+          },
+        }
+      : {}),
+  });
+}
+
+/** The `--tls-*` flags; the store defaults to `tls/` beside the state file. */
+function toTlsSettings(values: FlagValues): TlsSettings {
+  const stateFile = values['state-file'];
+  return {
+    issuer: values['tls-issuer'],
+    store:
+      values['tls-store'] ??
+      (stateFile === undefined ? undefined : join(dirname(stateFile), 'tls')),
+    lifetimeMs: values['tls-lifetime'],
+    certDir: values['tls-cert-dir'],
+  };
+}
+
+/** What the command line gives, by flag (`--help` and `--version` besides); unknown flags refused. */
+function readArgs(
+  args: readonly string[],
+): Result<Partial<Record<FlagName | 'help' | 'version', string | boolean | string[]>>> {
+  try {
+    return ok(
+      parseArgs({
+        args: attachDashValues(args),
+        options: {
+          ...Object.fromEntries(
+            flagNames().map((name) => [
+              name,
+              {
+                type: 'switch' in FLAGS[name] ? ('boolean' as const) : ('string' as const),
+                multiple: 'repeatable' in FLAGS[name],
+              },
+            ]),
+          ),
+          help: { type: 'boolean', short: 'h' },
+          version: { type: 'boolean' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }).values,
+    );
+  } catch (error) {
+    return fail([error instanceof Error ? error.message : String(error)]);
+  }
 }

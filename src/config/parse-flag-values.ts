@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 
+import type { FrontDoorSettings, ListenAddress } from '../core/front-door/front-door-settings.js';
 import { type ContainerConstraint, parseConstraint } from '../core/labels/container-constraint.js';
 import { HOUR_MS, parseDurationMs } from '../core/labels/parse-label-values.js';
 import { parseClusterName } from '../core/parse-cluster-name.js';
@@ -264,4 +265,58 @@ export function parseDockerHostFlag({ value, path }: Raw): Result<DockerHostFlag
 function defaultEngineName(url: DockerHostUrl): string {
   if (url.kind !== 'unix') return url.host;
   return (url.path.split('/').pop() ?? '').replace(/\.sock$/, '');
+}
+
+/** The names `--listen` takes, each once. */
+const LISTENER_KINDS = ['http', 'https'] as const;
+
+/**
+ * `http=80,https=443`, each port optionally after an address (`127.0.0.1:8443`,
+ * `[::1]:8443`; `0.0.0.0` when none): the front door's listeners. Empty: none.
+ */
+export function parseListen({ value, path }: Raw): Result<FrontDoorSettings | undefined> {
+  if (value === '') return ok(undefined);
+  const settings: { http?: ListenAddress; https?: ListenAddress } = {};
+  const problems: string[] = [];
+  for (const part of value.split(',')) {
+    const [kind = '', at = ''] = part.split(/=(.*)/s);
+    const match = /^(?:\[([^\]]+)\]:|([^:[\]]+):)?(\d{1,5})$/.exec(at);
+    const address = match?.[1] ?? match?.[2] ?? '0.0.0.0';
+    const port = Number(match?.[3] ?? NaN);
+    if (!(LISTENER_KINDS as readonly string[]).includes(kind)) {
+      problems.push(`${path}: expected http=<port> or https=<port>, got ${JSON.stringify(part)}`);
+    } else if (settings[kind as 'http' | 'https'] !== undefined) {
+      problems.push(`${path}: ${kind} is given twice`);
+    } else if (!match || isIP(address) === 0 || port < 1 || port > 65535) {
+      problems.push(
+        `${path}: expected ${kind}=[<IP address>:]<port 1-65535>, got ${JSON.stringify(part)}`,
+      );
+    } else {
+      settings[kind as 'http' | 'https'] = { address, port };
+    }
+  }
+  const { http, https } = settings;
+  if (http && https && http.port === https.port && http.address === https.address)
+    problems.push(`${path}: http and https cannot share ${http.address}:${http.port}`);
+  return problems.length > 0 ? fail(problems) : ok(settings);
+}
+
+/** A host name or IP address and a port: `eds-agent:18000`, `127.0.0.1:9901`, `[::1]:9901`. */
+export function parseHostPort({ value, path }: Raw): Result<{ host: string; port: number }> {
+  const match = /^(?:\[([^\]]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(value);
+  const host = match?.[1] ?? match?.[2] ?? '';
+  const port = Number(match?.[3] ?? NaN);
+  const valid = match && (match[1] === undefined || isIP(host) === 6) && port >= 1 && port <= 65535;
+  return valid
+    ? ok({ host, port })
+    : fail([
+        `${path}: expected <host>:<port> such as eds-agent:18000, got ${JSON.stringify(value)}`,
+      ]);
+}
+
+/** {@link parseHostPort}, or undefined when empty. */
+export function parseOptionalHostPort(
+  raw: Raw,
+): Result<{ host: string; port: number } | undefined> {
+  return raw.value === '' ? ok(undefined) : parseHostPort(raw);
 }

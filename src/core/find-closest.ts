@@ -2,8 +2,9 @@
 const MAX_NAME_LENGTH = 200;
 
 /**
- * The candidate closest to `name` by edit distance, if it is at most `maxDistance` away (a
- * typo, usually): for "did you mean …?" hints. Ties go to the first candidate. Pure.
+ * The candidate closest to `name` by edit distance, if it is at most `maxDistance` away and no
+ * more than half of `name`'s length (a typo, usually, not another word: `api` is not a typo of
+ * `tls`): for "did you mean …?" hints. Ties go to the first candidate. Pure.
  */
 export function findClosest(
   name: string,
@@ -11,6 +12,7 @@ export function findClosest(
   maxDistance = 3,
 ): string | undefined {
   if (name.length > MAX_NAME_LENGTH) return undefined;
+  maxDistance = Math.min(maxDistance, Math.max(1, Math.floor(name.length / 2)));
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const distance = editDistance(name, candidate);

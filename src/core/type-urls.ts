@@ -39,6 +39,18 @@ export const HTTP_PROTOCOL_OPTIONS_TYPE_URL =
 export const TCP_PROXY_TYPE_URL =
   'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 
+/** An SDS `Secret`: a certificate chain and its private key, named in a listener's TLS context. */
+export const SECRET_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
+
+/** The TLS a listener's filter chain terminates: its certificate, by SDS secret name. */
+export const DOWNSTREAM_TLS_CONTEXT_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
+
+/** The TLS inspector, the listener filter that reads the TLS server name a filter chain is picked by. */
+export const TLS_INSPECTOR_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
+
 /** The types the served resources hold in an `Any` (`typed_config`, `api_listener`). */
 export const EMBEDDED_TYPE_URLS = [
   HTTP_CONNECTION_MANAGER_TYPE_URL,
@@ -46,6 +58,8 @@ export const EMBEDDED_TYPE_URLS = [
   PREVIOUS_HOSTS_PREDICATE_TYPE_URL,
   HTTP_PROTOCOL_OPTIONS_TYPE_URL,
   TCP_PROXY_TYPE_URL,
+  DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
+  TLS_INSPECTOR_TYPE_URL,
 ] as const;
 
 /** `type.googleapis.com/envoy.config.cluster.v3.Cluster` → `envoy.config.cluster.v3.Cluster`. */

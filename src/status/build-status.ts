@@ -23,7 +23,41 @@ export interface StatusInputs {
   >;
   readonly restPollers: readonly RestPoller[];
   readonly grpcStreams: readonly GrpcStreamStatus[];
+  /** The front door's certificates, when the agent serves HTTPS (`--listen https=`). */
+  readonly certificates?: CertificatesInput | undefined;
 }
+
+/** What the certificate source says of itself (no key is among it). */
+export interface CertificatesInput {
+  readonly storePath: string | undefined;
+  readonly items: readonly CertificateJson[];
+}
+
+/** One domain's certificate, as `/status` shows it. */
+export interface CertificateJson {
+  readonly domain: string;
+  readonly service: string;
+  readonly issuer: string;
+  /** ISO times, when a certificate is held. */
+  readonly notAfter: string | null;
+  readonly renewAt: string | null;
+  /** The last failure to issue it, while it lasts. */
+  readonly error: string | null;
+}
+
+/** How to trust the internal CA's root, per system, for `/status` and the docs. */
+export const TRUST_ROOT_COMMANDS = {
+  fetch: 'curl -fsS http://127.0.0.1:8080/pki/root.pem -o eds-agent-root.pem',
+  debian:
+    'sudo cp eds-agent-root.pem /usr/local/share/ca-certificates/eds-agent-root.crt && sudo update-ca-certificates',
+  fedora: 'sudo cp eds-agent-root.pem /etc/pki/ca-trust/source/anchors/ && sudo update-ca-trust',
+  macos:
+    'sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain eds-agent-root.pem',
+  windows: 'certutil -addstore -f ROOT eds-agent-root.pem',
+  firefox:
+    'Settings → Privacy & Security → Certificates → View Certificates → Authorities → Import (or set security.enterprise_roots.enabled)',
+  node: 'NODE_EXTRA_CA_CERTS=eds-agent-root.pem node app.js',
+} as const;
 
 /** A container as `/status` shows it. */
 export interface ContainerStatus {
@@ -86,12 +120,21 @@ export interface StatusJson {
     readonly rest: readonly RestPoller[];
     readonly grpc: readonly GrpcStreamStatus[];
   };
+  /** The front door (`--listen`): its listeners, and its certificates with how to trust them. */
+  readonly frontDoor: {
+    readonly listeners: readonly { name: string; version: string }[];
+    readonly certificates: readonly CertificateJson[];
+    readonly store: string | null;
+    readonly rootUrl: '/pki/root.pem';
+    readonly trustRoot: typeof TRUST_ROOT_COMMANDS;
+  } | null;
 }
 
 /**
  * Everything the agent considered and serves, for people: every labelled container with what
  * was decided and why, every cluster with its endpoints and their sources, the routes, the
- * Docker engines, and the clients that poll or stream. Pure; no secret is among the inputs.
+ * Docker engines, the clients that poll or stream, and the front door's certificates (never
+ * their keys: the snapshot's secrets are not read). Pure.
  */
 export function buildStatus(inputs: StatusInputs): StatusJson {
   const containers = [...inputs.containers]
@@ -138,12 +181,25 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
         domains: host.domains,
         routes: host.routes.map(
           (route) =>
-            `${'prefix' in route.match ? route.match.prefix : route.match.path_separated_prefix} → ${route.route.cluster}`,
+            `${'prefix' in route.match ? route.match.prefix : route.match.path_separated_prefix} → ${'route' in route ? route.route.cluster : 'https'}`,
         ),
       })),
       conflicts: routes.conflicts.map((conflict) => conflict.message),
     },
     clients: { rest: inputs.restPollers, grpc: inputs.grpcStreams },
+    frontDoor:
+      inputs.snapshot.frontDoor === undefined
+        ? null
+        : {
+            listeners: [...inputs.snapshot.frontDoor.listeners].map(([name, { version }]) => ({
+              name,
+              version,
+            })),
+            certificates: inputs.certificates?.items ?? [],
+            store: inputs.certificates?.storePath ?? null,
+            rootUrl: '/pki/root.pem',
+            trustRoot: TRUST_ROOT_COMMANDS,
+          },
   };
 }
 

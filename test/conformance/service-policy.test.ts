@@ -11,7 +11,12 @@ import { buildCluster } from '../../src/core/envoy/build-cluster.js';
 import { buildTcpListener } from '../../src/core/envoy/build-listener.js';
 import { buildRouteConfiguration } from '../../src/core/envoy/build-route-configuration.js';
 import { type OptionKey } from '../../src/core/labels/labels.js';
-import { LB_POLICIES, PROTOCOLS, RETRY_CONDITIONS } from '../../src/core/labels/option-values.js';
+import {
+  LB_POLICIES,
+  PROTOCOLS,
+  RETRY_CONDITIONS,
+  TLS_ISSUERS,
+} from '../../src/core/labels/option-values.js';
 import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
 import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { CLUSTER_TYPE_URL } from '../../src/core/type-urls.js';
@@ -57,6 +62,10 @@ const OPTION_VALUES: { [K in OptionKey]: fc.Arbitrary<string> } = {
   websocket: fc.constantFrom('true', 'false', 'TRUE'),
   prefix_rewrite: fc.constantFrom('/', '/v2/', '/internal'),
   tcp_port: count(1, 65535),
+  tls: fc.constantFrom('true', 'false'),
+  'tls.redirect': fc.constantFrom('true', 'false'),
+  'tls.hsts': count(0, 63_072_000),
+  'tls.issuer': fc.constantFrom(...TLS_ISSUERS),
 };
 
 /** Any subset of the option labels, each with a valid value. */

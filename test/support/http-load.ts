@@ -1,4 +1,6 @@
-import { Agent, request } from 'node:http';
+import { Agent, request, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 
 import { eventually } from './eventually.js';
 
@@ -27,6 +29,8 @@ export interface LoadReport {
   /** By body: wall-clock time (ms since the epoch) at which the first and the last request it answered were sent. */
   readonly firstSent: ReadonlyMap<string, number>;
   readonly lastSent: ReadonlyMap<string, number>;
+  /** Over HTTPS: the serial numbers of the certificates the answers came under, with their counts. */
+  readonly certificates: ReadonlyMap<string, number>;
 }
 
 /** A load loop that runs until stopped. */
@@ -51,6 +55,24 @@ export interface LoadOptions {
    * flight: the moment to look at what holds it (sockets, neighbours, the engine's log).
    */
   readonly onSlow?: (sentAt: number) => void;
+  /**
+   * For an `https://` URL: the CA the server's certificate must chain to and the server name
+   * (SNI) to ask for. Every request then opens a new connection, with a full TLS handshake.
+   */
+  readonly tls?: HttpsTarget;
+}
+
+/** How an HTTPS load reaches its server. */
+export interface HttpsTarget {
+  readonly ca: string;
+  readonly servername: string;
+}
+
+/** The agent of a load: keep-alive over HTTP; over HTTPS, a new connection (and handshake) each time. */
+function toAgent(concurrency: number, tls: HttpsTarget | undefined): Agent {
+  return tls
+    ? new HttpsAgent({ keepAlive: false, maxSockets: concurrency, ...tls })
+    : new Agent({ keepAlive: true, maxSockets: concurrency });
 }
 
 /** How long a request waits before `onSlow` is called for it. */
@@ -63,9 +85,9 @@ export const SLOW_MS = 2000;
  */
 export function startLoad(
   url: string,
-  { concurrency = 2, headers = {}, onSlow }: LoadOptions = {},
+  { concurrency = 2, headers = {}, onSlow, tls }: LoadOptions = {},
 ): RunningLoad {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = toAgent(concurrency, tls);
   const seen = newReport();
   let running = true;
   const loops = Array.from({ length: concurrency }, async () => {
@@ -100,8 +122,9 @@ export async function sendRequests(
   url: string,
   count: number,
   headers: Record<string, string> = {},
+  tls?: HttpsTarget,
 ): Promise<LoadReport> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = toAgent(1, tls);
   const seen = newReport();
   for (let i = 0; i < count; i++) await sendOne(url, agent, seen, headers);
   agent.destroy();
@@ -114,10 +137,18 @@ interface MutableReport {
   failed: FailedRequest[];
   firstSent: Map<string, number>;
   lastSent: Map<string, number>;
+  certificates: Map<string, number>;
 }
 
 function newReport(): MutableReport {
-  return { sent: 0, answers: new Map(), failed: [], firstSent: new Map(), lastSent: new Map() };
+  return {
+    sent: 0,
+    answers: new Map(),
+    failed: [],
+    firstSent: new Map(),
+    lastSent: new Map(),
+    certificates: new Map(),
+  };
 }
 
 function freeze(report: MutableReport): LoadReport {
@@ -128,6 +159,7 @@ function freeze(report: MutableReport): LoadReport {
     failed: [...report.failed],
     firstSent: new Map(report.firstSent),
     lastSent: new Map(report.lastSent),
+    certificates: new Map(report.certificates),
   };
 }
 
@@ -154,8 +186,11 @@ function sendOne(
       failed = true;
       resolve();
     };
-    const req = request(url, { agent, timeout: 5000, headers }, (res) => {
+    const options: RequestOptions = { agent, timeout: 5000, headers };
+    const send = url.startsWith('https:') ? httpsRequest : request;
+    const req = send(url, options, (res) => {
       responded = true;
+      const serial = (res.socket as Partial<TLSSocket>).getPeerCertificate?.().serialNumber;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (error) => {
@@ -168,6 +203,8 @@ function sendOne(
           return;
         }
         report.answers.set(body, (report.answers.get(body) ?? 0) + 1);
+        if (serial !== undefined)
+          report.certificates.set(serial, (report.certificates.get(serial) ?? 0) + 1);
         if (!report.firstSent.has(body)) report.firstSent.set(body, sentAt);
         report.lastSent.set(body, sentAt);
         resolve();

@@ -33,22 +33,27 @@ export interface EnvoyStage {
   readonly envoyRoutedByAgent: (options?: {
     listenersFromAgent?: boolean;
   }) => Promise<EnvoyUnderTest>;
+  /** A real Envoy started with `bootstrap` as it is; stopped after the test. */
+  readonly envoyWith: (bootstrap: unknown) => Promise<EnvoyUnderTest>;
 }
 
 /**
  * The stage of the Envoy scenarios, for the enclosing `describe`: the test image, the agent
- * in-process in host mode (with `agentArgs` besides), and Envoys on the host fed by it. Traffic stays on loopback: Envoy
+ * in-process in host mode (with `agentArgs` besides, or what it resolves to in `beforeAll`), and Envoys on the host fed by it. Traffic stays on loopback: Envoy
  * listens on 127.0.0.1 and dials the ports the containers publish there. Everything is
  * removed after the last test.
  */
-export function useEnvoyStage(agentArgs: readonly string[] = []): EnvoyStage {
+export function useEnvoyStage(
+  agentArgs: readonly string[] | (() => Promise<readonly string[]>) = [],
+): EnvoyStage {
   const docker = new DockerHarness();
   const envoys = useEnvoys();
   let agent: TestAgent | undefined;
 
   beforeAll(async () => {
     await docker.buildImage();
-    agent = await startTestAgent(['--address-mode', 'host', ...agentArgs]);
+    const args = typeof agentArgs === 'function' ? await agentArgs() : agentArgs;
+    agent = await startTestAgent(['--address-mode', 'host', ...args]);
   });
   afterAll(async () => {
     await agent?.stop();
@@ -73,6 +78,7 @@ export function useEnvoyStage(agentArgs: readonly string[] = []): EnvoyStage {
       }),
     envoyFor: (service) =>
       envoys.start(toTestBootstrap({ agentPort: started().port, serviceName: service })),
+    envoyWith: (bootstrap) => envoys.start(bootstrap),
     envoyRoutedByAgent: (options = {}) => {
       const port = started().agent.grpcPort;
       if (port === undefined) throw new Error('the agent runs without its gRPC server');

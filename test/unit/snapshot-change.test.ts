@@ -17,6 +17,7 @@ import {
   CLUSTER_TYPE_URL,
   LISTENER_TYPE_URL,
   ROUTE_CONFIGURATION_TYPE_URL,
+  SECRET_TYPE_URL,
 } from '../../src/core/type-urls.js';
 import { createSnapshotStore } from '../../src/snapshot-store.js';
 import { toResourceChanges } from '../../src/transports/grpc/create-xds-resources.js';
@@ -41,13 +42,21 @@ describe('what a change of the snapshot names', () => {
       assignments: ['web'],
       services: ['web'],
       routeConfigurations: ['eds-agent', 'grpc/web'],
+      listeners: [],
+      secrets: [],
     });
   });
 
   it('one more replica: the assignment only', () => {
     const { snapshot } = apply(EMPTY_SNAPSHOT, 'web', [web('10.0.0.1')]);
     const { change, snapshot: after } = apply(snapshot, 'web', [web('10.0.0.1'), web('10.0.0.2')]);
-    expect(change).toEqual({ assignments: ['web'], services: [], routeConfigurations: [] });
+    expect(change).toEqual({
+      assignments: ['web'],
+      services: [],
+      routeConfigurations: [],
+      listeners: [],
+      secrets: [],
+    });
     expect(after.services.get('web')).toBe(snapshot.services.get('web'));
     expect(after.routes).toBe(snapshot.routes);
   });
@@ -55,13 +64,25 @@ describe('what a change of the snapshot names', () => {
   it('a new domain label: the shared route configuration only', () => {
     const { snapshot } = apply(EMPTY_SNAPSHOT, 'web', [web('10.0.0.1')]);
     const { change } = apply(snapshot, 'web', [web('10.0.0.1', { domains: ['shop.test'] })]);
-    expect(change).toEqual({ assignments: [], services: [], routeConfigurations: ['eds-agent'] });
+    expect(change).toEqual({
+      assignments: [],
+      services: [],
+      routeConfigurations: ['eds-agent'],
+      listeners: [],
+      secrets: [],
+    });
   });
 
   it('a new load-balancing label: the cluster', () => {
     const { snapshot } = apply(EMPTY_SNAPSHOT, 'web', [web('10.0.0.1')]);
     const { change } = apply(snapshot, 'web', [web('10.0.0.1', { lb_policy: 'RANDOM' })]);
-    expect(change).toEqual({ assignments: [], services: ['web'], routeConfigurations: [] });
+    expect(change).toEqual({
+      assignments: [],
+      services: ['web'],
+      routeConfigurations: [],
+      listeners: [],
+      secrets: [],
+    });
   });
 
   it('a service gone: everything of it', () => {
@@ -71,6 +92,8 @@ describe('what a change of the snapshot names', () => {
       assignments: ['web'],
       services: ['web'],
       routeConfigurations: ['eds-agent', 'grpc/web'],
+      listeners: [],
+      secrets: [],
     });
     expect(after.routes.json.virtual_hosts).toEqual([]);
   });
@@ -99,6 +122,7 @@ describe('the order a change is pushed in', () => {
       ROUTE_CONFIGURATION_TYPE_URL,
       CLUSTER_TYPE_URL,
       ENDPOINTS_TYPE_URL,
+      SECRET_TYPE_URL,
     ]);
   });
 });

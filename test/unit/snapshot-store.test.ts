@@ -17,7 +17,13 @@ describe('the snapshot store, batching a turn', () => {
     await nextTurn();
     expect(store.current().clusters.get('web')?.endpoints).toHaveLength(20);
     expect(changes).toEqual([
-      { assignments: ['web'], services: ['web'], routeConfigurations: ['eds-agent', 'grpc/web'] },
+      {
+        assignments: ['web'],
+        services: ['web'],
+        routeConfigurations: ['eds-agent', 'grpc/web'],
+        listeners: [],
+        secrets: [],
+      },
     ]);
   });
 
@@ -62,7 +68,13 @@ describe('a service whose last endpoint went, with a route grace', () => {
       expect(store.current().clusters.has('web')).toBe(false);
       expect(store.current().services.has('web')).toBe(false);
       expect(changes).toEqual([
-        { assignments: ['web'], services: ['web'], routeConfigurations: ['eds-agent', 'grpc/web'] },
+        {
+          assignments: ['web'],
+          services: ['web'],
+          routeConfigurations: ['eds-agent', 'grpc/web'],
+          listeners: [],
+          secrets: [],
+        },
       ]);
     } finally {
       vi.useRealTimers();
@@ -80,7 +92,9 @@ describe('a service whose last endpoint went, with a route grace', () => {
       vi.advanceTimersByTime(GRACE_MS / 2);
       store.apply([['docker:2', [web('10.0.0.2')]]]);
       vi.advanceTimersByTime(GRACE_MS);
-      expect(changes).toEqual([{ assignments: ['web'], services: [], routeConfigurations: [] }]);
+      expect(changes).toEqual([
+        { assignments: ['web'], services: [], routeConfigurations: [], listeners: [], secrets: [] },
+      ]);
       expect(store.current().clusters.get('web')?.endpoints).toHaveLength(1);
     } finally {
       vi.useRealTimers();

@@ -13,23 +13,45 @@ import { PREVIOUS_HOSTS_PREDICATE_TYPE_URL } from '../type-urls.js';
 export const DEFAULT_ROUTE_CONFIG_NAME = 'eds-agent';
 
 /** An Envoy v3 `RouteConfiguration` in proto3 JSON, as the agent serves it. */
-export interface RouteConfigurationJson {
+export interface RouteConfigurationJson<Route extends RouteJson = RouteJson> {
   readonly name: string;
-  readonly virtual_hosts: readonly VirtualHostJson[];
+  readonly virtual_hosts: readonly VirtualHostJson<Route>[];
   readonly ignore_port_in_host_matching?: boolean;
 }
 
-export interface VirtualHostJson {
+export interface VirtualHostJson<Route extends RouteJson = RouteJson> {
   readonly name: string;
   readonly domains: readonly string[];
-  readonly routes: readonly RouteJson[];
+  readonly routes: readonly Route[];
   readonly retry_policy?: RetryPolicyJson;
 }
 
-export interface RouteJson {
+/** A route: to a service's cluster, or (on the front door's plain HTTP listener) a redirect. */
+export type RouteJson = ForwardingRouteJson | RedirectRouteJson;
+
+/** A route to a service, named after it. */
+export interface ForwardingRouteJson {
   readonly name: string;
   readonly match: { readonly prefix: string } | { readonly path_separated_prefix: string };
   readonly route: RouteActionJson;
+  /** `Strict-Transport-Security`, for a service served over HTTPS with `eds.tls.hsts`. */
+  readonly response_headers_to_add?: readonly HeaderToAddJson[];
+}
+
+/** A route answering with a redirect to the same URL over HTTPS. */
+export interface RedirectRouteJson {
+  readonly name: string;
+  readonly match: { readonly prefix: string };
+  readonly redirect: {
+    readonly https_redirect: true;
+    readonly port_redirect?: number;
+    readonly response_code: 'PERMANENT_REDIRECT';
+  };
+}
+
+export interface HeaderToAddJson {
+  readonly header: { readonly key: string; readonly value: string };
+  readonly append_action: 'OVERWRITE_IF_EXISTS_OR_ADD';
 }
 
 /** Where a route sends a request, and how (the service's route labels). */
@@ -108,7 +130,7 @@ export interface RouteClaimant {
 export function buildRouteConfiguration(
   name: string,
   services: Iterable<RouteClaimant>,
-): { json: RouteConfigurationJson; conflicts: RouteConflict[] } {
+): { json: RouteConfigurationJson<ForwardingRouteJson>; conflicts: RouteConflict[] } {
   const sorted = [...services].sort((a, b) => compareText(a.service, b.service));
   const claims = new Map<string, { service: string; explicit: boolean; age: number }>();
   const conflicts: RouteConflict[] = [];
@@ -153,7 +175,7 @@ export function buildRouteConfiguration(
     routesByDomain.set(domain, routes);
   }
   // Domains with the same routes share one virtual host, named after the services it routes to.
-  const hosts = new Map<string, { domains: string[]; routes: RouteJson[] }>();
+  const hosts = new Map<string, { domains: string[]; routes: ForwardingRouteJson[] }>();
   for (const [domain, routes] of routesByDomain) {
     routes.sort(
       (a, b) =>
@@ -203,7 +225,8 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function toRoute({ pathPrefix, service, options }: RouteTo): RouteJson {
+function toRoute({ pathPrefix, service, options }: RouteTo): ForwardingRouteJson {
+  const hsts = options.tls === true ? options['tls.hsts'] : undefined;
   return {
     name: service,
     match:
@@ -211,6 +234,16 @@ function toRoute({ pathPrefix, service, options }: RouteTo): RouteJson {
         ? { prefix: DEFAULT_PATH_PREFIX }
         : { path_separated_prefix: pathPrefix },
     route: toRouteAction(service, pathPrefix, options),
+    ...(hsts === undefined
+      ? {}
+      : {
+          response_headers_to_add: [
+            {
+              header: { key: 'strict-transport-security', value: `max-age=${hsts}` },
+              append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+            },
+          ],
+        }),
   };
 }
 

@@ -16,6 +16,12 @@ import {
 } from '../envoy/build-route-configuration.js';
 import { settleTcpPorts } from '../envoy/settle-tcp-ports.js';
 import {
+  buildSecret,
+  type DomainCertificate,
+  type SecretJson,
+} from '../front-door/build-secret.js';
+import type { FrontDoorSettings } from '../front-door/front-door-settings.js';
+import {
   DEFAULT_SERVICE_OPTIONS,
   type OptionConflict,
   type ServiceOptions,
@@ -25,15 +31,16 @@ import {
   toClusterLoadAssignment,
 } from './build-cluster-load-assignment.js';
 import { ClusterIndex, EMPTY_CLUSTER_VERSION, type ServedEndpoints } from './cluster-index.js';
-import { computeVersion } from './compute-version.js';
+import {
+  frontDoorChanges,
+  type FrontDoorResources,
+  toFrontDoorResources,
+} from './front-door-resources.js';
 import type { LocalityGroup } from './locality-group.js';
 import { sameServiceOptions } from './resolve-service-options.js';
+import { toVersioned, type Versioned } from './versioned.js';
 
-/** A resource and its content-derived version. Immutable; a new version is a new object. */
-export interface Versioned<T> {
-  readonly version: string;
-  readonly json: T;
-}
+export type { Versioned } from './versioned.js';
 
 /** One cluster's assignment and its content-derived version, and its options. Immutable. */
 export interface ClusterResource {
@@ -84,6 +91,10 @@ export interface Snapshot {
   /** The same keys as `clusters`. */
   readonly services: ReadonlyMap<string, ServiceResources>;
   readonly routes: RoutesResource;
+  /** The agent's own listeners for Envoy (`--listen`); undefined when it serves none. */
+  readonly frontDoor: FrontDoorResources | undefined;
+  /** The certificates served over SDS, by secret name (`tls/<domain>`). */
+  readonly secrets: ReadonlyMap<string, Versioned<SecretJson>>;
   /**
    * Sources whose first full read is not in yet, in the order they were named. While any is
    * listed the snapshot is partial: a cluster missing from it may only be unread, so a
@@ -100,28 +111,87 @@ export interface SnapshotChange {
   readonly services: readonly string[];
   /** Route configurations, by their own names. */
   readonly routeConfigurations: readonly string[];
+  /** The front door's listeners (`front/http`, `front/https`). */
+  readonly listeners: readonly string[];
+  /** Secrets, by name. */
+  readonly secrets: readonly string[];
 }
 
 /** A change of nothing. */
-export const NO_CHANGE: SnapshotChange = { assignments: [], services: [], routeConfigurations: [] };
+export const NO_CHANGE: SnapshotChange = {
+  assignments: [],
+  services: [],
+  routeConfigurations: [],
+  listeners: [],
+  secrets: [],
+};
 
 /** A complete snapshot with no clusters. */
 export const EMPTY_SNAPSHOT: Snapshot = toAwaitingSnapshot([]);
 
 /**
  * An empty snapshot that is partial until each of `sources` has been marked synced; its route
- * configuration (with no virtual host yet) is named `routeConfigName`.
+ * configuration (with no virtual host yet) is named `routeConfigName`; with `frontDoor`, it
+ * serves the front door's listeners.
  */
 export function toAwaitingSnapshot(
   sources: readonly string[],
   routeConfigName = DEFAULT_ROUTE_CONFIG_NAME,
+  frontDoor?: FrontDoorSettings,
 ): Snapshot {
+  const routes = toRoutesResource(routeConfigName, []);
   return {
     clusters: new Map(),
     services: new Map(),
-    routes: toRoutesResource(routeConfigName, []),
+    routes,
+    frontDoor: frontDoor && toFrontDoorResources(frontDoor, routes, () => undefined, new Set()),
+    secrets: new Map(),
     awaiting: [...sources],
   };
+}
+
+/**
+ * Returns a snapshot serving exactly `certificates` over SDS (a secret each, `tls/<domain>`),
+ * and its front door rebuilt on them; secrets whose content is unchanged keep their objects.
+ * Returns `snapshot` itself, and no change, when nothing changed.
+ */
+export function applyCertificates(
+  snapshot: Snapshot,
+  certificates: Iterable<DomainCertificate>,
+): { snapshot: Snapshot; change: SnapshotChange } {
+  const secrets = new Map<string, Versioned<SecretJson>>();
+  for (const certificate of certificates) {
+    const json = buildSecret(certificate);
+    secrets.set(json.name, toVersioned(json, snapshot.secrets.get(json.name)));
+  }
+  const names = new Set([...snapshot.secrets.keys(), ...secrets.keys()]);
+  const changed = [...names].filter(
+    (name) => snapshot.secrets.get(name)?.version !== secrets.get(name)?.version,
+  );
+  if (changed.length === 0) return { snapshot, change: NO_CHANGE };
+  const frontDoor = rebuildFrontDoor(
+    snapshot.frontDoor,
+    snapshot.routes,
+    snapshot.clusters,
+    secrets,
+  );
+  const front = frontDoorChanges(snapshot.frontDoor, frontDoor);
+  return {
+    snapshot: { ...snapshot, secrets, frontDoor },
+    change: { ...NO_CHANGE, ...front, secrets: changed.sort() },
+  };
+}
+
+/** The front door over `routes`, `clusters`' options and `secrets`, reusing `before`'s unchanged objects. */
+function rebuildFrontDoor(
+  before: FrontDoorResources | undefined,
+  routes: RoutesResource,
+  clusters: ReadonlyMap<string, ClusterResource>,
+  secrets: ReadonlyMap<string, unknown>,
+): FrontDoorResources | undefined {
+  if (before === undefined) return undefined;
+  const optionsOf = (service: string) => clusters.get(service)?.options;
+  return toFrontDoorResources(before.settings, routes, optionsOf, new Set(secrets.keys()), before);
 }
 
 /** Returns a snapshot in which `source` has completed its first full read (`snapshot` itself if it had). */
@@ -285,8 +355,15 @@ export function applyClusterResources(
     // A conflict can come or go with no change to what is routed: keep it, for the log.
     if (rebuilt.version !== routes.version || !sameConflicts(rebuilt, routes)) routes = rebuilt;
   }
+  // The front door reads the routes and the services' TLS options, nothing of the endpoints.
+  const frontDoor =
+    routes === snapshot.routes && touched.length === 0
+      ? snapshot.frontDoor
+      : rebuildFrontDoor(snapshot.frontDoor, routes, clusters, snapshot.secrets);
+  const front = frontDoorChanges(snapshot.frontDoor, frontDoor);
   const changedServices: string[] = [];
   const routeConfigurations = routes.version === snapshot.routes.version ? [] : [routes.json.name];
+  routeConfigurations.push(...front.routeConfigurations);
   for (const name of touched) {
     const was = snapshot.services.get(name);
     const now = services.get(name);
@@ -303,11 +380,13 @@ export function applyClusterResources(
     }
   }
   return {
-    snapshot: { ...snapshot, clusters, services, routes },
+    snapshot: { ...snapshot, clusters, services, routes, frontDoor },
     change: {
       assignments: uniqueSorted(assignments),
       services: uniqueSorted(changedServices),
       routeConfigurations: uniqueSorted(routeConfigurations),
+      listeners: front.listeners,
+      secrets: [],
     },
   };
 }
@@ -326,10 +405,6 @@ function sameConflicts(a: RoutesResource, b: RoutesResource): boolean {
   const messages = (r: RoutesResource) =>
     r.conflicts.map((conflict) => conflict.message).join('\n');
   return messages(a) === messages(b);
-}
-
-function toVersioned<T>(json: T): Versioned<T> {
-  return { version: computeVersion(json), json };
 }
 
 function uniqueSorted(names: readonly string[]): string[] {

@@ -12,6 +12,7 @@ import {
   LB_POLICIES,
   PROTOCOLS,
   RETRY_CONDITIONS,
+  TLS_ISSUERS,
 } from './option-values.js';
 import {
   HOUR_MS,
@@ -58,6 +59,8 @@ export interface LabelSpec<T> {
 export const MAX_WEIGHT = 1_000_000;
 
 const MAX_PRIORITY = 128;
+/** The longest HSTS `max-age` a label may ask for: two years, in seconds. */
+const MAX_HSTS_SECONDS = 63_072_000;
 const MAX_LIMIT = 1_000_000_000;
 const code = (text: string) => `\`${text}\``;
 /** Reads a positive integer up to `max`. */
@@ -293,6 +296,34 @@ export const LABELS = {
     parse: parsePathRewrite,
     defaultDoc: 'none: the path is passed on unchanged',
     doc: 'Replaces the matched `eds.path_prefix`, and the `/` after it, with this path (a `/` added at its end): `/api` with `prefix_rewrite=/` sends `/api/users` as `/users`; the default prefix `/` with `/v2` sends `/users` as `/v2/users`.',
+  }),
+  tls: label({
+    scope: 'service',
+    option: 'listener',
+    parse: parseBoolean,
+    default: false,
+    doc: "`true` serves the service's domains over HTTPS on the agent's front door (`--listen https=`): each domain gets a certificate, sent to Envoy as an SDS `Secret` and picked by the TLS server name. Exact names and `*.<domain>` only; `*`, `api.*` and a bare IP are left on HTTP (the log says so). See [HTTPS](docs/https.md).",
+  }),
+  'tls.redirect': label({
+    scope: 'service',
+    option: 'listener',
+    parse: parseBoolean,
+    default: true,
+    doc: 'With `eds.tls=true`, plain HTTP to its domains on the front door (`--listen http=`) is answered `308` to the same URL over HTTPS; `false` routes HTTP as well.',
+  }),
+  'tls.hsts': label({
+    scope: 'service',
+    option: 'listener',
+    parse: (value, path) => parseInteger(value, path, 0, MAX_HSTS_SECONDS),
+    defaultDoc: 'none',
+    doc: `With \`eds.tls=true\`, its HTTPS answers carry \`Strict-Transport-Security: max-age=<seconds>\` (0 to ${MAX_HSTS_SECONDS}, two years), so browsers go straight to HTTPS next time.`,
+  }),
+  'tls.issuer': label({
+    scope: 'service',
+    option: 'listener',
+    parse: (value, path) => parseChoice(TLS_ISSUERS, value, path),
+    defaultDoc: '`--tls-issuer`',
+    doc: `Who signs its certificates: ${TLS_ISSUERS.map(code).join(', ')}. \`internal\` is the agent's own CA, whose root is at \`GET /pki/root.pem\`.`,
   }),
   tcp_port: label({
     scope: 'service',

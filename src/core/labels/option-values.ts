@@ -68,3 +68,7 @@ export const RETRY_CONDITIONS = [
   'resource-exhausted',
   'unavailable',
 ] as const;
+
+/** Who may sign a service's certificates (`eds.tls.issuer`, `--tls-issuer`). */
+export const TLS_ISSUERS = ['internal', 'file'] as const;
+export type TlsIssuer = (typeof TLS_ISSUERS)[number];

@@ -20,7 +20,11 @@ import {
  */
 export function toResourceChanges(change: SnapshotChange, after: Snapshot): ResourceChanges {
   const byType = XDS_TYPES.map((type) => [type.typeUrl, type.changed(change)] as const);
-  const removes = change.services.some((name) => !after.services.has(name));
+  // A service, a front-door listener or a secret gone: whatever names it goes first.
+  const removes =
+    change.services.some((name) => !after.services.has(name)) ||
+    change.secrets.some((name) => !after.secrets.has(name)) ||
+    change.listeners.some((name) => !after.frontDoor?.listeners.has(name));
   if (!removes) return byType;
   const refers = (typeUrl: string) => XDS_TYPE_BY_URL.get(typeUrl)?.refers === true;
   return [

@@ -11,6 +11,7 @@ import {
   CLUSTER_TYPE_URL,
   LISTENER_TYPE_URL,
   ROUTE_CONFIGURATION_TYPE_URL,
+  SECRET_TYPE_URL,
 } from '../../core/type-urls.js';
 
 /** What a type's functions may use: the snapshot, and the caches shared by every type. */
@@ -73,9 +74,16 @@ const json = (resource: Versioned<object> | undefined): XdsResourceSource | unde
 
 const tcpNames = new WeakMap<ReadonlyMap<string, unknown>, readonly string[]>();
 
-/** The served route configurations: the agent's, then each service's gRPC one. */
+/** The listener named `name`: the front door's, or a service's TCP listener. */
+function listenerOf(snapshot: Snapshot, name: string) {
+  return snapshot.frontDoor?.listeners.get(name) ?? tcpListenerOf(snapshot, name);
+}
+
+/** The served route configurations: the agent's, the front door's HTTP one, each service's gRPC one. */
 function routeOf(snapshot: Snapshot, name: string) {
   if (name === snapshot.routes.json.name) return snapshot.routes;
+  const front = snapshot.frontDoor?.httpRoutes;
+  if (name === front?.json.name) return front;
   const routes = snapshot.services.get(name.slice(name.indexOf('/') + 1))?.grpcRoutes;
   return routes?.json.name === name ? routes : undefined;
 }
@@ -108,14 +116,30 @@ export const XDS_TYPES: readonly XdsType[] = [
     }),
   },
   {
+    typeUrl: SECRET_TYPE_URL,
+    service: { short: 'sds', name: 'secret.v3.SecretDiscoveryService', resources: 'Secrets' },
+    wholeSet: false,
+    refers: false,
+    changed: (change) => change.secrets,
+    names: ({ snapshot, namesOf }) => namesOf(snapshot.secrets),
+    has: ({ snapshot }, name) => snapshot.secrets.has(name),
+    resource: ({ snapshot }, name) => json(snapshot.secrets.get(name)),
+  },
+  {
     typeUrl: LISTENER_TYPE_URL,
     service: { short: 'lds', name: 'listener.v3.ListenerDiscoveryService', resources: 'Listeners' },
     wholeSet: true,
     refers: true,
-    // A service's API listener is named after it, its TCP listener `tcp/<service>`.
-    changed: (change) => [...change.services, ...change.services.map(toTcpListenerName)],
-    // A wildcard subscription gets the TCP listeners, Envoy's. An API listener is for the
-    // gRPC client that names it (`xds:///<service>`); Envoy takes none over LDS.
+    // A service's API listener is named after it, its TCP listener `tcp/<service>`; the front
+    // door's are `front/http` and `front/https`.
+    changed: (change) => [
+      ...change.listeners,
+      ...change.services,
+      ...change.services.map(toTcpListenerName),
+    ],
+    // A wildcard subscription gets the front door's listeners and the TCP listeners, Envoy's
+    // (`front/` sorts before `tcp/`). An API listener is for the gRPC client that names it
+    // (`xds:///<service>`); Envoy takes none over LDS.
     names: ({ snapshot, namesOf }) => {
       let names = tcpNames.get(snapshot.services);
       if (!names) {
@@ -124,11 +148,12 @@ export const XDS_TYPES: readonly XdsType[] = [
         );
         tcpNames.set(snapshot.services, names);
       }
-      return names;
+      const front = snapshot.frontDoor?.listeners;
+      return front && front.size > 0 ? [...namesOf(front), ...names] : names;
     },
-    has: ({ snapshot }, name) => tcpListenerOf(snapshot, name) !== undefined,
+    has: ({ snapshot }, name) => listenerOf(snapshot, name) !== undefined,
     resource: ({ snapshot }, name) =>
-      json(tcpListenerOf(snapshot, name) ?? snapshot.services.get(name)?.listener),
+      json(listenerOf(snapshot, name) ?? snapshot.services.get(name)?.listener),
   },
   {
     typeUrl: ROUTE_CONFIGURATION_TYPE_URL,
@@ -138,6 +163,7 @@ export const XDS_TYPES: readonly XdsType[] = [
     changed: (change) => change.routeConfigurations,
     names: ({ snapshot, namesOf }) => [
       snapshot.routes.json.name,
+      ...(snapshot.frontDoor?.httpRoutes ? [snapshot.frontDoor.httpRoutes.json.name] : []),
       ...namesOf(snapshot.services).map(
         (name) => snapshot.services.get(name)?.grpcRoutes.json.name ?? name,
       ),

@@ -14,11 +14,14 @@ export interface StatusRoutesOptions {
   readonly metrics: Metrics;
   /** Whether a request may read `/status` and `/metrics` (`--protect-status` asks for the token). */
   readonly mayRead: (req: IncomingMessage) => boolean;
+  /** The internal CA's root certificate (PEM), when the agent has one. */
+  readonly rootPem?: (() => string | undefined) | undefined;
 }
 
 /**
  * What people and Prometheus read: `GET /` (the live page, which holds no data itself and so
- * is never protected), `GET /status` (JSON) and `GET /metrics` (Prometheus text format).
+ * is never protected), `GET /status` (JSON), `GET /metrics` (Prometheus text format), and
+ * `GET /pki/root.pem`, the internal CA's root.
  */
 export function addStatusRoutes(app: express.Express, options: StatusRoutesOptions): void {
   const guard: Handler = (req, res, next) => {
@@ -42,6 +45,19 @@ export function addStatusRoutes(app: express.Express, options: StatusRoutesOptio
         sendOutcome(res, { kind: 'json', body: JSON.stringify(options.status()) });
       },
     ],
+  });
+  // The root a client installs to trust the internal CA: public, as every root certificate is.
+  route(app, '/pki/root.pem', {
+    get: (req, res) => {
+      const pem = options.rootPem?.();
+      if (pem === undefined) sendOutcome(res, { kind: 'not-found', path: req.path });
+      else
+        sendOutcome(res, {
+          kind: 'document',
+          contentType: 'application/x-pem-file',
+          body: pem,
+        });
+    },
   });
   route(app, '/metrics', {
     get: [

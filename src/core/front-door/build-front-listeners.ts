@@ -1,0 +1,145 @@
+import {
+  DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
+  HTTP_CONNECTION_MANAGER_TYPE_URL,
+  ROUTER_TYPE_URL,
+  TLS_INSPECTOR_TYPE_URL,
+} from '../type-urls.js';
+import {
+  FRONT_HTTP_LISTENER,
+  FRONT_HTTPS_LISTENER,
+  type ListenAddress,
+  toSecretName,
+} from './front-door-settings.js';
+
+/** The HTTP connection manager of a front-door filter chain, in proto3 JSON. */
+interface ConnectionManagerJson {
+  readonly name: 'envoy.filters.network.http_connection_manager';
+  readonly typed_config: {
+    readonly '@type': typeof HTTP_CONNECTION_MANAGER_TYPE_URL;
+    readonly stat_prefix: string;
+    readonly use_remote_address: true;
+    readonly rds: {
+      readonly route_config_name: string;
+      readonly config_source: {
+        readonly ads: Record<string, never>;
+        readonly resource_api_version: 'V3';
+      };
+    };
+    readonly http_filters: readonly [
+      { readonly name: string; readonly typed_config: { readonly '@type': string } },
+    ];
+  };
+}
+
+/** A front-door filter chain; an HTTPS one is picked by server name and terminates TLS. */
+interface FrontFilterChainJson {
+  readonly filter_chain_match?: { readonly server_names: readonly string[] };
+  readonly transport_socket?: {
+    readonly name: 'envoy.transport_sockets.tls';
+    readonly typed_config: {
+      readonly '@type': typeof DOWNSTREAM_TLS_CONTEXT_TYPE_URL;
+      readonly common_tls_context: {
+        readonly alpn_protocols: readonly string[];
+        readonly tls_certificate_sds_secret_configs: readonly {
+          readonly name: string;
+          readonly sds_config: {
+            readonly ads: Record<string, never>;
+            readonly resource_api_version: 'V3';
+          };
+        }[];
+      };
+    };
+  };
+  readonly filters: readonly [ConnectionManagerJson];
+}
+
+/** An Envoy v3 `Listener` of the front door (`--listen`), in proto3 JSON. */
+export interface FrontListenerJson {
+  readonly name: string;
+  readonly address: {
+    readonly socket_address: { readonly address: string; readonly port_value: number };
+  };
+  readonly listener_filters?: readonly {
+    readonly name: string;
+    readonly typed_config: { readonly '@type': string };
+  }[];
+  readonly filter_chains: readonly FrontFilterChainJson[];
+}
+
+/**
+ * The connection manager every front-door chain holds: routes by RDS over ADS, and the client's
+ * own address as the downstream address (`use_remote_address`: the front door is the edge).
+ */
+function connectionManager(statPrefix: string, routeConfigName: string): ConnectionManagerJson {
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: {
+      '@type': HTTP_CONNECTION_MANAGER_TYPE_URL,
+      stat_prefix: statPrefix,
+      use_remote_address: true,
+      rds: {
+        route_config_name: routeConfigName,
+        config_source: { ads: {}, resource_api_version: 'V3' },
+      },
+      http_filters: [
+        { name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE_URL } },
+      ],
+    },
+  };
+}
+
+function socketAddress({ address, port }: ListenAddress) {
+  return { socket_address: { address, port_value: port } };
+}
+
+/** The plain HTTP listener (`front/http`), routed by `routeConfigName`. Pure. */
+export function buildHttpListener(at: ListenAddress, routeConfigName: string): FrontListenerJson {
+  return {
+    name: FRONT_HTTP_LISTENER,
+    address: socketAddress(at),
+    filter_chains: [{ filters: [connectionManager('front_http', routeConfigName)] }],
+  };
+}
+
+/**
+ * The HTTPS listener (`front/https`): one filter chain per domain, picked by the TLS server
+ * name (SNI) the TLS inspector reads, terminating TLS with the domain's SDS secret
+ * (`tls/<domain>`, which Envoy asks for over ADS) and routing by `routeConfigName`, the agent's
+ * route configuration. ALPN offers HTTP/2 and HTTP/1.1. `domains` must be sorted, unique and
+ * not empty (Envoy refuses a listener with no filter chain). Pure.
+ */
+export function buildHttpsListener(
+  at: ListenAddress,
+  domains: readonly string[],
+  routeConfigName: string,
+): FrontListenerJson {
+  return {
+    name: FRONT_HTTPS_LISTENER,
+    address: socketAddress(at),
+    listener_filters: [
+      {
+        name: 'envoy.filters.listener.tls_inspector',
+        typed_config: { '@type': TLS_INSPECTOR_TYPE_URL },
+      },
+    ],
+    filter_chains: domains.map((domain) => ({
+      filter_chain_match: { server_names: [domain] },
+      transport_socket: {
+        name: 'envoy.transport_sockets.tls',
+        typed_config: {
+          '@type': DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
+          common_tls_context: {
+            alpn_protocols: ['h2', 'http/1.1'],
+            tls_certificate_sds_secret_configs: [
+              {
+                name: toSecretName(domain),
+                sds_config: { ads: {}, resource_api_version: 'V3' },
+              },
+            ],
+          },
+        },
+      },
+      filters: [connectionManager('front_https', routeConfigName)],
+    })),
+  };
+}

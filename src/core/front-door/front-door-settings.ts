@@ -1,0 +1,29 @@
+/** Where one of the front door's listeners binds, in Envoy (`--listen`). */
+export interface ListenAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * The agent's own listeners for Envoy (`--listen http=…,https=…`): plain HTTP, HTTPS, or both.
+ * Absent (the default), the agent serves no listener of its own and Envoy's are hand-written.
+ */
+export interface FrontDoorSettings {
+  readonly http?: ListenAddress;
+  readonly https?: ListenAddress;
+}
+
+/** The front door's listener names (LDS); no service's listener holds a `front/` prefix. */
+export const FRONT_HTTP_LISTENER = 'front/http';
+export const FRONT_HTTPS_LISTENER = 'front/https';
+
+/**
+ * The route configuration of the plain HTTP listener (RDS): the agent's, with the domains
+ * served over HTTPS redirected. No `--route-config-name` holds a `/`.
+ */
+export const FRONT_HTTP_ROUTES = 'front/http';
+
+/** The name of the SDS `Secret` holding a domain's certificate and key: `tls/<domain>`. */
+export function toSecretName(domain: string): string {
+  return `tls/${domain}`;
+}

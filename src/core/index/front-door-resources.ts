@@ -1,0 +1,71 @@
+import type { RouteConfigurationJson } from '../envoy/build-route-configuration.js';
+import {
+  buildHttpListener,
+  buildHttpsListener,
+  type FrontListenerJson,
+} from '../front-door/build-front-listeners.js';
+import { buildHttpRoutes } from '../front-door/build-http-routes.js';
+import { type FrontDoorSettings, toSecretName } from '../front-door/front-door-settings.js';
+import { type TlsDomains, toTlsDomains } from '../front-door/to-tls-domains.js';
+import type { ServiceOptions } from '../labels/service-options.js';
+import { toVersioned, type Versioned } from './versioned.js';
+
+/** The front door's resources (`--listen`), rebuilt from the routes, options and secrets. */
+export interface FrontDoorResources {
+  readonly settings: FrontDoorSettings;
+  /** The domains served over HTTPS (whether or not their certificate is in yet). */
+  readonly tls: TlsDomains;
+  /** By name: `front/http`, and `front/https` once a certificate is served. */
+  readonly listeners: ReadonlyMap<string, Versioned<FrontListenerJson>>;
+  /** The plain HTTP listener's route configuration (`front/http`), with it. */
+  readonly httpRoutes: Versioned<RouteConfigurationJson> | undefined;
+}
+
+/**
+ * The front door for the agent's route configuration `routes`: an HTTP listener routed by
+ * `routes` with the domains served over HTTPS redirected, and an HTTPS listener with a filter
+ * chain for each domain whose secret is among `secretNames` (a domain still waiting for its
+ * certificate stays on plain HTTP, never redirected to a chain Envoy cannot serve). What did
+ * not change keeps `previous`'s objects. Pure.
+ */
+export function toFrontDoorResources(
+  settings: FrontDoorSettings,
+  routes: Versioned<RouteConfigurationJson>,
+  optionsOf: (service: string) => ServiceOptions | undefined,
+  secretNames: ReadonlySet<string>,
+  previous?: FrontDoorResources,
+): FrontDoorResources {
+  const tls = toTlsDomains(routes.json, optionsOf);
+  const served = settings.https
+    ? [...tls.domains.keys()].filter((domain) => secretNames.has(toSecretName(domain)))
+    : [];
+  const listeners = new Map<string, Versioned<FrontListenerJson>>();
+  let httpRoutes: Versioned<RouteConfigurationJson> | undefined;
+  if (settings.http) {
+    const redirected = new Set(served.filter((domain) => tls.domains.get(domain)?.redirect));
+    const port = settings.https?.port ?? 0;
+    httpRoutes = toVersioned(buildHttpRoutes(routes.json, redirected, port), previous?.httpRoutes);
+    const listener = buildHttpListener(settings.http, httpRoutes.json.name);
+    listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
+  }
+  if (settings.https && served.length > 0) {
+    const listener = buildHttpsListener(settings.https, served, routes.json.name);
+    listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
+  }
+  return { settings, tls, listeners, httpRoutes };
+}
+
+/** The names of `after`'s listeners and HTTP routes whose version differs from `before`'s. */
+export function frontDoorChanges(
+  before: FrontDoorResources | undefined,
+  after: FrontDoorResources | undefined,
+): { listeners: string[]; routeConfigurations: string[] } {
+  const names = new Set([...(before?.listeners.keys() ?? []), ...(after?.listeners.keys() ?? [])]);
+  const listeners = [...names].filter(
+    (name) => before?.listeners.get(name)?.version !== after?.listeners.get(name)?.version,
+  );
+  const routes = before?.httpRoutes ?? after?.httpRoutes;
+  const routeConfigurations =
+    routes && before?.httpRoutes?.version !== after?.httpRoutes?.version ? [routes.json.name] : [];
+  return { listeners: listeners.sort(), routeConfigurations };
+}

@@ -1,0 +1,259 @@
+import type { Logger } from 'pino';
+
+import type { DomainCertificate } from '../../core/front-door/build-secret.js';
+import type { TlsIssuer } from '../../core/labels/option-values.js';
+import type { CertificateFolder } from './certificate-folder.js';
+import {
+  type IssuedCertificate,
+  parseIssuedCertificate,
+  renewalTime,
+  toCertificateFile,
+} from './issued-certificate.js';
+
+/** How long after a failed issuance the agent tries again. */
+const RETRY_MS = 30_000;
+/** While a pass issues many certificates, those issued are served at least this often. */
+const SERVE_EVERY_MS = 100;
+
+/** One domain as the snapshot asks for it: its service, and who must sign its certificate. */
+export interface WantedDomain {
+  readonly service: string;
+  readonly issuer: TlsIssuer;
+}
+
+/** One domain's certificate, as `/status` shows it. */
+export interface CertificateStatus {
+  readonly domain: string;
+  readonly service: string;
+  readonly issuer: TlsIssuer;
+  /** ISO times, when a certificate is held. */
+  readonly notAfter: string | null;
+  readonly renewAt: string | null;
+  /** The last failure to issue it, while it lasts. */
+  readonly error: string | null;
+}
+
+/** Where the certificates of one kind of issuer come from. */
+export interface Issuer {
+  /** A certificate for `domain`, valid now; rejects when there is none to be had. */
+  readonly issue: (domain: string) => Promise<IssuedCertificate>;
+  /**
+   * Whether what it gives is kept in the store and shared by the agents on it (a CA's, an ACME
+   * order's), rather than read again from where it is (a file's).
+   */
+  readonly kept: boolean;
+}
+
+/** Keeps a valid certificate for each wanted domain; see `createCertificateKeeper`. */
+export interface CertificateKeeper {
+  /** From now on, these domains (and no others) are kept. */
+  want(domains: ReadonlyMap<string, WantedDomain>): void;
+  /** Asks `issuer` again for every certificate it gave (its files changed). */
+  reload(issuer: TlsIssuer): void;
+  status(): CertificateStatus[];
+  /** Resolves when no pass is running. */
+  settled(): Promise<void>;
+  stop(): void;
+}
+
+export interface KeeperParts {
+  readonly issuers: Readonly<Record<TlsIssuer, Issuer>>;
+  /** Where certificates are kept and shared; in memory when absent. */
+  readonly folder: CertificateFolder | undefined;
+  /** Called with every certificate to serve, after each change of them. */
+  readonly serve: (certificates: readonly DomainCertificate[]) => void;
+  readonly logger: Logger;
+}
+
+/**
+ * Keeps a valid certificate for each wanted domain: read from the folder when one there is
+ * valid and not due, else issued (holding the folder's lock, so agents sharing it issue once)
+ * and written there before it is served. Each is renewed after two thirds of its lifetime; a
+ * renewal that fails keeps the last certificate served until it expires, logs an error, and is
+ * tried again every 30 s. A domain no longer wanted stops being served (its files stay). One
+ * pass at a time; a change of the wanted domains during one runs another after it.
+ */
+export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
+  const { folder, logger } = parts;
+  const held = new Map<string, IssuedCertificate>();
+  const failures = new Map<string, string>();
+  let wanted = new Map<string, WantedDomain>();
+  let pass: Promise<void> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const serve = () => {
+    parts.serve([...wanted.keys()].flatMap((domain) => held.get(domain) ?? []));
+  };
+  const readStored = (domain: string, issuer: TlsIssuer) => readKept(folder, domain, issuer);
+  const issueShared = async (domain: string, issuer: TlsIssuer) => {
+    const { issue, kept } = parts.issuers[issuer];
+    if (!folder || !kept) return issue(domain);
+    return folder.withLock(async () => {
+      // Another agent sharing the folder may have issued it while this one waited.
+      const stored = await readStored(domain, issuer);
+      if (stored) return stored;
+      const fresh = await issue(domain);
+      await folder.write(toCertificateFile(domain), `${JSON.stringify(fresh, null, 2)}\n`);
+      return fresh;
+    });
+  };
+
+  /** A certificate for `domain` that need not be renewed yet: held, stored, or issued now. */
+  const ensure = async (domain: string, { issuer, service }: WantedDomain) => {
+    if (!due(held.get(domain), issuer, Date.now())) return;
+    const stored =
+      held.has(domain) || !parts.issuers[issuer].kept
+        ? undefined
+        : await readStored(domain, issuer);
+    try {
+      held.set(domain, stored ?? (await issueShared(domain, issuer)));
+      failures.delete(domain);
+    } catch (error) {
+      failures.set(domain, error instanceof Error ? error.message : String(error));
+      logFailure(logger, { domain, service, issuer }, held.get(domain), error);
+    }
+  };
+
+  const runPass = async () => {
+    let lastServed = Date.now();
+    for (const [domain, want] of wanted) {
+      if (stopped) return;
+      await ensure(domain, want);
+      if (Date.now() - lastServed >= SERVE_EVERY_MS) {
+        serve();
+        lastServed = Date.now();
+      }
+    }
+    const now = Date.now();
+    for (const [domain, certificate] of held)
+      if (!wanted.has(domain) || certificate.notAfter <= now) held.delete(domain);
+    serve();
+    schedule();
+  };
+
+  /** The next look: the earliest renewal, or a retry after a failure. */
+  const schedule = () => {
+    clearTimeout(timer);
+    const next = nextLook(wanted.keys(), held, failures.size > 0);
+    if (stopped || next === undefined) return;
+    timer = setTimeout(look, Math.max(0, next - Date.now()));
+    timer.unref();
+  };
+
+  function look(): void {
+    if (pass) {
+      again = true;
+      return;
+    }
+    const passAgain = () => again && !stopped;
+    pass = (async () => {
+      do {
+        again = false;
+        await runPass();
+      } while (passAgain());
+    })()
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'certificate pass failed');
+      })
+      .finally(() => {
+        pass = undefined;
+      });
+  }
+
+  return {
+    want(domains) {
+      const same =
+        domains.size === wanted.size &&
+        [...domains].every(([domain, want]) => wanted.get(domain)?.issuer === want.issuer);
+      wanted = new Map(domains);
+      if (!same) look();
+    },
+    reload(issuer) {
+      for (const [domain, certificate] of held)
+        if (certificate.issuer === issuer) held.delete(domain);
+      look();
+    },
+    status: () =>
+      [...wanted].map(([domain, want]) =>
+        toCertificateStatus(domain, want, held.get(domain), failures.get(domain)),
+      ),
+    async settled() {
+      await pass;
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function toCertificateStatus(
+  domain: string,
+  { service, issuer }: WantedDomain,
+  certificate: IssuedCertificate | undefined,
+  error: string | undefined,
+): CertificateStatus {
+  return {
+    domain,
+    service,
+    issuer,
+    notAfter: certificate ? new Date(certificate.notAfter).toISOString() : null,
+    renewAt: certificate ? new Date(renewalTime(certificate)).toISOString() : null,
+    error: error ?? null,
+  };
+}
+
+/** Whether `certificate` must be replaced: none, another issuer's, or due for renewal. */
+function due(certificate: IssuedCertificate | undefined, issuer: TlsIssuer, now: number): boolean {
+  return (
+    certificate === undefined || certificate.issuer !== issuer || now >= renewalTime(certificate)
+  );
+}
+
+/** The certificate of `domain` kept in `folder`, when there is one that is not due. */
+async function readKept(
+  folder: CertificateFolder | undefined,
+  domain: string,
+  issuer: TlsIssuer,
+): Promise<IssuedCertificate | undefined> {
+  const text = await folder?.read(toCertificateFile(domain));
+  const stored = text === undefined ? undefined : parseIssuedCertificate(text);
+  return stored?.domain === domain && !due(stored, issuer, Date.now()) ? stored : undefined;
+}
+
+/** When to look again: the earliest renewal of `domains`, or a retry after a failure; none: never. */
+function nextLook(
+  domains: Iterable<string>,
+  held: ReadonlyMap<string, IssuedCertificate>,
+  failed: boolean,
+): number | undefined {
+  let next = failed ? Date.now() + RETRY_MS : Number.POSITIVE_INFINITY;
+  for (const domain of domains) {
+    const certificate = held.get(domain);
+    if (certificate) next = Math.min(next, renewalTime(certificate));
+  }
+  return next === Number.POSITIVE_INFINITY ? undefined : next;
+}
+
+/** Says, loudly, that a domain has no fresh certificate, and what is served meanwhile. */
+function logFailure(
+  logger: Logger,
+  { domain, service, issuer }: WantedDomain & { domain: string },
+  last: IssuedCertificate | undefined,
+  error: unknown,
+): void {
+  logger.error(
+    {
+      domain,
+      cluster: service,
+      issuer,
+      err: error,
+      servingUntil: last ? new Date(last.notAfter).toISOString() : null,
+    },
+    last
+      ? 'certificate renewal failed: the last certificate is served until it expires'
+      : 'certificate could not be issued: the domain stays on plain HTTP',
+  );
+}

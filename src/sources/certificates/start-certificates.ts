@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+
+import type { FrontDoorResources } from '../../core/index/front-door-resources.js';
+import type { TlsIssuer } from '../../core/labels/option-values.js';
+import type { SnapshotStore } from '../../snapshot-store.js';
+import { type CertificateFolder, openCertificateFolder } from './certificate-folder.js';
+import { createFileIssuer } from './create-file-issuer.js';
+import { loadInternalCa } from './internal-ca.js';
+import {
+  type CertificateKeeper,
+  type CertificateStatus,
+  createCertificateKeeper,
+  type WantedDomain,
+} from './keep-certificates.js';
+
+/** The certificates of the services labelled `eds.tls=true`, kept issued and renewed. */
+export interface Certificates {
+  /** The internal CA's root certificate (PEM). */
+  readonly rootPem: string;
+  /** Where they are kept; undefined: in memory. */
+  readonly storePath: string | undefined;
+  status(): CertificateStatus[];
+  /** Resolves when what the snapshot asks for now has been issued or has failed. */
+  settled(): Promise<void>;
+  stop(): void;
+}
+
+export interface CertificateOptions {
+  readonly store: SnapshotStore;
+  readonly logger: Logger;
+  /** The issuer of a service that names none (`--tls-issuer`). */
+  readonly issuer: TlsIssuer;
+  /** The folder they are kept in (`--tls-store`); in memory when absent. */
+  readonly storePath: string | undefined;
+  /** The lifetime of an internal certificate (`--tls-lifetime`). */
+  readonly lifetimeMs: number;
+  /** The folder the `file` issuer reads (`--tls-cert-dir`). */
+  readonly certDir: string | undefined;
+}
+
+/**
+ * Follows the snapshot's TLS domains (`eds.tls=true`, on the front door's HTTPS listener) and
+ * keeps a certificate for each, served over SDS (see `createCertificateKeeper`). The internal
+ * CA is read from the store, or made there, before this resolves. A domain no certificate can
+ * name (`*`, `api.*`, an IP address) is warned about once.
+ */
+export async function startCertificates(options: CertificateOptions): Promise<Certificates> {
+  const { store, logger } = options;
+  const folder: CertificateFolder | undefined =
+    options.storePath === undefined ? undefined : await openCertificateFolder(options.storePath);
+  if (folder === undefined)
+    logger.warn(
+      'no --tls-store (nor --state-file): the CA and certificates live in memory, and a restart makes new ones',
+    );
+  const ca = await loadInternalCa(folder);
+  const files = createFileIssuer(options.certDir, logger, () => {
+    keeper.reload('file');
+  });
+  const keeper: CertificateKeeper = createCertificateKeeper({
+    folder,
+    logger,
+    serve: (certificates) => {
+      store.applyCertificates(certificates);
+    },
+    issuers: {
+      internal: {
+        kept: true,
+        issue: async (domain) => {
+          const issued = await ca.issue(domain, options.lifetimeMs);
+          logger.info(
+            { domain, issuer: 'internal', notAfter: new Date(issued.notAfter).toISOString() },
+            'certificate issued',
+          );
+          return issued;
+        },
+      },
+      file: files,
+    },
+  });
+
+  let seen: FrontDoorResources | undefined;
+  const warned = new Set<string>();
+  const follow = () => {
+    const frontDoor = store.current().frontDoor;
+    if (frontDoor === seen) return;
+    seen = frontDoor;
+    const wanted = new Map<string, WantedDomain>();
+    if (frontDoor?.settings.https)
+      for (const [domain, { service, issuer }] of frontDoor.tls.domains)
+        wanted.set(domain, { service, issuer: issuer ?? options.issuer });
+    for (const { service, domain, reason } of frontDoor?.tls.uncertifiable ?? []) {
+      const key = `${service} ${domain}`;
+      if (warned.has(key)) continue;
+      warned.add(key);
+      logger.warn({ cluster: service, domain }, `no certificate for ${domain}: ${reason}`);
+    }
+    keeper.want(wanted);
+  };
+  const unsubscribe = store.subscribe(follow);
+  follow();
+
+  return {
+    rootPem: ca.rootPem,
+    storePath: folder?.path,
+    status: () => keeper.status(),
+    settled: () => keeper.settled(),
+    stop() {
+      files.stop();
+      keeper.stop();
+      unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { parseConfig } from '../../src/config/parse-config.js';
+import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
+import { startTestAgent } from '../support/agent-harness.js';
+import type { EnvoyUnderTest } from '../support/envoy-process.js';
+import { eventually } from '../support/eventually.js';
+import { freeLoopbackPort } from '../support/free-port.js';
+import { answeredBy, sendRequests, sentMore } from '../support/http-load.js';
+import { startTestLoad } from '../support/start-test-load.js';
+import { lacks } from '../support/test-tools.js';
+import { useEnvoyStage } from '../support/use-envoy-stage.js';
+
+// The front door: Envoy starts with the bootstrap `eds-agent bootstrap` prints (node, admin,
+// the agent's cluster, nothing else) and takes its listeners over LDS, its routes over RDS and
+// its certificates over SDS. A container labelled `eds.tls=true` is served over HTTPS with a
+// certificate of the agent's internal CA, which a client trusts by the root at /pki/root.pem.
+// Everything stays on loopback: Envoy's listeners on 127.0.0.1, the containers published there,
+// and the TLS server name (SNI) and Host header carry the domain.
+
+/** A certificate of the internal CA lives this long here, so it is renewed every 10 s. */
+const LIFETIME = '15s';
+
+const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
+describe.skipIf(MISSING_TOOLS)(
+  'the front door: listeners, routes and certificates from the agent',
+  () => {
+    const store = mkdtempSync(join(tmpdir(), 'eds-agent-tls-store-'));
+    let http = 0;
+    let https = 0;
+    const stage = useEnvoyStage(async () => {
+      http = await freeLoopbackPort();
+      https = await freeLoopbackPort();
+      return [
+        '--listen',
+        `http=127.0.0.1:${http},https=127.0.0.1:${https}`,
+        '--tls-store',
+        store,
+        '--tls-lifetime',
+        LIFETIME,
+      ];
+    });
+    afterAll(() => {
+      rmSync(store, { recursive: true, force: true });
+    });
+
+    /** Envoy with the bootstrap the `bootstrap` command prints for this agent, and nothing else. */
+    const startEnvoy = async (): Promise<EnvoyUnderTest> => {
+      const grpcPort = stage.agent.agent.grpcPort ?? 0;
+      const adminPort = await freeLoopbackPort();
+      const parsed = parseConfig(
+        [
+          'bootstrap',
+          '--xds-address',
+          `127.0.0.1:${grpcPort}`,
+          '--envoy-admin',
+          `127.0.0.1:${adminPort}`,
+        ],
+        {},
+      );
+      if (!parsed.ok || parsed.value.kind !== 'bootstrap') throw new Error(JSON.stringify(parsed));
+      return stage.envoyWith(buildBootstrap(parsed.value.bootstrap));
+    };
+    const rootPem = () => rootOf(stage.agent.port);
+    const overHttps = (domain: string, ca: string) => ({ ca, servername: domain });
+    const httpsUrl = (path = '/') => `https://127.0.0.1:${https}${path}`;
+    /** One HTTPS GET of `domain` through Envoy: its HSTS header. */
+    const getHttps = (domain: string, ca: string) =>
+      new Promise<{ hsts: string | undefined }>((resolve, reject) => {
+        httpsRequest(httpsUrl(), { headers: { host: domain }, ca, servername: domain }, (res) => {
+          res.resume();
+          const hsts = res.headers['strict-transport-security'];
+          resolve({ hsts: typeof hsts === 'string' ? hsts : undefined });
+        })
+          .on('error', reject)
+          .end();
+      });
+
+    it('serves a labelled service over HTTPS with a certificate its root verifies, and answers HTTP with 308', async () => {
+      const envoy = await startEnvoy();
+      const service = stage.serviceFor('web');
+      const domain = `${service}.localhost`;
+      const container = await stage.upstream(service, { 'eds.tls': 'true', 'eds.tls.hsts': '600' });
+      const ca = await rootPem();
+      expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      const report = await eventually(
+        'Envoy answers https://<service>.localhost with the container, verified by the root',
+        () => sendRequests(httpsUrl(), 2, { host: domain }, overHttps(domain, ca)),
+        (seen) =>
+          seen.failures.length === 0 && answeredBy(seen).join() === container.id.slice(0, 12),
+      );
+      expect(report.certificates.size).toBe(1);
+      // HTTP to the same domain: a permanent redirect to the same URL over HTTPS.
+      const answer = await get(`http://127.0.0.1:${http}/some/path?q=1`, domain);
+      expect(answer.status).toBe(308);
+      expect(answer.location).toBe(`https://${domain}:${https}/some/path?q=1`);
+      // HTTPS answers carry HSTS; the service's other domain has a certificate of its own.
+      const hsts = await eventually(
+        'the HSTS header',
+        async () => (await getHttps(domain, ca)).hsts,
+        (value) => value === 'max-age=600',
+      );
+      expect(hsts).toBe('max-age=600');
+      const bare = await sendRequests(httpsUrl(), 1, { host: service }, overHttps(service, ca));
+      expect(bare.failures).toEqual([]);
+      // A service without the label is on plain HTTP only.
+      const plain = stage.serviceFor('plain');
+      const plainContainer = await stage.upstream(plain);
+      await eventually(
+        'the plain service answers on HTTP',
+        () => sendRequests(`http://127.0.0.1:${http}/`, 1, { host: `${plain}.localhost` }),
+        (seen) => answeredBy(seen).join() === plainContainer.id.slice(0, 12),
+      );
+      const refused = await sendRequests(
+        httpsUrl(),
+        1,
+        { host: `${plain}.localhost` },
+        overHttps(`${plain}.localhost`, ca),
+      );
+      expect(refused.failures).toHaveLength(1);
+      expect(await envoy.stat('listener_manager.lds.update_rejected')).toBe(0);
+    });
+
+    it('renews certificates under a loop of new TLS connections: 0 failed handshakes or requests, and Envoy switches to the new certificate', async () => {
+      await startEnvoy();
+      const service = stage.serviceFor('renewed');
+      const domain = `${service}.localhost`;
+      await stage.upstream(service, { 'eds.tls': 'true' });
+      await stage.upstream(service, { 'eds.tls': 'true' });
+      const ca = await rootPem();
+      await eventually(
+        'the service answers over HTTPS',
+        () => sendRequests(httpsUrl(), 2, { host: domain }, overHttps(domain, ca)),
+        (seen) => seen.failures.length === 0 && seen.answers.size > 0,
+      );
+      const load = startTestLoad(httpsUrl(), {
+        concurrency: 2,
+        headers: { host: domain },
+        tls: overHttps(domain, ca),
+      });
+      // Two renewals (every 10 s) happen while it runs.
+      await eventually(
+        'two renewals seen by the client',
+        () => load.report().certificates.size,
+        (size) => size >= 3,
+        { timeoutMs: 40_000 },
+      );
+      await sentMore(load, 20);
+      const report = await load.stop();
+      expect(report.failures).toEqual([]);
+      expect(report.sent).toBeGreaterThan(100);
+    }, 60_000);
+
+    it('two agents on one empty store issue one certificate between them and serve it alike; a restarted one issues none', async () => {
+      const shared = mkdtempSync(join(tmpdir(), 'eds-agent-tls-shared-'));
+      const service = stage.serviceFor('shared');
+      const domain = `${service}.localhost`;
+      await stage.upstream(service, { 'eds.tls': 'true' });
+      const startAgent = async () =>
+        startTestAgent([
+          '--address-mode',
+          'host',
+          '--listen',
+          `https=127.0.0.1:${await freeLoopbackPort()}`,
+          '--tls-store',
+          shared,
+        ]);
+      const agents = await Promise.all([startAgent(), startAgent()]);
+      try {
+        const served = await Promise.all(
+          agents.map((agent) =>
+            eventually(
+              'each agent serves the certificate',
+              () => certificateOf(agent.port, domain),
+              (certificate) => certificate?.notAfter != null,
+            ),
+          ),
+        );
+        expect(served[0]).toEqual(served[1]);
+        const issued = agents.flatMap((agent) =>
+          agent.logs.filter((line) => line.msg === 'certificate issued' && line.domain === domain),
+        );
+        expect(issued).toHaveLength(1);
+        const roots = await Promise.all(agents.map((agent) => rootOf(agent.port)));
+        expect(roots[0]).toBe(roots[1]);
+        await Promise.all(agents.map((agent) => agent.stop()));
+        // Started again on the same store: the same CA and certificate, nothing issued.
+        const restarted = await startAgent();
+        agents.push(restarted);
+        expect(
+          await eventually(
+            'the restarted agent serves the certificate',
+            () => certificateOf(restarted.port, domain),
+            (certificate) => certificate?.notAfter != null,
+          ),
+        ).toEqual(served[0]);
+        expect(await rootOf(restarted.port)).toBe(roots[0]);
+        expect(restarted.logs.filter((line) => line.msg === 'certificate issued')).toEqual([]);
+      } finally {
+        await Promise.all(agents.map((agent) => agent.stop()));
+        rmSync(shared, { recursive: true, force: true });
+      }
+    });
+  },
+);
+
+interface CertificateStatus {
+  domain: string;
+  notAfter: string | null;
+  renewAt: string | null;
+}
+
+/** What an agent's `/status` says of the certificate of `domain`. */
+async function certificateOf(port: number, domain: string) {
+  const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
+    frontDoor: { certificates: CertificateStatus[] };
+  };
+  return status.frontDoor.certificates.find((certificate) => certificate.domain === domain);
+}
+
+async function rootOf(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/pki/root.pem`)).text();
+}
+
+/** A plain HTTP GET with a Host header: its status and `Location`. */
+function get(url: string, host: string): Promise<{ status: number; location: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers: { host } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+    })
+      .on('error', reject)
+      .end();
+  });
+}
