@@ -7,6 +7,7 @@ import { ClusterIndex, type ServedEndpoints } from './core/index/cluster-index.j
 import { type ClusterDelta, Registry } from './core/index/registry.js';
 import {
   applyCertificates,
+  applyChallenges,
   applyClusterResources,
   applySourceSynced,
   type ClusterResource,
@@ -50,6 +51,11 @@ export interface SnapshotStore {
    * front door's HTTPS listener on them.
    */
   applyCertificates(certificates: Iterable<DomainCertificate>): void;
+  /**
+   * Answers exactly `challenges` (ACME HTTP-01: token → key authorization) on the front
+   * door's plain HTTP listener from now on.
+   */
+  applyChallenges(challenges: ReadonlyMap<string, string>): void;
   /**
    * Calls `listener` after every change of the snapshot (a batch that changed resources, or a
    * source marked synced, which changes none), with what changed. Returns the unsubscribe.
@@ -162,6 +168,13 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
     applyCertificates(certificates) {
       if (queued.length > 0) store.apply([]);
       const applied = applyCertificates(snapshot, certificates);
+      if (applied.snapshot === snapshot) return;
+      snapshot = applied.snapshot;
+      notify(applied.change);
+    },
+    applyChallenges(challenges) {
+      if (queued.length > 0) store.apply([]);
+      const applied = applyChallenges(snapshot, challenges);
       if (applied.snapshot === snapshot) return;
       snapshot = applied.snapshot;
       notify(applied.change);

@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config/config.js';
 import { describeTls, HTTP_TLS_FLAGS } from './config/tls-files.js';
+import { FRONT_HTTP_ROUTES } from './core/front-door/front-door-settings.js';
 import { NO_CHANGE } from './core/index/snapshot.js';
 import { toAddressRanges } from './core/registrations/address-ranges.js';
 import { fail, ok, type Result } from './core/result.js';
+import { ROUTE_CONFIGURATION_TYPE_URL } from './core/type-urls.js';
 import { createMetrics, type Metrics, toContainerCounts } from './metrics/create-metrics.js';
 import { createSnapshotStore, type SnapshotStore } from './snapshot-store.js';
 import { type Certificates, startCertificates } from './sources/certificates/start-certificates.js';
@@ -46,6 +48,9 @@ import {
 } from './transports/shared/create-turn-budget.js';
 import { readTlsFiles } from './transports/shared/read-tls-files.js';
 import { VERSION } from './version.js';
+
+/** How long an ACME challenge waits for Envoy to take the route that answers it. */
+const CHALLENGE_ACK_TIMEOUT_MS = 10_000;
 
 /** How long a stop lets in-flight HTTP requests finish before cutting their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -114,13 +119,12 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
   store.subscribe((change) => {
     if (change !== NO_CHANGE) metrics.snapshotChanged();
   });
-  // The CA is made (or read) before anything listens, so /pki/root.pem answers from the start.
-  const certificates = await startConfiguredCertificates(config, store, logger);
-  const firstSync = untilNothingAwaited(store);
-
   // Started once the address is ours; until then /readyz says "starting".
   let engines: Engines | undefined = undefined;
   let grpcServer: GrpcServer | undefined = undefined;
+  // The CA is made (or read) before anything listens, so /pki/root.pem answers from the start.
+  const certificates = await startConfiguredCertificates(config, store, logger, () => grpcServer);
+  const firstSync = untilNothingAwaited(store);
   const notReadyReasons = () => engines?.notReadyReasons() ?? ['starting'];
   const writes = toWriteAccess({ ...config, bind: config.bind });
   // REST answers and gRPC responses share one budget of work per event-loop turn.
@@ -293,11 +297,20 @@ async function startConfiguredCertificates(
   config: Config,
   store: SnapshotStore,
   logger: Logger,
+  grpcServer: () => GrpcServer | undefined,
 ): Promise<Certificates | undefined> {
   if (!config.frontDoor?.https) return undefined;
   return startCertificates({
     store,
     logger,
+    acme: config.tls.acme,
+    httpRoutesAcked: async (since) =>
+      (await grpcServer()?.untilAcked(
+        ROUTE_CONFIGURATION_TYPE_URL,
+        FRONT_HTTP_ROUTES,
+        since,
+        CHALLENGE_ACK_TIMEOUT_MS,
+      )) ?? false,
     issuer: config.tls.issuer,
     storePath: config.tls.store,
     lifetimeMs: config.tls.lifetimeMs,

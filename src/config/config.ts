@@ -1,5 +1,5 @@
+import type { DefaultIssuer } from '../core/front-door/choose-issuer.js';
 import type { FrontDoorSettings } from '../core/front-door/front-door-settings.js';
-import type { TlsIssuer } from '../core/labels/option-values.js';
 import type { AddressOptions } from '../core/labels/to-container-endpoints.js';
 import type { Cidr } from '../core/registrations/address-ranges.js';
 import type { GrpcLimits } from './grpc-limits.js';
@@ -56,14 +56,26 @@ export interface Config {
 
 /** The `--tls-*` flags. */
 export interface TlsSettings {
-  /** The issuer of a service whose labels name none. */
-  readonly issuer: TlsIssuer;
+  /** The issuer of a service whose labels name none (`auto`: by its domain). */
+  readonly issuer: DefaultIssuer;
   /** Where the CA and certificates are kept; in memory only when absent. */
   readonly store: string | undefined;
   /** The lifetime of a certificate of the internal CA. */
   readonly lifetimeMs: number;
   /** The folder of certificate files the `file` issuer reads. */
   readonly certDir: string | undefined;
+  /** The ACME account; undefined without `--acme-email`. */
+  readonly acme: AcmeSettings | undefined;
+}
+
+/** The `--acme-*` flags. */
+export interface AcmeSettings {
+  readonly directoryUrl: string;
+  readonly email: string;
+  /** External account binding, for CAs that ask for it. */
+  readonly eab: { readonly kid: string; readonly hmacKey: string } | undefined;
+  /** A CA file the directory's HTTPS certificate chains to, besides the system's. */
+  readonly caFile: string | undefined;
 }
 
 /** The `--registration*` flags. */

@@ -8,6 +8,7 @@ import { LOG_FORMATS, LOG_LEVELS } from './config.js';
 import { DEFAULT_GRPC_LIMITS } from './grpc-limits.js';
 import {
   type Env,
+  parseAcmeDirectory,
   parseAddressMode,
   parseAdminToken,
   parseCidrList,
@@ -347,10 +348,10 @@ export const FLAGS = {
     doc: "The front door: the agent serves Envoy's listeners over LDS, `front/http` and `front/https` (either or both), routed by the agent's route configuration; the HTTPS one terminates TLS for the domains of services labelled `eds.tls=true`, with certificates sent over SDS. The address defaults to `0.0.0.0`. Envoy needs no listener of its own: `eds-agent bootstrap` prints its whole configuration. See [HTTPS](docs/https.md).",
   }),
   'tls-issuer': flag({
-    value: TLS_ISSUERS.join('|'),
-    default: 'internal',
-    parse: ({ value, path }) => parseChoice(TLS_ISSUERS, value, path),
-    doc: "Who signs the certificates of a service that does not say (`eds.tls.issuer`): `internal` is the agent's own CA (root and intermediate made once, in `--tls-store`), trusted by whoever installs its root (`GET /pki/root.pem`); `file` reads them from `--tls-cert-dir`.",
+    value: `auto|${TLS_ISSUERS.join('|')}`,
+    default: 'auto',
+    parse: ({ value, path }) => parseChoice(['auto', ...TLS_ISSUERS] as const, value, path),
+    doc: "Who signs the certificates of a service that does not say (`eds.tls.issuer`). `internal`: the agent's own CA (root and intermediate made once, in `--tls-store`), trusted by whoever installs its root (`GET /pki/root.pem`). `acme`: an ACME CA (`--acme-directory`), the HTTP-01 challenge answered by Envoy's HTTP listener. `file`: the files of `--tls-cert-dir`. `auto`: `internal` for development names (`*.localhost`, `*.test`, `*.internal`, `*.local`, a single label), `acme` for the others when `--acme-email` is set, else `internal`.",
   }),
   'tls-store': flag({
     value: '<folder>',
@@ -365,6 +366,36 @@ export const FLAGS = {
     default: '',
     parse: parseOptionalText,
     doc: 'Folder of certificate files for the `file` issuer: `<name>.crt` or `<name>.pem` (the leaf, then its chain) with the key in `<name>.key` or after the chain; each serves the domains its subject alternative names cover (a wildcard one label deep). Read again within 2 s of a change, so a renewal by certbot or a mounted secret reaches Envoy without a restart.',
+  }),
+  'acme-directory': flag({
+    value: '<url>|letsencrypt|letsencrypt-staging',
+    default: 'letsencrypt',
+    parse: parseAcmeDirectory,
+    doc: "The ACME CA's directory URL (RFC 8555). `letsencrypt` is Let's Encrypt's production, `letsencrypt-staging` its staging (untrusted certificates, generous rate limits: try a setup there first).",
+  }),
+  'acme-email': flag({
+    value: '<address>',
+    default: '',
+    parse: parseOptionalText,
+    doc: "The contact address of the ACME account (the CA's expiry and policy mail). Setting it turns on `acme` for public names under `--tls-issuer auto`; agreeing to the CA's terms of service is implied.",
+  }),
+  'acme-eab-kid': flag({
+    value: '<key id>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'External account binding (RFC 8555, 7.3.4) for CAs that ask for it (ZeroSSL, Google Trust Services, step-ca): the key id the CA gave, with `--acme-eab-hmac-key`.',
+  }),
+  'acme-eab-hmac-key': flag({
+    value: '<base64url key>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'The MAC key of `--acme-eab-kid`, base64url as the CA gives it.',
+  }),
+  'acme-ca': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: "A CA file (PEM) the ACME server's own HTTPS certificate chains to, trusted besides the system's: a private ACME server (step-ca, Pebble).",
   }),
   'tls-lifetime': flag({
     value: '<duration>',

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { findClosest } from '../core/find-closest.js';
 import type { BootstrapSettings } from '../core/front-door/build-bootstrap.js';
 import { fail, ok, type Result } from '../core/result.js';
-import type { Config, EngineConfig, TlsSettings } from './config.js';
+import type { AcmeSettings, Config, EngineConfig, TlsSettings } from './config.js';
 import {
   ENGINE_SETTINGS,
   type EngineSetting,
@@ -372,6 +372,7 @@ function toTlsSettings(values: FlagValues): TlsSettings {
       (stateFile === undefined ? undefined : join(dirname(stateFile), 'tls')),
     lifetimeMs: values['tls-lifetime'],
     certDir: values['tls-cert-dir'],
+    acme: toAcmeSettings(values),
   };
 }
 
@@ -403,4 +404,18 @@ function readArgs(
   } catch (error) {
     return fail([error instanceof Error ? error.message : String(error)]);
   }
+}
+
+/** The ACME account of `--acme-*`, when `--acme-email` gives one. */
+function toAcmeSettings(values: FlagValues): AcmeSettings | undefined {
+  const email = values['acme-email'];
+  if (email === undefined) return undefined;
+  const kid = values['acme-eab-kid'];
+  const hmacKey = values['acme-eab-hmac-key'];
+  return {
+    directoryUrl: values['acme-directory'],
+    email,
+    eab: kid !== undefined && hmacKey !== undefined ? { kid, hmacKey } : undefined,
+    caFile: values['acme-ca'],
+  };
 }

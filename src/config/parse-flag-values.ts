@@ -320,3 +320,20 @@ export function parseOptionalHostPort(
 ): Result<{ host: string; port: number } | undefined> {
   return raw.value === '' ? ok(undefined) : parseHostPort(raw);
 }
+
+/** The directories `--acme-directory` names by a short name. */
+export const ACME_DIRECTORIES: Readonly<Record<string, string>> = {
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+};
+
+/** An ACME directory: one of `ACME_DIRECTORIES`' names, or an `https://` URL. */
+export function parseAcmeDirectory({ value, path }: Raw): Result<string> {
+  const named = ACME_DIRECTORIES[value];
+  if (named !== undefined) return ok(named);
+  return URL.canParse(value) && new URL(value).protocol === 'https:'
+    ? ok(value)
+    : fail([
+        `${path}: expected letsencrypt, letsencrypt-staging or an https:// directory URL, got ${JSON.stringify(value)}`,
+      ]);
+}

@@ -43,6 +43,9 @@ export interface CertificateJson {
   readonly renewAt: string | null;
   /** The last failure to issue it, while it lasts. */
   readonly error: string | null;
+  /** After a failure: how many in a row, and when the next try is. */
+  readonly failures: number;
+  readonly nextAttempt: string | null;
 }
 
 /** How to trust the internal CA's root, per system, for `/status` and the docs. */
@@ -181,7 +184,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
         domains: host.domains,
         routes: host.routes.map(
           (route) =>
-            `${'prefix' in route.match ? route.match.prefix : route.match.path_separated_prefix} → ${'route' in route ? route.route.cluster : 'https'}`,
+            `${'prefix' in route.match ? route.match.prefix : 'path' in route.match ? route.match.path : route.match.path_separated_prefix} → ${'route' in route ? route.route.cluster : 'https'}`,
         ),
       })),
       conflicts: routes.conflicts.map((conflict) => conflict.message),

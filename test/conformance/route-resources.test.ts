@@ -90,7 +90,11 @@ function checkRouteRules(config: RouteConfigurationJson): string[] {
       if (d !== d.toLowerCase()) problems.push(`domain ${d} is not lower case`);
     }
     const prefixes = host.routes.map((route) =>
-      'prefix' in route.match ? route.match.prefix : route.match.path_separated_prefix,
+      'prefix' in route.match
+        ? route.match.prefix
+        : 'path' in route.match
+          ? route.match.path
+          : route.match.path_separated_prefix,
     );
     const sorted = [...prefixes].sort((a, b) => b.length - a.length);
     if (prefixes.join() !== sorted.join()) problems.push(`${host.name}: a shorter prefix first`);

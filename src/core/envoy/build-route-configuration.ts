@@ -26,8 +26,21 @@ export interface VirtualHostJson<Route extends RouteJson = RouteJson> {
   readonly retry_policy?: RetryPolicyJson;
 }
 
-/** A route: to a service's cluster, or (on the front door's plain HTTP listener) a redirect. */
-export type RouteJson = ForwardingRouteJson | RedirectRouteJson;
+/**
+ * A route: to a service's cluster, or, on the front door's plain HTTP listener, a redirect or
+ * the answer to an ACME HTTP-01 challenge.
+ */
+export type RouteJson = ForwardingRouteJson | RedirectRouteJson | DirectResponseRouteJson;
+
+/** A route Envoy answers itself, with a fixed body. */
+export interface DirectResponseRouteJson {
+  readonly name: string;
+  readonly match: { readonly path: string };
+  readonly direct_response: {
+    readonly status: number;
+    readonly body: { readonly inline_string: string };
+  };
+}
 
 /** A route to a service, named after it. */
 export interface ForwardingRouteJson {

@@ -19,6 +19,8 @@ export interface FrontDoorResources {
   readonly listeners: ReadonlyMap<string, Versioned<FrontListenerJson>>;
   /** The plain HTTP listener's route configuration (`front/http`), with it. */
   readonly httpRoutes: Versioned<RouteConfigurationJson> | undefined;
+  /** The pending ACME HTTP-01 challenges the HTTP listener answers: token → key authorization. */
+  readonly challenges: ReadonlyMap<string, string>;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface FrontDoorResources {
  * `routes` with the domains served over HTTPS redirected, and an HTTPS listener with a filter
  * chain for each domain whose secret is among `secretNames` (a domain still waiting for its
  * certificate stays on plain HTTP, never redirected to a chain Envoy cannot serve). What did
- * not change keeps `previous`'s objects. Pure.
+ * not change keeps `previous`'s objects; the ACME challenges are `previous`'s unless given. Pure.
  */
 export function toFrontDoorResources(
   settings: FrontDoorSettings,
@@ -34,6 +36,7 @@ export function toFrontDoorResources(
   optionsOf: (service: string) => ServiceOptions | undefined,
   secretNames: ReadonlySet<string>,
   previous?: FrontDoorResources,
+  challenges: ReadonlyMap<string, string> = previous?.challenges ?? new Map(),
 ): FrontDoorResources {
   const tls = toTlsDomains(routes.json, optionsOf);
   const served = settings.https
@@ -44,7 +47,10 @@ export function toFrontDoorResources(
   if (settings.http) {
     const redirected = new Set(served.filter((domain) => tls.domains.get(domain)?.redirect));
     const port = settings.https?.port ?? 0;
-    httpRoutes = toVersioned(buildHttpRoutes(routes.json, redirected, port), previous?.httpRoutes);
+    httpRoutes = toVersioned(
+      buildHttpRoutes(routes.json, redirected, port, challenges),
+      previous?.httpRoutes,
+    );
     const listener = buildHttpListener(settings.http, httpRoutes.json.name);
     listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
   }
@@ -52,7 +58,7 @@ export function toFrontDoorResources(
     const listener = buildHttpsListener(settings.https, served, routes.json.name);
     listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
   }
-  return { settings, tls, listeners, httpRoutes };
+  return { settings, tls, listeners, httpRoutes, challenges };
 }
 
 /** The names of `after`'s listeners and HTTP routes whose version differs from `before`'s. */

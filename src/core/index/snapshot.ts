@@ -182,6 +182,32 @@ export function applyCertificates(
   };
 }
 
+/**
+ * Returns a snapshot whose front door answers exactly `challenges` (ACME HTTP-01: token → key
+ * authorization) on its plain HTTP listener. Returns `snapshot` itself, and no change, when it
+ * has no front door or nothing changed.
+ */
+export function applyChallenges(
+  snapshot: Snapshot,
+  challenges: ReadonlyMap<string, string>,
+): { snapshot: Snapshot; change: SnapshotChange } {
+  const before = snapshot.frontDoor;
+  if (before === undefined) return { snapshot, change: NO_CHANGE };
+  const optionsOf = (service: string) => snapshot.clusters.get(service)?.options;
+  const secretNames = new Set(snapshot.secrets.keys());
+  const frontDoor = toFrontDoorResources(
+    before.settings,
+    snapshot.routes,
+    optionsOf,
+    secretNames,
+    before,
+    new Map(challenges),
+  );
+  const front = frontDoorChanges(before, frontDoor);
+  if (front.routeConfigurations.length === 0) return { snapshot, change: NO_CHANGE };
+  return { snapshot: { ...snapshot, frontDoor }, change: { ...NO_CHANGE, ...front } };
+}
+
 /** The front door over `routes`, `clusters`' options and `secrets`, reusing `before`'s unchanged objects. */
 function rebuildFrontDoor(
   before: FrontDoorResources | undefined,

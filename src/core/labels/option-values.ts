@@ -70,5 +70,5 @@ export const RETRY_CONDITIONS = [
 ] as const;
 
 /** Who may sign a service's certificates (`eds.tls.issuer`, `--tls-issuer`). */
-export const TLS_ISSUERS = ['internal', 'file'] as const;
+export const TLS_ISSUERS = ['internal', 'acme', 'file'] as const;
 export type TlsIssuer = (typeof TLS_ISSUERS)[number];

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 
 import lockfile from 'proper-lockfile';
 
-/** The lock agents sharing the folder take to issue (a folder `issuing.lock`, as proper-lockfile makes it). */
-const LOCK_FILE = 'issuing.lock';
+/** The lock agents sharing the folder take to issue, by default (a folder `<name>.lock`, as proper-lockfile makes it). */
+const ISSUING_LOCK = 'issuing';
 /** A lock not refreshed for this long is taken over: its holder died. */
 const LOCK_STALE_MS = 20_000;
 
@@ -19,11 +19,12 @@ export interface CertificateFolder {
   read(name: string): Promise<string | undefined>;
   write(name: string, text: string): Promise<void>;
   /**
-   * Runs `work` holding the folder's lock, so that of several agents sharing the folder one
-   * issues at a time (and the others, after it, read what it wrote). Waits for the lock as long
-   * as its holder keeps it fresh; takes it over once stale (the holder died).
+   * Runs `work` holding the folder's lock `name`, so that of several agents sharing the folder
+   * one issues at a time (and the others, after it, read what it wrote). Waits for the lock as
+   * long as its holder keeps it fresh; takes it over once stale (the holder died). Not
+   * reentrant: work under one lock takes another by another name (an ACME account's, say).
    */
-  withLock<T>(work: () => Promise<T>): Promise<T>;
+  withLock<T>(work: () => Promise<T>, name?: string): Promise<T>;
 }
 
 /** The folder at `path`, made (0700) when missing. */
@@ -39,9 +40,11 @@ export async function openCertificateFolder(path: string): Promise<CertificateFo
         throw error;
       }
     },
-    async withLock(work) {
-      const release = await lockfile.lock(path, {
-        lockfilePath: join(path, LOCK_FILE),
+    async withLock(work, name = ISSUING_LOCK) {
+      // proper-lockfile knows a lock by the file it guards: one name, one (virtual) file.
+      const release = await lockfile.lock(join(path, name), {
+        realpath: false,
+        lockfilePath: join(path, `${name}.lock`),
         stale: LOCK_STALE_MS,
         retries: { retries: 1000, minTimeout: 20, maxTimeout: 200 },
       });

@@ -10,8 +10,27 @@ import {
   toCertificateFile,
 } from './issued-certificate.js';
 
-/** How long after a failed issuance the agent tries again. */
+/** How long after a first failed issuance the agent tries again; doubled after each, up to an hour. */
 const RETRY_MS = 30_000;
+const MAX_RETRY_MS = 3_600_000;
+/** An ACME CA's rate limit (RFC 8555 `rateLimited`): the next try waits the hour out. */
+const RATE_LIMITED = /rateLimited|rate limit|too many/i;
+
+/** A domain whose last issuance failed: why, how many times in a row, and when to try again. */
+interface Failure {
+  readonly message: string;
+  readonly attempts: number;
+  readonly nextAt: number;
+}
+
+/** The failure after `previous`, for `error`: the wait doubles, and a rate limit waits an hour. */
+export function toFailure(previous: Failure | undefined, error: unknown, now: number): Failure {
+  const message = error instanceof Error ? error.message : String(error);
+  const attempts = (previous?.attempts ?? 0) + 1;
+  const backoff = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (attempts - 1));
+  const wait = RATE_LIMITED.test(message) ? MAX_RETRY_MS : backoff;
+  return { message, attempts, nextAt: now + wait };
+}
 /** While a pass issues many certificates, those issued are served at least this often. */
 const SERVE_EVERY_MS = 100;
 
@@ -31,6 +50,9 @@ export interface CertificateStatus {
   readonly renewAt: string | null;
   /** The last failure to issue it, while it lasts. */
   readonly error: string | null;
+  /** After a failure: how many in a row, and when the next try is. */
+  readonly failures: number;
+  readonly nextAttempt: string | null;
 }
 
 /** Where the certificates of one kind of issuer come from. */
@@ -76,7 +98,7 @@ export interface KeeperParts {
 export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
   const { folder, logger } = parts;
   const held = new Map<string, IssuedCertificate>();
-  const failures = new Map<string, string>();
+  const failures = new Map<string, Failure>();
   let wanted = new Map<string, WantedDomain>();
   let pass: Promise<void> | undefined;
   let again = false;
@@ -103,6 +125,8 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
   /** A certificate for `domain` that need not be renewed yet: held, stored, or issued now. */
   const ensure = async (domain: string, { issuer, service }: WantedDomain) => {
     if (!due(held.get(domain), issuer, Date.now())) return;
+    // Failed lately: not before its next attempt (a CA's limits count failures).
+    if ((failures.get(domain)?.nextAt ?? 0) > Date.now()) return;
     const stored =
       held.has(domain) || !parts.issuers[issuer].kept
         ? undefined
@@ -111,7 +135,7 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
       held.set(domain, stored ?? (await issueShared(domain, issuer)));
       failures.delete(domain);
     } catch (error) {
-      failures.set(domain, error instanceof Error ? error.message : String(error));
+      failures.set(domain, toFailure(failures.get(domain), error, Date.now()));
       logFailure(logger, { domain, service, issuer }, held.get(domain), error);
     }
   };
@@ -129,6 +153,7 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
     const now = Date.now();
     for (const [domain, certificate] of held)
       if (!wanted.has(domain) || certificate.notAfter <= now) held.delete(domain);
+    for (const domain of failures.keys()) if (!wanted.has(domain)) failures.delete(domain);
     serve();
     schedule();
   };
@@ -136,7 +161,7 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
   /** The next look: the earliest renewal, or a retry after a failure. */
   const schedule = () => {
     clearTimeout(timer);
-    const next = nextLook(wanted.keys(), held, failures.size > 0);
+    const next = nextLook(wanted.keys(), held, failures);
     if (stopped || next === undefined) return;
     timer = setTimeout(look, Math.max(0, next - Date.now()));
     timer.unref();
@@ -173,6 +198,7 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
     reload(issuer) {
       for (const [domain, certificate] of held)
         if (certificate.issuer === issuer) held.delete(domain);
+      for (const [domain, want] of wanted) if (want.issuer === issuer) failures.delete(domain);
       look();
     },
     status: () =>
@@ -193,7 +219,7 @@ function toCertificateStatus(
   domain: string,
   { service, issuer }: WantedDomain,
   certificate: IssuedCertificate | undefined,
-  error: string | undefined,
+  failure: Failure | undefined,
 ): CertificateStatus {
   return {
     domain,
@@ -201,7 +227,9 @@ function toCertificateStatus(
     issuer,
     notAfter: certificate ? new Date(certificate.notAfter).toISOString() : null,
     renewAt: certificate ? new Date(renewalTime(certificate)).toISOString() : null,
-    error: error ?? null,
+    error: failure?.message ?? null,
+    failures: failure?.attempts ?? 0,
+    nextAttempt: failure ? new Date(failure.nextAt).toISOString() : null,
   };
 }
 
@@ -223,16 +251,18 @@ async function readKept(
   return stored?.domain === domain && !due(stored, issuer, Date.now()) ? stored : undefined;
 }
 
-/** When to look again: the earliest renewal of `domains`, or a retry after a failure; none: never. */
+/** When to look again: the earliest renewal of `domains`, or retry after a failure; none: never. */
 function nextLook(
   domains: Iterable<string>,
   held: ReadonlyMap<string, IssuedCertificate>,
-  failed: boolean,
+  failures: ReadonlyMap<string, Failure>,
 ): number | undefined {
-  let next = failed ? Date.now() + RETRY_MS : Number.POSITIVE_INFINITY;
+  let next = Number.POSITIVE_INFINITY;
   for (const domain of domains) {
     const certificate = held.get(domain);
-    if (certificate) next = Math.min(next, renewalTime(certificate));
+    const failure = failures.get(domain);
+    if (failure) next = Math.min(next, failure.nextAt);
+    else if (certificate) next = Math.min(next, renewalTime(certificate));
   }
   return next === Number.POSITIVE_INFINITY ? undefined : next;
 }

@@ -1,15 +1,21 @@
 import type { Logger } from 'pino';
 
+import { chooseIssuer, type DefaultIssuer } from '../../core/front-door/choose-issuer.js';
 import type { FrontDoorResources } from '../../core/index/front-door-resources.js';
-import type { TlsIssuer } from '../../core/labels/option-values.js';
 import type { SnapshotStore } from '../../snapshot-store.js';
 import { type CertificateFolder, openCertificateFolder } from './certificate-folder.js';
+import {
+  type AcmeAccountSettings,
+  type ChallengeAnswerer,
+  createAcmeIssuer,
+} from './create-acme-issuer.js';
 import { createFileIssuer } from './create-file-issuer.js';
 import { loadInternalCa } from './internal-ca.js';
 import {
   type CertificateKeeper,
   type CertificateStatus,
   createCertificateKeeper,
+  type Issuer,
   type WantedDomain,
 } from './keep-certificates.js';
 
@@ -29,7 +35,14 @@ export interface CertificateOptions {
   readonly store: SnapshotStore;
   readonly logger: Logger;
   /** The issuer of a service that names none (`--tls-issuer`). */
-  readonly issuer: TlsIssuer;
+  readonly issuer: DefaultIssuer;
+  /** The ACME account (`--acme-*`); undefined: none. */
+  readonly acme: AcmeAccountSettings | undefined;
+  /**
+   * Resolves true once every Envoy holding the front door's HTTP routes has ACKed a version
+   * sent at `since` or later; false when none holds them, or after a while.
+   */
+  readonly httpRoutesAcked: (since: number) => Promise<boolean>;
   /** The folder they are kept in (`--tls-store`); in memory when absent. */
   readonly storePath: string | undefined;
   /** The lifetime of an internal certificate (`--tls-lifetime`). */
@@ -56,6 +69,13 @@ export async function startCertificates(options: CertificateOptions): Promise<Ce
   const files = createFileIssuer(options.certDir, logger, () => {
     keeper.reload('file');
   });
+  const acmeIssuer: Issuer = options.acme
+    ? createAcmeIssuer(options.acme, folder, createChallengeAnswerer(options), logger)
+    : {
+        kept: true,
+        issue: () =>
+          Promise.reject(new Error('eds.tls.issuer=acme needs an ACME account: set --acme-email')),
+      };
   const keeper: CertificateKeeper = createCertificateKeeper({
     folder,
     logger,
@@ -74,6 +94,7 @@ export async function startCertificates(options: CertificateOptions): Promise<Ce
           return issued;
         },
       },
+      acme: acmeIssuer,
       file: files,
     },
   });
@@ -87,7 +108,10 @@ export async function startCertificates(options: CertificateOptions): Promise<Ce
     const wanted = new Map<string, WantedDomain>();
     if (frontDoor?.settings.https)
       for (const [domain, { service, issuer }] of frontDoor.tls.domains)
-        wanted.set(domain, { service, issuer: issuer ?? options.issuer });
+        wanted.set(domain, {
+          service,
+          issuer: issuer ?? chooseIssuer(domain, options.issuer, options.acme !== undefined),
+        });
     for (const { service, domain, reason } of frontDoor?.tls.uncertifiable ?? []) {
       const key = `${service} ${domain}`;
       if (warned.has(key)) continue;
@@ -108,6 +132,33 @@ export async function startCertificates(options: CertificateOptions): Promise<Ce
       files.stop();
       keeper.stop();
       unsubscribe();
+    },
+  };
+}
+
+/**
+ * Answers ACME HTTP-01 challenges on the front door's plain HTTP listener: a challenge is
+ * answered once every Envoy holding its routes has ACKed the version that answers it, so the
+ * CA is told to validate only when Envoy serves the token.
+ */
+function createChallengeAnswerer(options: CertificateOptions): ChallengeAnswerer {
+  const { store } = options;
+  const pending = new Map<string, string>();
+  return {
+    async answer(token, keyAuthorization) {
+      if (!store.current().frontDoor?.settings.http)
+        throw new Error('HTTP-01 is answered on the front door: add --listen http=<port>');
+      pending.set(token, keyAuthorization);
+      const since = Date.now();
+      store.applyChallenges(pending);
+      if (!(await options.httpRoutesAcked(since)))
+        throw new Error(
+          'no Envoy took the HTTP listener’s routes (front/http) with the challenge in time',
+        );
+    },
+    withdraw(token) {
+      pending.delete(token);
+      store.applyChallenges(pending);
     },
   };
 }

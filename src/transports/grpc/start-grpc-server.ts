@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type protobuf from 'protobufjs';
@@ -31,10 +33,13 @@ import {
 } from './serve-xds-call.js';
 import type { StreamRecord } from './stream-record.js';
 import { toServiceDefinition } from './to-service-definition.js';
-import type { BuildScheduler, ClientReply, XdsStream } from './xds-protocol.js';
+import { type BuildScheduler, type ClientReply, WILDCARD, type XdsStream } from './xds-protocol.js';
 import { XDS_TYPES } from './xds-types.js';
 
 /** The services served: ADS with every type, and each type's own (see `XdsType.service`). */
+/** How often `untilAcked` looks at the streams. */
+const ACK_POLL_MS = 10;
+
 const SERVICES: readonly {
   readonly short: string;
   readonly service: string;
@@ -94,6 +99,12 @@ export interface GrpcServer {
   streamCounts(): { service: string; protocol: string; count: number }[];
   /** Every open stream: its client, subscriptions, and what it was sent and ACKed. */
   streamStatus(): GrpcStreamStatus[];
+  /**
+   * Resolves true once every stream subscribed to the resource `name` of `typeUrl` has ACKed
+   * a response of that type sent at `since` or later (so it holds what the snapshot had
+   * then), waiting for one to subscribe when none is; false after `timeoutMs`.
+   */
+  untilAcked(typeUrl: string, name: string, since: number, timeoutMs: number): Promise<boolean>;
   /** Ends every stream (UNAVAILABLE: clients reconnect elsewhere or later) and stops. */
   close(): Promise<void>;
 }
@@ -205,6 +216,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Resul
     port: listener.value.port,
     stats: () => ({ streams: streams.size, nacks }),
     streamCounts: () => toStreamCounts(streams.values()),
+    untilAcked: (typeUrl, name, since, timeoutMs) =>
+      untilAcked(streams, { typeUrl, name, since, timeoutMs }),
     streamStatus: () =>
       [...streams].map(([stream, record]) => record.toStatus(stream.subscriptions())),
     close: async () => {
@@ -283,4 +296,27 @@ function shutDown(server: grpc.Server): Promise<void> {
       resolve();
     });
   });
+}
+
+/** See `GrpcServer.untilAcked`. */
+async function untilAcked(
+  streams: ReadonlyMap<XdsStream, StreamRecord>,
+  {
+    typeUrl,
+    name,
+    since,
+    timeoutMs,
+  }: { typeUrl: string; name: string; since: number; timeoutMs: number },
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const holders = [...streams].filter(([stream]) => {
+      const names = stream.subscriptions().get(typeUrl);
+      return names?.includes(name) === true || names?.includes(WILDCARD) === true;
+    });
+    if (holders.length > 0 && holders.every(([, record]) => record.ackedSince(typeUrl, since)))
+      return true;
+    if (Date.now() >= deadline) return false;
+    await delay(ACK_POLL_MS);
+  }
 }

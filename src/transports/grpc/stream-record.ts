@@ -11,6 +11,8 @@ export const MAX_NACK_MESSAGE_LENGTH = 1024;
 
 interface TypeRecord {
   sent?: string;
+  /** When the last response was sent (ms since the epoch). */
+  sentAt?: number;
   acked?: string;
   lastNack?: StreamTypeStatus['lastNack'];
 }
@@ -60,8 +62,21 @@ export class StreamRecord {
     return true;
   }
 
-  onSent(typeUrl: string, version: string): void {
-    this.#type(typeUrl).sent = version;
+  onSent(typeUrl: string, version: string, now = Date.now()): void {
+    const record = this.#type(typeUrl);
+    record.sent = version;
+    record.sentAt = now;
+  }
+
+  /** Whether the client accepted the last response of `typeUrl`, sent at `since` or later. */
+  ackedSince(typeUrl: string, since: number): boolean {
+    const record = this.#types.get(typeUrl);
+    return (
+      record?.sentAt !== undefined &&
+      record.sentAt >= since &&
+      record.sent !== undefined &&
+      record.acked === record.sent
+    );
   }
 
   onReply(reply: ClientReply, now: number): void {
