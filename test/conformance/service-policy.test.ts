@@ -10,6 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { buildCluster } from '../../src/core/envoy/build-cluster.js';
 import { buildTcpListener } from '../../src/core/envoy/build-listener.js';
 import { buildRouteConfiguration } from '../../src/core/envoy/build-route-configuration.js';
+import {
+  applyCertificates,
+  applyChallenges,
+  applyClusterEndpoints,
+  toAwaitingSnapshot,
+} from '../../src/core/index/snapshot.js';
 import { type OptionKey } from '../../src/core/labels/labels.js';
 import {
   LB_POLICIES,
@@ -23,6 +29,7 @@ import { CLUSTER_TYPE_URL } from '../../src/core/type-urls.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
 import { toHttpListener } from '../support/ads-bootstrap.js';
 import { requireEnvoy } from '../support/envoy-binary.js';
+import { anEndpoint } from '../support/records.js';
 import { lacks } from '../support/test-tools.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
@@ -68,6 +75,12 @@ const OPTION_VALUES: { [K in OptionKey]: fc.Arbitrary<string> } = {
   'tls.issuer': fc.constantFrom(...TLS_ISSUERS),
 };
 
+/** The front door the property builds over each service. */
+const FRONT_DOOR = {
+  http: { address: '0.0.0.0', port: 80 },
+  https: { address: '0.0.0.0', port: 8443 },
+};
+
 /** Any subset of the option labels, each with a valid value. */
 const anyPolicyLabels = fc.record(OPTION_VALUES, { requiredKeys: [] });
 
@@ -101,6 +114,35 @@ describe('the resources of a service, whatever policy its labels set', () => {
               'envoy.config.listener.v3.Listener',
               buildTcpListener('web', options.tcp_port),
             ),
+          ).toEqual([]);
+        // The front door over the same service, its certificates in: listeners, the HTTP
+        // listener's routes (redirects, an ACME answer) and the secrets.
+        const front = toAwaitingSnapshot([], 'eds-agent', FRONT_DOOR);
+        const { snapshot } = applyClusterEndpoints(front, [
+          ['web', [anEndpoint({ cluster: 'web', serviceOptions: options })]],
+        ]);
+        const domains = [...(snapshot.frontDoor?.tls.domains.keys() ?? [])];
+        const served = applyChallenges(
+          applyCertificates(
+            snapshot,
+            domains.map((domain) => ({ domain, certificateChain: 'c', privateKey: 'k' })),
+          ).snapshot,
+          new Map([['token', 'token.key']]),
+        ).snapshot;
+        for (const listener of served.frontDoor?.listeners.values() ?? [])
+          expect(checkProtoJson(root, 'envoy.config.listener.v3.Listener', listener.json)).toEqual(
+            [],
+          );
+        expect(
+          checkProtoJson(
+            root,
+            'envoy.config.route.v3.RouteConfiguration',
+            served.frontDoor?.httpRoutes?.json,
+          ),
+        ).toEqual([]);
+        for (const secret of served.secrets.values())
+          expect(
+            checkProtoJson(root, 'envoy.extensions.transport_sockets.tls.v3.Secret', secret.json),
           ).toEqual([]);
         const any = packAny(root, { '@type': CLUSTER_TYPE_URL, ...cluster });
         const type = root.lookupType('envoy.config.cluster.v3.Cluster');

@@ -1,14 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { parseConfig } from '../../src/config/parse-config.js';
 import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
 import { startTestAgent } from '../support/agent-harness.js';
+import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
 import { freeLoopbackPort } from '../support/free-port.js';
@@ -27,11 +29,12 @@ import { useEnvoyStage } from '../support/use-envoy-stage.js';
 /** A certificate of the internal CA lives this long here, so it is renewed every 10 s. */
 const LIFETIME = '15s';
 
-const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
+const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy', 'openssl');
 describe.skipIf(MISSING_TOOLS)(
   'the front door: listeners, routes and certificates from the agent',
   () => {
     const store = mkdtempSync(join(tmpdir(), 'eds-agent-tls-store-'));
+    const certDir = mkdtempSync(join(tmpdir(), 'eds-agent-tls-files-'));
     let http = 0;
     let https = 0;
     const stage = useEnvoyStage(async () => {
@@ -44,14 +47,27 @@ describe.skipIf(MISSING_TOOLS)(
         store,
         '--tls-lifetime',
         LIFETIME,
+        '--tls-cert-dir',
+        certDir,
       ];
     });
     afterAll(() => {
       rmSync(store, { recursive: true, force: true });
+      rmSync(certDir, { recursive: true, force: true });
+    });
+
+    // A failing test prints what the agent said of certificates.
+    beforeEach(({ onTestFailed }) => {
+      onTestFailed(() => {
+        const lines = stage.agent.logs.filter((line) => /certificate|ACME/i.test(line.msg));
+        process.stderr.write(
+          `\n--- the agent on certificates ---\n${lines.map((line) => JSON.stringify(line)).join('\n')}\n`,
+        );
+      });
     });
 
     /** Envoy with the bootstrap the `bootstrap` command prints for this agent, and nothing else. */
-    const startEnvoy = async (): Promise<EnvoyUnderTest> => {
+    const startEnvoy = async (pairPorts: readonly number[] = []): Promise<EnvoyUnderTest> => {
       const grpcPort = stage.agent.agent.grpcPort ?? 0;
       const adminPort = await freeLoopbackPort();
       const parsed = parseConfig(
@@ -65,7 +81,7 @@ describe.skipIf(MISSING_TOOLS)(
         {},
       );
       if (!parsed.ok || parsed.value.kind !== 'bootstrap') throw new Error(JSON.stringify(parsed));
-      return stage.envoyWith(buildBootstrap(parsed.value.bootstrap));
+      return stage.envoyWith(withPairs(buildBootstrap(parsed.value.bootstrap), pairPorts));
     };
     const rootPem = () => rootOf(stage.agent.port);
     const overHttps = (domain: string, ca: string) => ({ ca, servername: domain });
@@ -157,6 +173,70 @@ describe.skipIf(MISSING_TOOLS)(
       expect(report.sent).toBeGreaterThan(100);
     }, 60_000);
 
+    it('serves a certificate from --tls-cert-dir, and the new one within seconds of the file changing', async () => {
+      await startEnvoy();
+      const service = stage.serviceFor('files');
+      const domain = `${service}.example.com`;
+      const ca = makeFileCertificate(certDir, 'first', domain);
+      const container = await stage.upstream(service, {
+        'eds.domains': domain,
+        'eds.tls': 'true',
+        'eds.tls.issuer': 'file',
+      });
+      const first = await eventually(
+        'Envoy serves the file’s certificate',
+        () => sendRequests(httpsUrl(), 1, { host: domain }, overHttps(domain, ca)),
+        (seen) =>
+          seen.failures.length === 0 && answeredBy(seen).join() === container.id.slice(0, 12),
+      );
+      // The same name, a new certificate (a renewal by certbot, a rotated secret).
+      const renewedCa = makeFileCertificate(certDir, 'first', domain);
+      const renewed = await eventually(
+        'Envoy serves the renewed file',
+        () => sendRequests(httpsUrl(), 1, { host: domain }, overHttps(domain, renewedCa)),
+        (seen) => seen.failures.length === 0,
+        { timeoutMs: 10_000 },
+      );
+      expect([...renewed.certificates.keys()]).not.toEqual([...first.certificates.keys()]);
+    });
+
+    it('scales an HTTPS service 3 → 1 → 3 under load: 0 failed requests', async () => {
+      await startEnvoy();
+      const service = stage.serviceFor('scaled');
+      const domain = `${service}.localhost`;
+      const replica = () =>
+        stage.upstream(
+          service,
+          { 'eds.tls': 'true' },
+          { cmd: serveHostnameDrainingOnTerm(2), stopTimeout: 10 },
+        );
+      const first = [await replica(), await replica(), await replica()];
+      const ca = await rootPem();
+      await eventually(
+        'all three answer over HTTPS',
+        () => sendRequests(httpsUrl(), 9, { host: domain }, overHttps(domain, ca)),
+        (seen) => seen.failures.length === 0 && seen.answers.size === 3,
+      );
+      const load = startTestLoad(httpsUrl(), {
+        concurrency: 2,
+        headers: { host: domain },
+        tls: overHttps(domain, ca),
+      });
+      await sentMore(load, 30);
+      await Promise.all(first.slice(1).map((container) => container.stop()));
+      await sentMore(load, 50);
+      const more = [await replica(), await replica()];
+      await eventually(
+        'the new replicas answer',
+        () => load.report(),
+        (seen) => more.every((container) => seen.answers.has(container.id.slice(0, 12))),
+      );
+      await sentMore(load, 50);
+      const report = await load.stop();
+      expect(report.failures).toEqual([]);
+      expect(report.answers.has(first[0]?.id.slice(0, 12) ?? '')).toBe(true);
+    }, 60_000);
+
     it('two agents on one empty store issue one certificate between them and serve it alike; a restarted one issues none', async () => {
       const shared = mkdtempSync(join(tmpdir(), 'eds-agent-tls-shared-'));
       const service = stage.serviceFor('shared');
@@ -207,6 +287,52 @@ describe.skipIf(MISSING_TOOLS)(
         rmSync(shared, { recursive: true, force: true });
       }
     });
+
+    // Last: it stops one of the agents, maybe the stage's.
+    it('keeps serving HTTPS with 0 failed requests when the agent Envoy streams from dies and its pair takes over', async () => {
+      const second = await startTestAgent([
+        '--address-mode',
+        'host',
+        ...['--listen', `http=127.0.0.1:${http},https=127.0.0.1:${https}`],
+        ...['--tls-store', store, '--tls-lifetime', LIFETIME, '--tls-cert-dir', certDir],
+      ]);
+      try {
+        const envoy = await startEnvoy([second.agent.grpcPort ?? 0]);
+        const service = stage.serviceFor('paired');
+        const domain = `${service}.localhost`;
+        await stage.upstream(service, { 'eds.tls': 'true' });
+        await stage.upstream(service, { 'eds.tls': 'true' });
+        const ca = await rootPem();
+        await eventually(
+          'the service answers over HTTPS',
+          () => sendRequests(httpsUrl(), 4, { host: domain }, overHttps(domain, ca)),
+          (seen) => seen.failures.length === 0 && seen.answers.size === 2,
+        );
+        const load = startTestLoad(httpsUrl(), {
+          concurrency: 2,
+          headers: { host: domain },
+          tls: overHttps(domain, ca),
+        });
+        await sentMore(load, 30);
+        // Stop the agent Envoy streams from; the pair's secrets are the same bytes.
+        const agents = [stage.agent, second];
+        const streaming = await Promise.all(agents.map((agent) => streamsTo(agent.port)));
+        expect(streaming.filter(Boolean)).toHaveLength(1);
+        const [serving, other] = streaming[0] ? agents : [...agents].reverse();
+        await serving?.agent.stop();
+        await eventually(
+          'Envoy streams from the other agent',
+          () => streamsTo(other?.port ?? 0),
+          (yes) => yes,
+        );
+        await sentMore(load, 100);
+        const report = await load.stop();
+        expect(report.failures).toEqual([]);
+        expect(await envoy.stat('listener_manager.lds.update_rejected')).toBe(0);
+      } finally {
+        await second.stop();
+      }
+    }, 60_000);
   },
 );
 
@@ -238,4 +364,50 @@ function get(url: string, host: string): Promise<{ status: number; location: str
       .on('error', reject)
       .end();
   });
+}
+
+/**
+ * Writes `<name>.crt` and `<name>.key` in `dir`: a self-signed certificate for `domain`, made
+ * with openssl as a user's own CA would. Returns it (PEM), the trust anchor of a client.
+ */
+function makeFileCertificate(dir: string, name: string, domain: string): string {
+  const crt = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  // Written beside, then renamed over, as a certificate manager replaces files.
+  execFileSync('openssl', [
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+    ...['-keyout', `${key}.new`, '-out', `${crt}.new`, '-days', '2', '-subj', `/CN=${domain}`],
+    ...['-addext', `subjectAltName=DNS:${domain}`],
+  ]);
+  renameSync(`${key}.new`, key);
+  renameSync(`${crt}.new`, crt);
+  return readFileSync(crt, 'utf8');
+}
+
+/**
+ * The bootstrap with more agents in its xDS cluster (an HA pair): Envoy streams from one, and
+ * moves to another when its stream breaks. A compose stack gets the same from the DNS name of a
+ * scaled agent service.
+ */
+function withPairs(bootstrap: object, ports: readonly number[]): object {
+  if (ports.length === 0) return bootstrap;
+  const copy = structuredClone(bootstrap) as {
+    static_resources: {
+      clusters: { load_assignment: { endpoints: { lb_endpoints: object[] }[] } }[];
+    };
+  };
+  const endpoints = copy.static_resources.clusters[0]?.load_assignment.endpoints[0]?.lb_endpoints;
+  for (const port of ports)
+    endpoints?.push({
+      endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } },
+    });
+  return copy;
+}
+
+/** Whether the front door's Envoy streams from the agent on `port` (its `/status`). */
+async function streamsTo(port: number): Promise<boolean> {
+  const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
+    clients: { grpc: { node: string }[] };
+  };
+  return status.clients.grpc.some((stream) => stream.node === 'eds-agent-front-door');
 }

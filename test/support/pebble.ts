@@ -125,7 +125,11 @@ export async function startPebble(httpPort: number): Promise<RunningPebble> {
     root: () => get(`https://127.0.0.1:${management}/roots/0`),
     async stop() {
       const exited = [pebble, dnsServer].map(
-        (child) => new Promise((resolve) => child.once('exit', resolve)),
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) resolve(undefined);
+            else child.once('exit', resolve);
+          }),
       );
       pebble.kill('SIGKILL');
       dnsServer.kill('SIGKILL');

@@ -59,7 +59,13 @@ describe('parseConfig', () => {
       logLevel: 'info',
       stateFile: undefined,
       frontDoor: undefined,
-      tls: { issuer: 'internal', store: undefined, lifetimeMs: 24 * 3_600_000 },
+      tls: {
+        issuer: 'auto',
+        store: undefined,
+        lifetimeMs: 24 * 3_600_000,
+        certDir: undefined,
+        acme: undefined,
+      },
       adminToken: undefined,
       readOnly: false,
       insecureOpenWrites: false,
@@ -207,7 +213,13 @@ describe('parseConfig', () => {
         https: { address: '127.0.0.1', port: 8443 },
       },
       // Beside the state file, by default.
-      tls: { issuer: 'internal', store: '/var/lib/eds-agent/tls', lifetimeMs: 3_600_000 },
+      tls: {
+        issuer: 'internal',
+        store: '/var/lib/eds-agent/tls',
+        lifetimeMs: 3_600_000,
+        certDir: undefined,
+        acme: undefined,
+      },
       adminToken: 's3cret',
       readOnly: true,
       insecureOpenWrites: true,
@@ -657,5 +669,50 @@ describe('parseConfig', () => {
         problems: ['--docker-host: expected at least one engine'],
       });
     });
+  });
+});
+
+describe('the front door flags and `eds-agent bootstrap`', () => {
+  const problems = (argv: string[]) => {
+    const parsed = parseConfig(argv, {});
+    return parsed.ok ? [] : parsed.problems;
+  };
+
+  it('reads --listen as names and [address:]ports, and refuses anything else', () => {
+    expect(run(['--listen', 'https=[::1]:8443']).frontDoor).toEqual({
+      https: { address: '::1', port: 8443 },
+    });
+    expect(problems(['--listen', 'http=80,http=81'])).toEqual(['--listen: http is given twice']);
+    expect(problems(['--listen', 'ftp=21'])[0]).toMatch(/expected http=<port> or https=<port>/);
+    expect(problems(['--listen', 'https=host:443'])[0]).toMatch(/IP address/);
+    expect(problems(['--listen', 'http=8080,https=8080'])[0]).toMatch(/cannot share/);
+  });
+
+  it('reads the ACME account, by directory name or URL', () => {
+    expect(run(['--acme-email', 'ops@example.com']).tls.acme).toEqual({
+      directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory',
+      email: 'ops@example.com',
+      eab: undefined,
+      caFile: undefined,
+    });
+    expect(
+      run(['--acme-email', 'a@b.c', '--acme-directory', 'letsencrypt-staging']).tls.acme
+        ?.directoryUrl,
+    ).toMatch(/staging/);
+    expect(problems(['--acme-directory', 'http://ca.test/dir'])[0]).toMatch(/https:\/\//);
+  });
+
+  it('describes the agent Envoy reaches, and refuses a bootstrap that could not reach it', () => {
+    const parsed = parseConfig(['bootstrap', '--xds-address', 'eds-agent:18000'], {});
+    expect(parsed.ok && parsed.value).toEqual({
+      kind: 'bootstrap',
+      bootstrap: {
+        nodeId: 'eds-agent-front-door',
+        admin: { address: '127.0.0.1', port: 9901 },
+        xds: { host: 'eds-agent', port: 18000 },
+      },
+    });
+    expect(problems(['bootstrap', '--grpc-port', 'off'])[0]).toMatch(/cannot be off/);
+    expect(problems(['bootstrap', '--grpc-port', '0'])[0]).toMatch(/--xds-address/);
   });
 });

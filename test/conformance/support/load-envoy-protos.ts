@@ -6,7 +6,7 @@ let root: protobuf.Root | undefined;
 
 /**
  * Envoy's own message definitions (the real .proto files, field names as written, options kept),
- * loaded once: discovery, endpoint, cluster, listener, route and bootstrap APIs.
+ * loaded once: discovery, endpoint, cluster, listener, route, TLS (secrets) and bootstrap APIs.
  */
 export function loadEnvoyProtos(): protobuf.Root {
   if (root) return root;
@@ -22,6 +22,9 @@ export function loadEnvoyProtos(): protobuf.Root {
     'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
     'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
     'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
+    'envoy/extensions/transport_sockets/tls/v3/secret.proto',
+    'envoy/extensions/transport_sockets/tls/v3/tls.proto',
+    'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   ]);
   root = loaded;
   return loaded;
