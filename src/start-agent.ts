@@ -191,6 +191,9 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
     containers: () => toContainerCounts(following.watched()),
     engines: () => following.statuses(),
     grpcStreams: () => grpc.value?.streamCounts() ?? [],
+    ...(certificates && {
+      certificates: () => ({ items: certificates.status(), issuances: certificates.issuances() }),
+    }),
   });
   return ok({
     port: server.port,

@@ -56,6 +56,15 @@ export interface MetricsReaders {
   }[];
   /** Open gRPC streams by service (`ads`, `eds`, ...) and protocol (`sotw`, `delta`). */
   readonly grpcStreams?: () => readonly { service: string; protocol: string; count: number }[];
+  /** The front door's certificates, and the issuances tried since start, by issuer. */
+  readonly certificates?: () => {
+    readonly items: readonly {
+      issuer: string;
+      notAfter: string | null;
+      error: string | null;
+    }[];
+    readonly issuances: readonly { issuer: string; outcome: 'issued' | 'failed'; count: number }[];
+  };
 }
 
 /**
@@ -298,6 +307,7 @@ function registerGauges(
         yield [{ service, protocol }, count];
     },
   );
+  registerCertificateGauges(registers, readers);
   if (clusterLabels) {
     gauge(
       'eds_agent_cluster_endpoints',
@@ -335,4 +345,49 @@ function* bySource(
   for (const resource of snapshot?.clusters.values() ?? [])
     for (const source of of(resource)) counts.set(source, (counts.get(source) ?? 0) + 1);
   for (const [source, count] of counts) yield [{ source }, count];
+}
+
+/** The front door's certificates: how many by state, the soonest expiry, the issuances tried. */
+function registerCertificateGauges(registers: Registry[], readers: () => MetricsReaders): void {
+  new Gauge<'issuer' | 'state'>({
+    name: 'eds_agent_certificates',
+    help: 'Domains served over HTTPS by issuer and state: valid, renewal_failing (the last certificate still served), missing (on plain HTTP).',
+    labelNames: ['issuer', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const item of readers().certificates?.().items ?? []) {
+        const state =
+          item.notAfter === null ? 'missing' : item.error === null ? 'valid' : 'renewal_failing';
+        this.inc({ issuer: item.issuer, state });
+      }
+    },
+  });
+  new Gauge<'issuer'>({
+    name: 'eds_agent_certificate_expiry_seconds',
+    help: 'Seconds until the soonest-expiring certificate served, by issuer.',
+    labelNames: ['issuer'],
+    registers,
+    collect() {
+      this.reset();
+      const soonest = new Map<string, number>();
+      for (const { issuer, notAfter } of readers().certificates?.().items ?? []) {
+        if (notAfter === null) continue;
+        const seconds = (Date.parse(notAfter) - Date.now()) / 1000;
+        soonest.set(issuer, Math.min(soonest.get(issuer) ?? Number.POSITIVE_INFINITY, seconds));
+      }
+      for (const [issuer, seconds] of soonest) this.set({ issuer }, seconds);
+    },
+  });
+  new Counter<'issuer' | 'outcome'>({
+    name: 'eds_agent_certificate_issuances_total',
+    help: 'Certificates issued (an ACME order, the internal CA, a file read) or failed since start, by issuer.',
+    labelNames: ['issuer', 'outcome'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { issuer, outcome, count } of readers().certificates?.().issuances ?? [])
+        this.inc({ issuer, outcome }, count);
+    },
+  });
 }

@@ -11,7 +11,7 @@ import { startTestAgent } from '../support/agent-harness.js';
 import { eventually } from '../support/eventually.js';
 import { freeLoopbackPort } from '../support/free-port.js';
 import { answeredBy, sendRequests } from '../support/http-load.js';
-import { type RunningPebble, startPebble } from '../support/pebble.js';
+import { BLOCKED_DOMAIN, type RunningPebble, startPebble } from '../support/pebble.js';
 import { lacks } from '../support/test-tools.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
 
@@ -104,6 +104,32 @@ describe.skipIf(MISSING_TOOLS)(
       expect(await envoy.stat('listener_manager.lds.update_rejected')).toBe(0);
     }, 60_000);
 
+    it('shows an order the CA refuses in /status and /metrics, with its next attempt, and keeps the domain on HTTP', async () => {
+      await startEnvoy();
+      const service = stage.serviceFor('refused');
+      // A name the CA's policy refuses.
+      const domain = `${service}.${BLOCKED_DOMAIN}`;
+      await stage.upstream(service, {
+        'eds.domains': domain,
+        'eds.tls': 'true',
+        'eds.tls.issuer': 'acme',
+      });
+      const refused = await eventually(
+        'the failure is in /status',
+        () => certificateOf(stage.agent.port, domain),
+        (certificate) => certificate?.error != null,
+        { timeoutMs: 30_000 },
+      );
+      expect(refused).toMatchObject({ notAfter: null, failures: 1 });
+      const next = Date.parse(refused?.nextAttempt ?? '');
+      expect(next - Date.now()).toBeGreaterThan(20_000);
+      const metrics = await (await fetch(`http://127.0.0.1:${stage.agent.port}/metrics`)).text();
+      expect(metrics).toMatch(
+        /^eds_agent_certificate_issuances_total\{issuer="acme",outcome="failed"\} [1-9]/m,
+      );
+      expect(metrics).toMatch(/^eds_agent_certificates\{issuer="acme",state="missing"\} [1-9]/m);
+    }, 60_000);
+
     it('a second agent on the same store serves the same certificate and places no order', async () => {
       const service = stage.serviceFor('kept');
       const domain = `${service}.test`;
@@ -145,7 +171,14 @@ describe.skipIf(MISSING_TOOLS)(
 async function certificateOf(port: number, domain: string) {
   const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
     frontDoor: {
-      certificates: { domain: string; notAfter: string | null; renewAt: string | null }[];
+      certificates: {
+        domain: string;
+        notAfter: string | null;
+        renewAt: string | null;
+        error: string | null;
+        failures: number;
+        nextAttempt: string | null;
+      }[];
     };
   };
   return status.frontDoor.certificates.find((certificate) => certificate.domain === domain);

@@ -141,6 +141,11 @@ describe.skipIf(MISSING_TOOLS)(
       );
       expect(refused.failures).toHaveLength(1);
       expect(await envoy.stat('listener_manager.lds.update_rejected')).toBe(0);
+      const metrics = await (await fetch(`http://127.0.0.1:${stage.agent.port}/metrics`)).text();
+      expect(metrics).toMatch(/^eds_agent_certificates\{issuer="internal",state="valid"\} [1-9]/m);
+      expect(metrics).toMatch(
+        /^eds_agent_certificate_issuances_total\{issuer="internal",outcome="issued"\} [1-9]/m,
+      );
     });
 
     it('renews certificates under a loop of new TLS connections: 0 failed handshakes or requests, and Envoy switches to the new certificate', async () => {

@@ -20,6 +20,9 @@ const PEBBLE_MODULE = 'github.com/letsencrypt/pebble/v2';
 const PEBBLE_VERSION = 'v2.10.3';
 const BIN = join(TOOL_CACHE, `pebble-${PEBBLE_VERSION}`);
 
+/** Pebble refuses every order for this domain and the names under it. */
+export const BLOCKED_DOMAIN = 'blocked.test';
+
 let built: Promise<string> | undefined;
 
 /** Builds pebble and pebble-challtestsrv once per test process; resolves to their folder. */
@@ -77,6 +80,8 @@ export async function startPebble(httpPort: number): Promise<RunningPebble> {
         tlsPort: tls,
         ocspResponderURL: '',
         externalAccountBindingRequired: false,
+        // Orders for these (and names under them) are refused: a CA's policy, for the tests.
+        domainBlocklist: [BLOCKED_DOMAIN],
       },
     }),
   );

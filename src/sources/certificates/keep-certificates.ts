@@ -73,6 +73,8 @@ export interface CertificateKeeper {
   /** Asks `issuer` again for every certificate it gave (its files changed). */
   reload(issuer: TlsIssuer): void;
   status(): CertificateStatus[];
+  /** Issuances tried since start, by issuer and outcome. */
+  issuances(): { issuer: TlsIssuer; outcome: 'issued' | 'failed'; count: number }[];
   /** Resolves when no pass is running. */
   settled(): Promise<void>;
   stop(): void;
@@ -99,6 +101,7 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
   const { folder, logger } = parts;
   const held = new Map<string, IssuedCertificate>();
   const failures = new Map<string, Failure>();
+  const tally = createTally();
   let wanted = new Map<string, WantedDomain>();
   let pass: Promise<void> | undefined;
   let again = false;
@@ -109,18 +112,6 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
     parts.serve([...wanted.keys()].flatMap((domain) => held.get(domain) ?? []));
   };
   const readStored = (domain: string, issuer: TlsIssuer) => readKept(folder, domain, issuer);
-  const issueShared = async (domain: string, issuer: TlsIssuer) => {
-    const { issue, kept } = parts.issuers[issuer];
-    if (!folder || !kept) return issue(domain);
-    return folder.withLock(async () => {
-      // Another agent sharing the folder may have issued it while this one waited.
-      const stored = await readStored(domain, issuer);
-      if (stored) return stored;
-      const fresh = await issue(domain);
-      await folder.write(toCertificateFile(domain), `${JSON.stringify(fresh, null, 2)}\n`);
-      return fresh;
-    });
-  };
 
   /** A certificate for `domain` that need not be renewed yet: held, stored, or issued now. */
   const ensure = async (domain: string, { issuer, service }: WantedDomain) => {
@@ -132,9 +123,14 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
         ? undefined
         : await readStored(domain, issuer);
     try {
-      held.set(domain, stored ?? (await issueShared(domain, issuer)));
+      const got = stored
+        ? { certificate: stored, issued: false }
+        : await issueShared(parts, domain, issuer);
+      held.set(domain, got.certificate);
+      if (got.issued) tally.count(issuer, 'issued');
       failures.delete(domain);
     } catch (error) {
+      tally.count(issuer, 'failed');
       failures.set(domain, toFailure(failures.get(domain), error, Date.now()));
       logFailure(logger, { domain, service, issuer }, held.get(domain), error);
     }
@@ -189,9 +185,7 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
 
   return {
     want(domains) {
-      const same =
-        domains.size === wanted.size &&
-        [...domains].every(([domain, want]) => wanted.get(domain)?.issuer === want.issuer);
+      const same = sameWanted(domains, wanted);
       wanted = new Map(domains);
       if (!same) look();
     },
@@ -205,6 +199,7 @@ export function createCertificateKeeper(parts: KeeperParts): CertificateKeeper {
       [...wanted].map(([domain, want]) =>
         toCertificateStatus(domain, want, held.get(domain), failures.get(domain)),
       ),
+    issuances: tally.list,
     async settled() {
       await pass;
     },
@@ -286,4 +281,50 @@ function logFailure(
       ? 'certificate renewal failed: the last certificate is served until it expires'
       : 'certificate could not be issued: the domain stays on plain HTTP',
   );
+}
+
+/** Whether two sets of wanted domains ask for the same domains of the same issuers. */
+function sameWanted(
+  a: ReadonlyMap<string, WantedDomain>,
+  b: ReadonlyMap<string, WantedDomain>,
+): boolean {
+  return (
+    a.size === b.size && [...a].every(([domain, want]) => b.get(domain)?.issuer === want.issuer)
+  );
+}
+
+type Outcome = 'issued' | 'failed';
+
+/** Issuances counted by issuer and outcome, since start. */
+function createTally() {
+  const counts = new Map<string, { issuer: TlsIssuer; outcome: Outcome; count: number }>();
+  return {
+    count: (issuer: TlsIssuer, outcome: Outcome): void => {
+      const key = `${issuer} ${outcome}`;
+      const entry = counts.get(key) ?? { issuer, outcome, count: 0 };
+      counts.set(key, { ...entry, count: entry.count + 1 });
+    },
+    list: () => [...counts.values()],
+  };
+}
+
+/**
+ * A certificate from `issuer`: one it keeps in the folder is issued holding the folder's lock,
+ * unless another agent sharing the folder issued it while this one waited; it is written there
+ * before it is served.
+ */
+async function issueShared(
+  { folder, issuers }: KeeperParts,
+  domain: string,
+  issuer: TlsIssuer,
+): Promise<{ certificate: IssuedCertificate; issued: boolean }> {
+  const { issue, kept } = issuers[issuer];
+  if (!folder || !kept) return { certificate: await issue(domain), issued: true };
+  return folder.withLock(async () => {
+    const stored = await readKept(folder, domain, issuer);
+    if (stored) return { certificate: stored, issued: false };
+    const fresh = await issue(domain);
+    await folder.write(toCertificateFile(domain), `${JSON.stringify(fresh, null, 2)}\n`);
+    return { certificate: fresh, issued: true };
+  });
 }

@@ -26,6 +26,8 @@ export interface Certificates {
   /** Where they are kept; undefined: in memory. */
   readonly storePath: string | undefined;
   status(): CertificateStatus[];
+  /** Issuances tried since start, by issuer and outcome. */
+  issuances(): ReturnType<CertificateKeeper['issuances']>;
   /** Resolves when what the snapshot asks for now has been issued or has failed. */
   settled(): Promise<void>;
   stop(): void;
@@ -127,6 +129,7 @@ export async function startCertificates(options: CertificateOptions): Promise<Ce
     rootPem: ca.rootPem,
     storePath: folder?.path,
     status: () => keeper.status(),
+    issuances: () => keeper.issuances(),
     settled: () => keeper.settled(),
     stop() {
       files.stop();
