@@ -81,6 +81,8 @@ export interface SnapshotStoreOptions {
   readonly routeGraceMs?: number;
   /** The front door's listeners to serve (`--listen`); none by default. */
   readonly frontDoor?: FrontDoorSettings;
+  /** The CA `eds.protocol=https` endpoints are verified against (`--upstream-ca`, PEM). */
+  readonly upstreamCa?: string;
 }
 
 /** Creates an empty store, partial until every source in `awaiting` is marked synced. */
@@ -91,11 +93,7 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
   const indexes = new Map<string, ClusterIndex>();
   /** What `applySoon` queued in this turn. */
   const queued: MemberChange[] = [];
-  let snapshot = toAwaitingSnapshot(
-    options.awaiting ?? [],
-    options.routeConfigName,
-    options.frontDoor,
-  );
+  let snapshot = toAwaitingSnapshot(options.awaiting ?? [], options);
   const listeners = new Set<(change: SnapshotChange) => void>();
   const notify = (change: SnapshotChange) => {
     for (const listener of listeners) listener(change);

@@ -292,6 +292,7 @@ function createAgentStore(config: Config, logger: Logger): SnapshotStore {
     routeConfigName: config.routeConfigName,
     routeGraceMs: config.routeGraceMs,
     ...(config.frontDoor ? { frontDoor: config.frontDoor } : {}),
+    ...(config.tls.upstreamCa === undefined ? {} : { upstreamCa: config.tls.upstreamCa }),
   });
 }
 

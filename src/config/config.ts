@@ -66,6 +66,8 @@ export interface TlsSettings {
   readonly certDir: string | undefined;
   /** The ACME account; undefined without `--acme-email`. */
   readonly acme: AcmeSettings | undefined;
+  /** The CA `eds.protocol=https` endpoints must chain to (`--upstream-ca`, its PEM text). */
+  readonly upstreamCa: string | undefined;
 }
 
 /** The `--acme-*` flags. */

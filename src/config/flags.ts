@@ -397,6 +397,12 @@ export const FLAGS = {
     parse: parseOptionalText,
     doc: "A CA file (PEM) the ACME server's own HTTPS certificate chains to, trusted besides the system's: a private ACME server (step-ca, Pebble).",
   }),
+  'upstream-ca': flag({
+    value: '<path>',
+    default: '',
+    parse: parseOptionalText,
+    doc: 'CA file (PEM) the endpoints of `eds.protocol=https` services must chain to, read at start and sent to Envoy inside their clusters (Envoy reads no file). Without it, such a service is served only with `eds.tls.upstream_verify=false`.',
+  }),
   'tls-lifetime': flag({
     value: '<duration>',
     default: '24h',

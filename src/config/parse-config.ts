@@ -81,13 +81,10 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
   if (!httpTls.ok) problems.push(...httpTls.problems);
   const adminToken = readAdminToken(values, raws);
   if (!adminToken.ok) problems.push(...adminToken.problems);
-  if (values['protect-status'] && adminToken.ok && adminToken.value === undefined) {
-    problems.push(
-      `${raws.get('protect-status')?.path ?? ''}: protects /status and /metrics with the admin token, so it needs --admin-token (${toEnvName('admin-token')})`,
-    );
-  }
+  const tls = toTlsSettings(values);
+  if (!tls.ok) problems.push(...tls.problems);
 
-  if (problems.length > 0 || !engines?.ok) return fail(problems);
+  if (problems.length > 0 || !engines?.ok || !tls.ok) return fail(problems);
   const config: Config = {
     port: values.port,
     grpcPort: values['grpc-port'],
@@ -116,13 +113,14 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         constraints: values.constraint,
         allowedDomains: values['allowed-domains'],
         tcpPorts: values['tcp-port-range'],
+        upstreamCa: tls.value.upstreamCa !== undefined,
       },
     },
     swarm: { mode: values.swarm, resyncMs: values['swarm-resync'] },
     logLevel: values['log-level'],
     stateFile: values['state-file'],
     frontDoor: values.listen,
-    tls: toTlsSettings(values),
+    tls: tls.value,
     adminToken: adminToken.ok ? adminToken.value : undefined,
     readOnly: values['read-only'],
     insecureOpenWrites: values['insecure-open-writes'],
@@ -149,6 +147,19 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
  * trailing newline dropped, checked as the flag is); not both.
  */
 function readAdminToken(
+  values: FlagValues,
+  raws: ReadonlyMap<FlagName, RawFlag>,
+): Result<string | undefined> {
+  const token = readAdminTokenFlags(values, raws);
+  if (values['protect-status'] && token.ok && token.value === undefined)
+    return fail([
+      `${raws.get('protect-status')?.path ?? ''}: protects /status and /metrics with the admin token, so it needs --admin-token (${toEnvName('admin-token')})`,
+    ]);
+  return token;
+}
+
+/** The admin token of `--admin-token` or `--admin-token-file`. */
+function readAdminTokenFlags(
   values: FlagValues,
   raws: ReadonlyMap<FlagName, RawFlag>,
 ): Result<string | undefined> {
@@ -362,10 +373,22 @@ function toBootstrapSettings(config: Config, values: FlagValues): Result<Bootstr
   });
 }
 
-/** The `--tls-*` flags; the store defaults to `tls/` beside the state file. */
-function toTlsSettings(values: FlagValues): TlsSettings {
+/**
+ * The `--tls-*`, `--acme-*` and `--upstream-ca` flags; the store defaults to `tls/` beside the
+ * state file. The upstream CA is read now, so a file that cannot be read stops the start.
+ */
+function toTlsSettings(values: FlagValues): Result<TlsSettings> {
   const stateFile = values['state-file'];
-  return {
+  const caPath = values['upstream-ca'];
+  let upstreamCa: string | undefined;
+  try {
+    upstreamCa = caPath === undefined ? undefined : readFileSync(caPath, 'utf8');
+  } catch (error) {
+    return fail([`--upstream-ca: cannot read ${caPath}: ${(error as Error).message}`]);
+  }
+  if (upstreamCa !== undefined && !upstreamCa.includes('-----BEGIN CERTIFICATE-----'))
+    return fail([`--upstream-ca: ${caPath} holds no PEM certificate`]);
+  return ok({
     issuer: values['tls-issuer'],
     store:
       values['tls-store'] ??
@@ -373,7 +396,8 @@ function toTlsSettings(values: FlagValues): TlsSettings {
     lifetimeMs: values['tls-lifetime'],
     certDir: values['tls-cert-dir'],
     acme: toAcmeSettings(values),
-  };
+    upstreamCa,
+  });
 }
 
 /** What the command line gives, by flag (`--help` and `--version` besides); unknown flags refused. */

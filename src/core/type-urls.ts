@@ -47,6 +47,10 @@ export const SECRET_TYPE_URL =
 export const DOWNSTREAM_TLS_CONTEXT_TYPE_URL =
   'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
 
+/** The TLS a cluster speaks to its endpoints (`eds.protocol=https`), and Envoy to the agent. */
+export const UPSTREAM_TLS_CONTEXT_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
+
 /** The TLS inspector, the listener filter that reads the TLS server name a filter chain is picked by. */
 export const TLS_INSPECTOR_TYPE_URL =
   'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
@@ -59,6 +63,7 @@ export const EMBEDDED_TYPE_URLS = [
   HTTP_PROTOCOL_OPTIONS_TYPE_URL,
   TCP_PROXY_TYPE_URL,
   DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
+  UPSTREAM_TLS_CONTEXT_TYPE_URL,
   TLS_INSPECTOR_TYPE_URL,
 ] as const;
 

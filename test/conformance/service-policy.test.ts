@@ -73,7 +73,12 @@ const OPTION_VALUES: { [K in OptionKey]: fc.Arbitrary<string> } = {
   'tls.redirect': fc.constantFrom('true', 'false'),
   'tls.hsts': count(0, 63_072_000),
   'tls.issuer': fc.constantFrom(...TLS_ISSUERS),
+  'tls.upstream_sni': fc.constantFrom('web', 'api.internal', 'Shop.Example.com'),
+  'tls.upstream_verify': fc.constantFrom('true', 'false'),
 };
+
+/** A CA for `eds.protocol=https` clusters (its text is not read by the proto checks). */
+const UPSTREAM_CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 /** The front door the property builds over each service. */
 const FRONT_DOOR = {
@@ -101,7 +106,7 @@ describe('the resources of a service, whatever policy its labels set', () => {
     fc.assert(
       fc.property(anyPolicyLabels, (labels) => {
         const options = optionsOf(labels);
-        const cluster = buildCluster('web', options);
+        const cluster = buildCluster('web', options, UPSTREAM_CA);
         expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', cluster)).toEqual([]);
         const routes = buildRouteConfiguration('eds-agent', [{ service: 'web', options }]).json;
         expect(checkProtoJson(root, 'envoy.config.route.v3.RouteConfiguration', routes)).toEqual(
@@ -117,7 +122,7 @@ describe('the resources of a service, whatever policy its labels set', () => {
           ).toEqual([]);
         // The front door over the same service, its certificates in: listeners, the HTTP
         // listener's routes (redirects, an ACME answer) and the secrets.
-        const front = toAwaitingSnapshot([], 'eds-agent', FRONT_DOOR);
+        const front = toAwaitingSnapshot([], { frontDoor: FRONT_DOOR });
         const { snapshot } = applyClusterEndpoints(front, [
           ['web', [anEndpoint({ cluster: 'web', serviceOptions: options })]],
         ]);

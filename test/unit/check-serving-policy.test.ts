@@ -72,6 +72,21 @@ describe('what labels may claim', () => {
     ).toBe('invalid');
   });
 
+  // Unverified TLS to a container is never the default: it must be said, or a CA given.
+  it('refuses eds.protocol=https with no --upstream-ca, unless the label takes it unverified', () => {
+    const https = labelled({ 'eds.protocol': 'https' });
+    const refused = toContainerEndpoints(https, options());
+    expect(refused.kind).toBe('invalid');
+    expect(refused.kind === 'invalid' && refused.problems.join()).toContain('--upstream-ca');
+    expect(toContainerEndpoints(https, options({ upstreamCa: true })).kind).toBe('served');
+    expect(
+      toContainerEndpoints(
+        labelled({ 'eds.protocol': 'https', 'eds.tls.upstream_verify': 'false' }),
+        options(),
+      ).kind,
+    ).toBe('served');
+  });
+
   // The attack: an image's own LABELs published it.
   it('with --exposed-by-default=false, withholds what does not say enable=true, and says why', () => {
     const closed = options({ exposedByDefault: false });

@@ -43,7 +43,7 @@ const certificate = (domain: string) => ({
 
 describe('the front door', () => {
   it('serves an HTTP listener from the start, routed by front/http, and no HTTPS one without a certificate', () => {
-    const empty = toAwaitingSnapshot([], 'eds-agent', FRONT);
+    const empty = toAwaitingSnapshot([], { frontDoor: FRONT });
     expect([...(empty.frontDoor?.listeners.keys() ?? [])]).toEqual(['front/http']);
     const { snapshot } = withService(empty, 'web', { tls: true });
     // web and web.localhost want TLS; no certificate yet, so no HTTPS listener, no redirect.
@@ -55,9 +55,13 @@ describe('the front door', () => {
   });
 
   it('gives each certified domain a filter chain by SNI naming its secret, and redirects HTTP for it with 308', () => {
-    const { snapshot: labelled } = withService(toAwaitingSnapshot([], 'eds-agent', FRONT), 'web', {
-      tls: true,
-    });
+    const { snapshot: labelled } = withService(
+      toAwaitingSnapshot([], { frontDoor: FRONT }),
+      'web',
+      {
+        tls: true,
+      },
+    );
     const { snapshot, change } = applyCertificates(labelled, [certificate('web.localhost')]);
     expect(change.secrets).toEqual(['tls/web.localhost']);
     expect(change.listeners).toEqual(['front/https']);
@@ -89,13 +93,13 @@ describe('the front door', () => {
 
   it('names a non-default HTTPS port in the redirect, and redirects nothing with eds.tls.redirect=false', () => {
     const front = { ...FRONT, https: { address: '127.0.0.1', port: 8443 } };
-    const { snapshot } = withService(toAwaitingSnapshot([], 'eds-agent', front), 'web', {
+    const { snapshot } = withService(toAwaitingSnapshot([], { frontDoor: front }), 'web', {
       tls: true,
     });
     const certified = applyCertificates(snapshot, [certificate('web')]).snapshot;
     const redirect = certified.frontDoor?.httpRoutes?.json.virtual_hosts.at(-1)?.routes[0];
     expect(redirect && 'redirect' in redirect && redirect.redirect.port_redirect).toBe(8443);
-    const { snapshot: kept } = withService(toAwaitingSnapshot([], 'eds-agent', front), 'web', {
+    const { snapshot: kept } = withService(toAwaitingSnapshot([], { frontDoor: front }), 'web', {
       tls: true,
       'tls.redirect': false,
     });
@@ -108,7 +112,7 @@ describe('the front door', () => {
 
   it('leaves a service without TLS labels exactly as before: the same route configuration, byte for byte', () => {
     const without = withService(toAwaitingSnapshot([]), 'web').snapshot;
-    const withFront = withService(toAwaitingSnapshot([], 'eds-agent', FRONT), 'web').snapshot;
+    const withFront = withService(toAwaitingSnapshot([], { frontDoor: FRONT }), 'web').snapshot;
     expect(JSON.stringify(withFront.routes.json)).toBe(JSON.stringify(without.routes.json));
     expect(withFront.routes.version).toBe(without.routes.version);
     expect(JSON.stringify(withFront.frontDoor?.httpRoutes?.json.virtual_hosts)).toBe(
@@ -117,7 +121,7 @@ describe('the front door', () => {
   });
 
   it('answers an ACME HTTP-01 challenge first in every virtual host of the HTTP listener, and stops once withdrawn', () => {
-    const { snapshot } = withService(toAwaitingSnapshot([], 'eds-agent', FRONT), 'web');
+    const { snapshot } = withService(toAwaitingSnapshot([], { frontDoor: FRONT }), 'web');
     const answered = applyChallenges(snapshot, new Map([['tok', 'tok.thumbprint']]));
     expect(answered.change.routeConfigurations).toEqual(['front/http']);
     const first = answered.snapshot.frontDoor?.httpRoutes?.json.virtual_hosts[0]?.routes[0];
@@ -133,9 +137,13 @@ describe('the front door', () => {
   });
 
   it('pushes a listener that stops naming a secret before the secret goes', () => {
-    const { snapshot: labelled } = withService(toAwaitingSnapshot([], 'eds-agent', FRONT), 'web', {
-      tls: true,
-    });
+    const { snapshot: labelled } = withService(
+      toAwaitingSnapshot([], { frontDoor: FRONT }),
+      'web',
+      {
+        tls: true,
+      },
+    );
     const served = applyCertificates(labelled, [certificate('web')]).snapshot;
     const { snapshot, change } = applyCertificates(served, []);
     const order = toResourceChanges(change, snapshot)

@@ -206,7 +206,7 @@ describe('policy labels', () => {
     expect(problems).toHaveLength(6);
     expect(problems).toEqual(
       expect.arrayContaining([
-        'labels["eds.protocol"]: expected one of http1, http2, grpc, h2c, got "http3"',
+        'labels["eds.protocol"]: expected one of http1, http2, grpc, h2c, https, got "http3"',
         expect.stringMatching(
           /^labels\["eds.retry_on"\]: expected retry conditions separated by commas, among 5xx, .*; got "5xx,teapot"$/,
         ),

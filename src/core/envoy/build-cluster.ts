@@ -7,7 +7,11 @@ import {
   type LbPolicy,
 } from '../labels/option-values.js';
 import { type ServiceOptions } from '../labels/service-options.js';
-import { HTTP_PROTOCOL_OPTIONS_TYPE_URL, toMessageName } from '../type-urls.js';
+import {
+  HTTP_PROTOCOL_OPTIONS_TYPE_URL,
+  toMessageName,
+  UPSTREAM_TLS_CONTEXT_TYPE_URL,
+} from '../type-urls.js';
 
 /** An Envoy v3 `Cluster` in proto3 JSON, as the agent serves it. */
 export interface ClusterJson {
@@ -27,6 +31,25 @@ export interface ClusterJson {
   readonly outlier_detection?: OutlierDetectionJson;
   readonly circuit_breakers?: { readonly thresholds: readonly ThresholdsJson[] };
   readonly common_lb_config?: { readonly update_merge_window: Duration };
+  readonly transport_socket?: UpstreamTlsJson;
+}
+
+/** TLS to the endpoints (`eds.protocol=https`). */
+export interface UpstreamTlsJson {
+  readonly name: 'envoy.transport_sockets.tls';
+  readonly typed_config: {
+    readonly '@type': typeof UPSTREAM_TLS_CONTEXT_TYPE_URL;
+    readonly sni: string;
+    readonly common_tls_context: {
+      readonly validation_context?: {
+        readonly trusted_ca: { readonly inline_string: string };
+        readonly match_typed_subject_alt_names: readonly {
+          readonly san_type: 'DNS';
+          readonly matcher: { readonly exact: string };
+        }[];
+      };
+    };
+  };
 }
 
 export interface HttpProtocolOptionsJson {
@@ -65,7 +88,11 @@ export interface ThresholdsJson {
  * circuit breakers only when a label asks for them, so a service with none of those labels
  * gets exactly the cluster it always got. Pure.
  */
-export function buildCluster(name: string, options: ServiceOptions = {}): ClusterJson {
+export function buildCluster(
+  name: string,
+  options: ServiceOptions = {},
+  upstreamCa?: string,
+): ClusterJson {
   const protocol = options.protocol ?? DEFAULT_PROTOCOL;
   const limits = {
     ...optional('max_connections', options.max_connections),
@@ -86,7 +113,7 @@ export function buildCluster(name: string, options: ServiceOptions = {}): Cluste
     connect_timeout: options.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT,
     lb_policy: options.lb_policy ?? DEFAULT_LB_POLICY,
     eds_cluster_config: { service_name: name, eds_config: { ads: {}, resource_api_version: 'V3' } },
-    ...(protocol === 'http1'
+    ...(protocol === 'http1' || protocol === 'https'
       ? {}
       : {
           typed_extension_protocol_options: {
@@ -96,6 +123,7 @@ export function buildCluster(name: string, options: ServiceOptions = {}): Cluste
             },
           },
         }),
+    ...(protocol === 'https' ? { transport_socket: toUpstreamTls(name, options, upstreamCa) } : {}),
     ...(checked ? { health_checks: [toHealthCheck(options)] } : {}),
     ...(ejects ? { outlier_detection: outlier } : {}),
     // Envoy holds back a host's change of health for up to 1 s after the cluster last
@@ -136,4 +164,30 @@ function toHealthCheck(options: ServiceOptions): HealthCheckJson {
 /** `{ [key]: value }` when the value is set, else nothing. */
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/**
+ * TLS to a service's endpoints: the server name `eds.tls.upstream_sni` (else the service's),
+ * and, unless `eds.tls.upstream_verify=false`, a certificate that chains to `upstreamCa` and
+ * names it (the serving policy refuses the container when it must be verified and there is
+ * no CA, so an unverified channel is never the default).
+ */
+function toUpstreamTls(name: string, options: ServiceOptions, upstreamCa: string | undefined) {
+  const sni = options['tls.upstream_sni'] ?? name.toLowerCase();
+  const verify = options['tls.upstream_verify'] !== false && upstreamCa !== undefined;
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': UPSTREAM_TLS_CONTEXT_TYPE_URL,
+      sni,
+      common_tls_context: verify
+        ? {
+            validation_context: {
+              trusted_ca: { inline_string: upstreamCa },
+              match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: sni } }],
+            },
+          }
+        : {},
+    },
+  } as const satisfies UpstreamTlsJson;
 }

@@ -1,13 +1,10 @@
 import { isIP } from 'node:net';
 
-import { HTTP_PROTOCOL_OPTIONS_TYPE_URL } from '../type-urls.js';
+import { HTTP_PROTOCOL_OPTIONS_TYPE_URL, UPSTREAM_TLS_CONTEXT_TYPE_URL } from '../type-urls.js';
 import type { ListenAddress } from './front-door-settings.js';
 
 /** The name of the agent's cluster in the bootstrap: where Envoy's ADS stream goes. */
 export const XDS_CLUSTER = 'eds_agent_xds';
-
-const UPSTREAM_TLS_CONTEXT_TYPE_URL =
-  'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
 
 /** What Envoy's bootstrap needs to know of the agent and of itself. */
 export interface BootstrapSettings {

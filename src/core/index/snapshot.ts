@@ -95,6 +95,8 @@ export interface Snapshot {
   readonly frontDoor: FrontDoorResources | undefined;
   /** The certificates served over SDS, by secret name (`tls/<domain>`). */
   readonly secrets: ReadonlyMap<string, Versioned<SecretJson>>;
+  /** The CA `eds.protocol=https` endpoints are verified against (`--upstream-ca`). */
+  readonly upstreamCa: string | undefined;
   /**
    * Sources whose first full read is not in yet, in the order they were named. While any is
    * listed the snapshot is partial: a cluster missing from it may only be unread, so a
@@ -129,23 +131,34 @@ export const NO_CHANGE: SnapshotChange = {
 /** A complete snapshot with no clusters. */
 export const EMPTY_SNAPSHOT: Snapshot = toAwaitingSnapshot([]);
 
+/** What a snapshot is built with, besides what the sources bring. */
+export interface SnapshotSettings {
+  /** The name of the agent's route configuration; `eds-agent` by default. */
+  readonly routeConfigName?: string;
+  /** The front door's listeners (`--listen`); none by default. */
+  readonly frontDoor?: FrontDoorSettings | undefined;
+  /** The CA the endpoints of `eds.protocol=https` services must chain to (`--upstream-ca`, PEM). */
+  readonly upstreamCa?: string | undefined;
+}
+
 /**
  * An empty snapshot that is partial until each of `sources` has been marked synced; its route
- * configuration (with no virtual host yet) is named `routeConfigName`; with `frontDoor`, it
- * serves the front door's listeners.
+ * configuration (with no virtual host yet) is named `settings.routeConfigName`; with a front
+ * door, it serves the front door's listeners.
  */
 export function toAwaitingSnapshot(
   sources: readonly string[],
-  routeConfigName = DEFAULT_ROUTE_CONFIG_NAME,
-  frontDoor?: FrontDoorSettings,
+  settings: SnapshotSettings = {},
 ): Snapshot {
-  const routes = toRoutesResource(routeConfigName, []);
+  const routes = toRoutesResource(settings.routeConfigName ?? DEFAULT_ROUTE_CONFIG_NAME, []);
+  const { frontDoor } = settings;
   return {
     clusters: new Map(),
     services: new Map(),
     routes,
     frontDoor: frontDoor && toFrontDoorResources(frontDoor, routes, () => undefined, new Set()),
     secrets: new Map(),
+    upstreamCa: settings.upstreamCa,
     awaiting: [...sources],
   };
 }
@@ -285,10 +298,17 @@ export function toRetainedClusterResource(last: ClusterResource): ClusterResourc
   return { ...emptyClusterResource(last.name), options: last.options, since: last.since };
 }
 
-/** A service's Cluster, API listener, TCP listener and gRPC route configuration, from its options. */
-export function buildServiceResources(name: string, options: ServiceOptions): ServiceResources {
+/**
+ * A service's Cluster, API listener, TCP listener and gRPC route configuration, from its
+ * options (and the CA its endpoints' certificates chain to, for `eds.protocol=https`).
+ */
+export function buildServiceResources(
+  name: string,
+  options: ServiceOptions,
+  upstreamCa?: string,
+): ServiceResources {
   return {
-    cluster: toVersioned(buildCluster(name, options)),
+    cluster: toVersioned(buildCluster(name, options, upstreamCa)),
     listener: toVersioned(buildApiListener(name)),
     tcpListener:
       options.tcp_port === undefined
@@ -352,7 +372,7 @@ export function applyClusterResources(
     if (before !== undefined && !sameSince) claimsChanged = true;
     if (before?.version !== after.version) assignments.push(name);
     if (!sameOptions) {
-      services.set(name, buildServiceResources(name, after.options));
+      services.set(name, buildServiceResources(name, after.options, snapshot.upstreamCa));
       touched.push(name);
     }
   }

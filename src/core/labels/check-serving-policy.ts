@@ -15,6 +15,8 @@ export interface ServingPolicy {
   readonly allowedDomains: readonly string[];
   /** The ports `tcp_port` may open on Envoy (`--tcp-port-range`). */
   readonly tcpPorts: { readonly min: number; readonly max: number };
+  /** Whether the endpoints' certificates can be verified (`--upstream-ca`). */
+  readonly upstreamCa?: boolean;
 }
 
 /** Every container labelled is served; exact domains only; TCP listeners above the privileged ports. */
@@ -28,7 +30,7 @@ export const DEFAULT_SERVING_POLICY: ServingPolicy = {
 /**
  * What a container's labels ask for that the policy does not allow, one problem per label:
  * a wildcard (or a name outside `allowedDomains`) in `domains`, a `tcp_port` outside the
- * range. Pure.
+ * range, TLS to endpoints that cannot be verified and is not said to be unverified. Pure.
  */
 export function findPolicyProblems(
   bindings: readonly ServiceBinding[],
@@ -53,6 +55,15 @@ export function findPolicyProblems(
     if (port !== undefined && (port < min || port > max)) {
       problems.push(
         `${prefix}.tcp_port of ${binding.cluster}: ${port} is outside --tcp-port-range ${min}-${max} (Envoy's own listeners and admin must never be taken by a label)`,
+      );
+    }
+    if (
+      options?.protocol === 'https' &&
+      options['tls.upstream_verify'] !== false &&
+      policy.upstreamCa !== true
+    ) {
+      problems.push(
+        `${prefix}.protocol of ${binding.cluster}: https needs --upstream-ca to verify the endpoints' certificates (or ${prefix}.tls.upstream_verify=false to take them unverified)`,
       );
     }
   }

@@ -20,6 +20,7 @@ import {
   parseChoice,
   parseDomains,
   parseDuration,
+  parseHostName,
   parseInteger,
   parseNetworkName,
   parsePathPrefix,
@@ -169,7 +170,7 @@ export const LABELS = {
     option: 'cluster',
     parse: (value, path) => parseChoice(PROTOCOLS, value, path),
     defaultDoc: code(DEFAULT_PROTOCOL),
-    doc: `How Envoy speaks to the endpoints: ${PROTOCOLS.map(code).join(', ')}. \`http2\` and \`h2c\` are HTTP/2 in cleartext (the cluster's \`HttpProtocolOptions\`); \`grpc\` is HTTP/2 with no route timeout and retries on \`unavailable\` and \`resource-exhausted\` too; Envoy's health checks, when an \`eds.health_check.*\` label turns them on, then speak gRPC's health checking protocol (\`grpc.health.v1.Health\`, which the endpoints must implement).`,
+    doc: `How Envoy speaks to the endpoints: ${PROTOCOLS.map(code).join(', ')}. \`http2\` and \`h2c\` are HTTP/2 in cleartext (the cluster's \`HttpProtocolOptions\`); \`https\` is HTTP/1.1 over TLS, the endpoint's certificate verified against \`--upstream-ca\` for the server name \`eds.tls.upstream_sni\` (else the service's name); \`grpc\` is HTTP/2 with no route timeout and retries on \`unavailable\` and \`resource-exhausted\` too; Envoy's health checks, when an \`eds.health_check.*\` label turns them on, then speak gRPC's health checking protocol (\`grpc.health.v1.Health\`, which the endpoints must implement).`,
   }),
   'health_check.path': label({
     scope: 'service',
@@ -324,6 +325,20 @@ export const LABELS = {
     parse: (value, path) => parseChoice(TLS_ISSUERS, value, path),
     defaultDoc: '`--tls-issuer`',
     doc: `Who signs its certificates: ${TLS_ISSUERS.map(code).join(', ')}. \`internal\` is the agent's own CA, whose root is at \`GET /pki/root.pem\`.`,
+  }),
+  'tls.upstream_sni': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: parseHostName,
+    defaultDoc: 'the service name',
+    doc: 'With `eds.protocol=https`: the server name Envoy asks the endpoints for (SNI), and the name their certificate must hold.',
+  }),
+  'tls.upstream_verify': label({
+    scope: 'service',
+    option: 'cluster',
+    parse: parseBoolean,
+    default: true,
+    doc: "With `eds.protocol=https`: `false` takes the endpoints' certificates unverified (a self-signed development server); by default they must chain to `--upstream-ca` and name `eds.tls.upstream_sni`, and without `--upstream-ca` the container is not served.",
   }),
   tcp_port: label({
     scope: 'service',

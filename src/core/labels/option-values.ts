@@ -34,7 +34,7 @@ export const HEALTH_CHECK_DEFAULTS = {
  * cleartext with prior knowledge (`http2` and `h2c` are the same), or gRPC, which is HTTP/2
  * with gRPC's defaults (no route timeout, gRPC health checking).
  */
-export const PROTOCOLS = ['http1', 'http2', 'grpc', 'h2c'] as const;
+export const PROTOCOLS = ['http1', 'http2', 'grpc', 'h2c', 'https'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 /** How Envoy speaks to a service's endpoints unless a label says otherwise. */
 export const DEFAULT_PROTOCOL: Protocol = 'http1';

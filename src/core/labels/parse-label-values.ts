@@ -190,3 +190,11 @@ export function parseRequestPath(value: string, path: string): Result<string> {
   if (isPath(pathPart) && (query === undefined || QUERY.test(query))) return ok(value);
   return fail([`${path}: expected ${PATH_PROBLEM}, got ${quote(value)}`]);
 }
+
+/** One host name (letters, digits, `-`, `_`, dots; no wildcard, no port), lower-cased. */
+export function parseHostName(value: string, path: string): Result<string> {
+  const name = value.trim().toLowerCase();
+  return name.length <= MAX_DOMAIN_LENGTH && HOST_NAME.test(name)
+    ? ok(name)
+    : fail([`${path}: expected a host name such as api.internal, got ${quote(value)}`]);
+}
