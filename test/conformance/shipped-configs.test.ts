@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { parseConfig } from '../../src/config/parse-config.js';
+import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
 import { requireEnvoy, TESTED_ENVOY_VERSION } from '../support/envoy-binary.js';
 import { REPO_ROOT, repoFiles } from '../support/repo-files.js';
 import { lacks } from '../support/test-tools.js';
@@ -62,14 +63,27 @@ describe('the Envoy configs the repo ships', () => {
   it('include one per example', () => {
     expect(ENVOY_CONFIGS).toEqual([
       'examples/ads-grpc/envoy.yaml',
+      'examples/front-door/envoy.yaml',
       'examples/host-mode/envoy.yaml',
       'examples/label-routing/envoy.yaml',
       'examples/tutorial-rest-eds/envoy.yaml',
     ]);
     expect(ADS_CONFIGS).toEqual([
       'examples/ads-grpc/envoy.yaml',
+      'examples/front-door/envoy.yaml',
       'examples/label-routing/envoy.yaml',
     ]);
+  });
+
+  it('front-door/envoy.yaml is what `eds-agent bootstrap` prints for its compose stack', () => {
+    const parsed = parseConfig(
+      ['bootstrap', '--xds-address', 'eds-agent:18000', '--envoy-admin', '0.0.0.0:9901'],
+      {},
+    );
+    if (!parsed.ok || parsed.value.kind !== 'bootstrap') throw new Error(JSON.stringify(parsed));
+    expect(readYaml('examples/front-door/envoy.yaml')).toEqual(
+      buildBootstrap(parsed.value.bootstrap),
+    );
   });
 
   it.each(ADS_CONFIGS)(

@@ -256,7 +256,8 @@ function nextLook(
   for (const domain of domains) {
     const certificate = held.get(domain);
     const failure = failures.get(domain);
-    if (failure) next = Math.min(next, failure.nextAt);
+    // Failing: the next try, or the expiry of the certificate still served, if sooner.
+    if (failure) next = Math.min(next, failure.nextAt, certificate?.notAfter ?? Infinity);
     else if (certificate) next = Math.min(next, renewalTime(certificate));
   }
   return next === Number.POSITIVE_INFINITY ? undefined : next;
