@@ -143,6 +143,22 @@ describe('the command line when the agent cannot work', () => {
     expect(cli.output()).toBe('eds-agent 0.1.0\n');
   });
 
+  it('prints Envoy’s whole bootstrap with `bootstrap`, and refuses one Envoy could not use', async () => {
+    const cli = startCli(['bootstrap', '--xds-address', 'eds-agent:18000']);
+    expect(await exitOf(cli)).toBe(0);
+    const bootstrap = JSON.parse(cli.output()) as {
+      dynamic_resources: { lds_config: unknown };
+      static_resources: { clusters: { type: string }[] };
+    };
+    expect(bootstrap.dynamic_resources.lds_config).toEqual({ ads: {}, resource_api_version: 'V3' });
+    expect(bootstrap.static_resources.clusters.map((cluster) => cluster.type)).toEqual([
+      'STRICT_DNS',
+    ]);
+    const refused = startCli(['bootstrap', '--grpc-port', 'off']);
+    expect(await exitOf(refused)).toBe(2);
+    expect(refused.output()).toContain('--grpc-port cannot be off');
+  });
+
   it('says the port is taken, and which setting to change', async () => {
     const taken = createServer().listen(0, '127.0.0.1');
     await once(taken, 'listening');

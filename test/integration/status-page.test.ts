@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAgent, type TestAgent } from '../support/agent-harness.js';
 import { launchChromium } from '../support/browser.js';
 import { DockerHarness } from '../support/docker-harness.js';
+import { freeLoopbackPort } from '../support/free-port.js';
 import { REPO_ROOT } from '../support/repo-files.js';
 import { lacks } from '../support/test-tools.js';
 
@@ -74,5 +75,28 @@ describe.skipIf(lacks('docker', 'busybox', 'chromium'))('the live status page, i
     // No request but to the agent itself.
     expect(requests.every((url) => url.startsWith(`http://127.0.0.1:${agent.port}/`))).toBe(true);
     await page.close();
+  }, 60_000);
+
+  it('shows the front door’s certificates and how to trust the agent’s root', async () => {
+    const front = await startTestAgent(['--listen', `https=127.0.0.1:${await freeLoopbackPort()}`]);
+    try {
+      const service = `status-tls-${docker.runId}`;
+      await docker.run({
+        labels: { 'eds.service': service, 'eds.port': '8000', 'eds.tls': 'true' },
+      });
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(`http://127.0.0.1:${front.port}/`);
+      const row = page.locator(`tr[data-domain="${service}.localhost"]`);
+      await row.waitFor({ timeout: 10_000 });
+      await expect.poll(() => row.locator('td.reason').innerText()).toMatch(/^valid until /);
+      expect(await row.locator('td').nth(2).innerText()).toBe('internal');
+      await page.locator('#trust summary').click();
+      expect(await page.locator('#trust-commands').innerText()).toContain('NODE_EXTRA_CA_CERTS');
+      const root = await page.evaluate(async () => (await fetch('pki/root.pem')).text());
+      expect(root).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      await page.close();
+    } finally {
+      await front.stop();
+    }
   }, 60_000);
 });

@@ -43,6 +43,11 @@ export const STATUS_PAGE = `<!doctype html>
 <h2>Routes <span id="routes-name" class="dim"></span></h2>
 <table id="routes"><thead><tr><th>virtual host</th><th>domains</th><th>routes</th></tr></thead><tbody></tbody></table>
 <div id="conflicts"></div>
+<section id="front-door" hidden>
+<h2>HTTPS <span id="front-listeners" class="dim"></span></h2>
+<table id="certificates"><thead><tr><th>domain</th><th>service</th><th>issuer</th><th>certificate</th></tr></thead><tbody></tbody></table>
+<details id="trust"><summary>Trust the agent's root CA (<a href="pki/root.pem">root.pem</a>)</summary><table id="trust-commands"><tbody></tbody></table></details>
+</section>
 <h2>Clients</h2>
 <table id="clients"><thead><tr><th>node</th><th>how</th><th>subscribed</th><th>last</th></tr></thead><tbody></tbody></table>
 <script>
@@ -89,6 +94,19 @@ function grpcRow(s) {
     el('td', { class: 'mono' }, ...lines(names)), el('td', { class: 'mono' }, ...lines(replies)));
 }
 
+function certificateRow(c) {
+  const state = c.error ? badge(c.notAfter ? 'renewal failing' : 'failing', 'withheld') : c.notAfter ? badge('valid', 'served') : badge('issuing', 'withheld');
+  const detail = c.error ? ' ' + c.error + ' (try ' + c.failures + ', next ' + c.nextAttempt + ')' : c.notAfter ? ' until ' + c.notAfter + ', renewed ' + c.renewAt : '';
+  return el('tr', { 'data-domain': c.domain }, el('td', { class: 'mono' }, c.domain), el('td', {}, c.service), el('td', {}, c.issuer), el('td', { class: 'reason' }, state, detail));
+}
+function renderFrontDoor(front) {
+  $('front-door').hidden = !front;
+  if (!front) return;
+  $('front-listeners').textContent = front.listeners.map((l) => l.name).join(' ') + (front.store ? ' · store ' + front.store : ' · no store');
+  fill('certificates', front.certificates.map(certificateRow));
+  $('trust-commands').querySelector('tbody').replaceChildren(...Object.entries(front.trustRoot).map(([where, how]) => el('tr', {}, el('td', {}, where), el('td', { class: 'mono' }, how))));
+}
+
 function engineBadge(e) {
   const up = e.connected && e.responsive;
   const state = up ? 'connected' : e.withdrawn ? 'away, endpoints withdrawn' : e.synced || e.awaySince ? 'unreachable' : 'connecting';
@@ -109,6 +127,7 @@ function render(status) {
   fill('routes', status.routes.virtualHosts.map(hostRow));
   $('conflicts').replaceChildren(...status.routes.conflicts.map((text) => el('p', { class: 'reason' }, badge('conflict', 'withheld'), ' ' + text)));
   fill('clients', [...status.clients.rest.map(restRow), ...status.clients.grpc.map(grpcRow)]);
+  renderFrontDoor(status.frontDoor);
 }
 
 async function refresh() {
