@@ -128,6 +128,16 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
     retained.set(cluster, timer);
     return toRetainedClusterResource(last);
   };
+  /** Applies a change of the snapshot that is not of endpoints, after what is queued. */
+  const applyStep = (
+    step: (current: Snapshot) => { snapshot: Snapshot; change: SnapshotChange },
+  ) => {
+    if (queued.length > 0) store.apply([]);
+    const applied = step(snapshot);
+    if (applied.snapshot === snapshot) return;
+    snapshot = applied.snapshot;
+    notify(applied.change);
+  };
   const store: SnapshotStore = {
     current: () => snapshot,
     subscribe(listener) {
@@ -164,18 +174,10 @@ export function createSnapshotStore(options: SnapshotStoreOptions = {}): Snapsho
       return commit(resources, served);
     },
     applyCertificates(certificates) {
-      if (queued.length > 0) store.apply([]);
-      const applied = applyCertificates(snapshot, certificates);
-      if (applied.snapshot === snapshot) return;
-      snapshot = applied.snapshot;
-      notify(applied.change);
+      applyStep((current) => applyCertificates(current, certificates));
     },
     applyChallenges(challenges) {
-      if (queued.length > 0) store.apply([]);
-      const applied = applyChallenges(snapshot, challenges);
-      if (applied.snapshot === snapshot) return;
-      snapshot = applied.snapshot;
-      notify(applied.change);
+      applyStep((current) => applyChallenges(current, challenges));
     },
     applySoon(changes) {
       if (queued.length === 0)

@@ -5,6 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { parseConfig } from '../../src/config/parse-config.js';
@@ -18,6 +19,7 @@ import { answeredBy, sendRequests, sentMore } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
 import { lacks } from '../support/test-tools.js';
 import { useEnvoyStage } from '../support/use-envoy-stage.js';
+import { closeAll, connectAds, SDS } from '../support/xds-test-client.js';
 
 // The front door: Envoy starts with the bootstrap `eds-agent bootstrap` prints (node, admin,
 // the agent's cluster, nothing else) and takes its listeners over LDS, its routes over RDS and
@@ -86,6 +88,13 @@ describe.skipIf(MISSING_TOOLS)(
     const rootPem = () => rootOf(stage.agent.port);
     const overHttps = (domain: string, ca: string) => ({ ca, servername: domain });
     const httpsUrl = (path = '/') => `https://127.0.0.1:${https}${path}`;
+    /** Requests to `domain` through Envoy's HTTPS listener, each on a new TLS connection. */
+    const httpsLoad = (domain: string, ca: string) =>
+      startTestLoad(httpsUrl(), {
+        concurrency: 2,
+        headers: { host: domain },
+        tls: overHttps(domain, ca),
+      });
     /** One HTTPS GET of `domain` through Envoy: its HSTS header. */
     const getHttps = (domain: string, ca: string) =>
       new Promise<{ hsts: string | undefined }>((resolve, reject) => {
@@ -160,11 +169,7 @@ describe.skipIf(MISSING_TOOLS)(
         () => sendRequests(httpsUrl(), 2, { host: domain }, overHttps(domain, ca)),
         (seen) => seen.failures.length === 0 && seen.answers.size > 0,
       );
-      const load = startTestLoad(httpsUrl(), {
-        concurrency: 2,
-        headers: { host: domain },
-        tls: overHttps(domain, ca),
-      });
+      const load = httpsLoad(domain, ca);
       // Two renewals (every 10 s) happen while it runs.
       await eventually(
         'two renewals seen by the client',
@@ -205,6 +210,69 @@ describe.skipIf(MISSING_TOOLS)(
       expect([...renewed.certificates.keys()]).not.toEqual([...first.certificates.keys()]);
     });
 
+    it('has Envoy ACK every listener, route configuration and secret for drawn TLS labels: 0 NACKs', async () => {
+      const envoy = await startEnvoy();
+      const drawn = fc.sample(
+        fc.record(
+          {
+            'eds.tls': fc.constantFrom('true', 'false'),
+            'eds.tls.redirect': fc.constantFrom('true', 'false'),
+            'eds.tls.hsts': fc.integer({ min: 0, max: 63_072_000 }).map(String),
+            'eds.path_prefix': fc.constantFrom('/', '/api'),
+          },
+          { requiredKeys: ['eds.tls'] },
+        ),
+        6,
+      );
+      const services = drawn.map((_, i) => stage.serviceFor(`drawn-${i}`));
+      await Promise.all(
+        drawn.map((labels, i) =>
+          stage.upstream(services[i] ?? '', { ...labels, 'eds.domains': `${services[i]}.test` }),
+        ),
+      );
+      const wanted = drawn.filter((labels) => labels['eds.tls'] === 'true').length;
+      await eventually(
+        'every labelled domain has its certificate',
+        async () => {
+          const domains = new Set(services.map((service) => `${service}.test`));
+          const certificates = await Promise.all(
+            [...domains].map((domain) => certificateOf(stage.agent.port, domain)),
+          );
+          return certificates.filter((certificate) => certificate?.notAfter != null).length;
+        },
+        (count) => count === wanted,
+      );
+      await eventually(
+        'Envoy has ACKed what the agent sent last',
+        async () => {
+          const status = (await (
+            await fetch(`http://127.0.0.1:${stage.agent.port}/status`)
+          ).json()) as {
+            clients: {
+              grpc: {
+                node: string;
+                types: { sent?: string; acked?: string; lastNack?: unknown }[];
+              }[];
+            };
+          };
+          return status.clients.grpc.filter((stream) => stream.node === 'eds-agent-front-door');
+        },
+        (streams) =>
+          streams.length === 1 &&
+          (streams[0]?.types ?? []).every((type) => type.acked === type.sent),
+      );
+      const status = (await (
+        await fetch(`http://127.0.0.1:${stage.agent.port}/status`)
+      ).json()) as {
+        clients: { grpc: { node: string; types: { lastNack?: unknown }[] }[] };
+      };
+      const nacks = status.clients.grpc.flatMap((stream) =>
+        stream.types.flatMap((type) => (type.lastNack ? [type.lastNack] : [])),
+      );
+      expect(nacks, JSON.stringify(drawn)).toEqual([]);
+      expect(await envoy.stat('listener_manager.lds.update_rejected')).toBe(0);
+    });
+
     it('scales an HTTPS service 3 → 1 → 3 under load: 0 failed requests', async () => {
       await startEnvoy();
       const service = stage.serviceFor('scaled');
@@ -222,11 +290,7 @@ describe.skipIf(MISSING_TOOLS)(
         () => sendRequests(httpsUrl(), 9, { host: domain }, overHttps(domain, ca)),
         (seen) => seen.failures.length === 0 && seen.answers.size === 3,
       );
-      const load = startTestLoad(httpsUrl(), {
-        concurrency: 2,
-        headers: { host: domain },
-        tls: overHttps(domain, ca),
-      });
+      const load = httpsLoad(domain, ca);
       await sentMore(load, 30);
       await Promise.all(first.slice(1).map((container) => container.stop()));
       await sentMore(load, 50);
@@ -268,6 +332,22 @@ describe.skipIf(MISSING_TOOLS)(
           ),
         );
         expect(served[0]).toEqual(served[1]);
+        // Over SDS, as Envoy asks for it: the same certificate at the same version from both.
+        const secrets = await Promise.all(
+          agents.map(async (agent) => {
+            const stream = connectAds(agent.agent.grpcPort ?? 0, 'sotw');
+            stream.send({
+              node: { id: 'front-door-test' },
+              type_url: SDS,
+              resource_names: [`tls/${domain}`],
+            });
+            return stream.next();
+          }),
+        );
+        expect(secrets[0]?.resources[0]?.certificateChain).toMatch(/^-----BEGIN CERTIFICATE-----/);
+        expect(secrets[1]?.version_info).toBe(secrets[0]?.version_info);
+        expect(secrets[1]?.resources).toEqual(secrets[0]?.resources);
+        await closeAll();
         const issued = agents.flatMap((agent) =>
           agent.logs.filter((line) => line.msg === 'certificate issued' && line.domain === domain),
         );
@@ -313,11 +393,7 @@ describe.skipIf(MISSING_TOOLS)(
           () => sendRequests(httpsUrl(), 4, { host: domain }, overHttps(domain, ca)),
           (seen) => seen.failures.length === 0 && seen.answers.size === 2,
         );
-        const load = startTestLoad(httpsUrl(), {
-          concurrency: 2,
-          headers: { host: domain },
-          tls: overHttps(domain, ca),
-        });
+        const load = httpsLoad(domain, ca);
         await sentMore(load, 30);
         // Stop the agent Envoy streams from; the pair's secrets are the same bytes.
         const agents = [stage.agent, second];

@@ -9,6 +9,7 @@ import {
   CLUSTER_TYPE_URL,
   LISTENER_TYPE_URL,
   ROUTE_CONFIGURATION_TYPE_URL,
+  SECRET_TYPE_URL,
 } from '../../src/core/type-urls.js';
 import { createSnapshotStore, type SnapshotStore } from '../../src/snapshot-store.js';
 import { loadEnvoyProtos } from '../../src/transports/grpc/load-envoy-protos.js';
@@ -21,6 +22,7 @@ export const CDS = CLUSTER_TYPE_URL;
 export { EDS };
 export const LDS = LISTENER_TYPE_URL;
 export const RDS = ROUTE_CONFIGURATION_TYPE_URL;
+export const SDS = SECRET_TYPE_URL;
 
 // A gRPC client written in the tests, from the same protos: the server's own encoding is not
 // trusted to decode what it sent.
@@ -78,6 +80,8 @@ export interface Response {
     port?: number;
     /** `name: domains → prefix=cluster, ...` per virtual host. */
     virtualHosts?: string[];
+    /** A secret's certificate chain (its key is not kept). */
+    certificateChain?: string;
   }[];
 }
 
@@ -270,6 +274,16 @@ function decode(typeUrl: string, value: Uint8Array): Response['resources'][numbe
       name: listener.name,
       routeConfigName: manager.rds.route_config_name,
       ads: manager.rds.config_source.ads !== undefined,
+    };
+  }
+  if (typeUrl === SDS) {
+    const secret = toObject('envoy.extensions.transport_sockets.tls.v3.Secret', value) as {
+      name: string;
+      tls_certificate: { certificate_chain: { inline_string: string } };
+    };
+    return {
+      name: secret.name,
+      certificateChain: secret.tls_certificate.certificate_chain.inline_string,
     };
   }
   if (typeUrl === RDS) {
