@@ -277,11 +277,23 @@ describe.skipIf(MISSING_TOOLS)(
       await startEnvoy();
       const service = stage.serviceFor('scaled');
       const domain = `${service}.localhost`;
+      // Served once healthy: in host mode Docker's port proxy accepts a connection before the
+      // container's server listens, then resets it with the request sent (which Envoy does not
+      // retry), so a replica must say when it is ready. Without the check, 1 run in 5 with one
+      // core busy lost ~20 requests to the two new replicas ("connection termination").
       const replica = () =>
         stage.upstream(
           service,
           { 'eds.tls': 'true' },
-          { cmd: serveHostnameDrainingOnTerm(2), stopTimeout: 10 },
+          {
+            cmd: serveHostnameDrainingOnTerm(2),
+            stopTimeout: 10,
+            healthcheck: {
+              test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8000/'],
+              intervalMs: 200,
+              retries: 1,
+            },
+          },
         );
       const first = [await replica(), await replica(), await replica()];
       const ca = await rootPem();
@@ -294,6 +306,7 @@ describe.skipIf(MISSING_TOOLS)(
       await sentMore(load, 30);
       await Promise.all(first.slice(1).map((container) => container.stop()));
       await sentMore(load, 50);
+      const afterScaleDown = load.report().failures;
       const more = [await replica(), await replica()];
       await eventually(
         'the new replicas answer',
@@ -302,7 +315,13 @@ describe.skipIf(MISSING_TOOLS)(
       );
       await sentMore(load, 50);
       const report = await load.stop();
-      expect(report.failures).toEqual([]);
+      expect({
+        afterScaleDown,
+        afterScaleUp: report.failures.slice(afterScaleDown.length),
+      }).toEqual({
+        afterScaleDown: [],
+        afterScaleUp: [],
+      });
       expect(report.answers.has(first[0]?.id.slice(0, 12) ?? '')).toBe(true);
     }, 60_000);
 
