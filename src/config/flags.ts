@@ -419,8 +419,8 @@ export const FLAGS = {
   'envoy-admin': flag({
     value: '<address>:<port>',
     default: '127.0.0.1:9901',
-    parse: parseHostPort,
-    doc: "For `eds-agent bootstrap`: where Envoy's admin interface listens. Keep it on loopback: whoever reaches it can stop Envoy.",
+    parse: (raw) => parseHostPort(raw, true),
+    doc: "For `eds-agent bootstrap`: where Envoy's admin interface listens (port `0`: a free one, which Envoy's `--admin-address-path` tells). Keep it on loopback: whoever reaches it can stop Envoy.",
   }),
   'xds-ca': flag({
     value: '<path>',

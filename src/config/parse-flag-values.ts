@@ -301,12 +301,20 @@ export function parseListen({ value, path }: Raw): Result<FrontDoorSettings | un
   return problems.length > 0 ? fail(problems) : ok(settings);
 }
 
-/** A host name or IP address and a port: `eds-agent:18000`, `127.0.0.1:9901`, `[::1]:9901`. */
-export function parseHostPort({ value, path }: Raw): Result<{ host: string; port: number }> {
+/**
+ * A host name or IP address and a port: `eds-agent:18000`, `127.0.0.1:9901`, `[::1]:9901`;
+ * port 0 (any free one) only where `anyPort` allows it.
+ */
+export function parseHostPort(
+  { value, path }: Raw,
+  anyPort = false,
+): Result<{ host: string; port: number }> {
   const match = /^(?:\[([^\]]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(value);
   const host = match?.[1] ?? match?.[2] ?? '';
   const port = Number(match?.[3] ?? NaN);
-  const valid = match && (match[1] === undefined || isIP(host) === 6) && port >= 1 && port <= 65535;
+  const lowest = anyPort ? 0 : 1;
+  const valid =
+    match && (match[1] === undefined || isIP(host) === 6) && port >= lowest && port <= 65535;
   return valid
     ? ok({ host, port })
     : fail([

@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config/parse-config.js';
 import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
 import { startTestAgent } from '../support/agent-harness.js';
 import { eventually } from '../support/eventually.js';
-import { freeLoopbackPort } from '../support/free-port.js';
+import { freeLoopbackPort, freeReservedPort } from '../support/free-port.js';
 import { answeredBy, sendRequests } from '../support/http-load.js';
 import { BLOCKED_DOMAIN, type RunningPebble, startPebble } from '../support/pebble.js';
 import { lacks } from '../support/test-tools.js';
@@ -37,8 +37,8 @@ describe.skipIf(MISSING_TOOLS)(
       ];
     };
     const stage = useEnvoyStage(async () => {
-      http = await freeLoopbackPort();
-      https = await freeLoopbackPort();
+      http = await freeReservedPort();
+      https = await freeReservedPort();
       pebble = await startPebble(http);
       return ['--listen', `http=127.0.0.1:${http},https=127.0.0.1:${https}`, ...acmeArgs()];
     });
@@ -64,7 +64,7 @@ describe.skipIf(MISSING_TOOLS)(
         [
           'bootstrap',
           ...['--xds-address', `127.0.0.1:${stage.agent.agent.grpcPort ?? 0}`],
-          ...['--envoy-admin', `127.0.0.1:${await freeLoopbackPort()}`],
+          ...['--envoy-admin', '127.0.0.1:0'],
         ],
         {},
       );

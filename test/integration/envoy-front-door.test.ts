@@ -14,7 +14,7 @@ import { startTestAgent } from '../support/agent-harness.js';
 import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
-import { freeLoopbackPort } from '../support/free-port.js';
+import { freeLoopbackPort, freeReservedPort } from '../support/free-port.js';
 import { answeredBy, sendRequests, sentMore } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
 import { lacks } from '../support/test-tools.js';
@@ -40,8 +40,8 @@ describe.skipIf(MISSING_TOOLS)(
     let http = 0;
     let https = 0;
     const stage = useEnvoyStage(async () => {
-      http = await freeLoopbackPort();
-      https = await freeLoopbackPort();
+      http = await freeReservedPort();
+      https = await freeReservedPort();
       return [
         '--listen',
         `http=127.0.0.1:${http},https=127.0.0.1:${https}`,
@@ -71,15 +71,8 @@ describe.skipIf(MISSING_TOOLS)(
     /** Envoy with the bootstrap the `bootstrap` command prints for this agent, and nothing else. */
     const startEnvoy = async (pairPorts: readonly number[] = []): Promise<EnvoyUnderTest> => {
       const grpcPort = stage.agent.agent.grpcPort ?? 0;
-      const adminPort = await freeLoopbackPort();
       const parsed = parseConfig(
-        [
-          'bootstrap',
-          '--xds-address',
-          `127.0.0.1:${grpcPort}`,
-          '--envoy-admin',
-          `127.0.0.1:${adminPort}`,
-        ],
+        ['bootstrap', '--xds-address', `127.0.0.1:${grpcPort}`, '--envoy-admin', '127.0.0.1:0'],
         {},
       );
       if (!parsed.ok || parsed.value.kind !== 'bootstrap') throw new Error(JSON.stringify(parsed));
