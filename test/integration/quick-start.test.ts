@@ -44,6 +44,8 @@ const STACKS: readonly {
   domains?: readonly string[];
   /** Agents to scale to (`--scale eds-agent=2`), one of them killed in turn. */
   agents?: number;
+  /** The listeners (LDS) and secrets (SDS) Envoy must hold when the agent is its front door. */
+  frontDoor?: { listeners: readonly string[]; secrets: readonly string[] };
 }[] = [
   // With two agents: the high-availability recipe of docs/high-availability.md.
   { file: 'docker-compose.yml', service: 'web', agents: 2 },
@@ -56,6 +58,13 @@ const STACKS: readonly {
     file: 'examples/label-routing/docker-compose.yml',
     service: 'web',
     domains: ['web.localhost', 'api.localhost'],
+  },
+  // Envoy from `eds-agent bootstrap` alone: listeners, routes and certificates from the agent.
+  {
+    file: 'examples/front-door/docker-compose.yml',
+    service: 'web',
+    domains: ['web.localhost'],
+    frontDoor: { listeners: ['front/http', 'front/https'], secrets: ['tls/web.localhost'] },
   },
 ];
 /** The proxyless gRPC example: no Envoy, a client on the host, its own greeter image. */
@@ -106,8 +115,8 @@ interface Stack {
 }
 
 /**
- * Brings `files` up as `project` with `command`, runs `scenario`, then proves `down` leaves
- * nothing. The files run as written but for their host ports, moved to free ones, so that a
+ * Brings `files` up as `project` with `command`, runs `scenario`, then proves `down --volumes`
+ * leaves nothing. The files run as written but for their host ports, moved to free ones, so that a
  * quick start left up (on 8080, 9901, 10000) does not fail the test.
  */
 async function withStack(
@@ -145,7 +154,9 @@ async function withStack(
           .map((line) => line.split(' ')[1] ?? ''),
     });
   } finally {
-    await run(['down']);
+    // With its named volumes: a stack's own (the front door's certificate store) outlive a
+    // plain `down`, as they should for a user.
+    await run(['down', '--volumes']);
   }
   expect(await docker('ps', '--all', '--quiet', '--filter', label)).toBe('');
   expect(await docker('network', 'ls', '--quiet', '--filter', label)).toBe('');
@@ -292,6 +303,17 @@ describe.skipIf(MISSING_TOOLS).each(STACKS)('the compose stack of $file', (stack
             `Envoy's routes hold ${domains.join(' and ')}`,
             async () => (await fetch(`${admin}/config_dump?resource=dynamic_route_configs`)).text(),
             (dump) => domains.every((domain) => dump.includes(`"${domain}"`)),
+            patience,
+          );
+        }
+        if (stack.frontDoor) {
+          const { listeners, secrets } = stack.frontDoor;
+          await eventually(
+            `Envoy holds the listeners ${listeners.join(' and ')} and the secrets ${secrets.join(', ')}`,
+            async () =>
+              (await (await fetch(`${admin}/config_dump?resource=dynamic_listeners`)).text()) +
+              (await (await fetch(`${admin}/config_dump?resource=dynamic_active_secrets`)).text()),
+            (dump) => [...listeners, ...secrets].every((name) => dump.includes(`"${name}"`)),
             patience,
           );
         }

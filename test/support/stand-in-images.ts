@@ -149,7 +149,10 @@ async function nodeRoot(root: string): Promise<void> {
   if (!existsSync(npm)) throw new Error(`the Node stand-in needs npm at ${npm}`);
   cpSync(npm, join(root, 'usr/local/lib/node_modules/npm'), { recursive: true });
   symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm'));
-  mkdirSync(join(root, 'home/node'), { recursive: true, mode: 0o777 });
+  // The official image's home of its `node` user (uid 1000), which a named volume mounted on it
+  // takes its owner from; open to every user here, as the import makes root own it.
+  mkdirSync(join(root, 'home/node'), { recursive: true });
+  chmodSync(join(root, 'home/node'), 0o777);
 }
 
 /** The Envoy binary the tests run, where the official image has it. */
