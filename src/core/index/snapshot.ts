@@ -197,8 +197,9 @@ export function applyCertificates(
 
 /**
  * Returns a snapshot whose front door answers exactly `challenges` (ACME HTTP-01: token → key
- * authorization) on its plain HTTP listener. Returns `snapshot` itself, and no change, when it
- * has no front door or nothing changed.
+ * authorization) on its plain HTTP listener (in every virtual host: with none yet, they are
+ * kept for the first). Returns `snapshot` itself, and no change, when it has no front door or
+ * the challenges are the same.
  */
 export function applyChallenges(
   snapshot: Snapshot,
@@ -216,8 +217,11 @@ export function applyChallenges(
     before,
     new Map(challenges),
   );
+  const same =
+    challenges.size === before.challenges.size &&
+    [...challenges].every(([token, answer]) => before.challenges.get(token) === answer);
+  if (same) return { snapshot, change: NO_CHANGE };
   const front = frontDoorChanges(before, frontDoor);
-  if (front.routeConfigurations.length === 0) return { snapshot, change: NO_CHANGE };
   return { snapshot: { ...snapshot, frontDoor }, change: { ...NO_CHANGE, ...front } };
 }
 

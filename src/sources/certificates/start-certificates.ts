@@ -144,7 +144,9 @@ export async function startCertificates(options: CertificateOptions): Promise<Ce
  * answered once every Envoy holding its routes has ACKed the version that answers it, so the
  * CA is told to validate only when Envoy serves the token.
  */
-function createChallengeAnswerer(options: CertificateOptions): ChallengeAnswerer {
+export function createChallengeAnswerer(
+  options: Pick<CertificateOptions, 'store' | 'httpRoutesAcked'>,
+): ChallengeAnswerer {
   const { store } = options;
   const pending = new Map<string, string>();
   return {
@@ -154,10 +156,13 @@ function createChallengeAnswerer(options: CertificateOptions): ChallengeAnswerer
       pending.set(token, keyAuthorization);
       const since = Date.now();
       store.applyChallenges(pending);
-      if (!(await options.httpRoutesAcked(since)))
-        throw new Error(
-          'no Envoy took the HTTP listener’s routes (front/http) with the challenge in time',
-        );
+      if (await options.httpRoutesAcked(since)) return;
+      // The order fails here; its answer goes with it.
+      pending.delete(token);
+      store.applyChallenges(pending);
+      throw new Error(
+        'no Envoy took the HTTP listener’s routes (front/http) with the challenge in time',
+      );
     },
     withdraw(token) {
       pending.delete(token);
