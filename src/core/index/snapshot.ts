@@ -175,7 +175,12 @@ export function applyCertificates(
   const secrets = new Map<string, Versioned<SecretJson>>();
   for (const certificate of certificates) {
     const json = buildSecret(certificate);
-    secrets.set(json.name, toVersioned(json, snapshot.secrets.get(json.name)));
+    const held = snapshot.secrets.get(json.name);
+    // The same certificate served again (every pass serves them all): no new hash of it.
+    const same =
+      held?.json.tls_certificate.certificate_chain.inline_string === certificate.certificateChain &&
+      held.json.tls_certificate.private_key.inline_string === certificate.privateKey;
+    secrets.set(json.name, held && same ? held : toVersioned(json, held));
   }
   const names = new Set([...snapshot.secrets.keys(), ...secrets.keys()]);
   const changed = [...names].filter(
@@ -207,34 +212,31 @@ export function applyChallenges(
 ): { snapshot: Snapshot; change: SnapshotChange } {
   const before = snapshot.frontDoor;
   if (before === undefined) return { snapshot, change: NO_CHANGE };
-  const optionsOf = (service: string) => snapshot.clusters.get(service)?.options;
-  const secretNames = new Set(snapshot.secrets.keys());
-  const frontDoor = toFrontDoorResources(
-    before.settings,
-    snapshot.routes,
-    optionsOf,
-    secretNames,
-    before,
-    new Map(challenges),
-  );
   const same =
     challenges.size === before.challenges.size &&
     [...challenges].every(([token, answer]) => before.challenges.get(token) === answer);
   if (same) return { snapshot, change: NO_CHANGE };
+  const { routes, clusters, secrets } = snapshot;
+  const frontDoor = rebuildFrontDoor(before, routes, clusters, secrets, new Map(challenges));
   const front = frontDoorChanges(before, frontDoor);
   return { snapshot: { ...snapshot, frontDoor }, change: { ...NO_CHANGE, ...front } };
 }
 
-/** The front door over `routes`, `clusters`' options and `secrets`, reusing `before`'s unchanged objects. */
+/**
+ * The front door over `routes`, `clusters`' options, `secrets` and `challenges` (by default
+ * `before`'s), reusing `before`'s unchanged objects.
+ */
 function rebuildFrontDoor(
   before: FrontDoorResources | undefined,
   routes: RoutesResource,
   clusters: ReadonlyMap<string, ClusterResource>,
   secrets: ReadonlyMap<string, unknown>,
+  challenges?: ReadonlyMap<string, string>,
 ): FrontDoorResources | undefined {
   if (before === undefined) return undefined;
   const optionsOf = (service: string) => clusters.get(service)?.options;
-  return toFrontDoorResources(before.settings, routes, optionsOf, new Set(secrets.keys()), before);
+  const secretNames = new Set(secrets.keys());
+  return toFrontDoorResources(before.settings, routes, optionsOf, secretNames, before, challenges);
 }
 
 /** Returns a snapshot in which `source` has completed its first full read (`snapshot` itself if it had). */
