@@ -88,6 +88,20 @@ describe.skipIf(MISSING_TOOLS)(
         headers: { host: domain },
         tls: overHttps(domain, ca),
       });
+    /** A new HTTPS service of two replicas, once Envoy answers from both: its domain, and the root. */
+    const twoHttpsReplicas = async (scenario: string) => {
+      const service = stage.serviceFor(scenario);
+      const domain = `${service}.localhost`;
+      await stage.upstream(service, { 'eds.tls': 'true' });
+      await stage.upstream(service, { 'eds.tls': 'true' });
+      const ca = await rootPem();
+      await eventually(
+        'both replicas answer over HTTPS',
+        () => sendRequests(httpsUrl(), 4, { host: domain }, overHttps(domain, ca)),
+        (seen) => seen.failures.length === 0 && seen.answers.size === 2,
+      );
+      return { domain, ca };
+    };
     /** One HTTPS GET of `domain` through Envoy: its HSTS header. */
     const getHttps = (domain: string, ca: string) =>
       new Promise<{ hsts: string | undefined }>((resolve, reject) => {
@@ -152,16 +166,7 @@ describe.skipIf(MISSING_TOOLS)(
 
     it('renews certificates under a loop of new TLS connections: 0 failed handshakes or requests, and Envoy switches to the new certificate', async () => {
       await startEnvoy();
-      const service = stage.serviceFor('renewed');
-      const domain = `${service}.localhost`;
-      await stage.upstream(service, { 'eds.tls': 'true' });
-      await stage.upstream(service, { 'eds.tls': 'true' });
-      const ca = await rootPem();
-      await eventually(
-        'the service answers over HTTPS',
-        () => sendRequests(httpsUrl(), 2, { host: domain }, overHttps(domain, ca)),
-        (seen) => seen.failures.length === 0 && seen.answers.size > 0,
-      );
+      const { domain, ca } = await twoHttpsReplicas('renewed');
       const load = httpsLoad(domain, ca);
       // Two renewals (every 10 s) happen while it runs.
       await eventually(
@@ -395,16 +400,7 @@ describe.skipIf(MISSING_TOOLS)(
       ]);
       try {
         const envoy = await startEnvoy([second.agent.grpcPort ?? 0]);
-        const service = stage.serviceFor('paired');
-        const domain = `${service}.localhost`;
-        await stage.upstream(service, { 'eds.tls': 'true' });
-        await stage.upstream(service, { 'eds.tls': 'true' });
-        const ca = await rootPem();
-        await eventually(
-          'the service answers over HTTPS',
-          () => sendRequests(httpsUrl(), 4, { host: domain }, overHttps(domain, ca)),
-          (seen) => seen.failures.length === 0 && seen.answers.size === 2,
-        );
+        const { domain, ca } = await twoHttpsReplicas('paired');
         const load = httpsLoad(domain, ca);
         await sentMore(load, 30);
         // Stop the agent Envoy streams from; the pair's secrets are the same bytes.
