@@ -119,11 +119,19 @@ export async function startPebble(httpPort: number): Promise<RunningPebble> {
         .end();
     });
   const directory = `https://127.0.0.1:${api}/dir`;
-  await eventually(
-    'Pebble answers',
-    () => get(directory).catch((error: unknown) => `${String(error)}\n${log}`),
-    (body) => body.startsWith('{'),
-  );
+  try {
+    await eventually(
+      'Pebble answers',
+      () => get(directory).catch((error: unknown) => `${String(error)}\n${log}`),
+      (body) => body.startsWith('{'),
+    );
+  } catch (error) {
+    // A Pebble that never answered is not left running after the test.
+    pebble.kill('SIGKILL');
+    dnsServer.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     directory,
     apiCa: pki.server.ca,
