@@ -156,14 +156,33 @@ describe('the Envoy configs the repo ships', () => {
     for (const service of services) expect(labelled).toContain(service);
   });
 
-  it('has the top-level stack mount the ADS config into Envoy', () => {
-    const compose = readYaml('docker-compose.yml') as {
+  it.each([
+    ['docker-compose.yml', './examples/front-door/envoy.yaml'],
+    ['examples/ads-grpc/docker-compose.yml', './envoy.yaml'],
+    ['examples/front-door/docker-compose.yml', './envoy.yaml'],
+  ])('has %s mount %s into Envoy', (path, config) => {
+    const compose = readYaml(path) as {
       services: { envoy: { image: string; volumes: string[] } };
     };
-    expect(compose.services.envoy.volumes).toContain(
-      './examples/ads-grpc/envoy.yaml:/etc/envoy/envoy.yaml:ro',
-    );
+    expect(compose.services.envoy.volumes).toContain(`${config}:/etc/envoy/envoy.yaml:ro`);
   });
+
+  it.each(['docker-compose.yml', 'examples/front-door/docker-compose.yml'])(
+    "has %s publish on the host the ports its agent's listeners take in Envoy",
+    (path) => {
+      interface Service {
+        command?: string[];
+        ports?: string[];
+      }
+      const compose = readYaml(path) as { services: Record<string, Service> };
+      const command = compose.services['eds-agent']?.command ?? [];
+      const listen = command[command.indexOf('--listen') + 1] ?? '';
+      const ports = [...listen.matchAll(/=(?:.*:)?(\d+)/g)].map((match) => match[1]);
+      expect(ports).toHaveLength(2);
+      for (const port of ports)
+        expect(compose.services.envoy?.ports).toContain(`127.0.0.1:${port}:${port}`);
+    },
+  );
 
   it('has the label-routing example take its routes from the agent, with no route of its own', () => {
     const text = JSON.stringify(readYaml('examples/label-routing/envoy.yaml'));
@@ -174,6 +193,8 @@ describe('the Envoy configs the repo ships', () => {
 
   it.each([
     'docker-compose.yml',
+    'examples/ads-grpc/docker-compose.yml',
+    'examples/front-door/docker-compose.yml',
     'examples/tutorial-rest-eds/docker-compose.yml',
     'examples/label-routing/docker-compose.yml',
     'examples/several-engines/docker-compose.yml',

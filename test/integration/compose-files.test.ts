@@ -11,6 +11,7 @@ describe('every compose file in the repo', () => {
   it('includes the stack and every example', () => {
     expect(FILES).toEqual([
       'docker-compose.yml',
+      'examples/ads-grpc/docker-compose.yml',
       'examples/front-door/docker-compose.yml',
       'examples/grpc-behind-envoy/docker-compose.yml',
       'examples/host-mode/docker-compose.yml',

@@ -47,8 +47,17 @@ const STACKS: readonly {
   /** The listeners (LDS) and secrets (SDS) Envoy must hold when the agent is its front door. */
   frontDoor?: { listeners: readonly string[]; secrets: readonly string[] };
 }[] = [
-  // With two agents: the high-availability recipe of docs/high-availability.md.
-  { file: 'docker-compose.yml', service: 'web', agents: 2 },
+  // With two agents: the high-availability recipe of docs/high-availability.md. Envoy from
+  // `eds-agent bootstrap`: its listener and routes from the agent, no HTTPS service yet.
+  {
+    file: 'docker-compose.yml',
+    service: 'web',
+    agents: 2,
+    domains: ['web', 'web.localhost'],
+    frontDoor: { listeners: ['front/http'], secrets: [] },
+  },
+  // Envoy's own listener, routing by the `x-service` header.
+  { file: 'examples/ads-grpc/docker-compose.yml', service: 'web' },
   {
     file: 'examples/tutorial-rest-eds/docker-compose.yml',
     service: 'myservice',
