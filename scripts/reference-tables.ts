@@ -4,6 +4,7 @@ import { describeFlagDefault, type FlagName, FLAGS } from '../src/config/flags.j
 import { toEnvName } from '../src/config/to-env-name.js';
 import {
   describeLabelDefault,
+  displayKey,
   type LabelKey,
   labelKeys,
   LABELS,
@@ -36,7 +37,7 @@ export function renderLabelsTable(): string {
     '| --- | --- | --- | --- |',
     ...(Object.keys(LABELS) as LabelKey[]).map((key) =>
       row(
-        code(`${PREFIX}.${key}`),
+        code(`${PREFIX}.${displayKey(key)}`),
         describeLabelDefault(LABELS[key]),
         servedBy(LABELS[key]),
         LABELS[key].doc,
@@ -47,7 +48,7 @@ export function renderLabelsTable(): string {
       `the top-level ${code(`${PREFIX}.<key>`)}`,
       `as \`<key>\``,
       `One container serving several clusters: ${code('<key>')} is any of ${labelKeys('service')
-        .map(code)
+        .map((key) => code(displayKey(key)))
         .join(', ')}.`,
     ),
   ].join('\n');

@@ -32,6 +32,7 @@ import {
   parseRouteConfigName,
   parseSwarmMode,
   parseSwitch,
+  parseTrustedHops,
   type Raw,
   type RawFlag,
 } from './parse-flag-values.js';
@@ -346,6 +347,19 @@ export const FLAGS = {
     defaultDoc: "none: Envoy's listeners are its own",
     parse: parseListen,
     doc: "The front door: the agent serves Envoy's listeners over LDS, `front/http` and `front/https` (either or both), routed by the agent's route configuration; the HTTPS one terminates TLS for the domains of services labelled `eds.tls=true`, with certificates sent over SDS. The address defaults to `0.0.0.0`. Envoy needs no listener of its own: `eds-agent bootstrap` prints its whole configuration. See [HTTPS](docs/https.md).",
+  }),
+  'trusted-hops': flag({
+    value: '<n>',
+    default: '0',
+    parse: parseTrustedHops,
+    doc: "With `--listen`: how many proxies in front of Envoy (a load balancer, a CDN) append to `X-Forwarded-For` and are trusted to. The client's address, which `eds.allow_ips` checks and services see in `X-Envoy-External-Address`, is then the one that many entries from the right (Envoy's `xff_num_trusted_hops`). `0`: Envoy's peer is the client, and a client's own `X-Forwarded-For` is not believed.",
+  }),
+  'proxy-protocol': flag({
+    value: '',
+    switch: true,
+    default: 'false',
+    parse: parseSwitch,
+    doc: "With `--listen`: every connection to the front door starts with a PROXY protocol header (v1 or v2, as HAProxy and cloud load balancers send it), which gives the client's address; a connection without one is refused.",
   }),
   'tls-issuer': flag({
     value: `auto|${TLS_ISSUERS.join('|')}`,

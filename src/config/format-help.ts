@@ -1,4 +1,4 @@
-import { labelKeys } from '../core/labels/labels.js';
+import { displayKey, labelKeys } from '../core/labels/labels.js';
 import { describeFlagDefault, type FlagName, FLAGS } from './flags.js';
 import { toEnvName } from './to-env-name.js';
 
@@ -27,7 +27,8 @@ export function formatHelp(): string {
       ...rest.map((line) => `${''.padEnd(INDENT)}${line}`),
     ].join('\n');
   });
-  const keys = (scope: 'container' | 'service') => labelKeys(scope).map((key) => `.${key}`);
+  const keys = (scope: 'container' | 'service') =>
+    labelKeys(scope).map((key) => `.${displayKey(key)}`);
   return [
     'eds-agent: serves Docker containers labelled <prefix>.service to Envoy over gRPC xDS (ADS) and REST EDS.',
     '',
@@ -40,7 +41,7 @@ export function formatHelp(): string {
     `  ${'--version'.padEnd(INDENT - 2)}print the version and exit`,
     '',
     ...wrap(
-      `Labels: <prefix>${[...keys('container'), ...keys('service')].join(', ')}, and <prefix>.services.<cluster>.<key> for several clusters, <key> being any of ${labelKeys('service').join(', ')}.`,
+      `Labels: <prefix>${[...keys('container'), ...keys('service')].join(', ')}, and <prefix>.services.<cluster>.<key> for several clusters, <key> being any of ${labelKeys('service').map(displayKey).join(', ')}.`,
       WIDTH,
       '        ',
     ),

@@ -84,6 +84,10 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
   const tls = toTlsSettings(values);
   if (!tls.ok) problems.push(...tls.problems);
 
+  if (values.listen === undefined)
+    for (const name of ['trusted-hops', 'proxy-protocol'] as const)
+      if (raws.get(name)?.given)
+        problems.push(`${raws.get(name)?.path ?? name}: only with --listen (the front door)`);
   if (problems.length > 0 || !engines?.ok || !tls.ok) return fail(problems);
   const config: Config = {
     port: values.port,
@@ -119,7 +123,11 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
     swarm: { mode: values.swarm, resyncMs: values['swarm-resync'] },
     logLevel: values['log-level'],
     stateFile: values['state-file'],
-    frontDoor: values.listen,
+    frontDoor: values.listen && {
+      ...values.listen,
+      ...(values['trusted-hops'] > 0 ? { trustedHops: values['trusted-hops'] } : {}),
+      ...(values['proxy-protocol'] ? { proxyProtocol: true } : {}),
+    },
     tls: tls.value,
     adminToken: adminToken.ok ? adminToken.value : undefined,
     readOnly: values['read-only'],

@@ -51,6 +51,14 @@ export function parseCount({ value, path }: Raw): Result<number> {
     : fail([`${path}: expected a whole number from 1 to 1000000, got ${JSON.stringify(value)}`]);
 }
 
+/** How many proxies in front of Envoy are trusted (`--trusted-hops`): 0 to 10. */
+export function parseTrustedHops({ value, path }: Raw): Result<number> {
+  const hops = /^\d{1,2}$/.test(value) ? Number(value) : NaN;
+  return hops >= 0 && hops <= 10
+    ? ok(hops)
+    : fail([`${path}: expected a number of proxies from 0 to 10, got ${JSON.stringify(value)}`]);
+}
+
 /** A port, or `off`: undefined. */
 export function parseGrpcPort(raw: Raw): Result<number | undefined> {
   return raw.value === 'off' ? ok(undefined) : parsePort(raw);

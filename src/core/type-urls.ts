@@ -55,6 +55,51 @@ export const UPSTREAM_TLS_CONTEXT_TYPE_URL =
 export const TLS_INSPECTOR_TYPE_URL =
   'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
 
+/** A route's config of one HTTP filter, which also enables a filter the chain disables. */
+export const FILTER_CONFIG_TYPE_URL = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
+
+/** HTTP Basic authentication (`eds.auth.basic`): the filter, and its users per route. */
+export const BASIC_AUTH_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.basic_auth.v3.BasicAuth';
+export const BASIC_AUTH_PER_ROUTE_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute';
+
+/** The local rate limit (`eds.ratelimit`), the same message in the chain and per route. */
+export const LOCAL_RATE_LIMIT_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit';
+
+/** Role-based access control (`eds.allow_ips`, `eds.deny_ips`): the filter, and its rules per route. */
+export const RBAC_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
+export const RBAC_PER_ROUTE_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute';
+
+/** CORS (`eds.cors.*`): the filter, and its policy per route. */
+export const CORS_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors';
+export const CORS_POLICY_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy';
+
+/** Compression (`eds.compress`): the filter, its per-route switch, and its two libraries. */
+export const COMPRESSOR_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor';
+export const COMPRESSOR_PER_ROUTE_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute';
+export const GZIP_COMPRESSOR_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip';
+export const BROTLI_COMPRESSOR_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.compression.brotli.compressor.v3.Brotli';
+
+/** Sticky sessions (`eds.sticky`): the filter, its per-route session, and the cookie that keeps it. */
+export const STATEFUL_SESSION_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSession';
+export const STATEFUL_SESSION_PER_ROUTE_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute';
+export const COOKIE_SESSION_STATE_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState';
+
+/** The PROXY protocol listener filter (`--proxy-protocol`): the client's address from a load balancer. */
+export const PROXY_PROTOCOL_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol';
+
 /** The types the served resources hold in an `Any` (`typed_config`, `api_listener`). */
 export const EMBEDDED_TYPE_URLS = [
   HTTP_CONNECTION_MANAGER_TYPE_URL,
@@ -65,6 +110,22 @@ export const EMBEDDED_TYPE_URLS = [
   DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
   UPSTREAM_TLS_CONTEXT_TYPE_URL,
   TLS_INSPECTOR_TYPE_URL,
+  FILTER_CONFIG_TYPE_URL,
+  BASIC_AUTH_TYPE_URL,
+  BASIC_AUTH_PER_ROUTE_TYPE_URL,
+  LOCAL_RATE_LIMIT_TYPE_URL,
+  RBAC_TYPE_URL,
+  RBAC_PER_ROUTE_TYPE_URL,
+  CORS_TYPE_URL,
+  CORS_POLICY_TYPE_URL,
+  COMPRESSOR_TYPE_URL,
+  COMPRESSOR_PER_ROUTE_TYPE_URL,
+  GZIP_COMPRESSOR_TYPE_URL,
+  BROTLI_COMPRESSOR_TYPE_URL,
+  STATEFUL_SESSION_TYPE_URL,
+  STATEFUL_SESSION_PER_ROUTE_TYPE_URL,
+  COOKIE_SESSION_STATE_TYPE_URL,
+  PROXY_PROTOCOL_TYPE_URL,
 ] as const;
 
 /** `type.googleapis.com/envoy.config.cluster.v3.Cluster` → `envoy.config.cluster.v3.Cluster`. */

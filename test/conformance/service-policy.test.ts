@@ -28,6 +28,7 @@ import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { CLUSTER_TYPE_URL } from '../../src/core/type-urls.js';
 import { packAny } from '../../src/transports/grpc/encode-proto3-json.js';
 import { toHttpListener } from '../support/ads-bootstrap.js';
+import { EDGE_LABEL_VALUES, toEdsLabels } from '../support/edge-label-values.js';
 import { requireEnvoy } from '../support/envoy-binary.js';
 import { anEndpoint } from '../support/records.js';
 import { lacks } from '../support/test-tools.js';
@@ -75,6 +76,7 @@ const OPTION_VALUES: { [K in OptionKey]: fc.Arbitrary<string> } = {
   'tls.issuer': fc.constantFrom(...TLS_ISSUERS),
   'tls.upstream_sni': fc.constantFrom('web', 'api.internal', 'Shop.Example.com'),
   'tls.upstream_verify': fc.constantFrom('true', 'false'),
+  ...EDGE_LABEL_VALUES,
 };
 
 /** A CA for `eds.protocol=https` clusters (its text is not read by the proto checks). */
@@ -84,6 +86,8 @@ const UPSTREAM_CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE----
 const FRONT_DOOR = {
   http: { address: '0.0.0.0', port: 80 },
   https: { address: '0.0.0.0', port: 8443 },
+  trustedHops: 1,
+  proxyProtocol: true,
 };
 
 /** Any subset of the option labels, each with a valid value. */
@@ -91,9 +95,7 @@ const anyPolicyLabels = fc.record(OPTION_VALUES, { requiredKeys: [] });
 
 /** The options a container with these labels gives its service. */
 function optionsOf(labels: Record<string, string>): ServiceOptions {
-  const prefixed = Object.fromEntries(
-    Object.entries(labels).map(([key, value]) => [`eds.${key}`, value]),
-  );
+  const prefixed = toEdsLabels(labels);
   const parsed = parseServiceLabels({ 'eds.service': 'web', ...prefixed }, 'eds');
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   return parsed.value[0]?.serviceOptions ?? {};

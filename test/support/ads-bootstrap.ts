@@ -1,3 +1,4 @@
+import { edgeHttpFilters } from '../../src/core/envoy/edge-filters.js';
 import type { CertificateFiles } from './test-certificates.js';
 
 const RETRY_POLICY = {
@@ -43,7 +44,8 @@ export function agentRoutes(name = 'eds-agent'): object {
 
 /**
  * An HTTP listener `name` on `address` whose connection manager routes by `routes` (a
- * `route_config` or an `rds`), through the router filter.
+ * `route_config` or an `rds`), through the agent's HTTP filters (`edgeHttpFilters`: the edge
+ * policy filters, each off until a route turns it on, then the router).
  */
 export function toHttpListener(name: string, address: object, routes: object): object {
   return {
@@ -59,14 +61,8 @@ export function toHttpListener(name: string, address: object, routes: object): o
                 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
               stat_prefix: name,
               ...routes,
-              http_filters: [
-                {
-                  name: 'envoy.filters.http.router',
-                  typed_config: {
-                    '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
-                  },
-                },
-              ],
+              // The chain docs/edge-policy.md asks of a hand-written listener.
+              http_filters: edgeHttpFilters(),
             },
           },
         ],

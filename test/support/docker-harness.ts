@@ -25,6 +25,9 @@ const APPLETS = [
   'cat',
   'wget',
   'chmod',
+  'env',
+  'grep',
+  'sort',
 ];
 
 /**
@@ -80,6 +83,32 @@ export function serveTurnableProbe(port = 8000): string[] {
         `if test -e /tmp/fail; then echo "Status: 503 Service Unavailable"; echo "Content-Type: text/plain"; echo; echo failing; else ${answer}; fi`,
       ),
       cgi('slow', `sleep 1; ${answer}`),
+      `exec httpd -f -p ${port} -h /www`,
+    ].join('\n'),
+  ];
+}
+
+/**
+ * A shell command for the test image: a server on `port` that shows what reached it, for the
+ * edge policy scenarios:
+ * - `/` answers the container's hostname;
+ * - `/cgi-bin/env` answers the hostname, then each request header as `HTTP_<NAME>=<value>`
+ *   (busybox httpd's CGI), with an `X-Powered-By: busybox` header;
+ * - `/big.txt` is 8 KiB of text, worth compressing.
+ */
+export function serveEcho(port = 8000): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'mkdir -p /www/cgi-bin && hostname > /www/index.html',
+      "cat > /www/cgi-bin/env <<'EOF'",
+      '#!/bin/sh',
+      'echo "Content-Type: text/plain"; echo "X-Powered-By: busybox"; echo',
+      'hostname; env | grep ^HTTP_ | sort',
+      'EOF',
+      'chmod +x /www/cgi-bin/env',
+      'i=0; while test $i -lt 128; do echo "line $i of a text worth compressing, again and again"; i=$((i+1)); done > /www/big.txt',
       `exec httpd -f -p ${port} -h /www`,
     ].join('\n'),
   ];

@@ -25,7 +25,7 @@ function summarize(services: ReturnType<typeof service>[]): string[] {
         .map((route) => {
           const prefix =
             'prefix' in route.match ? route.match.prefix : route.match.path_separated_prefix;
-          return `${prefix}=${route.route.cluster}`;
+          return `${prefix}=${'route' in route ? route.route.cluster : 'redirect'}`;
         })
         .join(', ')}`,
   );

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
 import { buildCluster as buildClusterObject } from '../../src/core/envoy/build-cluster.js';
-import { buildRouteConfiguration } from '../../src/core/envoy/build-route-configuration.js';
+import {
+  buildRouteConfiguration,
+  type ForwardingRouteJson,
+} from '../../src/core/envoy/build-route-configuration.js';
 import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
 import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { HTTP_PROTOCOL_OPTIONS_TYPE_URL } from '../../src/core/type-urls.js';
@@ -24,10 +27,15 @@ const problemsOf = (labels: Record<string, string>) => {
   const parsed = parseServiceLabels({ 'eds.service': 'web', ...labels }, 'eds');
   return parsed.ok ? [] : parsed.problems;
 };
+/** A forwarding route's action; undefined for a redirect. */
+const routeActionOf = (route: ForwardingRouteJson | undefined) =>
+  route && 'route' in route ? route.route : undefined;
 const routeOf = (options: ServiceOptions) =>
   served(
-    buildRouteConfiguration('eds-agent', [{ service: 'web', options }]).json.virtual_hosts[0]
-      ?.routes[0]?.route,
+    routeActionOf(
+      buildRouteConfiguration('eds-agent', [{ service: 'web', options }]).json.virtual_hosts[0]
+        ?.routes[0],
+    ),
   );
 
 describe('a service with no policy label', () => {

@@ -8,6 +8,7 @@ import {
 } from '../labels/option-values.js';
 import { type ServiceOptions } from '../labels/service-options.js';
 import { PREVIOUS_HOSTS_PREDICATE_TYPE_URL } from '../type-urls.js';
+import { type RoutePolicyJson, toRoutePolicy } from './build-route-policy.js';
 
 /** The name of the route configuration Envoy's listener asks for, unless `--route-config-name` says otherwise. */
 export const DEFAULT_ROUTE_CONFIG_NAME = 'eds-agent';
@@ -42,29 +43,38 @@ export interface DirectResponseRouteJson {
   };
 }
 
-/** A route to a service, named after it. */
-export interface ForwardingRouteJson {
-  readonly name: string;
-  readonly match: { readonly prefix: string } | { readonly path_separated_prefix: string };
-  readonly route: RouteActionJson;
-  /** `Strict-Transport-Security`, for a service served over HTTPS with `eds.tls.hsts`. */
-  readonly response_headers_to_add?: readonly HeaderToAddJson[];
-}
+type RouteMatchJson = { readonly prefix: string } | { readonly path_separated_prefix: string };
 
-/** A route answering with a redirect to the same URL over HTTPS. */
+/**
+ * A route to a service, named after it, with what its edge labels add (`RoutePolicyJson`:
+ * `Strict-Transport-Security` for `eds.tls.hsts` among them); or, with `eds.redirect`, a
+ * redirect Envoy answers itself.
+ */
+export type ForwardingRouteJson =
+  | ({
+      readonly name: string;
+      readonly match: RouteMatchJson;
+      readonly route: RouteActionJson;
+    } & RoutePolicyJson)
+  | (RedirectRouteJson & RoutePolicyJson);
+
+/** A route Envoy answers with a `308`: to HTTPS, another host, another path prefix. */
 export interface RedirectRouteJson {
   readonly name: string;
-  readonly match: { readonly prefix: string };
+  readonly match: RouteMatchJson;
   readonly redirect: {
-    readonly https_redirect: true;
+    readonly https_redirect?: true;
+    readonly host_redirect?: string;
     readonly port_redirect?: number;
+    readonly regex_rewrite?: RegexRewriteJson;
     readonly response_code: 'PERMANENT_REDIRECT';
   };
 }
 
-export interface HeaderToAddJson {
-  readonly header: { readonly key: string; readonly value: string };
-  readonly append_action: 'OVERWRITE_IF_EXISTS_OR_ADD';
+/** A path rewrite: the matched path prefix replaced (see `toRegexRewrite`). */
+interface RegexRewriteJson {
+  readonly pattern: { readonly regex: string };
+  readonly substitution: string;
 }
 
 /** Where a route sends a request, and how (the service's route labels). */
@@ -72,10 +82,7 @@ export interface RouteActionJson {
   readonly cluster: string;
   readonly timeout?: Duration;
   readonly idle_timeout?: Duration;
-  readonly regex_rewrite?: {
-    readonly pattern: { readonly regex: string };
-    readonly substitution: string;
-  };
+  readonly regex_rewrite?: RegexRewriteJson;
   readonly retry_policy?: RetryPolicyJson;
   readonly upgrade_configs?: readonly { readonly upgrade_type: 'websocket' }[];
 }
@@ -240,24 +247,27 @@ function escapeRegex(text: string): string {
 
 function toRoute({ pathPrefix, service, options }: RouteTo): ForwardingRouteJson {
   const hsts = options.tls === true ? options['tls.hsts'] : undefined;
-  return {
-    name: service,
-    match:
-      pathPrefix === DEFAULT_PATH_PREFIX
-        ? { prefix: DEFAULT_PATH_PREFIX }
-        : { path_separated_prefix: pathPrefix },
-    route: toRouteAction(service, pathPrefix, options),
-    ...(hsts === undefined
-      ? {}
-      : {
-          response_headers_to_add: [
-            {
-              header: { key: 'strict-transport-security', value: `max-age=${hsts}` },
-              append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
-            },
-          ],
-        }),
-  };
+  const match =
+    pathPrefix === DEFAULT_PATH_PREFIX
+      ? { prefix: DEFAULT_PATH_PREFIX }
+      : { path_separated_prefix: pathPrefix };
+  const policy = toRoutePolicy(service, options, hsts);
+  const redirect = options.redirect;
+  if (redirect)
+    return {
+      name: service,
+      match,
+      redirect: {
+        ...(redirect.https ? { https_redirect: true } : {}),
+        ...(redirect.host !== undefined ? { host_redirect: redirect.host } : {}),
+        ...(redirect.path !== undefined
+          ? { regex_rewrite: toRegexRewrite(pathPrefix, redirect.path) }
+          : {}),
+        response_code: 'PERMANENT_REDIRECT',
+      },
+      ...policy,
+    };
+  return { name: service, match, route: toRouteAction(service, pathPrefix, options), ...policy };
 }
 
 /**

@@ -1,12 +1,14 @@
+import { edgeHttpFilters, type HttpFilterJson } from '../envoy/edge-filters.js';
 import {
   DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
   HTTP_CONNECTION_MANAGER_TYPE_URL,
-  ROUTER_TYPE_URL,
+  PROXY_PROTOCOL_TYPE_URL,
   TLS_INSPECTOR_TYPE_URL,
 } from '../type-urls.js';
 import {
   FRONT_HTTP_LISTENER,
   FRONT_HTTPS_LISTENER,
+  type FrontDoorSettings,
   type ListenAddress,
   toSecretName,
 } from './front-door-settings.js';
@@ -18,6 +20,7 @@ interface ConnectionManagerJson {
     readonly '@type': typeof HTTP_CONNECTION_MANAGER_TYPE_URL;
     readonly stat_prefix: string;
     readonly use_remote_address: true;
+    readonly xff_num_trusted_hops?: number;
     readonly rds: {
       readonly route_config_name: string;
       readonly config_source: {
@@ -25,9 +28,7 @@ interface ConnectionManagerJson {
         readonly resource_api_version: 'V3';
       };
     };
-    readonly http_filters: readonly [
-      { readonly name: string; readonly typed_config: { readonly '@type': string } },
-    ];
+    readonly http_filters: readonly HttpFilterJson[];
   };
 }
 
@@ -53,51 +54,75 @@ interface FrontFilterChainJson {
   readonly filters: readonly [ConnectionManagerJson];
 }
 
+interface ListenerFilterJson {
+  readonly name: string;
+  readonly typed_config: { readonly '@type': string };
+}
+
 /** An Envoy v3 `Listener` of the front door (`--listen`), in proto3 JSON. */
 export interface FrontListenerJson {
   readonly name: string;
   readonly address: {
     readonly socket_address: { readonly address: string; readonly port_value: number };
   };
-  readonly listener_filters?: readonly {
-    readonly name: string;
-    readonly typed_config: { readonly '@type': string };
-  }[];
+  readonly listener_filters?: readonly ListenerFilterJson[];
   readonly filter_chains: readonly FrontFilterChainJson[];
 }
 
 /**
- * The connection manager every front-door chain holds: routes by RDS over ADS, and the client's
- * own address as the downstream address (`use_remote_address`: the front door is the edge).
+ * The connection manager every front-door chain holds: routes by RDS over ADS, through the
+ * edge policy filters (`edgeHttpFilters`), and the client's own address as the downstream
+ * address (`use_remote_address`: the front door is the edge), or the one `trustedHops` proxies
+ * in front of it put in `X-Forwarded-For`.
  */
-function connectionManager(statPrefix: string, routeConfigName: string): ConnectionManagerJson {
+function connectionManager(
+  statPrefix: string,
+  routeConfigName: string,
+  settings: FrontDoorSettings,
+): ConnectionManagerJson {
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: {
       '@type': HTTP_CONNECTION_MANAGER_TYPE_URL,
       stat_prefix: statPrefix,
       use_remote_address: true,
+      ...(settings.trustedHops ? { xff_num_trusted_hops: settings.trustedHops } : {}),
       rds: {
         route_config_name: routeConfigName,
         config_source: { ads: {}, resource_api_version: 'V3' },
       },
-      http_filters: [
-        { name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE_URL } },
-      ],
+      http_filters: edgeHttpFilters(),
     },
   };
+}
+
+/** The PROXY protocol listener filter, first of a listener's with `--proxy-protocol`. */
+function proxyProtocol(settings: FrontDoorSettings): ListenerFilterJson[] {
+  return settings.proxyProtocol
+    ? [
+        {
+          name: 'envoy.filters.listener.proxy_protocol',
+          typed_config: { '@type': PROXY_PROTOCOL_TYPE_URL },
+        },
+      ]
+    : [];
 }
 
 function socketAddress({ address, port }: ListenAddress) {
   return { socket_address: { address, port_value: port } };
 }
 
-/** The plain HTTP listener (`front/http`), routed by `routeConfigName`. Pure. */
-export function buildHttpListener(at: ListenAddress, routeConfigName: string): FrontListenerJson {
+/** The plain HTTP listener (`front/http`) on `settings.http`, routed by `routeConfigName`. Pure. */
+export function buildHttpListener(
+  settings: FrontDoorSettings & { readonly http: ListenAddress },
+  routeConfigName: string,
+): FrontListenerJson {
+  const filters = proxyProtocol(settings);
   return {
     name: FRONT_HTTP_LISTENER,
-    address: socketAddress(at),
-    filter_chains: [{ filters: [connectionManager('front_http', routeConfigName)] }],
+    address: socketAddress(settings.http),
+    ...(filters.length > 0 ? { listener_filters: filters } : {}),
+    filter_chains: [{ filters: [connectionManager('front_http', routeConfigName, settings)] }],
   };
 }
 
@@ -105,18 +130,20 @@ export function buildHttpListener(at: ListenAddress, routeConfigName: string): F
  * The HTTPS listener (`front/https`): one filter chain per domain, picked by the TLS server
  * name (SNI) the TLS inspector reads, terminating TLS with the domain's SDS secret
  * (`tls/<domain>`, which Envoy asks for over ADS) and routing by `routeConfigName`, the agent's
- * route configuration. ALPN offers HTTP/2 and HTTP/1.1. `domains` must be sorted, unique and
+ * route configuration. ALPN offers HTTP/2 and HTTP/1.1. With `--proxy-protocol`, its PROXY header
+ * is read before the TLS inspector reads the server name. `domains` must be sorted, unique and
  * not empty (Envoy refuses a listener with no filter chain). Pure.
  */
 export function buildHttpsListener(
-  at: ListenAddress,
+  settings: FrontDoorSettings & { readonly https: ListenAddress },
   domains: readonly string[],
   routeConfigName: string,
 ): FrontListenerJson {
   return {
     name: FRONT_HTTPS_LISTENER,
-    address: socketAddress(at),
+    address: socketAddress(settings.https),
     listener_filters: [
+      ...proxyProtocol(settings),
       {
         name: 'envoy.filters.listener.tls_inspector',
         typed_config: { '@type': TLS_INSPECTOR_TYPE_URL },
@@ -139,7 +166,7 @@ export function buildHttpsListener(
           },
         },
       },
-      filters: [connectionManager('front_https', routeConfigName)],
+      filters: [connectionManager('front_https', routeConfigName, settings)],
     })),
   };
 }

@@ -11,6 +11,13 @@ export interface ListenAddress {
 export interface FrontDoorSettings {
   readonly http?: ListenAddress;
   readonly https?: ListenAddress;
+  /**
+   * Proxies in front of Envoy whose `X-Forwarded-For` entries are trusted (`--trusted-hops`):
+   * the client's address is the one this many entries from the right. None: Envoy's peer.
+   */
+  readonly trustedHops?: number;
+  /** Every connection starts with a PROXY protocol header, v1 or v2 (`--proxy-protocol`). */
+  readonly proxyProtocol?: boolean;
 }
 
 /** The front door's listener names (LDS); no service's listener holds a `front/` prefix. */

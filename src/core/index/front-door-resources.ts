@@ -51,11 +51,15 @@ export function toFrontDoorResources(
       buildHttpRoutes(routes.json, redirected, port, challenges),
       previous?.httpRoutes,
     );
-    const listener = buildHttpListener(settings.http, httpRoutes.json.name);
+    const listener = buildHttpListener({ ...settings, http: settings.http }, httpRoutes.json.name);
     listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
   }
   if (settings.https && served.length > 0) {
-    const listener = buildHttpsListener(settings.https, served, routes.json.name);
+    const listener = buildHttpsListener(
+      { ...settings, https: settings.https },
+      served,
+      routes.json.name,
+    );
     listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
   }
   return { settings, tls, listeners, httpRoutes, challenges };

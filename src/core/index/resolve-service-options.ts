@@ -1,6 +1,6 @@
 import { Duration } from '../duration.js';
 import type { Endpoint } from '../endpoint.js';
-import { OPTION_KEYS, type OptionKey } from '../labels/labels.js';
+import { LABELS, type LabelSpec, OPTION_KEYS, type OptionKey } from '../labels/labels.js';
 import type { OptionConflict, ServiceOptions } from '../labels/service-options.js';
 
 /** A service's options, and the containers whose labels for them lost. */
@@ -116,13 +116,18 @@ export class OptionTally {
     );
     const [winner, ...losers] = ranked;
     if (winner === undefined) return undefined;
-    const tally = ranked.map(([text, { endpoints }]) => `"${text}" on ${endpoints.size}`);
-    for (const [text, { endpoints }] of losers) {
+    // A secret's values (password hashes) are shown as their rank among the values set.
+    const shown = (text: string, rank: number) =>
+      (LABELS[key] as LabelSpec<unknown>).secret ? `(hidden value ${rank + 1})` : `"${text}"`;
+    const tally = ranked.map(
+      ([text, { endpoints }], rank) => `${shown(text, rank)} on ${endpoints.size}`,
+    );
+    for (const [rank, [text, { endpoints }]] of losers.entries()) {
       for (const endpoint of [...endpoints].sort(byContainer)) {
         conflicts.push({
           container: endpoint.hostname,
           containerId: endpoint.containerId,
-          message: `${key} "${text}" is not used: the containers of this service disagree (${tally.join(', ')}); using "${winner[0]}"`,
+          message: `${key} ${shown(text, rank + 1)} is not used: the containers of this service disagree (${tally.join(', ')}); using ${shown(winner[0], 0)}`,
         });
       }
     }

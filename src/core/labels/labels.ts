@@ -7,13 +7,27 @@ import {
   DEFAULT_PATH_PREFIX,
   DEFAULT_PROTOCOL,
   DEFAULT_RETRY_ON,
+  DEFAULT_STICKY_COOKIE,
   GRPC_RETRY_ON,
   HEALTH_CHECK_DEFAULTS,
   LB_POLICIES,
   PROTOCOLS,
   RETRY_CONDITIONS,
+  STICKY_KINDS,
   TLS_ISSUERS,
 } from './option-values.js';
+import {
+  parseBasicAuthUsers,
+  parseCidrs,
+  parseCookieName,
+  parseHeaderName,
+  parseHeaderNames,
+  parseHeaderValue,
+  parseMethods,
+  parseOrigins,
+  parseRate,
+  parseRedirect,
+} from './parse-edge-values.js';
 import {
   HOUR_MS,
   parseBoolean,
@@ -54,6 +68,13 @@ export interface LabelSpec<T> {
   readonly defaultDoc?: string;
   /** What the label does (Markdown). */
   readonly doc: string;
+  /**
+   * Set on a family of labels, `<prefix>.<key>.<name>` for any `name` this reads (a header's,
+   * say); `parse` reads each one's value, and the option is the record of them by name.
+   */
+  readonly family?: { readonly parseName: (name: string, path: string) => Result<string> };
+  /** Set when the value must never be logged (password hashes): messages say `(hidden)`. */
+  readonly secret?: true;
 }
 
 /** The largest `load_balancing_weight` an endpoint may have, from a label or a registration. */
@@ -340,6 +361,135 @@ export const LABELS = {
     default: true,
     doc: "With `eds.protocol=https`: `false` takes the endpoints' certificates unverified (a self-signed development server); by default they must chain to `--upstream-ca` and name `eds.tls.upstream_sni`, and without `--upstream-ca` the container is not served.",
   }),
+  'auth.basic': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseBasicAuthUsers,
+    secret: true,
+    defaultDoc: 'none',
+    doc: "HTTP Basic authentication on the service's routes (Envoy's `basic_auth`, per route): `user:{SHA}<base64>` entries separated by commas, as `htpasswd -nbs <user> <password>` prints them, the one form Envoy reads (a bcrypt or apr1 entry is refused). A request without valid credentials gets `401`. The hashes are never logged; in a compose file, write `$` as `$$`.",
+  }),
+  ratelimit: label({
+    scope: 'service',
+    option: 'route',
+    parse: parseRate,
+    defaultDoc: 'none',
+    doc: "Requests the service's routes take, per Envoy (Envoy's `local_ratelimit`, per route, a token bucket): `100/s`, `6000/m`, `10000/h`. A request beyond it gets `429`; every answer carries `x-ratelimit-limit`, `-remaining` and `-reset`. Each Envoy counts alone: two Envoys let twice as many through.",
+  }),
+  'ratelimit.burst': label({
+    scope: 'service',
+    option: 'route',
+    parse: upTo(MAX_LIMIT),
+    defaultDoc: 'the rate: a full second, minute or hour of requests at once',
+    doc: "With `eds.ratelimit`: the most requests taken at once (the bucket's size).",
+  }),
+  sticky: label({
+    scope: 'service',
+    option: 'route',
+    parse: (value, path) => parseChoice(STICKY_KINDS, value, path),
+    defaultDoc: 'none: each request is balanced',
+    doc: "`cookie`: a client's requests keep reaching the container that answered its first (Envoy's `stateful_session`, per route): the answer sets a cookie naming it. When that container is gone, the next request is balanced to another, with no error, and the cookie follows.",
+  }),
+  'sticky.name': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseCookieName,
+    defaultDoc: code(DEFAULT_STICKY_COOKIE),
+    doc: "With `eds.sticky=cookie`: the cookie's name.",
+  }),
+  'sticky.ttl': label({
+    scope: 'service',
+    option: 'route',
+    parse: between(0, 365 * 24 * HOUR_MS),
+    defaultDoc: 'none: a session cookie, gone when the browser closes',
+    doc: 'With `eds.sticky=cookie`: how long the cookie lives (`30m`, `24h`).',
+  }),
+  allow_ips: label({
+    scope: 'service',
+    option: 'route',
+    parse: parseCidrs,
+    defaultDoc: 'none: every client',
+    doc: "Only clients in these ranges reach the service (Envoy's `rbac`, per route, by the downstream remote address): CIDR ranges or addresses separated by commas (`10.0.0.0/8,2001:db8::/32,192.0.2.7`). Others get `403`. Behind a load balancer, set `--trusted-hops` or `--proxy-protocol` so that the address is the client's.",
+  }),
+  deny_ips: label({
+    scope: 'service',
+    option: 'route',
+    parse: parseCidrs,
+    defaultDoc: 'none',
+    doc: 'Clients in these ranges get `403`; with `eds.allow_ips` too, a client must be in an allowed range and in no denied one.',
+  }),
+  'headers.request.set': label({
+    scope: 'service',
+    option: 'route',
+    family: { parseName: parseHeaderName },
+    parse: parseHeaderValue,
+    defaultDoc: 'none',
+    doc: '`eds.headers.request.set.<name>=<value>` sets the request header `<name>` to `<value>` on its way to the service, replacing one the client sent. The value is sent as written (a `%` is not an Envoy command).',
+  }),
+  'headers.request.remove': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseHeaderNames,
+    defaultDoc: 'none',
+    doc: 'Request headers removed on the way to the service, separated by commas.',
+  }),
+  'headers.response.set': label({
+    scope: 'service',
+    option: 'route',
+    family: { parseName: parseHeaderName },
+    parse: parseHeaderValue,
+    defaultDoc: 'none',
+    doc: "`eds.headers.response.set.<name>=<value>` sets the response header `<name>` on its way to the client, replacing the service's.",
+  }),
+  'headers.response.remove': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseHeaderNames,
+    defaultDoc: 'none',
+    doc: 'Response headers removed on the way to the client, separated by commas (`server,x-powered-by`).',
+  }),
+  redirect: label({
+    scope: 'service',
+    option: 'route',
+    parse: parseRedirect,
+    defaultDoc: 'none',
+    doc: "Envoy answers the service's routes with `308` itself, no container asked: `https` (the same URL over HTTPS), `host=<name>` (another host), `path=<prefix>` (the matched path prefix replaced, as `eds.prefix_rewrite` does), or several separated by commas.",
+  }),
+  'cors.origins': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseOrigins,
+    defaultDoc: 'none: no CORS answer',
+    doc: "CORS (Envoy's `cors`, per route): the origins allowed, `*` or `https://app.example.com`, separated by commas. Envoy answers preflight requests itself.",
+  }),
+  'cors.methods': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseMethods,
+    defaultDoc: '`GET,HEAD,POST` (the CORS-safelisted ones)',
+    doc: 'With `eds.cors.origins`: the methods allowed, separated by commas.',
+  }),
+  'cors.headers': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseHeaderNames,
+    defaultDoc: 'none beyond the CORS-safelisted ones',
+    doc: 'With `eds.cors.origins`: request headers allowed, separated by commas.',
+  }),
+  'cors.credentials': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseBoolean,
+    default: false,
+    doc: 'With `eds.cors.origins`: `true` lets browsers send cookies and credentials.',
+  }),
+  compress: label({
+    scope: 'service',
+    option: 'route',
+    parse: parseBoolean,
+    default: false,
+    doc: "`true` compresses the service's answers for clients that accept it (Envoy's `compressor`, per route): brotli, else gzip; answers of 1 KiB or more, of text types.",
+  }),
   tcp_port: label({
     scope: 'service',
     option: 'listener',
@@ -357,9 +507,13 @@ export type ServiceLabelKey = {
   [K in LabelKey]: (typeof LABELS)[K]['scope'] extends 'service' ? K : never;
 }[LabelKey];
 
-/** The value a label's parser gives. */
+/** The value a label's parser gives; of a family, the record of them by name. */
 export type LabelValue<K extends LabelKey> =
-  (typeof LABELS)[K] extends LabelSpec<infer T> ? T : never;
+  (typeof LABELS)[K] extends LabelSpec<infer T>
+    ? (typeof LABELS)[K] extends { family: object }
+      ? Readonly<Record<string, T>>
+      : T
+    : never;
 
 /** The keys of the labels that tune a whole service (`LabelSpec.option`). */
 export type OptionKey = {
@@ -376,6 +530,11 @@ export const OPTION_KEYS = (Object.keys(LABELS) as LabelKey[]).filter(
 /** The keys of one scope, in declaration order. */
 export function labelKeys(scope: LabelSpec<unknown>['scope']): LabelKey[] {
   return (Object.keys(LABELS) as LabelKey[]).filter((key) => LABELS[key].scope === scope);
+}
+
+/** A label's key as the reference writes it: a family's with `.<name>` after it. */
+export function displayKey(key: LabelKey): string {
+  return (LABELS[key] as LabelSpec<unknown>).family ? `${key}.<name>` : key;
 }
 
 /** The default as the reference states it: `defaultDoc`, else the value in code, else none. */

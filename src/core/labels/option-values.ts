@@ -72,3 +72,8 @@ export const RETRY_CONDITIONS = [
 /** Who may sign a service's certificates (`eds.tls.issuer`, `--tls-issuer`). */
 export const TLS_ISSUERS = ['internal', 'acme', 'file'] as const;
 export type TlsIssuer = (typeof TLS_ISSUERS)[number];
+
+/** How `eds.sticky` keeps a client on one container. */
+export const STICKY_KINDS = ['cookie'] as const;
+/** The cookie of `eds.sticky=cookie` unless `eds.sticky.name` says otherwise. */
+export const DEFAULT_STICKY_COOKIE = 'eds_sticky';

@@ -7,6 +7,7 @@ import { fail, ok, type Result } from '../result.js';
 import {
   labelKeys,
   LABELS,
+  type LabelSpec,
   type LabelValue,
   OPTION_KEYS,
   type OptionKey,
@@ -41,6 +42,8 @@ const ENDPOINT_KEYS = labelKeys('service') as readonly ServiceLabelKey[];
 type EndpointKey = ServiceLabelKey;
 const CONTAINER_KEYS = labelKeys('container');
 const ENDPOINT_KEYS_LONGEST_FIRST = [...ENDPOINT_KEYS].sort((a, b) => b.length - a.length);
+/** The keys of label families (`headers.request.set`, read as `headers.request.set.<name>`). */
+const FAMILY_KEYS = ENDPOINT_KEYS.filter((key) => isFamily(key));
 
 /** True when any label starts with `<prefix>.`: the container is one the agent should look at. */
 export function hasPrefixedLabels(
@@ -72,7 +75,7 @@ export function parseServiceLabels(
     if (!key.startsWith(`${prefix}.`)) continue;
     if (key.startsWith(servicesPrefix)) {
       const { cluster, field } = splitClusterKey(key.slice(servicesPrefix.length));
-      if (cluster === '' || !isEndpointKey(field)) {
+      if (cluster === '' || !isKnownField(field)) {
         problems.push(
           `${labelPath(key)}: expected ${servicesPrefix}<cluster>.<key>, <key> being a label that may be set per cluster${hint(field, ENDPOINT_KEYS)}`,
         );
@@ -89,7 +92,7 @@ export function parseServiceLabels(
       continue;
     }
     const field = key.slice(prefix.length + 1);
-    if (isEndpointKey(field) || (CONTAINER_KEYS as readonly string[]).includes(field)) {
+    if (isKnownField(field) || (CONTAINER_KEYS as readonly string[]).includes(field)) {
       top.set(field, value);
     } else {
       problems.push(
@@ -144,6 +147,8 @@ function toBinding(
     own.has(key) ? `${ownPrefix}${key}` : `${prefix}.${key}`;
   /** The label's parsed value, from the cluster's own label, else the top-level one. */
   const read = <K extends EndpointKey>(key: K): LabelValue<K> | undefined => {
+    if (isFamily(key))
+      return readFamily(key, [top, own], [`${prefix}.`, ownPrefix], problems) as LabelValue<K>;
     const value = own.get(key) ?? top.get(key);
     if (value === undefined) return undefined;
     const parse = LABELS[key].parse as (value: string, path: string) => Result<LabelValue<K>>;
@@ -172,6 +177,42 @@ function toBinding(
   return problems.length === before ? binding : undefined;
 }
 
+/**
+ * A family's labels (`<key>.<name>`), from each of `sources` in turn (a later one's name wins,
+ * compared without case), each name and value parsed: the record by parsed name, sorted;
+ * undefined when none is set.
+ */
+function readFamily(
+  key: EndpointKey,
+  sources: readonly ReadonlyMap<string, string>[],
+  prefixes: readonly string[],
+  problems: string[],
+): Readonly<Record<string, unknown>> | undefined {
+  const spec = LABELS[key] as LabelSpec<unknown>;
+  const entries = new Map<string, { name: string; value: string; path: string }>();
+  sources.forEach((fields, index) => {
+    for (const [field, value] of fields) {
+      if (!field.startsWith(`${key}.`)) continue;
+      const name = field.slice(key.length + 1);
+      entries.set(name.toLowerCase(), {
+        name,
+        value,
+        path: labelPath(`${prefixes[index] ?? ''}${field}`),
+      });
+    }
+  });
+  if (entries.size === 0) return undefined;
+  const record: [string, unknown][] = [];
+  for (const { name, value, path } of entries.values()) {
+    const parsedName = spec.family?.parseName(name, path);
+    const parsed = spec.parse(value, path);
+    if (parsedName && !parsedName.ok) problems.push(...parsedName.problems);
+    else if (!parsed.ok) problems.push(...parsed.problems);
+    else record.push([parsedName?.value ?? name, parsed.value]);
+  }
+  return Object.fromEntries(record.sort(([a], [b]) => compareText(a, b)));
+}
+
 /** Formats a label key as the path used in problem messages: `labels["eds.port"]`. */
 export function labelPath(key: string): string {
   return `labels[${quote(key)}]`;
@@ -194,6 +235,10 @@ function toServiceOptions(
  * text ends with wins; with none, the text after the last dot is the (unknown) key.
  */
 function splitClusterKey(rest: string): { cluster: string; field: string } {
+  const family = FAMILY_KEYS.map((key) => [key, rest.indexOf(`.${key}.`)] as const).find(
+    ([, at]) => at >= 0,
+  );
+  if (family) return { cluster: rest.slice(0, family[1]), field: rest.slice(family[1] + 1) };
   const known = ENDPOINT_KEYS_LONGEST_FIRST.find((key) => rest.endsWith(`.${key}`));
   const field = known ?? rest.slice(rest.lastIndexOf('.') + 1);
   return { cluster: rest.slice(0, Math.max(0, rest.length - field.length - 1)), field };
@@ -209,4 +254,17 @@ function hint(field: string, known: readonly string[], prefix = ''): string {
 
 function isEndpointKey(key: string): key is EndpointKey {
   return (ENDPOINT_KEYS as readonly string[]).includes(key);
+}
+
+/** True for the key of a label family (`LabelSpec.family`). */
+function isFamily(key: EndpointKey): boolean {
+  return (LABELS[key] as LabelSpec<unknown>).family !== undefined;
+}
+
+/** A label key a service may carry: an endpoint key, or `<family>.<name>` of a family. */
+function isKnownField(field: string): boolean {
+  return (
+    isEndpointKey(field) ||
+    FAMILY_KEYS.some((key) => field.startsWith(`${key}.`) && field.length > key.length + 1)
+  );
 }

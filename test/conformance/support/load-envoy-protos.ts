@@ -25,6 +25,16 @@ export function loadEnvoyProtos(): protobuf.Root {
     'envoy/extensions/transport_sockets/tls/v3/secret.proto',
     'envoy/extensions/transport_sockets/tls/v3/tls.proto',
     'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
+    'envoy/extensions/filters/http/basic_auth/v3/basic_auth.proto',
+    'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+    'envoy/extensions/filters/http/rbac/v3/rbac.proto',
+    'envoy/extensions/filters/http/cors/v3/cors.proto',
+    'envoy/extensions/filters/http/compressor/v3/compressor.proto',
+    'envoy/extensions/compression/gzip/compressor/v3/gzip.proto',
+    'envoy/extensions/compression/brotli/compressor/v3/brotli.proto',
+    'envoy/extensions/filters/http/stateful_session/v3/stateful_session.proto',
+    'envoy/extensions/http/stateful_session/cookie/v3/cookie.proto',
+    'envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.proto',
   ]);
   root = loaded;
   return loaded;

@@ -1,0 +1,366 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { parseConfig } from '../../src/config/parse-config.js';
+import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
+import { serveEcho, serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
+import { EDGE_LABEL_VALUES, toEdsLabels } from '../support/edge-label-values.js';
+import type { EnvoyUnderTest } from '../support/envoy-process.js';
+import { eventually } from '../support/eventually.js';
+import { freeReservedPort } from '../support/free-port.js';
+import { lacks } from '../support/test-tools.js';
+import { type EnvoyStage, useEnvoyStage } from '../support/use-envoy-stage.js';
+
+// Edge policy by label, through a real Envoy that takes its whole front door from the agent
+// (`eds-agent bootstrap`): each label is answered as labelled. Traffic stays on loopback: the
+// front door listens on 127.0.0.1 and the Host header names the service.
+
+/** `htpasswd -nbs alice secret`. */
+const ALICE = 'alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=';
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+}
+
+/** One request to the front door on `port` for `host`: its status, headers and body. */
+function ask(
+  port: number,
+  host: string,
+  options: {
+    path?: string;
+    method?: string;
+    headers?: Record<string, string>;
+    localAddress?: string;
+  } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: options.path ?? '/',
+        method: options.method ?? 'GET',
+        headers: { host, ...options.headers },
+        agent: false,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('latin1'),
+          });
+        });
+      },
+    )
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** Envoy with what `eds-agent bootstrap` prints for the stage's agent, and nothing else. */
+async function startFrontDoorEnvoy(stage: EnvoyStage): Promise<EnvoyUnderTest> {
+  const parsed = parseConfig(
+    [
+      'bootstrap',
+      ...['--xds-address', `127.0.0.1:${stage.agent.agent.grpcPort ?? 0}`],
+      ...['--envoy-admin', '127.0.0.1:0'],
+    ],
+    {},
+  );
+  if (!parsed.ok || parsed.value.kind !== 'bootstrap') throw new Error(JSON.stringify(parsed));
+  return stage.envoyWith(buildBootstrap(parsed.value.bootstrap));
+}
+
+const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
+
+describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', () => {
+  let http = 0;
+  const stage = useEnvoyStage(async () => {
+    http = await freeReservedPort();
+    return ['--listen', `http=127.0.0.1:${http}`];
+  });
+  /** A service of one echoing container labelled `labels`, once Envoy routes to it. */
+  const service = async (scenario: string, labels: Record<string, string>) => {
+    const name = stage.serviceFor(scenario);
+    const container = await stage.upstream(name, labels, { cmd: serveEcho() });
+    const host = `${name}.localhost`;
+    await eventually(
+      `Envoy routes ${host}`,
+      () => ask(http, host, { path: '/cgi-bin/env' }).catch(() => undefined),
+      (answer) => answer !== undefined && answer.status !== 404 && answer.status !== 503,
+    );
+    return { host, id: container.id.slice(0, 12) };
+  };
+
+  it('asks for Basic credentials: 401 without or with a wrong password, 200 with the right one', async () => {
+    await startFrontDoorEnvoy(stage);
+    const { host } = await service('basic', { 'eds.auth.basic': ALICE });
+    const basic = (user: string, password: string) => ({
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+    });
+    expect((await ask(http, host)).status).toBe(401);
+    expect((await ask(http, host, { headers: basic('alice', 'wrong') })).status).toBe(401);
+    expect((await ask(http, host, { headers: basic('alice', 'secret') })).status).toBe(200);
+    // The agent never logged the hash.
+    expect(JSON.stringify(stage.agent.logs)).not.toContain('5en6G6Me');
+  });
+
+  it('limits a service to 10 requests a second: of 100 sent within a second, about 10 pass, the rest 429', async () => {
+    await startFrontDoorEnvoy(stage);
+    const { host } = await service('ratelimit', { 'eds.ratelimit': '10/s' });
+    // The bucket refills: wait a second so that it is full, then send all at once.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 100 }, () => ask(http, host)));
+    expect(Date.now() - started).toBeLessThan(1000);
+    const passed = answers.filter((answer) => answer.status === 200).length;
+    const limited = answers.filter((answer) => answer.status === 429);
+    // A full bucket of 10, and at most one refill of 10 within the second.
+    expect(passed).toBeGreaterThanOrEqual(10);
+    expect(passed).toBeLessThanOrEqual(20);
+    expect(limited.length).toBe(100 - passed);
+    expect(limited[0]?.headers['x-ratelimit-limit']).toBe('10');
+    expect(limited[0]?.headers['x-ratelimit-remaining']).toBe('0');
+  });
+
+  it('keeps a client on one container by its cookie, and moves it with no error when that one stops', async () => {
+    await startFrontDoorEnvoy(stage);
+    const name = stage.serviceFor('sticky');
+    const host = `${name}.localhost`;
+    const labels = { 'eds.sticky': 'cookie', 'eds.sticky.name': 'sid' };
+    const spec = { cmd: serveHostnameDrainingOnTerm(2), stopTimeout: 5 };
+    const replicas = [
+      await stage.upstream(name, labels, spec),
+      await stage.upstream(name, labels, spec),
+    ];
+    const ids = replicas.map((container) => container.id.slice(0, 12));
+    await eventually(
+      'Envoy balances over both replicas',
+      async () =>
+        new Set(
+          (await Promise.all(Array.from({ length: 8 }, () => ask(http, host)))).map((answer) =>
+            answer.body.trim(),
+          ),
+        ),
+      (seen) => ids.every((id) => seen.has(id)),
+    );
+    const first = await ask(http, host);
+    const cookie = String(first.headers['set-cookie']).split(';')[0] ?? '';
+    expect(cookie).toMatch(/^sid=/);
+    const stuck = first.body.trim();
+    const withCookie = () => ask(http, host, { headers: { cookie } });
+    const bodies = (await Promise.all(Array.from({ length: 100 }, withCookie))).map((answer) =>
+      answer.body.trim(),
+    );
+    expect(new Set(bodies)).toEqual(new Set([stuck]));
+    // Its container stops: the next requests with the same cookie reach the other, none failing.
+    const stopped = replicas[ids.indexOf(stuck)];
+    const stopping = stopped?.stop();
+    const after: Answer[] = [];
+    const until = Date.now() + 4000;
+    while (Date.now() < until) after.push(await withCookie());
+    await stopping;
+    expect(after.filter((answer) => answer.status !== 200)).toEqual([]);
+    expect(after.at(-1)?.body.trim()).toBe(ids.find((id) => id !== stuck));
+  });
+
+  it('lets 127.0.0.1 in and answers 127.0.0.2 with 403 under eds.allow_ips', async () => {
+    await startFrontDoorEnvoy(stage);
+    const { host } = await service('allow', { 'eds.allow_ips': '127.0.0.1/32' });
+    expect((await ask(http, host, { localAddress: '127.0.0.1' })).status).toBe(200);
+    expect((await ask(http, host, { localAddress: '127.0.0.2' })).status).toBe(403);
+    const denied = await service('deny', { 'eds.deny_ips': '127.0.0.2' });
+    expect((await ask(http, denied.host, { localAddress: '127.0.0.1' })).status).toBe(200);
+    expect((await ask(http, denied.host, { localAddress: '127.0.0.2' })).status).toBe(403);
+  });
+
+  it('sets and removes headers, redirects, answers a CORS preflight and compresses, as labelled', async () => {
+    await startFrontDoorEnvoy(stage);
+    const headers = await service('headers', {
+      'eds.headers.request.set.x-env': 'prod 100%',
+      'eds.headers.request.remove': 'x-debug',
+      'eds.headers.response.set.x-frame-options': 'DENY',
+      'eds.headers.response.remove': 'x-powered-by',
+    });
+    const echoed = await ask(http, headers.host, {
+      path: '/cgi-bin/env',
+      headers: { 'x-env': 'dev', 'x-debug': '1' },
+    });
+    expect(echoed.body).toContain('HTTP_X_ENV=prod 100%\n');
+    expect(echoed.body).not.toContain('HTTP_X_DEBUG');
+    expect(echoed.headers['x-frame-options']).toBe('DENY');
+    expect(echoed.headers['x-powered-by']).toBeUndefined();
+
+    const moved = stage.serviceFor('moved');
+    await stage.upstream(moved, { 'eds.redirect': 'host=www.example.test,path=/new' });
+    const redirect = await eventually(
+      'Envoy redirects',
+      () => ask(http, `${moved}.localhost`, { path: '/page?q=1' }),
+      (answer) => answer.status === 308,
+    );
+    // Another host: this one's port is not its.
+    expect(redirect.headers.location).toBe('http://www.example.test/new/page?q=1');
+
+    const cors = await service('cors', {
+      'eds.cors.origins': 'https://app.test',
+      'eds.cors.methods': 'GET,PUT',
+    });
+    const preflight = (origin: string) =>
+      ask(http, cors.host, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT' },
+      });
+    const allowed = await preflight('https://app.test');
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.test');
+    expect(allowed.headers['access-control-allow-methods']).toBe('GET,PUT');
+    expect((await preflight('https://evil.test')).headers['access-control-allow-origin']).toBe(
+      undefined,
+    );
+
+    const compressed = await service('compress', { 'eds.compress': 'true' });
+    const encoding = async (accept: string) =>
+      (
+        await ask(http, compressed.host, {
+          path: '/big.txt',
+          headers: { 'accept-encoding': accept },
+        })
+      ).headers['content-encoding'];
+    expect(await encoding('gzip')).toBe('gzip');
+    expect(await encoding('br, gzip')).toBe('br');
+    expect(await encoding('identity')).toBeUndefined();
+    // The same file from a service without the label: never compressed.
+    expect(
+      (await ask(http, headers.host, { path: '/big.txt', headers: { 'accept-encoding': 'gzip' } }))
+        .headers['content-encoding'],
+    ).toBeUndefined();
+  });
+
+  it('has Envoy ACK the routes and listener of any drawn combination of edge labels: 0 NACKs', async () => {
+    await startFrontDoorEnvoy(stage);
+    const drawn = fc.sample(fc.record(EDGE_LABEL_VALUES, { requiredKeys: [] }), 12);
+    const services = drawn.map((_, i) => stage.serviceFor(`drawn-${i}`));
+    await Promise.all(
+      drawn.map((labels, i) => stage.upstream(services[i] ?? '', toEdsLabels(labels))),
+    );
+    await eventually(
+      'the agent routes every drawn service and Envoy has ACKed it all',
+      async () => ({
+        routes: await (await fetch(`http://127.0.0.1:${stage.agent.port}/status`)).text(),
+        streams: await frontDoorStreams(stage),
+      }),
+      ({ routes, streams }) =>
+        services.every((service) => routes.includes(service)) &&
+        streams.length === 1 &&
+        (streams[0]?.types ?? []).every((type) => type.acked === type.sent),
+    );
+    const nacks = (await frontDoorStreams(stage)).flatMap((stream) =>
+      stream.types.flatMap((type) => (type.lastNack ? [type.lastNack] : [])),
+    );
+    expect(nacks, JSON.stringify(drawn)).toEqual([]);
+  });
+});
+
+/** The xDS streams of the front door's Envoy, as the agent's `/status` shows them. */
+async function frontDoorStreams(stage: EnvoyStage) {
+  const status = (await (await fetch(`http://127.0.0.1:${stage.agent.port}/status`)).json()) as {
+    clients: {
+      grpc: { node: string; types: { sent?: string; acked?: string; lastNack?: unknown }[] }[];
+    };
+  };
+  return status.clients.grpc.filter((stream) => stream.node === 'eds-agent-front-door');
+}
+
+/**
+ * A raw HTTP/1.1 GET of `/cgi-bin/env` for `host` to `port`, after `preamble` (a PROXY protocol
+ * header): the answer's text.
+ */
+function askBehindProxy(
+  port: number,
+  host: string,
+  preamble: Buffer,
+  headers = '',
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(
+        Buffer.concat([
+          preamble,
+          Buffer.from(
+            `GET /cgi-bin/env HTTP/1.1\r\nHost: ${host}\r\n${headers}Connection: close\r\n\r\n`,
+          ),
+        ]),
+      );
+    });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('end', () => {
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** A PROXY protocol v2 header for a TCP over IPv4 connection from `source`:`port` (RFC-less, HAProxy's spec). */
+function proxyV2(source: string, port: number): Buffer {
+  const signature = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
+  const addresses = Buffer.alloc(12);
+  source.split('.').forEach((part, i) => addresses.writeUInt8(Number(part), i));
+  [127, 0, 0, 1].forEach((part, i) => addresses.writeUInt8(part, 4 + i));
+  addresses.writeUInt16BE(port, 8);
+  addresses.writeUInt16BE(80, 10);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(addresses.length);
+  return Buffer.concat([signature, Buffer.from([0x21, 0x11]), length, addresses]);
+}
+
+describe.skipIf(MISSING_TOOLS)('the real client address behind a load balancer', () => {
+  let http = 0;
+  const stage = useEnvoyStage(async () => {
+    http = await freeReservedPort();
+    return ['--listen', `http=127.0.0.1:${http}`, '--proxy-protocol', '--trusted-hops', '1'];
+  });
+
+  it("reaches the container from the PROXY header (v1 and v2), and from a trusted proxy's X-Forwarded-For", async () => {
+    await startFrontDoorEnvoy(stage);
+    const name = stage.serviceFor('real-ip');
+    const host = `${name}.localhost`;
+    // Only the load balancer's clients of 203.0.113.0/24 (documentation addresses) are let in.
+    await stage.upstream(name, { 'eds.allow_ips': '203.0.113.0/24' }, { cmd: serveEcho() });
+    const v1 = Buffer.from('PROXY TCP4 203.0.113.7 127.0.0.1 40000 80\r\n');
+    const answer = await eventually(
+      'Envoy routes the service',
+      () => askBehindProxy(http, host, v1).catch(() => ''),
+      (text) => text.startsWith('HTTP/1.1 200'),
+    );
+    expect(answer).toContain('HTTP_X_ENVOY_EXTERNAL_ADDRESS=203.0.113.7\n');
+    expect(answer).toContain('HTTP_X_FORWARDED_FOR=203.0.113.7\n');
+    const v2 = await askBehindProxy(http, host, proxyV2('203.0.113.9', 40001));
+    expect(v2).toContain('HTTP_X_ENVOY_EXTERNAL_ADDRESS=203.0.113.9\n');
+    // One trusted hop: the client is the address the load balancer put in X-Forwarded-For.
+    const forwarded = await askBehindProxy(
+      http,
+      host,
+      proxyV2('198.51.100.1', 40002),
+      'X-Forwarded-For: 203.0.113.20\r\n',
+    );
+    expect(forwarded).toMatch(/^HTTP\/1\.1 200/);
+    expect(forwarded).toContain('HTTP_X_ENVOY_EXTERNAL_ADDRESS=203.0.113.20\n');
+    // A client outside the allowed range, by the PROXY header: 403.
+    const outside = await askBehindProxy(
+      http,
+      host,
+      Buffer.from('PROXY TCP4 192.0.2.1 127.0.0.1 40003 80\r\n'),
+    );
+    expect(outside).toMatch(/^HTTP\/1\.1 403/);
+  });
+});
