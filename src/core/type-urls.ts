@@ -64,6 +64,18 @@ export const BASIC_AUTH_TYPE_URL =
 export const BASIC_AUTH_PER_ROUTE_TYPE_URL =
   'type.googleapis.com/envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute';
 
+/** Forward authentication (`eds.auth.forward`): the filter, and its switch per route. */
+export const EXT_AUTHZ_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
+export const EXT_AUTHZ_PER_ROUTE_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute';
+
+/** JWT authentication (`eds.auth.jwt.*`): the filter with its providers, and a route's requirement. */
+export const JWT_AUTHN_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication';
+export const JWT_PER_ROUTE_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig';
+
 /** The local rate limit (`eds.ratelimit`), the same message in the chain and per route. */
 export const LOCAL_RATE_LIMIT_TYPE_URL =
   'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit';
@@ -113,6 +125,10 @@ export const EMBEDDED_TYPE_URLS = [
   FILTER_CONFIG_TYPE_URL,
   BASIC_AUTH_TYPE_URL,
   BASIC_AUTH_PER_ROUTE_TYPE_URL,
+  EXT_AUTHZ_TYPE_URL,
+  EXT_AUTHZ_PER_ROUTE_TYPE_URL,
+  JWT_AUTHN_TYPE_URL,
+  JWT_PER_ROUTE_TYPE_URL,
   LOCAL_RATE_LIMIT_TYPE_URL,
   RBAC_TYPE_URL,
   RBAC_PER_ROUTE_TYPE_URL,

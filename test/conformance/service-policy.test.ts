@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import { authHttpFilters } from '../../src/core/envoy/auth-filters.js';
 import { buildCluster } from '../../src/core/envoy/build-cluster.js';
 import { buildTcpListener } from '../../src/core/envoy/build-listener.js';
 import { buildRouteConfiguration } from '../../src/core/envoy/build-route-configuration.js';
@@ -219,12 +220,17 @@ describe.skipIf(lacks('envoy'))('the same resources, read by Envoy itself', () =
           ...services.map(({ name, options }) => buildCluster(name, options)),
         ],
         listeners: [
-          toHttpListener('ingress', loopback(10000), {
-            route_config: buildRouteConfiguration(
-              'eds-agent',
-              services.map(({ name, options }) => ({ service: name, options })),
-            ).json,
-          }),
+          toHttpListener(
+            'ingress',
+            loopback(10000),
+            {
+              route_config: buildRouteConfiguration(
+                'eds-agent',
+                services.map(({ name, options }) => ({ service: name, options })),
+              ).json,
+            },
+            authHttpFilters(services.map(({ options }) => options)),
+          ),
           ...services.flatMap(({ name, options }) =>
             options.tcp_port === undefined ? [] : [buildTcpListener(name, options.tcp_port)],
           ),

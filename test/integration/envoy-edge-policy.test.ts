@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 
@@ -112,6 +113,70 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     expect((await ask(http, host, { headers: basic('alice', 'secret') })).status).toBe(200);
     // The agent never logged the hash.
     expect(JSON.stringify(stage.agent.logs)).not.toContain('5en6G6Me');
+  });
+
+  it('asks a forward-auth service first: its 302 to the login page as is, or its 200 with the user copied', async () => {
+    await startFrontDoorEnvoy(stage);
+    const auth = stage.serviceFor('auth');
+    await stage.upstream(auth, {}, { cmd: serveCgi('auth', AUTH_SCRIPT) });
+    const { host } = await service('forward', {
+      'eds.auth.forward': `http://${auth}/cgi-bin/auth`,
+      'eds.auth.forward.headers': 'remote-user',
+    });
+    const denied = await eventually(
+      'the auth service answers for the service',
+      () => ask(http, host, { path: '/cgi-bin/env' }),
+      (answer) => answer.status === 302,
+    );
+    // The auth service saw the request's own path after its prefix.
+    expect(denied.headers.location).toBe('http://login.test/?from=/cgi-bin/env');
+    const allowed = await ask(http, host, {
+      path: '/cgi-bin/env',
+      headers: { cookie: 'session=good' },
+    });
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toContain('HTTP_REMOTE_USER=alice\n');
+  });
+
+  it("takes a JWT of the issuer signed by a key of its JWKS, and answers 401 to an expired one or another issuer's, 403 to another audience's", async () => {
+    await startFrontDoorEnvoy(stage);
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwks = JSON.stringify({
+      keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256', use: 'sig' }],
+    });
+    const keys = stage.serviceFor('jwks');
+    await stage.upstream(keys, {}, { cmd: serveFile('jwks.json', jwks) });
+    const { host } = await service('jwt', {
+      'eds.auth.jwt.issuer': 'https://idp.test',
+      'eds.auth.jwt.jwks': `http://${keys}/jwks.json`,
+      'eds.auth.jwt.audiences': 'api',
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const token = (claims: Record<string, unknown>) =>
+      signJwt(privateKey, {
+        iss: 'https://idp.test',
+        aud: 'api',
+        sub: 'alice',
+        exp: now + 600,
+        ...claims,
+      });
+    const withToken = (jwt: string) =>
+      ask(http, host, { path: '/cgi-bin/env', headers: { authorization: `Bearer ${jwt}` } });
+    const valid = await eventually(
+      'Envoy takes a valid token',
+      () => withToken(token({})),
+      (answer) => answer.status === 200,
+    );
+    const payload = /HTTP_X_JWT_PAYLOAD=(\S+)/.exec(valid.body)?.[1] ?? '';
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({
+      sub: 'alice',
+    });
+    // Expired beyond Envoy's 60 s of clock skew.
+    expect((await withToken(token({ exp: now - 600 }))).status).toBe(401);
+    // A valid token for another audience: Envoy's 403, the client is known but not let in.
+    expect((await withToken(token({ aud: 'other' }))).status).toBe(403);
+    expect((await withToken(token({ iss: 'https://evil.test' }))).status).toBe(401);
+    expect((await ask(http, host, { path: '/cgi-bin/env' })).status).toBe(401);
   });
 
   it('limits a service to 10 requests a second: of 100 sent within a second, about 10 pass, the rest 429', async () => {
@@ -278,6 +343,46 @@ async function frontDoorStreams(stage: EnvoyStage) {
     };
   };
   return status.clients.grpc.filter((stream) => stream.node === 'eds-agent-front-door');
+}
+
+/**
+ * The auth service of the tests, as Authelia answers Envoy: a request with the cookie
+ * `session=good` gets 200 and the user in `Remote-User`; any other, 302 to the login page,
+ * naming the path it was asked for after its own.
+ */
+const AUTH_SCRIPT = [
+  'case "$HTTP_COOKIE" in',
+  '*session=good*) echo "Status: 200 OK"; echo "Remote-User: alice"; echo;;',
+  '*) echo "Status: 302 Found"; echo "Location: http://login.test/?from=$PATH_INFO"; echo;;',
+  'esac',
+].join('\n');
+
+/** A command for the test image: `/cgi-bin/<name>` runs `script` (busybox httpd's CGI) on 8000. */
+function serveCgi(name: string, script: string): string[] {
+  return [
+    'sh',
+    '-c',
+    `mkdir -p /www/cgi-bin && printf '%s\\n' '#!/bin/sh' "$0" > /www/cgi-bin/${name} && chmod +x /www/cgi-bin/${name} && exec httpd -f -p 8000 -h /www`,
+    script,
+  ];
+}
+
+/** A command for the test image: `/<name>` is `text`, served on 8000. */
+function serveFile(name: string, text: string): string[] {
+  return [
+    'sh',
+    '-c',
+    `mkdir -p /www && printf '%s' "$0" > /www/${name} && exec httpd -f -p 8000 -h /www`,
+    text,
+  ];
+}
+
+/** A JWT (ES256) of `claims`, signed with `key`, its key id `k1`. */
+function signJwt(key: KeyObject, claims: Record<string, unknown>): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signed = `${part({ alg: 'ES256', typ: 'JWT', kid: 'k1' })}.${part(claims)}`;
+  const signature = sign('sha256', Buffer.from(signed), { key, dsaEncoding: 'ieee-p1363' });
+  return `${signed}.${signature.toString('base64url')}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { edgeHttpFilters } from '../../src/core/envoy/edge-filters.js';
+import { edgeHttpFilters, type HttpFilterJson } from '../../src/core/envoy/edge-filters.js';
 import type { CertificateFiles } from './test-certificates.js';
 
 const RETRY_POLICY = {
@@ -45,9 +45,15 @@ export function agentRoutes(name = 'eds-agent'): object {
 /**
  * An HTTP listener `name` on `address` whose connection manager routes by `routes` (a
  * `route_config` or an `rds`), through the agent's HTTP filters (`edgeHttpFilters`: the edge
- * policy filters, each off until a route turns it on, then the router).
+ * policy filters, each off until a route turns it on, then the router), with the `auth`
+ * filters of `authHttpFilters`.
  */
-export function toHttpListener(name: string, address: object, routes: object): object {
+export function toHttpListener(
+  name: string,
+  address: object,
+  routes: object,
+  auth: readonly HttpFilterJson[] = [],
+): object {
   return {
     name,
     address,
@@ -62,7 +68,7 @@ export function toHttpListener(name: string, address: object, routes: object): o
               stat_prefix: name,
               ...routes,
               // The chain docs/edge-policy.md asks of a hand-written listener.
-              http_filters: edgeHttpFilters(),
+              http_filters: edgeHttpFilters(auth),
             },
           },
         ],

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { parseConfig } from '../../src/config/parse-config.js';
+import {
+  authHttpFilters,
+  forwardAuthFilterName,
+  JWT_FILTER,
+  jwtRequirementName,
+} from '../../src/core/envoy/auth-filters.js';
 import { buildRouteConfiguration } from '../../src/core/envoy/build-route-configuration.js';
 import { EDGE_FILTERS, edgeHttpFilters } from '../../src/core/envoy/edge-filters.js';
 import {
@@ -8,6 +14,10 @@ import {
   buildHttpsListener,
 } from '../../src/core/front-door/build-front-listeners.js';
 import { resolveServiceOptions } from '../../src/core/index/resolve-service-options.js';
+import {
+  DEFAULT_SERVING_POLICY,
+  findPolicyProblems,
+} from '../../src/core/labels/check-serving-policy.js';
 import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
 import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { anEndpoint } from '../support/records.js';
@@ -131,6 +141,52 @@ describe('eds.auth.basic', () => {
     expect(conflicts[0]?.message).toBe(
       'auth.basic (hidden value 2) is not used: the containers of this service disagree ((hidden value 1) on 2, (hidden value 2) on 1); using (hidden value 1)',
     );
+  });
+});
+
+describe('eds.auth.forward and eds.auth.jwt.*', () => {
+  const forward = { 'eds.auth.forward': 'http://authelia/api/authz/ext-authz/' };
+  const jwt = { 'eds.auth.jwt.issuer': 'https://idp.test', 'eds.auth.jwt.jwks': 'http://idp/jwks' };
+
+  it('give the chain one ext_authz per distinct setting and one jwt_authn, only when a service asks', () => {
+    expect(authHttpFilters([optionsOf({}), optionsOf({ 'eds.ratelimit': '1/s' })])).toEqual([]);
+    const filters = authHttpFilters([optionsOf(forward), optionsOf(forward), optionsOf(jwt)]);
+    expect(filters.map((filter) => filter.name)).toEqual([
+      forwardAuthFilterName(optionsOf(forward)),
+      JWT_FILTER,
+    ]);
+    expect(filters[0]?.typed_config).toMatchObject({
+      http_service: {
+        server_uri: { uri: 'http://authelia/api/authz/ext-authz/', cluster: 'authelia' },
+        path_prefix: '/api/authz/ext-authz',
+      },
+    });
+    expect(filters.every((filter) => filter.disabled === true)).toBe(true);
+  });
+
+  it("turn them on in the service's route, by the names the chain gives them", () => {
+    const options = optionsOf({ ...forward, ...jwt });
+    const route = routeOf({ ...forward, ...jwt });
+    expect(Object.keys(route.typed_per_filter_config ?? {})).toEqual([
+      forwardAuthFilterName(options),
+      JWT_FILTER,
+    ]);
+    expect(route.typed_per_filter_config?.[JWT_FILTER]?.config).toMatchObject({
+      requirement_name: jwtRequirementName(options),
+    });
+  });
+
+  it('name a service, never an address: a URL with a port or another scheme is refused', () => {
+    expect(problemsOf({ 'eds.auth.forward': 'http://10.0.0.1:9091/verify' })).toHaveLength(1);
+    expect(problemsOf({ 'eds.auth.jwt.jwks': 'https://idp.example.com/jwks' })).toHaveLength(1);
+  });
+
+  it('refuse to serve a service whose JWT issuer has no keys, rather than serve it open', () => {
+    const parsed = parse({ 'eds.auth.jwt.issuer': 'https://idp.test' });
+    if (!parsed.ok) throw new Error(parsed.problems.join());
+    expect(findPolicyProblems(parsed.value, DEFAULT_SERVING_POLICY, 'eds')).toEqual([
+      'eds.auth.jwt of web: eds.auth.jwt.issuer and eds.auth.jwt.jwks go together: one without the other cannot check a token, and the service is not served open instead',
+    ]);
   });
 });
 

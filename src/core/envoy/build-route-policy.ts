@@ -7,11 +7,14 @@ import {
   COMPRESSOR_PER_ROUTE_TYPE_URL,
   COOKIE_SESSION_STATE_TYPE_URL,
   CORS_POLICY_TYPE_URL,
+  EXT_AUTHZ_PER_ROUTE_TYPE_URL,
   FILTER_CONFIG_TYPE_URL,
+  JWT_PER_ROUTE_TYPE_URL,
   LOCAL_RATE_LIMIT_TYPE_URL,
   RBAC_PER_ROUTE_TYPE_URL,
   STATEFUL_SESSION_PER_ROUTE_TYPE_URL,
 } from '../type-urls.js';
+import { forwardAuthFilterName, JWT_FILTER, jwtRequirementName } from './auth-filters.js';
 import { EDGE_FILTERS } from './edge-filters.js';
 
 /** A header a route adds, replacing one of the same name. */
@@ -121,6 +124,15 @@ function toFilterConfigs(service: string, options: ServiceOptions): [string, Fil
         filter_enforced: ALL_REQUESTS('enforced'),
         enable_x_ratelimit_headers: 'DRAFT_VERSION_03',
       }),
+    ]);
+  const forward = forwardAuthFilterName(options);
+  if (forward)
+    configs.push([forward, turnOn({ '@type': EXT_AUTHZ_PER_ROUTE_TYPE_URL, check_settings: {} })]);
+  const requirement = jwtRequirementName(options);
+  if (requirement)
+    configs.push([
+      JWT_FILTER,
+      turnOn({ '@type': JWT_PER_ROUTE_TYPE_URL, requirement_name: requirement }),
     ]);
   const users = options['auth.basic'];
   if (users)

@@ -56,14 +56,15 @@ function compressor(name: string, library: string, typeUrl: string): HttpFilterJ
 /**
  * The HTTP filters of every connection manager the agent serves Envoy (the front door), in
  * order: CORS (a preflight answered before anything asks for credentials), the IP lists, the
- * rate limit (before authentication, so guessing passwords is limited too), Basic
+ * rate limit (before authentication, so guessing passwords is limited too), `auth` (the
+ * forward-auth and JWT filters the services ask for, see `authHttpFilters`), Basic
  * authentication, sticky sessions, compression (brotli preferred over gzip), then the router.
  * Each but the router is disabled: it does nothing until a route's `typed_per_filter_config`
  * turns it on with that route's settings, so a route without edge labels is served exactly as
  * with the router alone. A hand-written listener that routes by the agent's route
- * configuration needs the same chain (docs/edge-policy.md). Pure and constant.
+ * configuration needs the same chain (docs/edge-policy.md). Pure.
  */
-export function edgeHttpFilters(): HttpFilterJson[] {
+export function edgeHttpFilters(auth: readonly HttpFilterJson[] = []): HttpFilterJson[] {
   return [
     { name: EDGE_FILTERS.cors, disabled: true, typed_config: { '@type': CORS_TYPE_URL } },
     { name: EDGE_FILTERS.rbac, disabled: true, typed_config: { '@type': RBAC_TYPE_URL } },
@@ -72,6 +73,7 @@ export function edgeHttpFilters(): HttpFilterJson[] {
       disabled: true,
       typed_config: { '@type': LOCAL_RATE_LIMIT_TYPE_URL, stat_prefix: 'eds_ratelimit' },
     },
+    ...auth,
     {
       name: EDGE_FILTERS.basicAuth,
       disabled: true,

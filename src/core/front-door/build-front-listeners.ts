@@ -79,6 +79,7 @@ function connectionManager(
   statPrefix: string,
   routeConfigName: string,
   settings: FrontDoorSettings,
+  auth: readonly HttpFilterJson[],
 ): ConnectionManagerJson {
   return {
     name: 'envoy.filters.network.http_connection_manager',
@@ -91,7 +92,7 @@ function connectionManager(
         route_config_name: routeConfigName,
         config_source: { ads: {}, resource_api_version: 'V3' },
       },
-      http_filters: edgeHttpFilters(),
+      http_filters: edgeHttpFilters(auth),
     },
   };
 }
@@ -112,17 +113,23 @@ function socketAddress({ address, port }: ListenAddress) {
   return { socket_address: { address, port_value: port } };
 }
 
-/** The plain HTTP listener (`front/http`) on `settings.http`, routed by `routeConfigName`. Pure. */
+/**
+ * The plain HTTP listener (`front/http`) on `settings.http`, routed by `routeConfigName`, its
+ * chain holding the `auth` filters the services ask for (`authHttpFilters`). Pure.
+ */
 export function buildHttpListener(
   settings: FrontDoorSettings & { readonly http: ListenAddress },
   routeConfigName: string,
+  auth: readonly HttpFilterJson[] = [],
 ): FrontListenerJson {
   const filters = proxyProtocol(settings);
   return {
     name: FRONT_HTTP_LISTENER,
     address: socketAddress(settings.http),
     ...(filters.length > 0 ? { listener_filters: filters } : {}),
-    filter_chains: [{ filters: [connectionManager('front_http', routeConfigName, settings)] }],
+    filter_chains: [
+      { filters: [connectionManager('front_http', routeConfigName, settings, auth)] },
+    ],
   };
 }
 
@@ -138,6 +145,7 @@ export function buildHttpsListener(
   settings: FrontDoorSettings & { readonly https: ListenAddress },
   domains: readonly string[],
   routeConfigName: string,
+  auth: readonly HttpFilterJson[] = [],
 ): FrontListenerJson {
   return {
     name: FRONT_HTTPS_LISTENER,
@@ -166,7 +174,7 @@ export function buildHttpsListener(
           },
         },
       },
-      filters: [connectionManager('front_https', routeConfigName, settings)],
+      filters: [connectionManager('front_https', routeConfigName, settings, auth)],
     })),
   };
 }

@@ -1,3 +1,4 @@
+import { authHttpFilters } from '../envoy/auth-filters.js';
 import type { RouteConfigurationJson } from '../envoy/build-route-configuration.js';
 import {
   buildHttpListener,
@@ -39,6 +40,7 @@ export function toFrontDoorResources(
   challenges: ReadonlyMap<string, string> = previous?.challenges ?? new Map(),
 ): FrontDoorResources {
   const tls = toTlsDomains(routes.json, optionsOf);
+  const auth = authHttpFilters(routedOptions(routes.json, optionsOf));
   const served = settings.https
     ? [...tls.domains.keys()].filter((domain) => secretNames.has(toSecretName(domain)))
     : [];
@@ -51,7 +53,11 @@ export function toFrontDoorResources(
       buildHttpRoutes(routes.json, redirected, port, challenges),
       previous?.httpRoutes,
     );
-    const listener = buildHttpListener({ ...settings, http: settings.http }, httpRoutes.json.name);
+    const listener = buildHttpListener(
+      { ...settings, http: settings.http },
+      httpRoutes.json.name,
+      auth,
+    );
     listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
   }
   if (settings.https && served.length > 0) {
@@ -59,10 +65,26 @@ export function toFrontDoorResources(
       { ...settings, https: settings.https },
       served,
       routes.json.name,
+      auth,
     );
     listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
   }
   return { settings, tls, listeners, httpRoutes, challenges };
+}
+
+/** The options of each service `routes` routes to, once each. */
+function* routedOptions(
+  routes: RouteConfigurationJson,
+  optionsOf: (service: string) => ServiceOptions | undefined,
+): Generator<ServiceOptions> {
+  const seen = new Set<string>();
+  for (const host of routes.virtual_hosts)
+    for (const route of host.routes) {
+      if (seen.has(route.name)) continue;
+      seen.add(route.name);
+      const options = optionsOf(route.name);
+      if (options) yield options;
+    }
 }
 
 /** The names of `after`'s listeners and HTTP routes whose version differs from `before`'s. */

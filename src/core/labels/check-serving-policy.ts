@@ -30,7 +30,8 @@ export const DEFAULT_SERVING_POLICY: ServingPolicy = {
 /**
  * What a container's labels ask for that the policy does not allow, one problem per label:
  * a wildcard (or a name outside `allowedDomains`) in `domains`, a `tcp_port` outside the
- * range, TLS to endpoints that cannot be verified and is not said to be unverified. Pure.
+ * range, TLS to endpoints that cannot be verified and is not said to be unverified, a JWT
+ * issuer without its keys or keys without their issuer. Pure.
  */
 export function findPolicyProblems(
   bindings: readonly ServiceBinding[],
@@ -64,6 +65,12 @@ export function findPolicyProblems(
     ) {
       problems.push(
         `${prefix}.protocol of ${binding.cluster}: https needs --upstream-ca to verify the endpoints' certificates (or ${prefix}.tls.upstream_verify=false to take them unverified)`,
+      );
+    }
+    const jwt = [options?.['auth.jwt.issuer'], options?.['auth.jwt.jwks']];
+    if (jwt.some((value) => value === undefined) && jwt.some((value) => value !== undefined)) {
+      problems.push(
+        `${prefix}.auth.jwt of ${binding.cluster}: ${prefix}.auth.jwt.issuer and ${prefix}.auth.jwt.jwks go together: one without the other cannot check a token, and the service is not served open instead`,
       );
     }
   }

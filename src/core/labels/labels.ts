@@ -17,16 +17,19 @@ import {
   TLS_ISSUERS,
 } from './option-values.js';
 import {
+  parseAudiences,
   parseBasicAuthUsers,
   parseCidrs,
   parseCookieName,
   parseHeaderName,
   parseHeaderNames,
   parseHeaderValue,
+  parseIssuer,
   parseMethods,
   parseOrigins,
   parseRate,
   parseRedirect,
+  parseServiceUrl,
 } from './parse-edge-values.js';
 import {
   HOUR_MS,
@@ -368,6 +371,41 @@ export const LABELS = {
     secret: true,
     defaultDoc: 'none',
     doc: "HTTP Basic authentication on the service's routes (Envoy's `basic_auth`, per route): `user:{SHA}<base64>` entries separated by commas, as `htpasswd -nbs <user> <password>` prints them, the one form Envoy reads (a bcrypt or apr1 entry is refused). A request without valid credentials gets `401`. The hashes are never logged; in a compose file, write `$` as `$$`.",
+  }),
+  'auth.forward': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseServiceUrl,
+    defaultDoc: 'none',
+    doc: "Forward authentication (Envoy's `ext_authz` with an HTTP service, per route), as Authelia, Authentik or oauth2-proxy do it: `http://<service>/<path>`, `<service>` a service of the agent (its cluster, reached as its own labels say). Each request is first asked of `<path>` followed by the request's own path, with its cookies, `Authorization` and `X-Forwarded-*`: a `200` lets it through, anything else (a `302` to a login page, a `401`) is the client's answer as it is. When the auth service cannot be reached, `403`.",
+  }),
+  'auth.forward.headers': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseHeaderNames,
+    defaultDoc: 'none',
+    doc: "With `eds.auth.forward`: headers of the auth service's `200` copied onto the request to the service (`remote-user,remote-groups`), separated by commas.",
+  }),
+  'auth.jwt.issuer': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseIssuer,
+    defaultDoc: 'none',
+    doc: "JWT authentication (Envoy's `jwt_authn`, per route): requests need `Authorization: Bearer <token>`, a JWT of this issuer (`iss`), signed by a key of `eds.auth.jwt.jwks`, not expired (Envoy allows 60 s of clock skew); else `401` (`403` for a valid token of another audience). The token's claims reach the service as the `x-jwt-payload` header (base64url JSON).",
+  }),
+  'auth.jwt.jwks': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseServiceUrl,
+    defaultDoc: 'none',
+    doc: 'With `eds.auth.jwt.issuer` (and needed by it): where the signing keys are, `http://<service>/<path>` of a service of the agent that serves the JWKS (kept 5 minutes).',
+  }),
+  'auth.jwt.audiences': label({
+    scope: 'service',
+    option: 'route',
+    parse: parseAudiences,
+    defaultDoc: 'none: any audience',
+    doc: 'With `eds.auth.jwt.issuer`: a token must name one of these audiences (`aud`), separated by commas.',
   }),
   ratelimit: label({
     scope: 'service',

@@ -195,3 +195,43 @@ export function parseCookieName(value: string, path: string): Result<string> {
   if (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/.test(value)) return ok(value);
   return fail([`${path}: expected a cookie name (letters, digits, - _ .), got ${quote(value)}`]);
 }
+
+/** An HTTP endpoint of a labelled service: its cluster and the path asked for. */
+export interface ServiceUrl {
+  /** The cluster (the service's name), which Envoy reaches as the service's own labels say. */
+  readonly service: string;
+  /** The path, `/` when none. */
+  readonly path: string;
+}
+
+/** `http://<service>/<path>`: a service name (a cluster; one with a `:` cannot be named here), no port, an optional path. */
+const SERVICE_URL = /^http:\/\/([A-Za-z0-9_.-]{1,255}?)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)?$/;
+
+/**
+ * A URL naming a service of the agent's (`http://authelia/api/authz/ext-authz`): Envoy asks
+ * the cluster of that name, the way its own labels say (its port, its protocol), so no
+ * address outside the services is ever configured by a label.
+ */
+export function parseServiceUrl(value: string, path: string): Result<ServiceUrl> {
+  const match = SERVICE_URL.exec(value.trim());
+  if (match?.[1]) return ok({ service: match[1], path: match[2] ?? '/' });
+  return fail([
+    `${path}: expected http://<service>/<path>, <service> the eds.service of the container that answers (no port: its own labels give it), got ${quote(value)}`,
+  ]);
+}
+
+/** A JWT issuer (`iss`), as the tokens carry it: any text without blanks, up to 1,024 characters. */
+export function parseIssuer(value: string, path: string): Result<string> {
+  if (/^\S{1,1024}$/.test(value)) return ok(value);
+  return fail([
+    `${path}: expected the issuer the tokens name (their iss claim), got ${quote(value)}`,
+  ]);
+}
+
+/** Audiences (`aud`) separated by commas, each once, in the order given. */
+export function parseAudiences(value: string, path: string): Result<readonly string[]> {
+  const items = splitList(value);
+  if (items.length > 0 && items.every((item) => item.length <= 1024))
+    return ok([...new Set(items)]);
+  return fail([`${path}: expected audiences separated by commas, got ${quote(value)}`]);
+}
