@@ -1,13 +1,18 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { parseConfig } from '../../src/config/parse-config.js';
 import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
-import { serveEcho, serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
+import { serveEcho, serveHostnameDrainingOnTerm, serveTls } from '../support/docker-harness.js';
 import { EDGE_LABEL_VALUES, toEdsLabels } from '../support/edge-label-values.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
@@ -81,13 +86,15 @@ async function startFrontDoorEnvoy(stage: EnvoyStage): Promise<EnvoyUnderTest> {
   return stage.envoyWith(buildBootstrap(parsed.value.bootstrap));
 }
 
-const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy');
+const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy', 'openssl');
 
 describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', () => {
   let http = 0;
+  let https = 0;
   const stage = useEnvoyStage(async () => {
     http = await freeReservedPort();
-    return ['--listen', `http=127.0.0.1:${http}`];
+    https = await freeReservedPort();
+    return ['--listen', `http=127.0.0.1:${http},https=127.0.0.1:${https}`];
   });
   /** A service of one echoing container labelled `labels`, once Envoy routes to it. */
   const service = async (scenario: string, labels: Record<string, string>) => {
@@ -310,6 +317,57 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     ).toBeUndefined();
   });
 
+  it('passes TLS through by server name to containers holding their own certificates, with 0 failed connections on a scale from 2 to 1', async () => {
+    await startFrontDoorEnvoy(stage);
+    const [a, b] = [stage.serviceFor('tls-a'), stage.serviceFor('tls-b')];
+    const tlsServer = (service: string, name: string) => {
+      const { certificate, key } = selfSigned(name);
+      return stage.upstream(
+        service,
+        { 'eds.tcp_sni': name },
+        { cmd: serveTls(certificate, key), stopTimeout: 5 },
+      );
+    };
+    // Two replicas of a.test, each with a certificate of its own; one of b.test.
+    const replicas = [await tlsServer(a, 'a.test'), await tlsServer(a, 'a.test')];
+    await tlsServer(b, 'b.test');
+    const seen = await eventually(
+      'a.test reaches both replicas and b.test its one, by the server name',
+      async () => ({
+        a: new Set(
+          (await Promise.all([1, 2, 3, 4, 5, 6].map(() => tlsGet(https, 'a.test')))).map(
+            (c) => c.certificate,
+          ),
+        ),
+        b: await tlsGet(https, 'b.test'),
+      }),
+      ({ a: seenA, b: seenB }) => seenA.size === 2 && !seenA.has('') && seenB.subject === 'b.test',
+    );
+    expect([...seen.a].every((fingerprint) => fingerprint !== seen.b.certificate)).toBe(true);
+    // A loop of new TLS connections to a.test while one of its replicas stops.
+    const failures: string[] = [];
+    let connections = 0;
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const answer = await tlsGet(https, 'a.test').catch((error: unknown) => ({
+          certificate: '',
+          subject: '',
+          page: String(error),
+        }));
+        connections += 1;
+        if (!answer.page.startsWith('HTTP/1.0 200')) failures.push(answer.page.slice(0, 80));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await replicas[0]?.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    running = false;
+    await loop;
+    expect(connections).toBeGreaterThan(20);
+    expect(failures).toEqual([]);
+  });
+
   it('has Envoy ACK the routes and listener of any drawn combination of edge labels: 0 NACKs', async () => {
     await startFrontDoorEnvoy(stage);
     const drawn = fc.sample(fc.record(EDGE_LABEL_VALUES, { requiredKeys: [] }), 12);
@@ -343,6 +401,56 @@ async function frontDoorStreams(stage: EnvoyStage) {
     };
   };
   return status.clients.grpc.filter((stream) => stream.node === 'eds-agent-front-door');
+}
+
+/** A self-signed certificate for `name`, made with openssl: PEM certificate and key. */
+function selfSigned(name: string): { certificate: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'eds-agent-sni-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+        ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1'],
+        ...['-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`],
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      certificate: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One new TLS connection to the front door's HTTPS port for `servername`, and `GET /` over
+ * it: the certificate's fingerprint and subject, and the page's first line.
+ */
+function tlsGet(
+  port: number,
+  servername: string,
+): Promise<{ certificate: string; subject: string; page: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false });
+    let certificate = '';
+    let subject = '';
+    const chunks: Buffer[] = [];
+    socket.setTimeout(5000, () => socket.destroy(new Error('timed out')));
+    socket.on('secureConnect', () => {
+      const peer = socket.getPeerCertificate();
+      certificate = peer.fingerprint256;
+      subject = String(peer.subject.CN);
+      socket.end('GET / HTTP/1.0\r\n\r\n');
+    });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => {
+      resolve({ certificate, subject, page: Buffer.concat(chunks).toString('latin1') });
+    });
+    socket.on('error', reject);
+  });
 }
 
 /**

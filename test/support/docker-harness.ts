@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import Docker from 'dockerode';
 
@@ -114,6 +114,49 @@ export function serveEcho(port = 8000): string[] {
   ];
 }
 
+/**
+ * A shell command for the test image: a TLS server on `port` (openssl's `s_server -www`, which
+ * answers `GET /` with a page of its own) with `certificate` and `key` (PEM). On SIGTERM it
+ * keeps serving for `drainSeconds`, then exits, as a server that stops well does.
+ */
+export function serveTls(
+  certificate: string,
+  key: string,
+  drainSeconds = 2,
+  port = 8000,
+): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'printf "%s" "$0" > /tmp/cert.pem && printf "%s" "$1" > /tmp/key.pem',
+      `openssl s_server -quiet -accept ${port} -cert /tmp/cert.pem -key /tmp/key.pem -www & server=$!`,
+      `trap 'sleep ${drainSeconds}; kill $server' TERM`,
+      'wait $server; wait $server',
+    ].join('\n'),
+    certificate,
+    key,
+  ];
+}
+
+/** The host's openssl binary, or undefined. */
+function whichOpenssl(): string | undefined {
+  const found = spawnSync('sh', ['-c', 'command -v openssl'], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  return found.status === 0 && path !== '' ? realpathSync(path) : undefined;
+}
+
+/** Copies `binary` to `to` and each shared library `ldd` names to the same path under `root`. */
+function copyWithLibraries(binary: string, to: string, root: string): void {
+  copyFileSync(binary, to);
+  const ldd = spawnSync('ldd', [binary], { encoding: 'utf8' }).stdout;
+  for (const match of ldd.matchAll(/(\/\S+\.so[^\s]*)/g)) {
+    const library = match[1] ?? '';
+    mkdirSync(join(root, dirname(library)), { recursive: true });
+    copyFileSync(realpathSync(library), join(root, library));
+  }
+}
+
 export interface ContainerSpec {
   readonly labels?: Record<string, string>;
   /** Another image than the test image (which must exist: see stand-in-images.ts). */
@@ -165,7 +208,10 @@ export class DockerHarness {
     }
   }
 
-  /** Builds the test image with `docker import` of a root filesystem holding only static busybox. */
+  /**
+   * Builds the test image with `docker import` of a root filesystem holding static busybox,
+   * and the host's openssl with the libraries it loads when the host has it.
+   */
   async buildImage(): Promise<void> {
     await this.assertEngine();
     const busybox = staticBusybox();
@@ -175,6 +221,9 @@ export class DockerHarness {
       mkdirSync(join(root, 'tmp'));
       copyFileSync(busybox, join(root, 'bin', 'busybox'));
       for (const applet of APPLETS) symlinkSync('busybox', join(root, 'bin', applet));
+      // The host's openssl, for a container that terminates TLS itself (`serveTls`).
+      const openssl = whichOpenssl();
+      if (openssl) copyWithLibraries(openssl, join(root, 'bin', 'openssl'), root);
       const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
       // The tag goes in `repo` (the API allows it there): Podman ignores a separate `tag`.
       const stream = await this.docker.importImage(tar.stdout, { repo: this.image });

@@ -45,6 +45,7 @@ export const EDGE_LABEL_VALUES = {
   'cors.headers': fc.constantFrom('authorization', 'x-a,content-type'),
   'cors.credentials': fc.constantFrom('true', 'false'),
   compress: fc.constantFrom('true', 'false'),
+  tcp_sni: fc.constantFrom('db.test', 'a.test,b.test', 'mqtt.example.com'),
 } satisfies { [K in OptionKey]?: fc.Arbitrary<string> };
 
 /** The keys of label families: their drawn `<name>=<value>` is the label `<key>.<name>`. */

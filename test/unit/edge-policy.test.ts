@@ -381,7 +381,9 @@ describe('the front door behind a load balancer', () => {
     const https = buildHttpsListener(settings, ['web.test'], 'eds-agent');
     for (const listener of [http, https]) {
       expect(listener.listener_filters?.[0]?.name).toBe('envoy.filters.listener.proxy_protocol');
-      expect(listener.filter_chains[0]?.filters[0].typed_config.xff_num_trusted_hops).toBe(2);
+      expect(listener.filter_chains[0]?.filters[0].typed_config).toMatchObject({
+        xff_num_trusted_hops: 2,
+      });
     }
     expect(https.listener_filters?.map((filter) => filter.name)).toEqual([
       'envoy.filters.listener.proxy_protocol',
@@ -392,7 +394,9 @@ describe('the front door behind a load balancer', () => {
   it('has neither without the flags', () => {
     const http = buildHttpListener({ http: settings.http }, 'front/http');
     expect(http.listener_filters).toBeUndefined();
-    expect(http.filter_chains[0]?.filters[0].typed_config.xff_num_trusted_hops).toBeUndefined();
+    expect(http.filter_chains[0]?.filters[0].typed_config).not.toHaveProperty(
+      'xff_num_trusted_hops',
+    );
   });
 
   it('are flags of the front door only', () => {

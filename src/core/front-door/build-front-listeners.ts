@@ -3,6 +3,7 @@ import {
   DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
   HTTP_CONNECTION_MANAGER_TYPE_URL,
   PROXY_PROTOCOL_TYPE_URL,
+  TCP_PROXY_TYPE_URL,
   TLS_INSPECTOR_TYPE_URL,
 } from '../type-urls.js';
 import {
@@ -32,7 +33,24 @@ interface ConnectionManagerJson {
   };
 }
 
-/** A front-door filter chain; an HTTPS one is picked by server name and terminates TLS. */
+/** A TLS passthrough chain's one filter: the connection, still encrypted, to a service. */
+interface PassthroughProxyJson {
+  readonly name: 'envoy.filters.network.tcp_proxy';
+  readonly typed_config: {
+    readonly '@type': typeof TCP_PROXY_TYPE_URL;
+    readonly stat_prefix: string;
+    readonly cluster: string;
+    readonly max_connect_attempts: number;
+  };
+}
+
+/** Tries of a passed-through connection to another endpoint when one refuses it. */
+const PASSTHROUGH_CONNECT_ATTEMPTS = 3;
+
+/**
+ * A front-door filter chain; an HTTPS one is picked by server name and terminates TLS, or
+ * passes the connection through to a service (`eds.tcp_sni`).
+ */
 interface FrontFilterChainJson {
   readonly filter_chain_match?: { readonly server_names: readonly string[] };
   readonly transport_socket?: {
@@ -51,7 +69,7 @@ interface FrontFilterChainJson {
       };
     };
   };
-  readonly filters: readonly [ConnectionManagerJson];
+  readonly filters: readonly [ConnectionManagerJson] | readonly [PassthroughProxyJson];
 }
 
 interface ListenerFilterJson {
@@ -137,7 +155,8 @@ export function buildHttpListener(
  * The HTTPS listener (`front/https`): one filter chain per domain, picked by the TLS server
  * name (SNI) the TLS inspector reads, terminating TLS with the domain's SDS secret
  * (`tls/<domain>`, which Envoy asks for over ADS) and routing by `routeConfigName`, the agent's
- * route configuration. ALPN offers HTTP/2 and HTTP/1.1. With `--proxy-protocol`, its PROXY header
+ * route configuration. ALPN offers HTTP/2 and HTTP/1.1. Then a chain per service of `passthrough`
+ * (server name → service, see `toPassthroughNames`) that proxies the connection as it is. With `--proxy-protocol`, its PROXY header
  * is read before the TLS inspector reads the server name. `domains` must be sorted, unique and
  * not empty (Envoy refuses a listener with no filter chain). Pure.
  */
@@ -146,7 +165,27 @@ export function buildHttpsListener(
   domains: readonly string[],
   routeConfigName: string,
   auth: readonly HttpFilterJson[] = [],
+  passthrough: ReadonlyMap<string, string> = new Map(),
 ): FrontListenerJson {
+  const byService = new Map<string, string[]>();
+  for (const [name, service] of passthrough)
+    byService.set(service, [...(byService.get(service) ?? []), name]);
+  const passed = [...byService]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([service, names]): FrontFilterChainJson => ({
+      filter_chain_match: { server_names: names },
+      filters: [
+        {
+          name: 'envoy.filters.network.tcp_proxy',
+          typed_config: {
+            '@type': TCP_PROXY_TYPE_URL,
+            stat_prefix: `passthrough_${service}`,
+            cluster: service,
+            max_connect_attempts: PASSTHROUGH_CONNECT_ATTEMPTS,
+          },
+        },
+      ],
+    }));
   return {
     name: FRONT_HTTPS_LISTENER,
     address: socketAddress(settings.https),
@@ -157,24 +196,27 @@ export function buildHttpsListener(
         typed_config: { '@type': TLS_INSPECTOR_TYPE_URL },
       },
     ],
-    filter_chains: domains.map((domain) => ({
-      filter_chain_match: { server_names: [domain] },
-      transport_socket: {
-        name: 'envoy.transport_sockets.tls',
-        typed_config: {
-          '@type': DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
-          common_tls_context: {
-            alpn_protocols: ['h2', 'http/1.1'],
-            tls_certificate_sds_secret_configs: [
-              {
-                name: toSecretName(domain),
-                sds_config: { ads: {}, resource_api_version: 'V3' },
-              },
-            ],
+    filter_chains: [
+      ...domains.map((domain): FrontFilterChainJson => ({
+        filter_chain_match: { server_names: [domain] },
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
+            common_tls_context: {
+              alpn_protocols: ['h2', 'http/1.1'],
+              tls_certificate_sds_secret_configs: [
+                {
+                  name: toSecretName(domain),
+                  sds_config: { ads: {}, resource_api_version: 'V3' },
+                },
+              ],
+            },
           },
         },
-      },
-      filters: [connectionManager('front_https', routeConfigName, settings, auth)],
-    })),
+        filters: [connectionManager('front_https', routeConfigName, settings, auth)],
+      })),
+      ...passed,
+    ],
   };
 }

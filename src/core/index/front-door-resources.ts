@@ -7,6 +7,10 @@ import {
 } from '../front-door/build-front-listeners.js';
 import { buildHttpRoutes } from '../front-door/build-http-routes.js';
 import { type FrontDoorSettings, toSecretName } from '../front-door/front-door-settings.js';
+import {
+  type PassthroughClaimant,
+  toPassthroughNames,
+} from '../front-door/to-passthrough-names.js';
 import { type TlsDomains, toTlsDomains } from '../front-door/to-tls-domains.js';
 import type { ServiceOptions } from '../labels/service-options.js';
 import { toVersioned, type Versioned } from './versioned.js';
@@ -38,6 +42,7 @@ export function toFrontDoorResources(
   secretNames: ReadonlySet<string>,
   previous?: FrontDoorResources,
   challenges: ReadonlyMap<string, string> = previous?.challenges ?? new Map(),
+  claimants: Iterable<PassthroughClaimant> = [],
 ): FrontDoorResources {
   const tls = toTlsDomains(routes.json, optionsOf);
   const auth = authHttpFilters(routedOptions(routes.json, optionsOf));
@@ -60,12 +65,16 @@ export function toFrontDoorResources(
     );
     listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
   }
-  if (settings.https && served.length > 0) {
+  const passthrough = settings.https
+    ? toPassthroughNames(claimants, new Set(tls.domains.keys()))
+    : new Map<string, string>();
+  if (settings.https && (served.length > 0 || passthrough.size > 0)) {
     const listener = buildHttpsListener(
       { ...settings, https: settings.https },
       served,
       routes.json.name,
       auth,
+      passthrough,
     );
     listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
   }

@@ -236,7 +236,20 @@ function rebuildFrontDoor(
   if (before === undefined) return undefined;
   const optionsOf = (service: string) => clusters.get(service)?.options;
   const secretNames = new Set(secrets.keys());
-  return toFrontDoorResources(before.settings, routes, optionsOf, secretNames, before, challenges);
+  const claimants = [...clusters.values()].map(({ name, options, since }) => ({
+    service: name,
+    options,
+    since,
+  }));
+  return toFrontDoorResources(
+    before.settings,
+    routes,
+    optionsOf,
+    secretNames,
+    before,
+    challenges,
+    claimants,
+  );
 }
 
 /** Returns a snapshot in which `source` has completed its first full read (`snapshot` itself if it had). */

@@ -51,6 +51,14 @@ export function findPolicyProblems(
           : `${prefix}.domains of ${binding.cluster}: ${refused.join(', ')}: not under --allowed-domains (${policy.allowedDomains.join(', ')})`,
       );
     }
+    const names = (options?.tcp_sni ?? []).filter(
+      (name) => !isAllowedDomain(name, policy.allowedDomains),
+    );
+    if (names.length > 0) {
+      problems.push(
+        `${prefix}.tcp_sni of ${binding.cluster}: ${names.join(', ')}: ${policy.allowedDomains.length === 0 ? 'a wildcard takes every name under it; allow it with --allowed-domains' : `not under --allowed-domains (${policy.allowedDomains.join(', ')})`}`,
+      );
+    }
     const port = options?.tcp_port;
     const { min, max } = policy.tcpPorts;
     if (port !== undefined && (port < min || port > max)) {

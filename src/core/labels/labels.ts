@@ -29,6 +29,7 @@ import {
   parseOrigins,
   parseRate,
   parseRedirect,
+  parseServerNames,
   parseServiceUrl,
 } from './parse-edge-values.js';
 import {
@@ -527,6 +528,13 @@ export const LABELS = {
     parse: parseBoolean,
     default: false,
     doc: "`true` compresses the service's answers for clients that accept it (Envoy's `compressor`, per route): brotli, else gzip; answers of 1 KiB or more, of text types.",
+  }),
+  tcp_sni: label({
+    scope: 'service',
+    option: 'listener',
+    parse: parseServerNames,
+    defaultDoc: 'none',
+    doc: "TLS passthrough on the front door's HTTPS port (`--listen https=`): connections whose TLS server name (SNI) is one of these (separated by commas; `*.<domain>` where `--allowed-domains` allows it) are proxied as they are to the service's endpoints (Envoy's `tcp_proxy`, the filter chain picked by the TLS inspector), which hold the certificate and terminate TLS themselves. A name also served over HTTPS by `eds.tls` stays with it; a name two services ask for stays with the one whose containers are older.",
   }),
   tcp_port: label({
     scope: 'service',

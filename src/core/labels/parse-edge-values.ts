@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 
 import { quote } from '../quote.js';
 import { fail, ok, type Result } from '../result.js';
-import { parseHostName, parsePathRewrite } from './parse-label-values.js';
+import { parseDomains, parseHostName, parsePathRewrite } from './parse-label-values.js';
 
 // The value parsers of the edge-policy labels (authentication, rate limits, IP lists, headers,
 // redirects, CORS, sticky sessions): each takes the raw text and the path to name in a problem.
@@ -234,4 +234,27 @@ export function parseAudiences(value: string, path: string): Result<readonly str
   if (items.length > 0 && items.every((item) => item.length <= 1024))
     return ok([...new Set(items)]);
   return fail([`${path}: expected audiences separated by commas, got ${quote(value)}`]);
+}
+
+/**
+ * TLS server names (SNI) separated by commas: exact names, or `*.<domain>` (a TLS server name
+ * has no other wildcard). Lower-cased, each once, sorted.
+ */
+export function parseServerNames(value: string, path: string): Result<readonly string[]> {
+  const parsed = parseDomains(value, path);
+  if (!parsed.ok) return parsed;
+  const bad = parsed.value.filter(
+    (name) =>
+      name === '*' ||
+      name.endsWith('*') ||
+      name.lastIndexOf('*') > 0 ||
+      (name.startsWith('*') && !name.startsWith('*.')),
+  );
+  return bad.length === 0
+    ? parsed
+    : fail(
+        bad.map(
+          (name) => `${path}: ${quote(name)} is not a TLS server name: exact names, or *.<domain>`,
+        ),
+      );
 }
