@@ -347,9 +347,9 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     // A loop of new TLS connections to a.test while one of its replicas stops.
     const failures: string[] = [];
     let connections = 0;
-    let running = true;
-    const loop = (async () => {
-      while (running) {
+    const loop = { running: true };
+    const looping = (async () => {
+      while (loop.running) {
         const answer = await tlsGet(https, 'a.test').catch((error: unknown) => ({
           certificate: '',
           subject: '',
@@ -362,8 +362,8 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     await new Promise((resolve) => setTimeout(resolve, 500));
     await replicas[0]?.stop();
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    running = false;
-    await loop;
+    loop.running = false;
+    await looping;
     expect(connections).toBeGreaterThan(20);
     expect(failures).toEqual([]);
   });
