@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 
 import { parseConfig } from '../../src/config/parse-config.js';
 import {
@@ -21,6 +25,7 @@ import {
 import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
 import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { anEndpoint } from '../support/records.js';
+import { REPO_ROOT } from '../support/repo-files.js';
 import { served } from '../support/served-json.js';
 
 // Edge policy by label: what each label turns on in the route of its service, that a service
@@ -107,6 +112,12 @@ describe('a service without edge labels', () => {
     ]);
     expect(filters.slice(0, -1).every((filter) => filter.disabled === true)).toBe(true);
     expect(filters.at(-1)?.disabled).toBeUndefined();
+  });
+
+  it('is the chain docs/edge-policy.md gives a hand-written listener', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs/edge-policy.md'), 'utf8');
+    const block = /```yaml\n(http_filters:[\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    expect((parseYaml(block) as { http_filters: unknown }).http_filters).toEqual(edgeHttpFilters());
   });
 });
 

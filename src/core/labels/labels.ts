@@ -371,7 +371,7 @@ export const LABELS = {
     parse: parseBasicAuthUsers,
     secret: true,
     defaultDoc: 'none',
-    doc: "HTTP Basic authentication on the service's routes (Envoy's `basic_auth`, per route): `user:{SHA}<base64>` entries separated by commas, as `htpasswd -nbs <user> <password>` prints them, the one form Envoy reads (a bcrypt or apr1 entry is refused). A request without valid credentials gets `401`. The hashes are never logged; in a compose file, write `$` as `$$`.",
+    doc: "HTTP Basic authentication on the service's routes (Envoy's `basic_auth`, per route): `user:{SHA}<base64>` entries separated by commas, as `htpasswd -nbs <user> <password>` prints them, the one form Envoy reads (a bcrypt or apr1 entry is refused). A request without valid credentials gets `401`. The hashes are never logged.",
   }),
   'auth.forward': label({
     scope: 'service',
