@@ -179,6 +179,7 @@ export async function startAgent(config: Config, deps: AgentDependencies): Promi
         [...store.current().clusters].map(([name, cluster]) => [name, cluster.options] as const),
       restPollers: () => restPollers.list(),
       grpcStreams: () => grpc.value?.streamStatus() ?? [],
+      agentListeners: config.frontDoor !== undefined,
     },
     logger,
     config.address.labelPrefix,

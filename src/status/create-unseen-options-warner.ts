@@ -10,6 +10,8 @@ export interface UnseenOptionsInputs {
   services(): Iterable<readonly [string, ServiceOptions]>;
   readonly restPollers: () => readonly RestPoller[];
   readonly grpcStreams: () => readonly GrpcStreamStatus[];
+  /** Whether the agent serves Envoy's listeners (`--listen`), whose chain the edge labels need. */
+  readonly agentListeners: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export function createUnseenOptionsWarner(
         return;
       }
       const subscribed = new Set(streams.flatMap((stream) => stream.types.map((t) => t.type)));
-      const unseen = findUnseenOptions(inputs.services(), subscribed);
+      const unseen = findUnseenOptions(inputs.services(), subscribed, inputs.agentListeners);
       const now = new Set<string>();
       for (const { service, type, keys } of unseen) {
         const key = `${service}\0${type}\0${keys.join()}`;
@@ -45,7 +47,7 @@ export function createUnseenOptionsWarner(
         const labels = keys.map((option) => `${labelPrefix}.${option}`);
         logger.warn(
           { cluster: service, labels, type },
-          `${labels.join(', ')} of service ${service} reach Envoy in its ${type}, which no client takes from the agent: they do nothing until one does (see the README's table of labels)`,
+          `${labels.join(', ')} of service ${service} reach Envoy in its ${type}, which no client takes from the agent: they do nothing until one does (see the README's table of labels${inputs.agentListeners ? '' : "; an edge label needs the filters of the agent's listeners, --listen, or a listener of Envoy's own that holds them: docs/edge-policy.md"})`,
         );
       }
       for (const key of warned) if (!now.has(key)) warned.delete(key);

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
 import { Duration } from '../../src/core/duration.js';
-import { findUnseenOptions } from '../../src/core/labels/find-unseen-options.js';
+import { findUnseenOptions, NO_AGENT_LISTENER } from '../../src/core/labels/find-unseen-options.js';
 import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import type { GrpcStreamStatus, RestPoller } from '../../src/status/client-status.js';
 import { createUnseenOptionsWarner } from '../../src/status/create-unseen-options-warner.js';
@@ -29,6 +29,17 @@ describe('options no client can see', () => {
     expect(
       findUnseenOptions(services, new Set(['Cluster', 'RouteConfiguration', 'Listener'])),
     ).toEqual([]);
+  });
+
+  it("count an edge label as needing the agent's listeners when it serves none", () => {
+    const guarded: ServiceOptions = { 'auth.basic': ['a:{SHA}x'], 'headers.request.remove': ['x'] };
+    const all = new Set(['Cluster', 'RouteConfiguration', 'Listener']);
+    // Headers are fields of the route: any listener routed by the agent applies them.
+    // Even for a client that takes listeners: the agent serves none with the chain.
+    expect(findUnseenOptions([['web', guarded]], all, false)).toEqual([
+      { service: 'web', type: NO_AGENT_LISTENER, keys: ['auth.basic'] },
+    ]);
+    expect(findUnseenOptions([['web', guarded]], all, true)).toEqual([]);
   });
 });
 
@@ -61,6 +72,7 @@ describe('the warning about options no client can see', () => {
         services: () => [['web', web] as const],
         restPollers: () => [] as RestPoller[],
         grpcStreams: () => streams,
+        agentListeners: true,
       },
       logger,
       'eds',

@@ -79,6 +79,11 @@ export interface LabelSpec<T> {
   readonly family?: { readonly parseName: (name: string, path: string) => Result<string> };
   /** Set when the value must never be logged (password hashes): messages say `(hidden)`. */
   readonly secret?: true;
+  /**
+   * Set on the route labels that turn on a filter of the listener's HTTP chain (the edge
+   * policy): they do something only in a listener that holds the chain, as the agent's own do.
+   */
+  readonly filter?: true;
 }
 
 /** The largest `load_balancing_weight` an endpoint may have, from a label or a registration. */
@@ -368,6 +373,7 @@ export const LABELS = {
   'auth.basic': label({
     scope: 'service',
     option: 'route',
+    filter: true,
     parse: parseBasicAuthUsers,
     secret: true,
     defaultDoc: 'none',
@@ -376,6 +382,7 @@ export const LABELS = {
   'auth.forward': label({
     scope: 'service',
     option: 'route',
+    filter: true,
     parse: parseServiceUrl,
     defaultDoc: 'none',
     doc: "Forward authentication (Envoy's `ext_authz` with an HTTP service, per route), as Authelia, Authentik or oauth2-proxy do it: `http://<service>/<path>`, `<service>` a service of the agent (its cluster, reached as its own labels say). Each request is first asked of `<path>` followed by the request's own path, with its cookies, `Authorization` and `X-Forwarded-*`: a `200` lets it through, anything else (a `302` to a login page, a `401`) is the client's answer as it is. When the auth service cannot be reached, `403`.",
@@ -390,6 +397,7 @@ export const LABELS = {
   'auth.jwt.issuer': label({
     scope: 'service',
     option: 'route',
+    filter: true,
     parse: parseIssuer,
     defaultDoc: 'none',
     doc: "JWT authentication (Envoy's `jwt_authn`, per route): requests need `Authorization: Bearer <token>`, a JWT of this issuer (`iss`), signed by a key of `eds.auth.jwt.jwks`, not expired (Envoy allows 60 s of clock skew); else `401` (`403` for a valid token of another audience). The token's claims reach the service as the `x-jwt-payload` header (base64url JSON).",
@@ -411,6 +419,7 @@ export const LABELS = {
   ratelimit: label({
     scope: 'service',
     option: 'route',
+    filter: true,
     parse: parseRate,
     defaultDoc: 'none',
     doc: "Requests the service's routes take, per Envoy (Envoy's `local_ratelimit`, per route, a token bucket): `100/s`, `6000/m`, `10000/h`. A request beyond it gets `429`; every answer carries `x-ratelimit-limit`, `-remaining` and `-reset`. Each Envoy counts alone: two Envoys let twice as many through.",
@@ -425,6 +434,7 @@ export const LABELS = {
   sticky: label({
     scope: 'service',
     option: 'route',
+    filter: true,
     parse: (value, path) => parseChoice(STICKY_KINDS, value, path),
     defaultDoc: 'none: each request is balanced',
     doc: "`cookie`: a client's requests keep reaching the container that answered its first (Envoy's `stateful_session`, per route): the answer sets a cookie naming it. When that container is gone, the next request is balanced to another, with no error, and the cookie follows.",
@@ -446,6 +456,7 @@ export const LABELS = {
   allow_ips: label({
     scope: 'service',
     option: 'route',
+    filter: true,
     parse: parseCidrs,
     defaultDoc: 'none: every client',
     doc: "Only clients in these ranges reach the service (Envoy's `rbac`, per route, by the downstream remote address): CIDR ranges or addresses separated by commas (`10.0.0.0/8,2001:db8::/32,192.0.2.7`). Others get `403`. Behind a load balancer, set `--trusted-hops` or `--proxy-protocol` so that the address is the client's.",
@@ -453,6 +464,7 @@ export const LABELS = {
   deny_ips: label({
     scope: 'service',
     option: 'route',
+    filter: true,
     parse: parseCidrs,
     defaultDoc: 'none',
     doc: 'Clients in these ranges get `403`; with `eds.allow_ips` too, a client must be in an allowed range and in no denied one.',
@@ -497,6 +509,7 @@ export const LABELS = {
   'cors.origins': label({
     scope: 'service',
     option: 'route',
+    filter: true,
     parse: parseOrigins,
     defaultDoc: 'none: no CORS answer',
     doc: "CORS (Envoy's `cors`, per route): the origins allowed, `*` or `https://app.example.com`, separated by commas. Envoy answers preflight requests itself.",
@@ -525,6 +538,7 @@ export const LABELS = {
   compress: label({
     scope: 'service',
     option: 'route',
+    filter: true,
     parse: parseBoolean,
     default: false,
     doc: "`true` compresses the service's answers for clients that accept it (Envoy's `compressor`, per route): brotli, else gzip; answers of 1 KiB or more, of text types.",
