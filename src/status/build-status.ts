@@ -184,7 +184,7 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
         domains: host.domains,
         routes: host.routes.map(
           (route) =>
-            `${'prefix' in route.match ? route.match.prefix : 'path' in route.match ? route.match.path : route.match.path_separated_prefix} → ${'route' in route ? route.route.cluster : 'https'}`,
+            `${'prefix' in route.match ? route.match.prefix : 'path' in route.match ? route.match.path : route.match.path_separated_prefix} → ${'route' in route ? route.route.cluster : 'redirect'}`,
         ),
       })),
       conflicts: routes.conflicts.map((conflict) => conflict.message),
