@@ -10,11 +10,8 @@ import { connect as tlsConnect } from 'node:tls';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { parseConfig } from '../../src/config/parse-config.js';
-import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
 import { serveEcho, serveHostnameDrainingOnTerm, serveTls } from '../support/docker-harness.js';
 import { EDGE_LABEL_VALUES, toEdsLabels } from '../support/edge-label-values.js';
-import type { EnvoyUnderTest } from '../support/envoy-process.js';
 import { eventually } from '../support/eventually.js';
 import { freeReservedPort } from '../support/free-port.js';
 import { lacks } from '../support/test-tools.js';
@@ -72,20 +69,6 @@ function ask(
   });
 }
 
-/** Envoy with what `eds-agent bootstrap` prints for the stage's agent, and nothing else. */
-async function startFrontDoorEnvoy(stage: EnvoyStage): Promise<EnvoyUnderTest> {
-  const parsed = parseConfig(
-    [
-      'bootstrap',
-      ...['--xds-address', `127.0.0.1:${stage.agent.agent.grpcPort ?? 0}`],
-      ...['--envoy-admin', '127.0.0.1:0'],
-    ],
-    {},
-  );
-  if (!parsed.ok || parsed.value.kind !== 'bootstrap') throw new Error(JSON.stringify(parsed));
-  return stage.envoyWith(buildBootstrap(parsed.value.bootstrap));
-}
-
 const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy', 'openssl');
 
 describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', () => {
@@ -110,7 +93,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
   };
 
   it('asks for Basic credentials: 401 without or with a wrong password, 200 with the right one', async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const { host } = await service('basic', { 'eds.auth.basic': ALICE });
     const basic = (user: string, password: string) => ({
       authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
@@ -123,7 +106,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
   });
 
   it('asks a forward-auth service first: its 302 to the login page as is, or its 200 with the user copied', async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const auth = stage.serviceFor('auth');
     await stage.upstream(auth, {}, { cmd: serveCgi('auth', AUTH_SCRIPT) });
     const { host } = await service('forward', {
@@ -146,7 +129,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
   });
 
   it("takes a JWT of the issuer signed by a key of its JWKS, and answers 401 to an expired one or another issuer's, 403 to another audience's", async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwks = JSON.stringify({
       keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256', use: 'sig' }],
@@ -187,7 +170,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
   });
 
   it('limits a service to 10 requests a second: of 100 sent within a second, about 10 pass, the rest 429', async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const { host } = await service('ratelimit', { 'eds.ratelimit': '10/s' });
     // The bucket refills: wait a second so that it is full, then send all at once.
     await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -205,7 +188,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
   });
 
   it('keeps a client on one container by its cookie, and moves it with no error when that one stops', async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const name = stage.serviceFor('sticky');
     const host = `${name}.localhost`;
     const labels = { 'eds.sticky': 'cookie', 'eds.sticky.name': 'sid' };
@@ -246,7 +229,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
   });
 
   it('lets 127.0.0.1 in and answers 127.0.0.2 with 403 under eds.allow_ips', async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const { host } = await service('allow', { 'eds.allow_ips': '127.0.0.1/32' });
     expect((await ask(http, host, { localAddress: '127.0.0.1' })).status).toBe(200);
     expect((await ask(http, host, { localAddress: '127.0.0.2' })).status).toBe(403);
@@ -256,7 +239,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
   });
 
   it('sets and removes headers, redirects, answers a CORS preflight and compresses, as labelled', async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const headers = await service('headers', {
       'eds.headers.request.set.x-env': 'prod 100%',
       'eds.headers.request.remove': 'x-debug',
@@ -318,7 +301,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
   });
 
   it('passes TLS through by server name to containers holding their own certificates, with 0 failed connections on a scale from 2 to 1', async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const [a, b] = [stage.serviceFor('tls-a'), stage.serviceFor('tls-b')];
     const tlsServer = (service: string, name: string) => {
       const { certificate, key } = selfSigned(name);
@@ -369,7 +352,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
   });
 
   it('has Envoy ACK the routes and listener of any drawn combination of edge labels: 0 NACKs', async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const drawn = fc.sample(fc.record(EDGE_LABEL_VALUES, { requiredKeys: [] }), 12);
     const services = drawn.map((_, i) => stage.serviceFor(`drawn-${i}`));
     await Promise.all(
@@ -544,7 +527,7 @@ describe.skipIf(MISSING_TOOLS)('the real client address behind a load balancer',
   });
 
   it("reaches the container from the PROXY header (v1 and v2), and from a trusted proxy's X-Forwarded-For", async () => {
-    await startFrontDoorEnvoy(stage);
+    await stage.envoyFromBootstrap();
     const name = stage.serviceFor('real-ip');
     const host = `${name}.localhost`;
     // Only the load balancer's clients of 203.0.113.0/24 (documentation addresses) are let in.

@@ -5,8 +5,6 @@ import { join } from 'node:path';
 
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { parseConfig } from '../../src/config/parse-config.js';
-import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
 import { startTestAgent } from '../support/agent-harness.js';
 import { eventually } from '../support/eventually.js';
 import { freeLoopbackPort, freeReservedPort } from '../support/free-port.js';
@@ -59,18 +57,7 @@ describe.skipIf(MISSING_TOOLS)(
       });
     });
 
-    const startEnvoy = async () => {
-      const parsed = parseConfig(
-        [
-          'bootstrap',
-          ...['--xds-address', `127.0.0.1:${stage.agent.agent.grpcPort ?? 0}`],
-          ...['--envoy-admin', '127.0.0.1:0'],
-        ],
-        {},
-      );
-      if (!parsed.ok || parsed.value.kind !== 'bootstrap') throw new Error(JSON.stringify(parsed));
-      return stage.envoyWith(buildBootstrap(parsed.value.bootstrap));
-    };
+    const startEnvoy = () => stage.envoyFromBootstrap();
     const orders = (logs: { msg: string; domain?: unknown }[], domain: string) =>
       logs.filter((line) => line.msg === 'ACME order placed' && line.domain === domain);
 

@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { parseConfig } from '../../src/config/parse-config.js';
-import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
 import { startTestAgent } from '../support/agent-harness.js';
 import { serveHostnameDrainingOnTerm } from '../support/docker-harness.js';
 import type { EnvoyUnderTest } from '../support/envoy-process.js';
@@ -18,7 +16,7 @@ import { freeLoopbackPort, freeReservedPort } from '../support/free-port.js';
 import { answeredBy, sendRequests, sentMore } from '../support/http-load.js';
 import { startTestLoad } from '../support/start-test-load.js';
 import { lacks } from '../support/test-tools.js';
-import { useEnvoyStage } from '../support/use-envoy-stage.js';
+import { agentBootstrap, useEnvoyStage } from '../support/use-envoy-stage.js';
 import { closeAll, connectAds, SDS } from '../support/xds-test-client.js';
 
 // The front door: Envoy starts with the bootstrap `eds-agent bootstrap` prints (node, admin,
@@ -69,15 +67,8 @@ describe.skipIf(MISSING_TOOLS)(
     });
 
     /** Envoy with the bootstrap the `bootstrap` command prints for this agent, and nothing else. */
-    const startEnvoy = async (pairPorts: readonly number[] = []): Promise<EnvoyUnderTest> => {
-      const grpcPort = stage.agent.agent.grpcPort ?? 0;
-      const parsed = parseConfig(
-        ['bootstrap', '--xds-address', `127.0.0.1:${grpcPort}`, '--envoy-admin', '127.0.0.1:0'],
-        {},
-      );
-      if (!parsed.ok || parsed.value.kind !== 'bootstrap') throw new Error(JSON.stringify(parsed));
-      return stage.envoyWith(withPairs(buildBootstrap(parsed.value.bootstrap), pairPorts));
-    };
+    const startEnvoy = (pairPorts: readonly number[] = []): Promise<EnvoyUnderTest> =>
+      stage.envoyWith(withPairs(agentBootstrap(stage.agent.agent.grpcPort ?? 0), pairPorts));
     const rootPem = () => rootOf(stage.agent.port);
     const overHttps = (domain: string, ca: string) => ({ ca, servername: domain });
     const httpsUrl = (path = '/') => `https://127.0.0.1:${https}${path}`;

@@ -1,6 +1,8 @@
 import type { Container } from 'dockerode';
 import { afterAll, beforeAll } from 'vitest';
 
+import { parseConfig } from '../../src/config/parse-config.js';
+import { buildBootstrap } from '../../src/core/front-door/build-bootstrap.js';
 import { agentRoutes, toAdsBootstrap } from './ads-bootstrap.js';
 import { startTestAgent, type TestAgent } from './agent-harness.js';
 import { type ContainerSpec, DockerHarness } from './docker-harness.js';
@@ -35,6 +37,25 @@ export interface EnvoyStage {
   }) => Promise<EnvoyUnderTest>;
   /** A real Envoy started with `bootstrap` as it is; stopped after the test. */
   readonly envoyWith: (bootstrap: unknown) => Promise<EnvoyUnderTest>;
+  /**
+   * A real Envoy started with what `eds-agent bootstrap` prints for the agent (admin on a
+   * free loopback port), and nothing else: its listeners come from the agent's front door.
+   */
+  readonly envoyFromBootstrap: () => Promise<EnvoyUnderTest>;
+}
+
+/** What `eds-agent bootstrap` prints for an agent whose gRPC server is on `grpcPort` of loopback. */
+export function agentBootstrap(grpcPort: number): object {
+  const parsed = parseConfig(
+    [
+      'bootstrap',
+      ...['--xds-address', `127.0.0.1:${grpcPort}`],
+      ...['--envoy-admin', '127.0.0.1:0'],
+    ],
+    {},
+  );
+  if (!parsed.ok || parsed.value.kind !== 'bootstrap') throw new Error(JSON.stringify(parsed));
+  return buildBootstrap(parsed.value.bootstrap);
 }
 
 /**
@@ -79,6 +100,7 @@ export function useEnvoyStage(
     envoyFor: (service) =>
       envoys.start(toTestBootstrap({ agentPort: started().port, serviceName: service })),
     envoyWith: (bootstrap) => envoys.start(bootstrap),
+    envoyFromBootstrap: () => envoys.start(agentBootstrap(started().agent.grpcPort ?? 0)),
     envoyRoutedByAgent: (options = {}) => {
       const port = started().agent.grpcPort;
       if (port === undefined) throw new Error('the agent runs without its gRPC server');
