@@ -169,19 +169,20 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     expect((await ask(http, host, { path: '/cgi-bin/env' })).status).toBe(401);
   });
 
-  it('limits a service to 10 requests a second: of 100 sent within a second, about 10 pass, the rest 429', async () => {
+  it('limits a service to 10 requests a second: of 100 sent at once, 10 pass and 10 more per second they take, the rest 429', async () => {
     await stage.envoyFromBootstrap();
     const { host } = await service('ratelimit', { 'eds.ratelimit': '10/s' });
     // The bucket refills: wait a second so that it is full, then send all at once.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const started = Date.now();
     const answers = await Promise.all(Array.from({ length: 100 }, () => ask(http, host)));
-    expect(Date.now() - started).toBeLessThan(1000);
+    const seconds = Math.ceil((Date.now() - started) / 1000);
     const passed = answers.filter((answer) => answer.status === 200).length;
     const limited = answers.filter((answer) => answer.status === 429);
-    // A full bucket of 10, and at most one refill of 10 within the second.
+    // A full bucket of 10, and at most one refill of 10 each second the burst took (one, but
+    // a busy machine may stretch it: the bound follows the clock, never a hope).
     expect(passed).toBeGreaterThanOrEqual(10);
-    expect(passed).toBeLessThanOrEqual(20);
+    expect(passed).toBeLessThanOrEqual(10 + 10 * seconds);
     expect(limited.length).toBe(100 - passed);
     expect(limited[0]?.headers['x-ratelimit-limit']).toBe('10');
     expect(limited[0]?.headers['x-ratelimit-remaining']).toBe('0');
