@@ -70,6 +70,12 @@ export const EXT_AUTHZ_TYPE_URL =
 export const EXT_AUTHZ_PER_ROUTE_TYPE_URL =
   'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute';
 
+/** Header mutation: the headers a forward-auth service copies, removed from the client's request first. */
+export const HEADER_MUTATION_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation';
+export const HEADER_MUTATION_PER_ROUTE_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute';
+
 /** JWT authentication (`eds.auth.jwt.*`): the filter with its providers, and a route's requirement. */
 export const JWT_AUTHN_TYPE_URL =
   'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication';
@@ -127,6 +133,8 @@ export const EMBEDDED_TYPE_URLS = [
   BASIC_AUTH_PER_ROUTE_TYPE_URL,
   EXT_AUTHZ_TYPE_URL,
   EXT_AUTHZ_PER_ROUTE_TYPE_URL,
+  HEADER_MUTATION_TYPE_URL,
+  HEADER_MUTATION_PER_ROUTE_TYPE_URL,
   JWT_AUTHN_TYPE_URL,
   JWT_PER_ROUTE_TYPE_URL,
   LOCAL_RATE_LIMIT_TYPE_URL,

@@ -111,7 +111,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     await stage.upstream(auth, {}, { cmd: serveCgi('auth', AUTH_SCRIPT) });
     const { host } = await service('forward', {
       'eds.auth.forward': `http://${auth}/cgi-bin/auth`,
-      'eds.auth.forward.headers': 'remote-user',
+      'eds.auth.forward.headers': 'remote-user,remote-groups',
     });
     const denied = await eventually(
       'the auth service answers for the service',
@@ -126,6 +126,15 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     });
     expect(allowed.status).toBe(200);
     expect(allowed.body).toContain('HTTP_REMOTE_USER=alice\n');
+    // The attack: a client's own header of those the auth service vouches for, which this
+    // answer does not set, would reach the service as if the auth service had said it.
+    const forged = await ask(http, host, {
+      path: '/cgi-bin/env',
+      headers: { cookie: 'session=good', 'remote-groups': 'admins', 'remote-user': 'root' },
+    });
+    expect(forged.status).toBe(200);
+    expect(forged.body).not.toContain('HTTP_REMOTE_GROUPS');
+    expect(forged.body).toContain('HTTP_REMOTE_USER=alice\n');
   });
 
   it("takes a JWT of the issuer signed by a key of its JWKS, and answers 401 to an expired one or another issuer's, 403 to another audience's", async () => {

@@ -104,6 +104,7 @@ describe('a service without edge labels', () => {
       EDGE_FILTERS.cors,
       EDGE_FILTERS.rbac,
       EDGE_FILTERS.rateLimit,
+      EDGE_FILTERS.headerMutation,
       EDGE_FILTERS.basicAuth,
       EDGE_FILTERS.sticky,
       EDGE_FILTERS.brotli,
@@ -184,6 +185,13 @@ describe('eds.auth.forward and eds.auth.jwt.*', () => {
     ]);
     expect(route.typed_per_filter_config?.[JWT_FILTER]?.config).toMatchObject({
       requirement_name: jwtRequirementName(options),
+    });
+    // The headers the auth service vouches for: the client's own copies removed first.
+    const vouched = routeOf({ ...forward, 'eds.auth.forward.headers': 'Remote-User' });
+    expect(vouched.typed_per_filter_config?.[EDGE_FILTERS.headerMutation]?.config).toEqual({
+      '@type':
+        'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute',
+      mutations: { request_mutations: [{ remove: 'remote-user' }] },
     });
   });
 

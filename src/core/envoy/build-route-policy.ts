@@ -9,6 +9,7 @@ import {
   CORS_POLICY_TYPE_URL,
   EXT_AUTHZ_PER_ROUTE_TYPE_URL,
   FILTER_CONFIG_TYPE_URL,
+  HEADER_MUTATION_PER_ROUTE_TYPE_URL,
   JWT_PER_ROUTE_TYPE_URL,
   LOCAL_RATE_LIMIT_TYPE_URL,
   RBAC_PER_ROUTE_TYPE_URL,
@@ -126,6 +127,17 @@ function toFilterConfigs(service: string, options: ServiceOptions): [string, Fil
       }),
     ]);
   const forward = forwardAuthFilterName(options);
+  const vouched = options['auth.forward.headers'];
+  // The headers the auth service vouches for are the client's to send only through it: a
+  // client's own `Remote-User` would reach the service when the auth answer lacks one.
+  if (forward && vouched)
+    configs.push([
+      EDGE_FILTERS.headerMutation,
+      turnOn({
+        '@type': HEADER_MUTATION_PER_ROUTE_TYPE_URL,
+        mutations: { request_mutations: vouched.map((name) => ({ remove: name })) },
+      }),
+    ]);
   if (forward)
     configs.push([forward, turnOn({ '@type': EXT_AUTHZ_PER_ROUTE_TYPE_URL, check_settings: {} })]);
   const requirement = jwtRequirementName(options);

@@ -4,6 +4,7 @@ import {
   COMPRESSOR_TYPE_URL,
   CORS_TYPE_URL,
   GZIP_COMPRESSOR_TYPE_URL,
+  HEADER_MUTATION_TYPE_URL,
   LOCAL_RATE_LIMIT_TYPE_URL,
   RBAC_TYPE_URL,
   ROUTER_TYPE_URL,
@@ -18,6 +19,7 @@ export const EDGE_FILTERS = {
   cors: 'envoy.filters.http.cors',
   rbac: 'envoy.filters.http.rbac',
   rateLimit: 'envoy.filters.http.local_ratelimit',
+  headerMutation: 'envoy.filters.http.header_mutation',
   basicAuth: 'envoy.filters.http.basic_auth',
   sticky: 'envoy.filters.http.stateful_session',
   brotli: 'envoy.filters.http.compressor.brotli',
@@ -56,7 +58,8 @@ function compressor(name: string, library: string, typeUrl: string): HttpFilterJ
 /**
  * The HTTP filters of every connection manager the agent serves Envoy (the front door), in
  * order: CORS (a preflight answered before anything asks for credentials), the IP lists, the
- * rate limit (before authentication, so guessing passwords is limited too), `auth` (the
+ * rate limit (before authentication, so guessing passwords is limited too), the removal of
+ * the headers a forward-auth service vouches for (a client cannot send its own), `auth` (the
  * forward-auth and JWT filters the services ask for, see `authHttpFilters`), Basic
  * authentication, sticky sessions, compression (brotli preferred over gzip), then the router.
  * Each but the router is disabled: it does nothing until a route's `typed_per_filter_config`
@@ -72,6 +75,11 @@ export function edgeHttpFilters(auth: readonly HttpFilterJson[] = []): HttpFilte
       name: EDGE_FILTERS.rateLimit,
       disabled: true,
       typed_config: { '@type': LOCAL_RATE_LIMIT_TYPE_URL, stat_prefix: 'eds_ratelimit' },
+    },
+    {
+      name: EDGE_FILTERS.headerMutation,
+      disabled: true,
+      typed_config: { '@type': HEADER_MUTATION_TYPE_URL },
     },
     ...auth,
     {

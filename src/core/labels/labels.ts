@@ -392,7 +392,7 @@ export const LABELS = {
     option: 'route',
     parse: parseHeaderNames,
     defaultDoc: 'none',
-    doc: "With `eds.auth.forward`: headers of the auth service's `200` copied onto the request to the service (`remote-user,remote-groups`), separated by commas.",
+    doc: "With `eds.auth.forward`: headers of the auth service's `200` copied onto the request to the service (`remote-user,remote-groups`), separated by commas. The client's own headers of these names are removed first: only the auth service sets them.",
   }),
   'auth.jwt.issuer': label({
     scope: 'service',
