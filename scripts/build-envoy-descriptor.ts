@@ -11,7 +11,7 @@ export const DESCRIPTOR_PATH = fileURLToPath(
 );
 
 /** The `.proto` files that define the messages of the proto set (`ENVOY_PROTO_MESSAGES`). */
-const DEFINING_FILES = [
+export const DEFINING_FILES = [
   'envoy/service/discovery/v3/discovery.proto',
   'envoy/config/cluster/v3/cluster.proto',
   'envoy/config/endpoint/v3/endpoint.proto',

@@ -43,10 +43,15 @@ function jwtSetting(options: ServiceOptions) {
   return issuer && jwks && { issuer, jwks, audiences: options['auth.jwt.audiences'] ?? [] };
 }
 
+/** The name of the `ext_authz` filter of a forward-auth setting: the same setting, the same filter. */
+function forwardFilterName(setting: object): string {
+  return `envoy.filters.http.ext_authz/${nameOf('forward', setting)}`;
+}
+
 /** The name of the `ext_authz` filter that asks `options`' auth service; none without it. */
 export function forwardAuthFilterName(options: ServiceOptions): string | undefined {
   const setting = forwardAuthSetting(options);
-  return setting && `envoy.filters.http.ext_authz/${nameOf('forward', setting)}`;
+  return setting && forwardFilterName(setting);
 }
 
 /** The JWT requirement (and provider) of `options`' JWT labels; none without them. */
@@ -72,7 +77,7 @@ export function authHttpFilters(services: Iterable<ServiceOptions>): HttpFilterJ
   const providers = new Map<string, object>();
   for (const options of services) {
     const setting = forwardAuthSetting(options);
-    const name = forwardAuthFilterName(options);
+    const name = setting && forwardFilterName(setting);
     if (setting && name && !forward.has(name)) {
       const path = setting.url.path.replace(/\/+$/, '');
       forward.set(name, {
@@ -99,9 +104,8 @@ export function authHttpFilters(services: Iterable<ServiceOptions>): HttpFilterJ
       });
     }
     const jwt = jwtSetting(options);
-    const requirement = jwtRequirementName(options);
-    if (jwt && requirement)
-      providers.set(requirement, {
+    if (jwt)
+      providers.set(nameOf('jwt', jwt), {
         issuer: jwt.issuer,
         ...(jwt.audiences.length > 0 ? { audiences: jwt.audiences } : {}),
         remote_jwks: { http_uri: httpUri(jwt.jwks), cache_duration: JWKS_CACHE },

@@ -1,9 +1,12 @@
 import { compareText } from '../compare-text.js';
 import type { ServiceOptions } from '../labels/service-options.js';
 
-/** A service as TLS passthrough sees it: its `tcp_sni` names and the age of its claim. */
+/**
+ * A service as TLS passthrough sees it (a `ClusterResource` is one): its name, its `tcp_sni`
+ * names and the age of its claim.
+ */
 export interface PassthroughClaimant {
-  readonly service: string;
+  readonly name: string;
   readonly options: ServiceOptions;
   /** When its oldest container was created (ms since the epoch); undefined: claims last. */
   readonly since: number | undefined;
@@ -20,7 +23,7 @@ export function toPassthroughNames(
   terminated: ReadonlySet<string>,
 ): Map<string, string> {
   const held = new Map<string, { service: string; age: number }>();
-  for (const { service, options, since } of claimants) {
+  for (const { name: service, options, since } of claimants) {
     const age = since ?? Number.POSITIVE_INFINITY;
     for (const name of options.tcp_sni ?? []) {
       if (terminated.has(name)) continue;

@@ -236,11 +236,6 @@ function rebuildFrontDoor(
   if (before === undefined) return undefined;
   const optionsOf = (service: string) => clusters.get(service)?.options;
   const secretNames = new Set(secrets.keys());
-  const claimants = [...clusters.values()].map(({ name, options, since }) => ({
-    service: name,
-    options,
-    since,
-  }));
   return toFrontDoorResources(
     before.settings,
     routes,
@@ -248,7 +243,7 @@ function rebuildFrontDoor(
     secretNames,
     before,
     challenges,
-    claimants,
+    clusters.values(),
   );
 }
 
