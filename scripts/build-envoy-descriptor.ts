@@ -38,6 +38,7 @@ export const DEFINING_FILES = [
   'envoy/extensions/filters/http/stateful_session/v3/stateful_session.proto',
   'envoy/extensions/http/stateful_session/cookie/v3/cookie.proto',
   'envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.proto',
+  'envoy/extensions/access_loggers/filters/cel/v3/cel.proto',
 ];
 
 /**

@@ -114,6 +114,10 @@ export const STATEFUL_SESSION_PER_ROUTE_TYPE_URL =
 export const COOKIE_SESSION_STATE_TYPE_URL =
   'type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState';
 
+/** A CEL expression over a request, as a local reply's filter (a JWT of another audience answered 401). */
+export const CEL_FILTER_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter';
+
 /** The PROXY protocol listener filter (`--proxy-protocol`): the client's address from a load balancer. */
 export const PROXY_PROTOCOL_TYPE_URL =
   'type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol';
@@ -150,6 +154,7 @@ export const EMBEDDED_TYPE_URLS = [
   STATEFUL_SESSION_PER_ROUTE_TYPE_URL,
   COOKIE_SESSION_STATE_TYPE_URL,
   PROXY_PROTOCOL_TYPE_URL,
+  CEL_FILTER_TYPE_URL,
 ] as const;
 
 /** `type.googleapis.com/envoy.config.cluster.v3.Cluster` → `envoy.config.cluster.v3.Cluster`. */

@@ -137,7 +137,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     expect(forged.body).toContain('HTTP_REMOTE_USER=alice\n');
   });
 
-  it("takes a JWT of the issuer signed by a key of its JWKS, and answers 401 to an expired one or another issuer's, 403 to another audience's", async () => {
+  it("takes a JWT of the issuer signed by a key of its JWKS, and answers 401 to an expired one, another issuer's or another audience's", async () => {
     await stage.envoyFromBootstrap();
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwks = JSON.stringify({
@@ -172,10 +172,13 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     });
     // Expired beyond Envoy's 60 s of clock skew.
     expect((await withToken(token({ exp: now - 600 }))).status).toBe(401);
-    // A valid token for another audience: Envoy's 403, the client is known but not let in.
-    expect((await withToken(token({ aud: 'other' }))).status).toBe(403);
+    // A valid token for another audience: Envoy says 403, the front door 401 (not a token for this service).
+    expect((await withToken(token({ aud: 'other' }))).status).toBe(401);
     expect((await withToken(token({ iss: 'https://evil.test' }))).status).toBe(401);
     expect((await ask(http, host, { path: '/cgi-bin/env' })).status).toBe(401);
+    // Only the JWT filter's 403 is made 401: an IP list's stays 403 beside it.
+    const listed = await service('jwt-ips', { 'eds.allow_ips': '127.0.0.1/32' });
+    expect((await ask(http, listed.host, { localAddress: '127.0.0.2' })).status).toBe(403);
   });
 
   it('limits a service to 10 requests a second: of 100 sent at once, 10 pass and 10 more per second they take, the rest 429', async () => {

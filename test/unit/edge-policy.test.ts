@@ -195,6 +195,33 @@ describe('eds.auth.forward and eds.auth.jwt.*', () => {
     });
   });
 
+  it('answer a valid token of another audience 401, as any token the service does not take, and leave other 403s alone', () => {
+    const managerOf = (auth: ReturnType<typeof authHttpFilters>) =>
+      buildHttpListener({ http: { address: '0.0.0.0', port: 80 } }, 'front/http', auth)
+        .filter_chains[0]?.filters[0].typed_config;
+    expect(managerOf(authHttpFilters([optionsOf(forward)]))).not.toHaveProperty(
+      'local_reply_config',
+    );
+    expect(managerOf(authHttpFilters([optionsOf(jwt)]))).toMatchObject({
+      local_reply_config: {
+        mappers: [
+          {
+            status_code: 401,
+            filter: {
+              extension_filter: {
+                typed_config: {
+                  expression: expect.stringContaining(
+                    "response.code == 403 && response.code_details == 'jwt_authn_access_denied{Audiences_in_Jwt_are_not_allowed}'",
+                  ) as unknown,
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+  });
+
   it('name a service, never an address: a URL with a port or another scheme is refused', () => {
     expect(problemsOf({ 'eds.auth.forward': 'http://10.0.0.1:9091/verify' })).toHaveLength(1);
     expect(problemsOf({ 'eds.auth.jwt.jwks': 'https://idp.example.com/jwks' })).toHaveLength(1);

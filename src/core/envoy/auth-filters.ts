@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Duration } from '../duration.js';
 import type { ServiceOptions } from '../labels/service-options.js';
-import { EXT_AUTHZ_TYPE_URL, JWT_AUTHN_TYPE_URL } from '../type-urls.js';
+import { CEL_FILTER_TYPE_URL, EXT_AUTHZ_TYPE_URL, JWT_AUTHN_TYPE_URL } from '../type-urls.js';
 import type { HttpFilterJson } from './edge-filters.js';
 
 /** The one JWT filter of the chain, holding a provider for each distinct JWT setting. */
@@ -127,4 +127,32 @@ export function authHttpFilters(services: Iterable<ServiceOptions>): HttpFilterJ
     });
   }
   return filters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * What the JWT filter answers a valid token of another audience: Envoy's own answer is 403,
+ * but the token is not one the service accepts (RFC 6750 `invalid_token`, which the
+ * `WWW-Authenticate` header Envoy adds already says), so the client gets 401 as for an
+ * expired token. A local reply's mapper rewrites exactly that answer, named by its details;
+ * every other 403 (an IP list's) stays as it is.
+ */
+const WRONG_AUDIENCE_IS_UNAUTHORIZED = {
+  filter: {
+    extension_filter: {
+      name: 'envoy.access_loggers.extension_filters.cel',
+      typed_config: {
+        '@type': CEL_FILTER_TYPE_URL,
+        expression:
+          "response.code == 403 && response.code_details == 'jwt_authn_access_denied{Audiences_in_Jwt_are_not_allowed}'",
+      },
+    },
+  },
+  status_code: 401,
+} as const;
+
+/** The connection manager's `local_reply_config` the `auth` filters need: with the JWT filter, its 403 for another audience made 401; none otherwise. */
+export function authLocalReply(auth: readonly HttpFilterJson[]) {
+  return auth.some((filter) => filter.name === JWT_FILTER)
+    ? { mappers: [WRONG_AUDIENCE_IS_UNAUTHORIZED] }
+    : undefined;
 }

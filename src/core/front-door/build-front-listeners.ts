@@ -1,3 +1,4 @@
+import { authLocalReply } from '../envoy/auth-filters.js';
 import { edgeHttpFilters, type HttpFilterJson } from '../envoy/edge-filters.js';
 import {
   DOWNSTREAM_TLS_CONTEXT_TYPE_URL,
@@ -30,6 +31,7 @@ interface ConnectionManagerJson {
       };
     };
     readonly http_filters: readonly HttpFilterJson[];
+    readonly local_reply_config?: object;
   };
 }
 
@@ -99,6 +101,7 @@ function connectionManager(
   settings: FrontDoorSettings,
   auth: readonly HttpFilterJson[],
 ): ConnectionManagerJson {
+  const reply = authLocalReply(auth);
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: {
@@ -111,6 +114,7 @@ function connectionManager(
         config_source: { ads: {}, resource_api_version: 'V3' },
       },
       http_filters: edgeHttpFilters(auth),
+      ...(reply ? { local_reply_config: reply } : {}),
     },
   };
 }

@@ -400,7 +400,7 @@ export const LABELS = {
     filter: true,
     parse: parseIssuer,
     defaultDoc: 'none',
-    doc: "JWT authentication (Envoy's `jwt_authn`, per route): requests need `Authorization: Bearer <token>`, a JWT of this issuer (`iss`), signed by a key of `eds.auth.jwt.jwks`, not expired (Envoy allows 60 s of clock skew); else `401` (`403` for a valid token of another audience). The token's claims reach the service as the `x-jwt-payload` header (base64url JSON).",
+    doc: "JWT authentication (Envoy's `jwt_authn`, per route): requests need `Authorization: Bearer <token>`, a JWT of this issuer (`iss`), signed by a key of `eds.auth.jwt.jwks`, not expired (Envoy allows 60 s of clock skew); else `401` (a valid token of another audience too). The token's claims reach the service as the `x-jwt-payload` header (base64url JSON).",
   }),
   'auth.jwt.jwks': label({
     scope: 'service',
