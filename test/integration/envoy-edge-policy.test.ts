@@ -251,7 +251,7 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     expect((await ask(http, denied.host, { localAddress: '127.0.0.2' })).status).toBe(403);
   });
 
-  it('sets and removes headers, redirects, answers a CORS preflight and compresses, as labelled', async () => {
+  it('sets and removes headers, redirects, answers a CORS preflight and compresses, as labelled; a bad compression label is dropped, the rest served', async () => {
     await stage.envoyFromBootstrap();
     const headers = await service('headers', {
       'eds.headers.request.set.x-env': 'prod 100%',
@@ -311,6 +311,21 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
       (await ask(http, headers.host, { path: '/big.txt', headers: { 'accept-encoding': 'gzip' } }))
         .headers['content-encoding'],
     ).toBeUndefined();
+
+    // A bad compression label is dropped with one warning; the rest of the container is served.
+    const typo = await service('typo', {
+      'eds.compress': 'yes',
+      'eds.headers.response.set.x-frame-options': 'DENY',
+    });
+    const served = await ask(http, typo.host, {
+      path: '/big.txt',
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(served.status).toBe(200);
+    expect(served.headers['x-frame-options']).toBe('DENY');
+    expect(served.headers['content-encoding']).toBeUndefined();
+    const status = await (await fetch(`http://127.0.0.1:${stage.agent.port}/status`)).text();
+    expect(status).toContain('got \\"yes\\" (label ignored: the container is served without it)');
   });
 
   it('passes TLS through by server name to containers holding their own certificates, with 0 failed connections on a scale from 2 to 1', async () => {

@@ -23,8 +23,9 @@ import {
   findPolicyProblems,
 } from '../../src/core/labels/check-serving-policy.js';
 import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
+import { toContainerEndpoints } from '../../src/core/labels/to-container-endpoints.js';
+import { aContainer, anEndpoint } from '../support/records.js';
 import type { ServiceOptions } from '../../src/core/labels/service-options.js';
-import { anEndpoint } from '../support/records.js';
 import { REPO_ROOT } from '../support/repo-files.js';
 import { served } from '../support/served-json.js';
 
@@ -119,6 +120,62 @@ describe('a service without edge labels', () => {
     const doc = readFileSync(join(REPO_ROOT, 'docs/edge-policy.md'), 'utf8');
     const block = /```yaml\n(http_filters:[\s\S]*?)```/.exec(doc)?.[1] ?? '';
     expect((parseYaml(block) as { http_filters: unknown }).http_filters).toEqual(edgeHttpFilters());
+  });
+});
+
+describe('a bad edge label', () => {
+  const decide = (labels: Record<string, string>) =>
+    toContainerEndpoints(
+      aContainer({ labels: { 'eds.service': 'web', 'eds.port': '8080', ...labels } }),
+      {
+        addressMode: 'container',
+        hostIp: '127.0.0.1',
+        network: undefined,
+        labelPrefix: 'eds',
+      },
+    );
+
+  it('of CORS, compression or sticky sessions is dropped with one warning, the rest of the container served with its other labels', () => {
+    const decided = decide({
+      'eds.compress': 'yes',
+      'eds.cors.origins': 'https://app.test',
+      'eds.cors.credentials': 'maybe',
+      'eds.ratelimit': '5/s',
+    });
+    if (decided.kind !== 'served') throw new Error(`not served: ${JSON.stringify(decided)}`);
+    expect(decided.notes).toEqual([
+      {
+        level: 'warn',
+        message:
+          'labels["eds.cors.credentials"]: expected true or false, got "maybe" (label ignored: the container is served without it)',
+      },
+      {
+        level: 'warn',
+        message:
+          'labels["eds.compress"]: expected true or false, got "yes" (label ignored: the container is served without it)',
+      },
+    ]);
+    const options = decided.endpoints[0]?.serviceOptions;
+    expect(options).toMatchObject({
+      'cors.origins': ['https://app.test'],
+      ratelimit: { requests: 5 },
+    });
+    expect(options).not.toHaveProperty('compress');
+    expect(options).not.toHaveProperty('cors.credentials');
+  });
+
+  it('that guards (auth, IP lists, rate limit, redirect, headers) refuses the container: a typo never serves it open', () => {
+    for (const labels of [
+      { 'eds.auth.basic': 'alice:$2y$05$bcrypt' },
+      { 'eds.allow_ips': '10.0.0.0/33' },
+      { 'eds.deny_ips': 'somewhere' },
+      { 'eds.ratelimit': 'fast' },
+      { 'eds.redirect': 'htps' },
+      { 'eds.headers.request.remove': 'bad header' },
+      { 'eds.auth.forward': 'ftp://auth/' },
+    ]) {
+      expect(decide(labels).kind, JSON.stringify(labels)).toBe('invalid');
+    }
   });
 });
 

@@ -84,6 +84,13 @@ export interface LabelSpec<T> {
    * policy): they do something only in a listener that holds the chain, as the agent's own do.
    */
   readonly filter?: true;
+  /**
+   * Set on the labels whose absence only ever makes a service more closed, or changes nothing
+   * of who gets in (CORS, compression, sticky sessions): a bad value of one is dropped with a
+   * warning and the container served without it. A bad value of any other label refuses the
+   * container, so that a typo never serves a service more open than it was labelled.
+   */
+  readonly lenient?: true;
 }
 
 /** The largest `load_balancing_weight` an endpoint may have, from a label or a registration. */
@@ -434,6 +441,7 @@ export const LABELS = {
   sticky: label({
     scope: 'service',
     option: 'route',
+    lenient: true,
     filter: true,
     parse: (value, path) => parseChoice(STICKY_KINDS, value, path),
     defaultDoc: 'none: each request is balanced',
@@ -442,6 +450,7 @@ export const LABELS = {
   'sticky.name': label({
     scope: 'service',
     option: 'route',
+    lenient: true,
     parse: parseCookieName,
     defaultDoc: code(DEFAULT_STICKY_COOKIE),
     doc: "With `eds.sticky=cookie`: the cookie's name.",
@@ -449,6 +458,7 @@ export const LABELS = {
   'sticky.ttl': label({
     scope: 'service',
     option: 'route',
+    lenient: true,
     parse: between(0, 365 * 24 * HOUR_MS),
     defaultDoc: 'none: a session cookie, gone when the browser closes',
     doc: 'With `eds.sticky=cookie`: how long the cookie lives (`30m`, `24h`).',
@@ -509,6 +519,7 @@ export const LABELS = {
   'cors.origins': label({
     scope: 'service',
     option: 'route',
+    lenient: true,
     filter: true,
     parse: parseOrigins,
     defaultDoc: 'none: no CORS answer',
@@ -517,6 +528,7 @@ export const LABELS = {
   'cors.methods': label({
     scope: 'service',
     option: 'route',
+    lenient: true,
     parse: parseMethods,
     defaultDoc: '`GET,HEAD,POST` (the CORS-safelisted ones)',
     doc: 'With `eds.cors.origins`: the methods allowed, separated by commas.',
@@ -524,6 +536,7 @@ export const LABELS = {
   'cors.headers': label({
     scope: 'service',
     option: 'route',
+    lenient: true,
     parse: parseHeaderNames,
     defaultDoc: 'none beyond the CORS-safelisted ones',
     doc: 'With `eds.cors.origins`: request headers allowed, separated by commas.',
@@ -531,6 +544,7 @@ export const LABELS = {
   'cors.credentials': label({
     scope: 'service',
     option: 'route',
+    lenient: true,
     parse: parseBoolean,
     default: false,
     doc: 'With `eds.cors.origins`: `true` lets browsers send cookies and credentials.',
@@ -538,6 +552,7 @@ export const LABELS = {
   compress: label({
     scope: 'service',
     option: 'route',
+    lenient: true,
     filter: true,
     parse: parseBoolean,
     default: false,

@@ -29,6 +29,8 @@ export interface ServiceBinding {
   readonly network: string | undefined;
   /** How the service is tuned (cluster and routes); undefined when no option is set. */
   readonly serviceOptions: ServiceOptions | undefined;
+  /** The lenient labels (`LabelSpec.lenient`) dropped for a bad value, one message each. */
+  readonly dropped: readonly string[];
   /** Label keys that did (or would) carry `port` and `network`, for messages about them. */
   readonly portLabel: string;
   readonly networkLabel: string;
@@ -60,7 +62,9 @@ export function hasPrefixedLabels(
  *   or `<prefix>.enable=false`.
  * - Top-level endpoint keys (`eds.port`, `eds.zone`, ...) apply to `eds.service` and are the
  *   defaults of every `eds.services.<cluster>.*` cluster, whose own keys win.
- * - Any problem (bad value, unknown key) fails the whole container, with every problem listed.
+ * - Any problem (bad value, unknown key) fails the whole container, with every problem listed;
+ *   but a bad value of a lenient label (`LabelSpec.lenient`) is only dropped, and told in the
+ *   binding's `dropped`.
  */
 export function parseServiceLabels(
   labels: Readonly<Record<string, string>>,
@@ -143,18 +147,24 @@ function toBinding(
   problems: string[],
 ): ServiceBinding | undefined {
   const before = problems.length;
+  const dropped: string[] = [];
+  /** A bad value's problems: a lenient label's are only told, any other's refuse the container. */
+  const report = (key: EndpointKey, found: readonly string[]) =>
+    ((LABELS[key] as LabelSpec<unknown>).lenient ? dropped : problems).push(...found);
   const source = (key: EndpointKey): string =>
     own.has(key) ? `${ownPrefix}${key}` : `${prefix}.${key}`;
   /** The label's parsed value, from the cluster's own label, else the top-level one. */
   const read = <K extends EndpointKey>(key: K): LabelValue<K> | undefined => {
     if (isFamily(key))
-      return readFamily(key, [top, own], [`${prefix}.`, ownPrefix], problems) as LabelValue<K>;
+      return readFamily(key, [top, own], [`${prefix}.`, ownPrefix], (found) =>
+        report(key, found),
+      ) as LabelValue<K>;
     const value = own.get(key) ?? top.get(key);
     if (value === undefined) return undefined;
     const parse = LABELS[key].parse as (value: string, path: string) => Result<LabelValue<K>>;
     const parsed = parse(value, labelPath(source(key)));
     if (parsed.ok) return parsed.value;
-    problems.push(...parsed.problems);
+    report(key, parsed.problems);
     return undefined;
   };
 
@@ -171,6 +181,7 @@ function toBinding(
     canary: read('canary'),
     network: read('network'),
     serviceOptions: toServiceOptions(read),
+    dropped,
     portLabel: source('port'),
     networkLabel: source('network'),
   };
@@ -186,7 +197,7 @@ function readFamily(
   key: EndpointKey,
   sources: readonly ReadonlyMap<string, string>[],
   prefixes: readonly string[],
-  problems: string[],
+  report: (problems: readonly string[]) => void,
 ): Readonly<Record<string, unknown>> | undefined {
   const spec = LABELS[key] as LabelSpec<unknown>;
   const entries = new Map<string, { name: string; value: string; path: string }>();
@@ -206,8 +217,8 @@ function readFamily(
   for (const { name, value, path } of entries.values()) {
     const parsedName = spec.family?.parseName(name, path);
     const parsed = spec.parse(value, path);
-    if (parsedName && !parsedName.ok) problems.push(...parsedName.problems);
-    else if (!parsed.ok) problems.push(...parsed.problems);
+    if (parsedName && !parsedName.ok) report(parsedName.problems);
+    else if (!parsed.ok) report(parsed.problems);
     else record.push([parsedName?.value ?? name, parsed.value]);
   }
   return Object.fromEntries(record.sort(([a], [b]) => compareText(a, b)));

@@ -83,6 +83,11 @@ export function toContainerEndpoints(
   const notes: Note[] = [];
   const endpoints: Endpoint[] = [];
   for (const binding of parsed.value) {
+    for (const problem of binding.dropped)
+      notes.push({
+        level: 'warn',
+        message: `${problem} (label ignored: the container is served without it)`,
+      });
     const address = resolveAddress(record, binding, options, notes);
     if (typeof address === 'string') {
       problems.push(address);
