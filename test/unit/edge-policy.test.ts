@@ -23,9 +23,9 @@ import {
   findPolicyProblems,
 } from '../../src/core/labels/check-serving-policy.js';
 import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
+import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { toContainerEndpoints } from '../../src/core/labels/to-container-endpoints.js';
 import { aContainer, anEndpoint } from '../support/records.js';
-import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { REPO_ROOT } from '../support/repo-files.js';
 import { served } from '../support/served-json.js';
 
