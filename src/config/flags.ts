@@ -322,6 +322,13 @@ export const FLAGS = {
     parse: parseHostNames,
     doc: 'What `eds.domains` may claim: unset, exact names only (a wildcard, which takes every host no other service holds, is refused); set, only names under these: `*.example.com` (any name under example.com, wildcards too), `shop.test` (that name), `*` (anything). A container claiming more is not served, and its problem is logged and shown in `/status`.',
   }),
+  'auth-hosts': flag({
+    value: '<names>',
+    repeatable: true,
+    default: '',
+    parse: parseHostNames,
+    doc: 'The hosts outside the stack that `eds.auth.forward` and `eds.auth.jwt.jwks` may name (`https://<host>/…`, an identity provider\'s JWKS say): `idp.example.com` (that name), `*.example.com` (names under it), `*` (any). Unset, none: a label names only services of the agent, and Envoy reaches no host a label chose. Such a host is reached over TLS verified against `--upstream-ca`.',
+  }),
   'tcp-port-range': flag({
     value: '<min>-<max>',
     default: '1024-65535',

@@ -116,6 +116,7 @@ export function parseConfig(argv: readonly string[], env: Env): Result<Invocatio
         exposedByDefault: values['exposed-by-default'],
         constraints: values.constraint,
         allowedDomains: values['allowed-domains'],
+        authHosts: values['auth-hosts'],
         tcpPorts: values['tcp-port-range'],
         upstreamCa: tls.value.upstreamCa !== undefined,
       },

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,9 +7,13 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { authHttpFilters } from '../../src/core/envoy/auth-filters.js';
+import { authHttpFilters, outsideAuthUrls } from '../../src/core/envoy/auth-filters.js';
 import { buildCluster } from '../../src/core/envoy/build-cluster.js';
 import { buildTcpListener } from '../../src/core/envoy/build-listener.js';
+import {
+  buildOutsideCluster,
+  toOutsideClusterName,
+} from '../../src/core/envoy/build-outside-cluster.js';
 import { buildRouteConfiguration } from '../../src/core/envoy/build-route-configuration.js';
 import {
   applyCertificates,
@@ -32,6 +36,7 @@ import { toHttpListener } from '../support/ads-bootstrap.js';
 import { EDGE_LABEL_VALUES, toEdsLabels } from '../support/edge-label-values.js';
 import { requireEnvoy } from '../support/envoy-binary.js';
 import { anEndpoint } from '../support/records.js';
+import { makeTestPki } from '../support/test-certificates.js';
 import { lacks } from '../support/test-tools.js';
 import { checkProtoJson } from './support/check-proto-json.js';
 import { loadEnvoyProtos } from './support/load-envoy-protos.js';
@@ -125,7 +130,7 @@ describe('the resources of a service, whatever policy its labels set', () => {
           ).toEqual([]);
         // The front door over the same service, its certificates in: listeners, the HTTP
         // listener's routes (redirects, an ACME answer) and the secrets.
-        const front = toAwaitingSnapshot([], { frontDoor: FRONT_DOOR });
+        const front = toAwaitingSnapshot([], { frontDoor: FRONT_DOOR, upstreamCa: UPSTREAM_CA });
         const { snapshot } = applyClusterEndpoints(front, [
           ['web', [anEndpoint({ cluster: 'web', serviceOptions: options })]],
         ]);
@@ -148,6 +153,8 @@ describe('the resources of a service, whatever policy its labels set', () => {
             served.frontDoor?.httpRoutes?.json,
           ),
         ).toEqual([]);
+        for (const outside of served.frontDoor?.outside.values() ?? [])
+          expect(checkProtoJson(root, 'envoy.config.cluster.v3.Cluster', outside.json)).toEqual([]);
         for (const secret of served.secrets.values())
           expect(
             checkProtoJson(root, 'envoy.extensions.transport_sockets.tls.v3.Secret', secret.json),
@@ -175,8 +182,11 @@ describe('the resources of a service, whatever policy its labels set', () => {
 // The proto checks cannot see what only a running Envoy enforces; Envoy's validate mode can.
 // One bootstrap holds a cluster per drawn combination of labels, the routes over all of them
 // and each TCP listener; Envoy must take it all.
-describe.skipIf(lacks('envoy'))('the same resources, read by Envoy itself', () => {
+describe.skipIf(lacks('envoy', 'openssl'))('the same resources, read by Envoy itself', () => {
   it('passes `envoy --mode validate` for 40 drawn combinations of policy labels at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eds-agent-validate-'));
+    // A real CA: Envoy reads the one an outside auth host's cluster verifies against.
+    const ca = readFileSync(makeTestPki(dir, 'outside').server.ca, 'utf8');
     const drawn = fc.sample(anyPolicyLabels, 40);
     const services = drawn.map((labels, i) => {
       const options = optionsOf(labels);
@@ -218,6 +228,11 @@ describe.skipIf(lacks('envoy'))('the same resources, read by Envoy itself', () =
             },
           },
           ...services.map(({ name, options }) => buildCluster(name, options)),
+          ...new Map(
+            services
+              .flatMap(({ options }) => outsideAuthUrls(options))
+              .map((url) => [toOutsideClusterName(url), buildOutsideCluster(url, ca)]),
+          ).values(),
         ],
         listeners: [
           toHttpListener(
@@ -237,7 +252,6 @@ describe.skipIf(lacks('envoy'))('the same resources, read by Envoy itself', () =
         ],
       },
     };
-    const dir = mkdtempSync(join(tmpdir(), 'eds-agent-validate-'));
     try {
       const path = join(dir, 'envoy.json');
       writeFileSync(path, JSON.stringify(bootstrap));

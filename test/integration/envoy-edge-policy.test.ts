@@ -2,18 +2,20 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { serveEcho, serveHostnameDrainingOnTerm, serveTls } from '../support/docker-harness.js';
 import { EDGE_LABEL_VALUES, toEdsLabels } from '../support/edge-label-values.js';
 import { eventually } from '../support/eventually.js';
 import { freeReservedPort } from '../support/free-port.js';
+import { makeTestPki } from '../support/test-certificates.js';
 import { lacks } from '../support/test-tools.js';
 import { type EnvoyStage, useEnvoyStage } from '../support/use-envoy-stage.js';
 
@@ -74,10 +76,20 @@ const MISSING_TOOLS = lacks('docker', 'busybox', 'envoy', 'openssl');
 describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', () => {
   let http = 0;
   let https = 0;
+  /** The CA of the identity provider outside the stack (`--upstream-ca`), and an impostor's. */
+  const pkiDir = mkdtempSync(join(tmpdir(), 'eds-agent-outside-'));
+  const idp = makeTestPki(pkiDir, 'idp', 'DNS:localhost');
+  const impostor = makeTestPki(pkiDir, 'impostor', 'DNS:localhost');
+  afterAll(() => {
+    rmSync(pkiDir, { recursive: true, force: true });
+  });
   const stage = useEnvoyStage(async () => {
     http = await freeReservedPort();
     https = await freeReservedPort();
-    return ['--listen', `http=127.0.0.1:${http},https=127.0.0.1:${https}`];
+    return [
+      ...['--listen', `http=127.0.0.1:${http},https=127.0.0.1:${https}`],
+      ...['--upstream-ca', idp.server.ca, '--auth-hosts', 'localhost,127.0.0.1'],
+    ];
   });
   /** A service of one echoing container labelled `labels`, once Envoy routes to it. */
   const service = async (scenario: string, labels: Record<string, string>) => {
@@ -179,6 +191,48 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
     // Only the JWT filter's 403 is made 401: an IP list's stays 403 beside it.
     const listed = await service('jwt-ips', { 'eds.allow_ips': '127.0.0.1/32' });
     expect((await ask(http, listed.host, { localAddress: '127.0.0.2' })).status).toBe(403);
+  });
+
+  it('fetches the JWKS from an identity provider outside the stack over HTTPS verified by --upstream-ca, and never from an impostor', async () => {
+    await stage.envoyFromBootstrap();
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwks = JSON.stringify({
+      keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256', use: 'sig' }],
+    });
+    // Two HTTPS servers on loopback with the same keys: one with a certificate of the CA the
+    // agent was given, one with another CA's, both for localhost.
+    const provider = await serveHttps(idp.server, jwks);
+    const forged = await serveHttps(impostor.server, jwks);
+    try {
+      const labels = (port: number) => ({
+        'eds.auth.jwt.issuer': 'https://idp.test',
+        'eds.auth.jwt.jwks': `https://localhost:${port}/jwks.json`,
+      });
+      const trusted = await service('jwt-outside', labels(provider.port));
+      const fooled = await service('jwt-impostor', labels(forged.port));
+      const token = signJwt(privateKey, {
+        iss: 'https://idp.test',
+        sub: 'alice',
+        exp: Math.floor(Date.now() / 1000) + 600,
+      });
+      const withToken = (host: string) =>
+        ask(http, host, { path: '/cgi-bin/env', headers: { authorization: `Bearer ${token}` } });
+      await eventually(
+        'Envoy takes a token checked by keys from outside the stack',
+        () => withToken(trusted.host),
+        (answer) => answer.status === 200,
+      );
+      expect(provider.requests()).toBeGreaterThan(0);
+      // The impostor's certificate is refused in the handshake: no keys, no way in.
+      await eventually(
+        "Envoy has tried the impostor's host",
+        async () => ({ answer: await withToken(fooled.host), connections: forged.connections() }),
+        ({ answer, connections }) => answer.status === 401 && connections > 0,
+      );
+      expect(forged.requests()).toBe(0);
+    } finally {
+      await Promise.all([provider.close(), forged.close()]);
+    }
   });
 
   it('limits a service to 10 requests a second: of 100 sent at once, 10 pass and 10 more per second they take, the rest 429', async () => {
@@ -487,6 +541,34 @@ function serveCgi(name: string, script: string): string[] {
 }
 
 /** A command for the test image: `/<name>` is `text`, served on 8000. */
+/** An HTTPS server on 127.0.0.1 with `party`'s certificate, answering `body` to any request. */
+async function serveHttps(party: { cert: string; key: string }, body: string) {
+  let requests = 0;
+  let connections = 0;
+  const server = createHttpsServer(
+    { cert: readFileSync(party.cert), key: readFileSync(party.key) },
+    (_request, response) => {
+      requests += 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    },
+  );
+  server.on('connection', () => {
+    connections += 1;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    requests: () => requests,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => { resolve(); });
+      }),
+  };
+}
+
 function serveFile(name: string, text: string): string[] {
   return [
     'sh',

@@ -14,10 +14,19 @@ export const EDGE_LABEL_VALUES = {
     'alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=',
     'alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=, bob:{SHA}99ca1qKTxzn9s4D343Yb+czxkzs=',
   ),
-  'auth.forward': fc.constantFrom('http://auth/verify', 'http://authelia/api/authz/ext-authz/'),
+  // Outside hosts on loopback only: Envoy resolves them (no DNS query leaves the machine).
+  'auth.forward': fc.constantFrom(
+    'http://auth/verify',
+    'http://authelia/api/authz/ext-authz/',
+    'https://localhost:9443/verify',
+  ),
   'auth.forward.headers': fc.constantFrom('remote-user', 'remote-user,remote-groups'),
   'auth.jwt.issuer': fc.constantFrom('https://idp.test', 'issuer-1'),
-  'auth.jwt.jwks': fc.constantFrom('http://idp/.well-known/jwks.json', 'http://keys'),
+  'auth.jwt.jwks': fc.constantFrom(
+    'http://idp/.well-known/jwks.json',
+    'http://keys',
+    'https://127.0.0.1:9443/.well-known/jwks.json',
+  ),
   'auth.jwt.audiences': fc.constantFrom('api', 'api,web'),
   ratelimit: fc.constantFrom('1/s', '100/s', '6000/m', '1000000/h'),
   'ratelimit.burst': count(1, 1_000_000_000),

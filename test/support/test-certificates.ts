@@ -17,10 +17,11 @@ export interface TestPki {
 
 /**
  * Makes a throwaway CA in `dir` (named `name`) with the `openssl` command, and signs a server
- * certificate valid for 127.0.0.1 and a client certificate. Client files are named as
- * `DOCKER_CERT_PATH` expects them: `ca.pem`, `cert.pem`, `key.pem` in `dir/<name>-client`.
+ * certificate valid for `serverNames` (an OpenSSL subjectAltName, 127.0.0.1 by default) and a
+ * client certificate. Client files are named as `DOCKER_CERT_PATH` expects them: `ca.pem`,
+ * `cert.pem`, `key.pem` in `dir/<name>-client`.
  */
-export function makeTestPki(dir: string, name: string): TestPki {
+export function makeTestPki(dir: string, name: string, serverNames = 'IP:127.0.0.1'): TestPki {
   const file = (base: string) => join(dir, `${name}-${base}`);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
   const key = (path: string) => openssl('genrsa', '-out', path, '2048');
@@ -43,7 +44,7 @@ export function makeTestPki(dir: string, name: string): TestPki {
       ...['-extfile', file(`${party}.ext`), '-out', file(`${party}-cert.pem`)],
     );
   };
-  sign('server', 'subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n');
+  sign('server', `subjectAltName = ${serverNames}\nextendedKeyUsage = serverAuth\n`);
   sign('client', 'extendedKeyUsage = clientAuth\n');
 
   const clientDir = file('client');

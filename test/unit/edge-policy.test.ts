@@ -18,6 +18,7 @@ import {
   buildHttpsListener,
 } from '../../src/core/front-door/build-front-listeners.js';
 import { resolveServiceOptions } from '../../src/core/index/resolve-service-options.js';
+import { applyClusterEndpoints, toAwaitingSnapshot } from '../../src/core/index/snapshot.js';
 import {
   DEFAULT_SERVING_POLICY,
   findPolicyProblems,
@@ -25,6 +26,8 @@ import {
 import { parseServiceLabels } from '../../src/core/labels/parse-service-labels.js';
 import type { ServiceOptions } from '../../src/core/labels/service-options.js';
 import { toContainerEndpoints } from '../../src/core/labels/to-container-endpoints.js';
+import { CLUSTER_TYPE_URL, LISTENER_TYPE_URL } from '../../src/core/type-urls.js';
+import { toResourceChanges } from '../../src/transports/grpc/create-xds-resources.js';
 import { aContainer, anEndpoint } from '../support/records.js';
 import { REPO_ROOT } from '../support/repo-files.js';
 import { served } from '../support/served-json.js';
@@ -279,9 +282,114 @@ describe('eds.auth.forward and eds.auth.jwt.*', () => {
     });
   });
 
-  it('name a service, never an address: a URL with a port or another scheme is refused', () => {
+  it('name a service, or a host outside the stack over HTTPS: plain HTTP to an address and other schemes are refused', () => {
     expect(problemsOf({ 'eds.auth.forward': 'http://10.0.0.1:9091/verify' })).toHaveLength(1);
-    expect(problemsOf({ 'eds.auth.jwt.jwks': 'https://idp.example.com/jwks' })).toHaveLength(1);
+    expect(problemsOf({ 'eds.auth.jwt.jwks': 'ftp://idp.example.com/jwks' })).toHaveLength(1);
+    expect(
+      optionsOf({ 'eds.auth.jwt.jwks': 'https://IdP.example.com/.well-known/jwks.json' }),
+    ).toEqual({
+      'auth.jwt.jwks': {
+        kind: 'outside',
+        host: 'idp.example.com',
+        port: 443,
+        path: '/.well-known/jwks.json',
+      },
+    });
+  });
+
+  it('reach a host outside the stack only when --auth-hosts lists it, by a cluster of its own, over TLS verified against --upstream-ca', () => {
+    const outside = {
+      'eds.auth.jwt.issuer': 'https://idp.example.com',
+      'eds.auth.jwt.jwks': 'https://idp.example.com/.well-known/jwks.json',
+      'eds.auth.forward': 'https://10.1.2.3:9443/verify',
+    };
+    const parsed = parse(outside);
+    if (!parsed.ok) throw new Error(parsed.problems.join());
+    // By default no label makes Envoy reach a host of its choosing.
+    expect(findPolicyProblems(parsed.value, DEFAULT_SERVING_POLICY, 'eds')).toEqual([
+      'eds.auth.forward of web: 10.1.2.3 is outside the stack and not in --auth-hosts: a label makes Envoy reach only the hosts the operator lists',
+      'eds.auth.jwt.jwks of web: idp.example.com is outside the stack and not in --auth-hosts: a label makes Envoy reach only the hosts the operator lists',
+    ]);
+    const listed = { ...DEFAULT_SERVING_POLICY, authHosts: ['*.example.com'] };
+    expect(findPolicyProblems(parsed.value, listed, 'eds')).toEqual([
+      'eds.auth.forward of web: 10.1.2.3 is outside the stack and not in --auth-hosts (*.example.com): a label makes Envoy reach only the hosts the operator lists',
+      'eds.auth.jwt.jwks of web: a host outside the stack is reached over TLS verified against --upstream-ca, and there is none (give the CA bundle that signed its certificate, e.g. /etc/ssl/certs/ca-certificates.crt)',
+    ]);
+    const policy = { ...DEFAULT_SERVING_POLICY, authHosts: ['*'], upstreamCa: true };
+    expect(findPolicyProblems(parsed.value, policy, 'eds')).toEqual([]);
+
+    const front = (upstreamCa?: string) =>
+      applyClusterEndpoints(
+        toAwaitingSnapshot([], {
+          frontDoor: { http: { address: '0.0.0.0', port: 80 } },
+          ...(upstreamCa ? { upstreamCa } : {}),
+        }),
+        [['web', [anEndpoint({ cluster: 'web', serviceOptions: optionsOf(outside) })]]],
+      );
+    const { snapshot, change } = front('CA PEM');
+    expect(change.outside).toEqual(['outside/10.1.2.3:9443', 'outside/idp.example.com:443']);
+    const clusters = snapshot.frontDoor?.outside;
+    expect(clusters?.get('outside/idp.example.com:443')?.json).toMatchObject({
+      type: 'LOGICAL_DNS',
+      load_assignment: {
+        endpoints: [
+          {
+            lb_endpoints: [
+              {
+                endpoint: {
+                  address: { socket_address: { address: 'idp.example.com', port_value: 443 } },
+                },
+              },
+            ],
+          },
+        ],
+      },
+      transport_socket: {
+        typed_config: {
+          sni: 'idp.example.com',
+          common_tls_context: {
+            validation_context: {
+              trusted_ca: { inline_string: 'CA PEM' },
+              match_typed_subject_alt_names: [
+                { san_type: 'DNS', matcher: { exact: 'idp.example.com' } },
+              ],
+            },
+          },
+        },
+      },
+    });
+    // An address is matched as one, and is no server name.
+    const byAddress = clusters?.get('outside/10.1.2.3:9443')?.json.transport_socket.typed_config;
+    expect(byAddress).not.toHaveProperty('sni');
+    expect(byAddress?.common_tls_context.validation_context.match_typed_subject_alt_names).toEqual([
+      { san_type: 'IP_ADDRESS', matcher: { exact: '10.1.2.3' } },
+    ]);
+    // The filters name those clusters, and the full URL.
+    const chain = authHttpFilters([optionsOf(outside)]);
+    expect(chain.find((filter) => filter.name === JWT_FILTER)?.typed_config).toMatchObject({
+      providers: {
+        [jwtRequirementName(optionsOf(outside)) ?? '']: {
+          remote_jwks: {
+            http_uri: {
+              uri: 'https://idp.example.com:443/.well-known/jwks.json',
+              cluster: 'outside/idp.example.com:443',
+            },
+          },
+        },
+      },
+    });
+    expect(chain[0]?.typed_config).toMatchObject({
+      http_service: {
+        server_uri: { uri: 'https://10.1.2.3:9443/verify', cluster: 'outside/10.1.2.3:9443' },
+      },
+    });
+    // Without a CA there is no cluster: the service is refused, never reached unverified.
+    expect(front().snapshot.frontDoor?.outside.size).toBe(0);
+    // Gone with the last service that names it: the listener that names it is pushed first.
+    const gone = applyClusterEndpoints(snapshot, [['web', []]]);
+    expect(gone.change.outside).toEqual(['outside/10.1.2.3:9443', 'outside/idp.example.com:443']);
+    const order = toResourceChanges(gone.change, gone.snapshot).map(([typeUrl]) => typeUrl);
+    expect(order.indexOf(LISTENER_TYPE_URL)).toBeLessThan(order.indexOf(CLUSTER_TYPE_URL));
   });
 
   it('refuse to serve a service whose JWT issuer has no keys, rather than serve it open', () => {

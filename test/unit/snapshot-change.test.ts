@@ -41,6 +41,7 @@ describe('what a change of the snapshot names', () => {
     expect(change).toEqual({
       assignments: ['web'],
       services: ['web'],
+      outside: [],
       routeConfigurations: ['eds-agent', 'grpc/web'],
       listeners: [],
       secrets: [],
@@ -53,6 +54,7 @@ describe('what a change of the snapshot names', () => {
     expect(change).toEqual({
       assignments: ['web'],
       services: [],
+      outside: [],
       routeConfigurations: [],
       listeners: [],
       secrets: [],
@@ -67,6 +69,7 @@ describe('what a change of the snapshot names', () => {
     expect(change).toEqual({
       assignments: [],
       services: [],
+      outside: [],
       routeConfigurations: ['eds-agent'],
       listeners: [],
       secrets: [],
@@ -79,6 +82,7 @@ describe('what a change of the snapshot names', () => {
     expect(change).toEqual({
       assignments: [],
       services: ['web'],
+      outside: [],
       routeConfigurations: [],
       listeners: [],
       secrets: [],
@@ -91,6 +95,7 @@ describe('what a change of the snapshot names', () => {
     expect(change).toEqual({
       assignments: ['web'],
       services: ['web'],
+      outside: [],
       routeConfigurations: ['eds-agent', 'grpc/web'],
       listeners: [],
       secrets: [],

@@ -20,6 +20,7 @@ describe('the snapshot store, batching a turn', () => {
       {
         assignments: ['web'],
         services: ['web'],
+        outside: [],
         routeConfigurations: ['eds-agent', 'grpc/web'],
         listeners: [],
         secrets: [],
@@ -71,6 +72,7 @@ describe('a service whose last endpoint went, with a route grace', () => {
         {
           assignments: ['web'],
           services: ['web'],
+          outside: [],
           routeConfigurations: ['eds-agent', 'grpc/web'],
           listeners: [],
           secrets: [],
@@ -93,7 +95,14 @@ describe('a service whose last endpoint went, with a route grace', () => {
       store.apply([['docker:2', [web('10.0.0.2')]]]);
       vi.advanceTimersByTime(GRACE_MS);
       expect(changes).toEqual([
-        { assignments: ['web'], services: [], routeConfigurations: [], listeners: [], secrets: [] },
+        {
+          assignments: ['web'],
+          services: [],
+          outside: [],
+          routeConfigurations: [],
+          listeners: [],
+          secrets: [],
+        },
       ]);
       expect(store.current().clusters.get('web')?.endpoints).toHaveLength(1);
     } finally {

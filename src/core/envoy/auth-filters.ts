@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 
 import { Duration } from '../duration.js';
+import type { AuthUrl } from '../labels/parse-edge-values.js';
 import type { ServiceOptions } from '../labels/service-options.js';
 import { CEL_FILTER_TYPE_URL, EXT_AUTHZ_TYPE_URL, JWT_AUTHN_TYPE_URL } from '../type-urls.js';
+import { type OutsideUrl, toOutsideClusterName } from './build-outside-cluster.js';
 import type { HttpFilterJson } from './edge-filters.js';
 
 /** The one JWT filter of the chain, holding a provider for each distinct JWT setting. */
@@ -60,9 +62,22 @@ export function jwtRequirementName(options: ServiceOptions): string | undefined 
   return setting && nameOf('jwt', setting);
 }
 
-/** `http://<service><path>` as Envoy's `HttpUri`: the service's cluster, the full URL. */
-function httpUri(url: { service: string; path: string }) {
-  return { uri: `http://${url.service}${url.path}`, cluster: url.service, timeout: AUTH_TIMEOUT };
+/** An auth URL as Envoy's `HttpUri`: the full URL, and the cluster of its service or outside host. */
+function httpUri(url: AuthUrl) {
+  return url.kind === 'service'
+    ? { uri: `http://${url.service}${url.path}`, cluster: url.service, timeout: AUTH_TIMEOUT }
+    : {
+        uri: `https://${url.host}:${url.port}${url.path}`,
+        cluster: toOutsideClusterName(url),
+        timeout: AUTH_TIMEOUT,
+      };
+}
+
+/** The hosts outside the stack that `options`' auth labels name (`https://…`), each needing a cluster. */
+export function outsideAuthUrls(options: ServiceOptions): OutsideUrl[] {
+  return [options['auth.forward'], options['auth.jwt.jwks']].filter(
+    (url): url is OutsideUrl => url?.kind === 'outside',
+  );
 }
 
 /**

@@ -18,6 +18,11 @@ export interface FrontDoorSettings {
   readonly trustedHops?: number;
   /** Every connection starts with a PROXY protocol header, v1 or v2 (`--proxy-protocol`). */
   readonly proxyProtocol?: boolean;
+  /**
+   * The CA (PEM) that an auth host outside the stack (`https://…` in `eds.auth.forward` or
+   * `eds.auth.jwt.jwks`) must chain to: `--upstream-ca`. None: no outside host is reached.
+   */
+  readonly upstreamCa?: string;
 }
 
 /** The front door's listener names (LDS); no service's listener holds a `front/` prefix. */

@@ -1,4 +1,9 @@
-import { authHttpFilters } from '../envoy/auth-filters.js';
+import { authHttpFilters, outsideAuthUrls } from '../envoy/auth-filters.js';
+import {
+  buildOutsideCluster,
+  type OutsideClusterJson,
+  toOutsideClusterName,
+} from '../envoy/build-outside-cluster.js';
 import type { RouteConfigurationJson } from '../envoy/build-route-configuration.js';
 import {
   buildHttpListener,
@@ -26,6 +31,8 @@ export interface FrontDoorResources {
   readonly httpRoutes: Versioned<RouteConfigurationJson> | undefined;
   /** The pending ACME HTTP-01 challenges the HTTP listener answers: token → key authorization. */
   readonly challenges: ReadonlyMap<string, string>;
+  /** By name (`outside/<host>:<port>`): a cluster for each auth host outside the stack the routed services name. */
+  readonly outside: ReadonlyMap<string, Versioned<OutsideClusterJson>>;
 }
 
 /**
@@ -45,7 +52,9 @@ export function toFrontDoorResources(
   claimants: Iterable<PassthroughClaimant> = [],
 ): FrontDoorResources {
   const tls = toTlsDomains(routes.json, optionsOf);
-  const auth = authHttpFilters(routedOptions(routes.json, optionsOf));
+  const routed = [...routedOptions(routes.json, optionsOf)];
+  const auth = authHttpFilters(routed);
+  const outside = toOutsideClusters(routed, settings.upstreamCa, previous?.outside);
   const served = settings.https
     ? [...tls.domains.keys()].filter((domain) => secretNames.has(toSecretName(domain)))
     : [];
@@ -78,7 +87,27 @@ export function toFrontDoorResources(
     );
     listeners.set(listener.name, toVersioned(listener, previous?.listeners.get(listener.name)));
   }
-  return { settings, tls, listeners, httpRoutes, challenges };
+  return { settings, tls, listeners, httpRoutes, challenges, outside };
+}
+
+/**
+ * A cluster for each host outside the stack that `services`' auth labels name, by name; none
+ * without `upstreamCa` (the serving policy refuses such a service then). What did not change
+ * keeps `previous`'s objects.
+ */
+function toOutsideClusters(
+  services: readonly ServiceOptions[],
+  upstreamCa: string | undefined,
+  previous: ReadonlyMap<string, Versioned<OutsideClusterJson>> | undefined,
+): ReadonlyMap<string, Versioned<OutsideClusterJson>> {
+  const clusters = new Map<string, Versioned<OutsideClusterJson>>();
+  if (upstreamCa === undefined) return clusters;
+  for (const url of services.flatMap(outsideAuthUrls)) {
+    const name = toOutsideClusterName(url);
+    if (!clusters.has(name))
+      clusters.set(name, toVersioned(buildOutsideCluster(url, upstreamCa), previous?.get(name)));
+  }
+  return clusters;
 }
 
 /** The options of each service `routes` routes to, once each. */
@@ -96,11 +125,11 @@ function* routedOptions(
     }
 }
 
-/** The names of `after`'s listeners and HTTP routes whose version differs from `before`'s. */
+/** The names of `after`'s listeners, HTTP routes and outside clusters whose version differs from `before`'s. */
 export function frontDoorChanges(
   before: FrontDoorResources | undefined,
   after: FrontDoorResources | undefined,
-): { listeners: string[]; routeConfigurations: string[] } {
+): { listeners: string[]; routeConfigurations: string[]; outside: string[] } {
   const names = new Set([...(before?.listeners.keys() ?? []), ...(after?.listeners.keys() ?? [])]);
   const listeners = [...names].filter(
     (name) => before?.listeners.get(name)?.version !== after?.listeners.get(name)?.version,
@@ -108,5 +137,9 @@ export function frontDoorChanges(
   const routes = before?.httpRoutes ?? after?.httpRoutes;
   const routeConfigurations =
     routes && before?.httpRoutes?.version !== after?.httpRoutes?.version ? [routes.json.name] : [];
-  return { listeners: listeners.sort(), routeConfigurations };
+  const clusters = new Set([...(before?.outside.keys() ?? []), ...(after?.outside.keys() ?? [])]);
+  const outside = [...clusters].filter(
+    (name) => before?.outside.get(name)?.version !== after?.outside.get(name)?.version,
+  );
+  return { listeners: listeners.sort(), routeConfigurations, outside: outside.sort() };
 }

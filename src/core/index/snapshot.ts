@@ -111,6 +111,8 @@ export interface SnapshotChange {
   readonly assignments: readonly string[];
   /** Clusters and API listeners (both named after their service). */
   readonly services: readonly string[];
+  /** The front door's own clusters (`outside/<host>:<port>`, an auth host outside the stack). */
+  readonly outside: readonly string[];
   /** Route configurations, by their own names. */
   readonly routeConfigurations: readonly string[];
   /** The front door's listeners (`front/http`, `front/https`). */
@@ -123,6 +125,7 @@ export interface SnapshotChange {
 export const NO_CHANGE: SnapshotChange = {
   assignments: [],
   services: [],
+  outside: [],
   routeConfigurations: [],
   listeners: [],
   secrets: [],
@@ -156,7 +159,14 @@ export function toAwaitingSnapshot(
     clusters: new Map(),
     services: new Map(),
     routes,
-    frontDoor: frontDoor && toFrontDoorResources(frontDoor, routes, () => undefined, new Set()),
+    frontDoor:
+      frontDoor &&
+      toFrontDoorResources(
+        settings.upstreamCa === undefined ? frontDoor : { ...frontDoor, upstreamCa: settings.upstreamCa },
+        routes,
+        () => undefined,
+        new Set(),
+      ),
     secrets: new Map(),
     upstreamCa: settings.upstreamCa,
     awaiting: [...sources],
@@ -444,6 +454,7 @@ export function applyClusterResources(
     change: {
       assignments: uniqueSorted(assignments),
       services: uniqueSorted(changedServices),
+      outside: front.outside,
       routeConfigurations: uniqueSorted(routeConfigurations),
       listeners: front.listeners,
       secrets: [],

@@ -13,6 +13,11 @@ export interface ServingPolicy {
    * among them), `shop.test` (that name), `*` (anything, `*` itself included).
    */
   readonly allowedDomains: readonly string[];
+  /**
+   * The hosts outside the stack an auth URL may name (`--auth-hosts`), in `allowedDomains`'
+   * words; empty (the default), none.
+   */
+  readonly authHosts: readonly string[];
   /** The ports `tcp_port` may open on Envoy (`--tcp-port-range`). */
   readonly tcpPorts: { readonly min: number; readonly max: number };
   /** Whether the endpoints' certificates can be verified (`--upstream-ca`). */
@@ -24,14 +29,16 @@ export const DEFAULT_SERVING_POLICY: ServingPolicy = {
   exposedByDefault: true,
   constraints: [],
   allowedDomains: [],
+  authHosts: [],
   tcpPorts: { min: 1024, max: 65535 },
 };
 
 /**
  * What a container's labels ask for that the policy does not allow, one problem per label:
  * a wildcard (or a name outside `allowedDomains`) in `domains`, a `tcp_port` outside the
- * range, TLS to endpoints that cannot be verified and is not said to be unverified, a JWT
- * issuer without its keys or keys without their issuer. Pure.
+ * range, TLS to endpoints that cannot be verified and is not said to be unverified, an auth
+ * host outside the stack that is not in `authHosts` or cannot be verified, a JWT issuer
+ * without its keys or keys without their issuer. Pure.
  */
 export function findPolicyProblems(
   bindings: readonly ServiceBinding[],
@@ -74,6 +81,18 @@ export function findPolicyProblems(
       problems.push(
         `${prefix}.protocol of ${binding.cluster}: https needs --upstream-ca to verify the endpoints' certificates (or ${prefix}.tls.upstream_verify=false to take them unverified)`,
       );
+    }
+    for (const key of ['auth.forward', 'auth.jwt.jwks'] as const) {
+      const url = options?.[key];
+      if (url?.kind !== 'outside') continue;
+      if (policy.authHosts.length === 0 || !isAllowedDomain(url.host, policy.authHosts))
+        problems.push(
+          `${prefix}.${key} of ${binding.cluster}: ${url.host} is outside the stack and not in --auth-hosts${policy.authHosts.length === 0 ? '' : ` (${policy.authHosts.join(', ')})`}: a label makes Envoy reach only the hosts the operator lists`,
+        );
+      else if (policy.upstreamCa !== true)
+        problems.push(
+          `${prefix}.${key} of ${binding.cluster}: a host outside the stack is reached over TLS verified against --upstream-ca, and there is none (give the CA bundle that signed its certificate, e.g. /etc/ssl/certs/ca-certificates.crt)`,
+        );
     }
     const jwt = [options?.['auth.jwt.issuer'], options?.['auth.jwt.jwks']];
     if (jwt.some((value) => value === undefined) && jwt.some((value) => value !== undefined)) {

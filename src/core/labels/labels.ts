@@ -18,6 +18,7 @@ import {
 } from './option-values.js';
 import {
   parseAudiences,
+  parseAuthUrl,
   parseBasicAuthUsers,
   parseCidrs,
   parseCookieName,
@@ -30,7 +31,6 @@ import {
   parseRate,
   parseRedirect,
   parseServerNames,
-  parseServiceUrl,
 } from './parse-edge-values.js';
 import {
   HOUR_MS,
@@ -390,9 +390,9 @@ export const LABELS = {
     scope: 'service',
     option: 'route',
     filter: true,
-    parse: parseServiceUrl,
+    parse: parseAuthUrl,
     defaultDoc: 'none',
-    doc: "Forward authentication (Envoy's `ext_authz` with an HTTP service, per route), as Authelia, Authentik or oauth2-proxy do it: `http://<service>/<path>`, `<service>` a service of the agent (its cluster, reached as its own labels say). Each request is first asked of `<path>` followed by the request's own path, with its cookies, `Authorization` and `X-Forwarded-*`: a `200` lets it through, anything else (a `302` to a login page, a `401`) is the client's answer as it is. When the auth service cannot be reached, `403`.",
+    doc: "Forward authentication (Envoy's `ext_authz` with an HTTP service, per route), as Authelia, Authentik or oauth2-proxy do it: `http://<service>/<path>`, `<service>` a service of the agent (its cluster, reached as its own labels say), or `https://<host>[:<port>]/<path>` of a host `--auth-hosts` lists (over TLS verified against `--upstream-ca`). Each request is first asked of `<path>` followed by the request's own path, with its cookies, `Authorization` and `X-Forwarded-*`: a `200` lets it through, anything else (a `302` to a login page, a `401`) is the client's answer as it is. When the auth service cannot be reached, `403`.",
   }),
   'auth.forward.headers': label({
     scope: 'service',
@@ -412,9 +412,9 @@ export const LABELS = {
   'auth.jwt.jwks': label({
     scope: 'service',
     option: 'route',
-    parse: parseServiceUrl,
+    parse: parseAuthUrl,
     defaultDoc: 'none',
-    doc: 'With `eds.auth.jwt.issuer` (and needed by it): where the signing keys are, `http://<service>/<path>` of a service of the agent that serves the JWKS (kept 5 minutes).',
+    doc: 'With `eds.auth.jwt.issuer` (and needed by it): where the signing keys are (the JWKS, kept 5 minutes): `http://<service>/<path>` of a service of the agent, or `https://<host>[:<port>]/<path>` of an identity provider outside the stack that `--auth-hosts` lists (over TLS verified against `--upstream-ca`).',
   }),
   'auth.jwt.audiences': label({
     scope: 'service',

@@ -196,27 +196,53 @@ export function parseCookieName(value: string, path: string): Result<string> {
   return fail([`${path}: expected a cookie name (letters, digits, - _ .), got ${quote(value)}`]);
 }
 
-/** An HTTP endpoint of a labelled service: its cluster and the path asked for. */
-export interface ServiceUrl {
-  /** The cluster (the service's name), which Envoy reaches as the service's own labels say. */
-  readonly service: string;
-  /** The path, `/` when none. */
-  readonly path: string;
-}
+/**
+ * Where Envoy asks an auth service or fetches a JWKS: a labelled service (`http://<service>/…`,
+ * reached as its own labels say), or a host outside the stack (`https://<host>[:port]/…`).
+ */
+export type AuthUrl =
+  | {
+      readonly kind: 'service';
+      /** The cluster (the service's name). */
+      readonly service: string;
+      /** The path, `/` when none. */
+      readonly path: string;
+    }
+  | {
+      readonly kind: 'outside';
+      /** A DNS name (lower-cased) or an IPv4 address. */
+      readonly host: string;
+      readonly port: number;
+      /** The path, `/` when none. */
+      readonly path: string;
+    };
 
+const URL_PATH = /(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)?/.source;
 /** `http://<service>/<path>`: a service name (a cluster; one with a `:` cannot be named here), no port, an optional path. */
-const SERVICE_URL = /^http:\/\/([A-Za-z0-9_.-]{1,255}?)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)?$/;
+const SERVICE_URL = new RegExp(`^http://([A-Za-z0-9_.-]{1,255}?)${URL_PATH}$`);
+/** `https://<host>[:<port>]/<path>`: a DNS name or an IPv4 address, an optional port and path. */
+const OUTSIDE_URL = new RegExp(
+  `^https://([A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::(\\d{1,5}))?${URL_PATH}$`,
+);
 
 /**
- * A URL naming a service of the agent's (`http://authelia/api/authz/ext-authz`): Envoy asks
- * the cluster of that name, the way its own labels say (its port, its protocol), so no
- * address outside the services is ever configured by a label.
+ * A URL of an auth service or a JWKS. `http://<service>/<path>` names a service of the agent
+ * (`http://authelia/api/authz/ext-authz`): Envoy asks the cluster of that name, the way its
+ * own labels say (its port, its protocol). `https://<host>[:<port>]/<path>` names a host
+ * outside the stack (an identity provider's JWKS): Envoy reaches it over TLS verified against
+ * `--upstream-ca`, the serving policy refusing it without one. Plain HTTP to an address is
+ * refused: keys or an auth answer could be changed on the way.
  */
-export function parseServiceUrl(value: string, path: string): Result<ServiceUrl> {
-  const match = SERVICE_URL.exec(value.trim());
-  if (match?.[1]) return ok({ service: match[1], path: match[2] ?? '/' });
+export function parseAuthUrl(value: string, path: string): Result<AuthUrl> {
+  const text = value.trim();
+  const service = SERVICE_URL.exec(text);
+  if (service?.[1]) return ok({ kind: 'service', service: service[1], path: service[2] ?? '/' });
+  const outside = OUTSIDE_URL.exec(text);
+  const port = Number(outside?.[2] ?? 443);
+  if (outside?.[1] && port >= 1 && port <= 65535)
+    return ok({ kind: 'outside', host: outside[1].toLowerCase(), port, path: outside[3] ?? '/' });
   return fail([
-    `${path}: expected http://<service>/<path>, <service> the eds.service of the container that answers (no port: its own labels give it), got ${quote(value)}`,
+    `${path}: expected http://<service>/<path>, <service> the eds.service of the container that answers (no port: its own labels give it), or https://<host>[:<port>]/<path> outside the stack (plain HTTP to an address is refused: what it answers could be changed on the way), got ${quote(value)}`,
   ]);
 }
 

@@ -20,9 +20,10 @@ import {
  */
 export function toResourceChanges(change: SnapshotChange, after: Snapshot): ResourceChanges {
   const byType = XDS_TYPES.map((type) => [type.typeUrl, type.changed(change)] as const);
-  // A service, a front-door listener or a secret gone: whatever names it goes first.
+  // A service, an outside cluster, a front-door listener or a secret gone: whatever names it goes first.
   const removes =
     change.services.some((name) => !after.services.has(name)) ||
+    change.outside.some((name) => !after.frontDoor?.outside.has(name)) ||
     change.secrets.some((name) => !after.secrets.has(name)) ||
     change.listeners.some((name) => !after.frontDoor?.listeners.has(name));
   if (!removes) return byType;

@@ -73,6 +73,12 @@ const json = (resource: Versioned<object> | undefined): XdsResourceSource | unde
   resource && { kind: 'json', resource };
 
 const tcpNames = new WeakMap<ReadonlyMap<string, unknown>, readonly string[]>();
+const clusterNames = new WeakMap<Snapshot, readonly string[]>();
+
+/** The cluster named `name`: a service's, or one the front door reaches an outside host by. */
+function clusterOf(snapshot: Snapshot, name: string): Versioned<object> | undefined {
+  return snapshot.services.get(name)?.cluster ?? snapshot.frontDoor?.outside.get(name);
+}
 
 /** The listener named `name`: the front door's, or a service's TCP listener. */
 function listenerOf(snapshot: Snapshot, name: string) {
@@ -96,10 +102,20 @@ export const XDS_TYPES: readonly XdsType[] = [
     wholeSet: true,
     owes: CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
     refers: false,
-    changed: (change) => change.services,
-    names: ({ snapshot, namesOf }) => namesOf(snapshot.services),
-    has: ({ snapshot }, name) => snapshot.services.has(name),
-    resource: ({ snapshot }, name) => json(snapshot.services.get(name)?.cluster),
+    // A service's cluster is named after it; the front door's own are `outside/<host>:<port>`.
+    changed: (change) => [...change.services, ...change.outside],
+    names: ({ snapshot, namesOf }) => {
+      const outside = snapshot.frontDoor?.outside;
+      if (!outside || outside.size === 0) return namesOf(snapshot.services);
+      let names = clusterNames.get(snapshot);
+      if (!names) {
+        names = [...namesOf(snapshot.services), ...namesOf(outside)].sort();
+        clusterNames.set(snapshot, names);
+      }
+      return names;
+    },
+    has: ({ snapshot }, name) => clusterOf(snapshot, name) !== undefined,
+    resource: ({ snapshot }, name) => json(clusterOf(snapshot, name)),
   },
   {
     typeUrl: CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
