@@ -126,6 +126,8 @@ export interface StatusJson {
   /** The front door (`--listen`): its listeners, and its certificates with how to trust them. */
   readonly frontDoor: {
     readonly listeners: readonly { name: string; version: string }[];
+    /** Its clusters of auth hosts outside the stack (`--auth-hosts`). */
+    readonly outside: readonly { name: string; version: string }[];
     readonly certificates: readonly CertificateJson[];
     readonly store: string | null;
     readonly rootUrl: '/pki/root.pem';
@@ -194,10 +196,8 @@ export function buildStatus(inputs: StatusInputs): StatusJson {
       inputs.snapshot.frontDoor === undefined
         ? null
         : {
-            listeners: [...inputs.snapshot.frontDoor.listeners].map(([name, { version }]) => ({
-              name,
-              version,
-            })),
+            listeners: namedVersions(inputs.snapshot.frontDoor.listeners),
+            outside: namedVersions(inputs.snapshot.frontDoor.outside),
             certificates: inputs.certificates?.items ?? [],
             store: inputs.certificates?.storePath ?? null,
             rootUrl: '/pki/root.pem',
@@ -237,4 +237,9 @@ function toContainerStatus(
         notes: [],
       };
   }
+}
+
+/** Each resource of `resources` by its name and version. */
+function namedVersions(resources: ReadonlyMap<string, { readonly version: string }>) {
+  return [...resources].map(([name, { version }]) => ({ name, version }));
 }

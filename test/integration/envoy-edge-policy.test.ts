@@ -223,6 +223,14 @@ describe.skipIf(MISSING_TOOLS)('edge policy by label, through the front door', (
         (answer) => answer.status === 200,
       );
       expect(provider.requests()).toBeGreaterThan(0);
+      const status = (await (
+        await fetch(`http://127.0.0.1:${stage.agent.port}/status`)
+      ).json()) as {
+        frontDoor: { outside: { name: string }[] };
+      };
+      expect(status.frontDoor.outside.map(({ name }) => name).sort()).toEqual(
+        [`outside/localhost:${provider.port}`, `outside/localhost:${forged.port}`].sort(),
+      );
       // The impostor's certificate is refused in the handshake: no keys, no way in.
       await eventually(
         "Envoy has tried the impostor's host",
@@ -564,7 +572,9 @@ async function serveHttps(party: { cert: string; key: string }, body: string) {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -230,8 +230,9 @@ const OUTSIDE_URL = new RegExp(
  * (`http://authelia/api/authz/ext-authz`): Envoy asks the cluster of that name, the way its
  * own labels say (its port, its protocol). `https://<host>[:<port>]/<path>` names a host
  * outside the stack (an identity provider's JWKS): Envoy reaches it over TLS verified against
- * `--upstream-ca`, the serving policy refusing it without one. Plain HTTP to an address is
- * refused: keys or an auth answer could be changed on the way.
+ * `--upstream-ca`, and only when `--auth-hosts` lists it (the serving policy refuses it
+ * otherwise). Plain HTTP to an address is refused: keys or an auth answer could be changed on
+ * the way.
  */
 export function parseAuthUrl(value: string, path: string): Result<AuthUrl> {
   const text = value.trim();
