@@ -327,7 +327,7 @@ export const FLAGS = {
     repeatable: true,
     default: '',
     parse: parseHostNames,
-    doc: 'The hosts outside the stack that `eds.auth.forward` and `eds.auth.jwt.jwks` may name (`https://<host>/…`, an identity provider\'s JWKS say): `idp.example.com` (that name), `*.example.com` (names under it), `*` (any). Unset, none: a label names only services of the agent, and Envoy reaches no host a label chose. Such a host is reached over TLS verified against `--upstream-ca`.',
+    doc: "The hosts outside the stack that `eds.auth.forward` and `eds.auth.jwt.jwks` may name (`https://<host>/…`, an identity provider's JWKS say): `idp.example.com` (that name), `*.example.com` (names under it), `*` (any). Unset, none: a label names only services of the agent, and Envoy reaches no host a label chose. Such a host is reached over TLS verified against `--upstream-ca`.",
   }),
   'tcp-port-range': flag({
     value: '<min>-<max>',

@@ -39,7 +39,10 @@ export interface OutsideClusterJson {
         readonly validation_context: {
           readonly trusted_ca: { readonly inline_string: string };
           readonly match_typed_subject_alt_names: readonly [
-            { readonly san_type: 'DNS' | 'IP_ADDRESS'; readonly matcher: { readonly exact: string } },
+            {
+              readonly san_type: 'DNS' | 'IP_ADDRESS';
+              readonly matcher: { readonly exact: string };
+            },
           ];
         };
       };
@@ -73,7 +76,11 @@ export function buildOutsideCluster(url: OutsideUrl, upstreamCa: string): Outsid
       endpoints: [
         {
           lb_endpoints: [
-            { endpoint: { address: { socket_address: { address: url.host, port_value: url.port } } } },
+            {
+              endpoint: {
+                address: { socket_address: { address: url.host, port_value: url.port } },
+              },
+            },
           ],
         },
       ],

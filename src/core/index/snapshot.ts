@@ -162,7 +162,9 @@ export function toAwaitingSnapshot(
     frontDoor:
       frontDoor &&
       toFrontDoorResources(
-        settings.upstreamCa === undefined ? frontDoor : { ...frontDoor, upstreamCa: settings.upstreamCa },
+        settings.upstreamCa === undefined
+          ? frontDoor
+          : { ...frontDoor, upstreamCa: settings.upstreamCa },
         routes,
         () => undefined,
         new Set(),
