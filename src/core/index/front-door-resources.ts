@@ -18,7 +18,7 @@ import {
 } from '../front-door/to-passthrough-names.js';
 import { type TlsDomains, toTlsDomains } from '../front-door/to-tls-domains.js';
 import type { ServiceOptions } from '../labels/service-options.js';
-import { toVersioned, type Versioned } from './versioned.js';
+import { changedVersions, toVersioned, type Versioned } from './versioned.js';
 
 /** The front door's resources (`--listen`), rebuilt from the routes, options and secrets. */
 export interface FrontDoorResources {
@@ -130,16 +130,12 @@ export function frontDoorChanges(
   before: FrontDoorResources | undefined,
   after: FrontDoorResources | undefined,
 ): { listeners: string[]; routeConfigurations: string[]; outside: string[] } {
-  const names = new Set([...(before?.listeners.keys() ?? []), ...(after?.listeners.keys() ?? [])]);
-  const listeners = [...names].filter(
-    (name) => before?.listeners.get(name)?.version !== after?.listeners.get(name)?.version,
-  );
   const routes = before?.httpRoutes ?? after?.httpRoutes;
   const routeConfigurations =
     routes && before?.httpRoutes?.version !== after?.httpRoutes?.version ? [routes.json.name] : [];
-  const clusters = new Set([...(before?.outside.keys() ?? []), ...(after?.outside.keys() ?? [])]);
-  const outside = [...clusters].filter(
-    (name) => before?.outside.get(name)?.version !== after?.outside.get(name)?.version,
-  );
-  return { listeners: listeners.sort(), routeConfigurations, outside: outside.sort() };
+  return {
+    listeners: changedVersions(before?.listeners, after?.listeners),
+    routeConfigurations,
+    outside: changedVersions(before?.outside, after?.outside),
+  };
 }

@@ -38,7 +38,7 @@ import {
 } from './front-door-resources.js';
 import type { LocalityGroup } from './locality-group.js';
 import { sameServiceOptions } from './resolve-service-options.js';
-import { toVersioned, type Versioned } from './versioned.js';
+import { changedVersions, toVersioned, type Versioned } from './versioned.js';
 
 export type { Versioned } from './versioned.js';
 
@@ -194,10 +194,7 @@ export function applyCertificates(
       held.json.tls_certificate.private_key.inline_string === certificate.privateKey;
     secrets.set(json.name, held && same ? held : toVersioned(json, held));
   }
-  const names = new Set([...snapshot.secrets.keys(), ...secrets.keys()]);
-  const changed = [...names].filter(
-    (name) => snapshot.secrets.get(name)?.version !== secrets.get(name)?.version,
-  );
+  const changed = changedVersions(snapshot.secrets, secrets);
   if (changed.length === 0) return { snapshot, change: NO_CHANGE };
   const frontDoor = rebuildFrontDoor(
     snapshot.frontDoor,
@@ -208,7 +205,7 @@ export function applyCertificates(
   const front = frontDoorChanges(snapshot.frontDoor, frontDoor);
   return {
     snapshot: { ...snapshot, secrets, frontDoor },
-    change: { ...NO_CHANGE, ...front, secrets: changed.sort() },
+    change: { ...NO_CHANGE, ...front, secrets: changed },
   };
 }
 
